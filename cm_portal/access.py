@@ -1,0 +1,37 @@
+"""Who may use which staff-facing page. Case objects have their own access.py per app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from .models import Role, User
+
+
+def role_required(*roles: Role) -> Callable:
+    """Only these roles may use the view; everyone else gets 403 (no object is named)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            if request.user.role not in roles:  # type: ignore[union-attr]
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+administrator_required = role_required(Role.ADMINISTRATOR)
+
+
+def access_staff_member(user: User, pk: int) -> User:
+    """An account an administrator manages; 404 for anyone else."""
+    if not user.is_administrator:
+        raise PermissionDenied
+    return get_object_or_404(User.objects.select_related("organisation"), pk=pk)

@@ -1,0 +1,46 @@
+"""The Celery app, its static beat schedule and the task base every task uses."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from celery import Celery, Task
+from celery.schedules import crontab
+from django.db import transaction
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cm_portal.settings.base")
+
+
+class TransactionAwareTask(Task):
+    """Enqueues only once the surrounding transaction commits.
+
+    A task started inside a transaction that rolls back is never sent, and a worker never
+    picks up a task before the rows it needs are visible (pretix's TransactionAwareTask).
+    """
+
+    abstract = True
+
+    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+        connection = transaction.get_connection()
+        if connection.in_atomic_block:
+            transaction.on_commit(
+                lambda: super(TransactionAwareTask, self).apply_async(args, kwargs, **options),
+                robust=True,
+            )
+            return None
+        return super().apply_async(args, kwargs, **options)
+
+
+app = Celery("cm_portal", task_cls=TransactionAwareTask)
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Static on purpose: django-celery-beat does not support this Django yet, and a schedule in
+# code is reviewed like code.
+app.conf.beat_schedule = {
+    "clear-expired-sessions": {
+        "task": "cm_portal.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import AccessEvent, Organisation, Role, User
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    error_messages = {
+        "invalid_login": _("The e-mail address or the password is wrong."),
+        "inactive": _("This account is deactivated."),
+    }
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "pattern": "[0-9 ]*",
+            }
+        ),
+    )
+
+    def clean_token(self) -> str:
+        token = re.sub(r"\s", "", self.cleaned_data["token"])
+        if not re.fullmatch(r"\d{6}", token):
+            raise forms.ValidationError(_("Enter the six digits your app shows."))
+        return token
+
+
+class StaffForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["name", "email", "organisation", "role"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.order_by("name")
+        self.fields["organisation"].empty_label = None
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"].strip()).lower()
+        others = User.objects.filter(email__iexact=email)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(_("There is already an account with this e-mail address."))
+        return email
+
+
+class StaffCreateForm(StaffForm):
+    send_link = forms.BooleanField(
+        label=_("E-mail a link to set the password now"), required=False, initial=True
+    )
+
+    class Meta(StaffForm.Meta):
+        pass
+
+
+class StaffFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search name or e-mail"), required=False, max_length=100)
+    role = forms.ChoiceField(
+        label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices]
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        required=False,
+        queryset=Organisation.objects.order_by("name"),
+        empty_label=_("All organisations"),
+        to_field_name="slug",
+    )
+    active = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), ("yes", _("Active")), ("no", _("Deactivated"))],
+    )
+
+
+class AccessLogFilterForm(forms.Form):
+    actor = forms.CharField(label=_("Account (e-mail)"), required=False, max_length=254)
+    action = forms.ChoiceField(
+        label=_("Action"),
+        required=False,
+        choices=[("", _("All actions")), *AccessEvent.Action.choices],
+    )
+    object_type = forms.CharField(label=_("Object type"), required=False, max_length=50)
+    object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The from date must not be after the to date."))
+        return cleaned

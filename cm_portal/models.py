@@ -1,0 +1,180 @@
+"""What every app shares: organisations, staff accounts and the access log."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Organisation(models.Model):
+    """One of the partners that own records. Organisations are data, never code."""
+
+    class Kind(models.TextChoices):
+        PUBLIC_AUTHORITY = "public_authority", _("Public authority")
+        CIVIL_SOCIETY = "civil_society", _("Civil society organisation")
+
+    slug = models.SlugField(_("short name"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    CASE_MANAGER = "case_manager", _("Case manager")
+    TEAM_LEAD = "team_lead", _("Team lead")
+    STEERING_GROUP = "steering_group", _("Steering group")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # E-mail addresses are compared without regard to case.
+        return self.get(email__iexact=(username or "").strip())
+
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> User:
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)  # None gives an unusable password
+        user.save(using=self._db)
+        return user
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A member of staff. Logs in with e-mail, password and a TOTP code."""
+
+    # Always stored in lower case (the manager, services and forms normalise it).
+    email = models.EmailField(_("e-mail address"), max_length=254, unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        verbose_name=_("organisation"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["name", "email"]
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name.split(" ")[0] if self.name else self.email
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == Role.ADMINISTRATOR
+
+    @property
+    def is_team_lead(self) -> bool:
+        return self.role == Role.TEAM_LEAD
+
+    @property
+    def is_case_manager(self) -> bool:
+        return self.role == Role.CASE_MANAGER
+
+    @property
+    def is_steering_group(self) -> bool:
+        return self.role == Role.STEERING_GROUP
+
+    @property
+    def works_with_cases(self) -> bool:
+        """Case managers and team leads see case data; the other roles never do."""
+        return self.role in (Role.CASE_MANAGER, Role.TEAM_LEAD)
+
+
+class StaffSession(models.Model):
+    """Which session belongs to whom, so that sessions can be ended on the server."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AccessEvent(models.Model):
+    """One row of the append-only access log (åtkomstlogg).
+
+    The database refuses UPDATE and DELETE on this table (see the migrations); each
+    row carries the hash of the previous one so that a gap or an edit made behind the
+    application's back is found by ``manage.py verify_access_log``.
+    """
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Logged in")
+        LOGOUT = "logout", _("Logged out")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOCKED_OUT = "locked_out", _("Locked out")
+        OTP_VERIFIED = "otp_verified", _("Second factor verified")
+        OTP_FAILED = "otp_failed", _("Wrong second-factor code")
+        OTP_ENROLLED = "otp_enrolled", _("Second factor enrolled")
+        OTP_RESET = "otp_reset", _("Second factor reset")
+        PASSWORD_LINK_SENT = "password_link_sent", _("Set-password link sent")
+        PASSWORD_SET = "password_set", _("Password set")
+        SESSION_EXPIRED = "session_expired", _("Session expired")
+        VIEW = "view", _("Viewed")
+        CREATE = "create", _("Created")
+        CHANGE = "change", _("Changed")
+        DEACTIVATE = "deactivate", _("Deactivated")
+        EXPORT = "export", _("Exported")
+        PRINT = "print", _("Printed")
+
+    at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("who"),
+        # The log must keep working with no constraint check that could block a write.
+        db_constraint=False,
+    )
+    # Snapshots: the log says who someone was then, whatever the account says now.
+    actor_email = models.CharField(_("account"), max_length=254, blank=True)
+    organisation_slug = models.CharField(_("organisation"), max_length=50, blank=True)
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    object_type = models.CharField(_("object type"), max_length=50, blank=True)
+    object_id = models.CharField(_("object"), max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    previous_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("access event")
+        verbose_name_plural = _("access log")
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "at"], name="access_event_object_idx"),
+            models.Index(fields=["actor", "at"], name="access_event_actor_idx"),
+        ]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_email} {self.action}"

@@ -1,0 +1,174 @@
+"""Every write to organisations and staff accounts, each recorded in the access log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django_otp import devices_for_user
+
+from . import access_log
+from .models import AccessEvent, Organisation, Role, StaffSession, User
+
+Action = AccessEvent.Action
+
+
+def organisation_create(*, slug: str, name: str, kind: str) -> Organisation:
+    """Create an organisation; raises ValidationError on a taken slug or unknown kind."""
+    organisation = Organisation(slug=slug, name=name, kind=kind)
+    organisation.full_clean()
+    organisation.save(force_insert=True)
+    return organisation
+
+
+def staff_create(
+    *,
+    email: str,
+    name: str,
+    organisation: Organisation,
+    role: str,
+    password: str | None = None,
+    created_by: User | None = None,
+    request: HttpRequest | None = None,
+) -> User:
+    """Create a staff account. Without a password it cannot log in until one is set."""
+    email = User.objects.normalize_email(email.strip()).lower()
+    user = User(email=email, name=name.strip(), organisation=organisation, role=role)
+    user.full_clean(exclude=["password"])
+    if password is not None:
+        from django.contrib.auth.password_validation import validate_password
+
+        validate_password(password, user)
+    user.set_password(password)
+    with transaction.atomic():
+        user.save(force_insert=True)
+        access_log.record(action=Action.CREATE, actor=created_by, request=request, obj=user)
+    return user
+
+
+STAFF_EDITABLE_FIELDS = ("name", "email", "organisation", "role")
+
+
+def staff_update(
+    *, user: User, changed_by: User, request: HttpRequest | None = None, **values: object
+) -> User:
+    """Change name, e-mail, organisation or role of an account."""
+    unknown = set(values) - set(STAFF_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"staff_update cannot change {sorted(unknown)}")
+    if "email" in values:
+        values["email"] = User.objects.normalize_email(str(values["email"]).strip()).lower()
+    changed = [field for field, value in values.items() if getattr(user, field) != value]
+    if not changed:
+        return user
+    for field in changed:
+        setattr(user, field, values[field])
+    user.full_clean(exclude=["password"])
+    with transaction.atomic():
+        user.save(update_fields=changed)
+        access_log.record(
+            action=Action.CHANGE,
+            actor=changed_by,
+            request=request,
+            obj=user,
+            detail=",".join(changed),
+        )
+    return user
+
+
+def staff_sessions_end(*, user: User) -> int:
+    """End every session of this account on the server; returns how many were ended."""
+    keys = list(StaffSession.objects.filter(user=user).values_list("session_key", flat=True))
+    for key in keys:
+        SessionStore(session_key=key).delete()
+    StaffSession.objects.filter(user=user).delete()
+    return len(keys)
+
+
+def staff_deactivate(*, user: User, deactivated_by: User, request: HttpRequest | None = None):
+    """Deactivate an account and end its sessions at once."""
+    if user.pk == deactivated_by.pk:
+        raise ValidationError(_("You cannot deactivate your own account."))
+    with transaction.atomic():
+        if user.is_active:
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+        staff_sessions_end(user=user)
+        access_log.record(action=Action.DEACTIVATE, actor=deactivated_by, request=request, obj=user)
+    return user
+
+
+def staff_reactivate(*, user: User, reactivated_by: User, request: HttpRequest | None = None):
+    with transaction.atomic():
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        access_log.record(
+            action=Action.CHANGE,
+            actor=reactivated_by,
+            request=request,
+            obj=user,
+            detail="is_active",
+        )
+    return user
+
+
+def staff_second_factor_reset(*, user: User, reset_by: User, request: HttpRequest | None = None):
+    """Remove every second-factor device: the person enrols anew at their next login."""
+    with transaction.atomic():
+        for device in devices_for_user(user, confirmed=None):
+            device.delete()
+        staff_sessions_end(user=user)
+        access_log.record(action=Action.OTP_RESET, actor=reset_by, request=request, obj=user)
+
+
+def password_link(user: User) -> str:
+    """An absolute set-password link, valid for PASSWORD_RESET_TIMEOUT."""
+    path = reverse(
+        "accounts:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
+def staff_password_link_send(
+    *, user: User, sent_by: User, request: HttpRequest | None = None
+) -> None:
+    """E-mail a set-password link. The link sets the password only: the second factor stays."""
+    if not user.is_active:
+        raise ValidationError(_("The account is deactivated."))
+    context = {"user": user, "link": password_link(user), "days": 3}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Set your password for CM-portalen")
+        body = render_to_string("staff/email/set_password.txt", context)
+    send_mail(subject, body, None, [user.email])
+    access_log.record(action=Action.PASSWORD_LINK_SENT, actor=sent_by, request=request, obj=user)
+
+
+ROLE_VALUES = [role.value for role in Role]
+
+
+def sessions_clear_expired() -> int:
+    """Delete expired sessions and their StaffSession rows; idempotent."""
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    expired = Session.objects.filter(expire_date__lt=timezone.now())
+    keys = list(expired.values_list("session_key", flat=True))
+    StaffSession.objects.filter(session_key__in=keys).delete()
+    # Rows whose session has gone for any other reason.
+    StaffSession.objects.exclude(session_key__in=Session.objects.values("session_key")).delete()
+    deleted, _counts = expired.delete()
+    return deleted

@@ -1,0 +1,57 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from .middleware import allow_without_second_factor
+from .views import accounts, home, staff
+
+accounts_patterns = (
+    [
+        path("login/", accounts.login_view, name="login"),
+        path("logout/", accounts.logout_view, name="logout"),
+        path("two-factor/", accounts.otp_verify, name="otp_verify"),
+        path("two-factor/setup/", accounts.otp_enrol, name="otp_enrol"),
+        path("password/reset/", accounts.password_reset_view, name="password_reset"),
+        path("password/reset/sent/", accounts.password_reset_done_view, name="password_reset_done"),
+        path(
+            "password/set/<uidb64>/<token>/",
+            accounts.password_reset_confirm_view,
+            name="password_reset_confirm",
+        ),
+        path(
+            "password/set/done/",
+            accounts.password_reset_complete_view,
+            name="password_reset_complete",
+        ),
+    ],
+    "accounts",
+)
+
+staff_patterns = (
+    [
+        path("staff/", staff.staff_list, name="list"),
+        path("staff/new/", staff.staff_create, name="create"),
+        path("staff/<int:pk>/", staff.staff_edit, name="edit"),
+        path("staff/<int:pk>/deactivate/", staff.staff_deactivate, name="deactivate"),
+        path("staff/<int:pk>/reactivate/", staff.staff_reactivate, name="reactivate"),
+        path("staff/<int:pk>/password-link/", staff.staff_send_password_link, name="password_link"),
+        path(
+            "staff/<int:pk>/reset-two-factor/",
+            staff.staff_reset_second_factor,
+            name="reset_second_factor",
+        ),
+        path("access-log/", staff.access_log_list, name="access_log"),
+    ],
+    "staff",
+)
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("accounts/", include(accounts_patterns)),
+    path("administration/", include(staff_patterns)),
+    path(
+        "language/",
+        allow_without_second_factor(login_not_required(set_language)),
+        name="set_language",
+    ),
+]

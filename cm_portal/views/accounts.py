@@ -1,0 +1,159 @@
+"""Login with password and TOTP, enrolment of the second factor, logout, password reset."""
+
+from __future__ import annotations
+
+import base64
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django_otp import login as otp_login
+from django_otp import user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .. import access_log
+from ..forms import LoginForm, TokenForm
+from ..middleware import allow_without_second_factor
+from ..models import AccessEvent, StaffSession
+from ..services import staff_sessions_end
+
+Action = AccessEvent.Action
+
+
+def _safe_next(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse_lazy("home")
+
+
+def _second_factor_passed(request: HttpRequest, device: TOTPDevice) -> HttpResponse:
+    otp_login(request, device)
+    # A new session key once the person is fully authenticated (session fixation).
+    old_key = request.session.session_key
+    request.session.cycle_key()
+    StaffSession.objects.filter(session_key=old_key).update(session_key=request.session.session_key)
+    return redirect(_safe_next(request))
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+login_view = allow_without_second_factor(login_not_required(LoginView.as_view()))
+
+
+@allow_without_second_factor
+@sensitive_post_parameters("token")
+@never_cache
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """Second step of the login: the code from the authenticator app."""
+    if request.user.is_verified():
+        return redirect(_safe_next(request))
+    if not user_has_device(request.user):
+        return redirect("accounts:otp_enrol")
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed, _details = device.verify_is_allowed()
+        if allowed and device.verify_token(form.cleaned_data["token"]):
+            access_log.record(action=Action.OTP_VERIFIED, request=request)
+            return _second_factor_passed(request, device)
+        access_log.record(action=Action.OTP_FAILED, request=request)
+        if allowed:
+            form.add_error("token", _("The code is wrong or has expired. Try the next one."))
+        else:
+            form.add_error("token", _("Too many wrong codes. Wait a moment before you try again."))
+    return render(
+        request, "registration/otp_verify.html", {"form": form, "next": _safe_next(request)}
+    )
+
+
+def _qr_code_svg(device: TOTPDevice) -> str:
+    return segno.make(device.config_url, error="m").svg_inline(
+        scale=5, dark="#000", light="#fff", title=_("QR code for your authenticator app")
+    )
+
+
+@allow_without_second_factor
+@sensitive_post_parameters("token")
+@never_cache
+def otp_enrol(request: HttpRequest) -> HttpResponse:
+    """First login: add this portal to an authenticator app and prove it with a code."""
+    if user_has_device(request.user):
+        return redirect("accounts:otp_verify")
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": "TOTP"}
+    )
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            access_log.record(action=Action.OTP_ENROLLED, request=request)
+            messages.success(request, _("Two-factor login is now set up."))
+            return _second_factor_passed(request, device)
+        access_log.record(action=Action.OTP_FAILED, request=request)
+        form.add_error("token", _("The code is wrong or has expired. Try the next one."))
+    secret = base64.b32encode(device.bin_key).decode()
+    context = {
+        "form": form,
+        "qr_svg": _qr_code_svg(device),
+        "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+        "next": _safe_next(request),
+    }
+    return render(request, "registration/otp_enrol.html", context)
+
+
+logout_view = allow_without_second_factor(auth_views.LogoutView.as_view())
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Sets a new password. It never logs the person in: the second factor still follows."""
+
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        staff_sessions_end(user=form.user)
+        access_log.record(
+            action=Action.PASSWORD_SET, actor=form.user, request=self.request, obj=form.user
+        )
+        return response
+
+
+def _public(view):
+    return allow_without_second_factor(login_not_required(view))
+
+
+password_reset_view = _public(
+    auth_views.PasswordResetView.as_view(
+        template_name="registration/password_reset_form.html",
+        email_template_name="registration/password_reset_email.txt",
+        subject_template_name="registration/password_reset_subject.txt",
+        success_url=reverse_lazy("accounts:password_reset_done"),
+    )
+)
+password_reset_done_view = _public(
+    auth_views.PasswordResetDoneView.as_view(template_name="registration/password_reset_done.html")
+)
+password_reset_confirm_view = _public(PasswordResetConfirmView.as_view())
+password_reset_complete_view = _public(
+    auth_views.PasswordResetCompleteView.as_view(
+        template_name="registration/password_reset_complete.html"
+    )
+)

@@ -1,0 +1,158 @@
+"""Administrators' pages: staff accounts and the access log. No case content here."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import access_log, selectors, services
+from ..access import access_staff_member, administrator_required
+from ..forms import AccessLogFilterForm, StaffCreateForm, StaffFilterForm, StaffForm
+from ..models import AccessEvent
+
+PAGE_SIZE = 50
+
+
+@administrator_required
+def staff_list(request: HttpRequest) -> HttpResponse:
+    form = StaffFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    staff = selectors.staff_list(**filters)
+    page = Paginator(staff, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "staff/list.html", {"form": form, "page": page})
+
+
+@administrator_required
+def staff_create(request: HttpRequest) -> HttpResponse:
+    form = StaffCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.staff_create(
+                email=data["email"],
+                name=data["name"],
+                organisation=data["organisation"],
+                role=data["role"],
+                created_by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if data["send_link"]:
+                services.staff_password_link_send(user=user, sent_by=request.user, request=request)
+                messages.success(
+                    request, _("The account was created and a set-password link was sent.")
+                )
+            else:
+                messages.success(request, _("The account was created."))
+            return redirect("staff:edit", pk=user.pk)
+    return render(request, "staff/create.html", {"form": form})
+
+
+@administrator_required
+def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    member = access_staff_member(request.user, pk)
+    form = StaffForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_update(
+                user=member,
+                changed_by=request.user,
+                request=request,
+                **{field: form.cleaned_data[field] for field in StaffForm.Meta.fields},
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("staff:edit", pk=member.pk)
+    elif request.method == "POST":
+        # The form's instance now carries the rejected values; show what is stored.
+        member.refresh_from_db()
+    return render(request, "staff/edit.html", {"form": form, "member": member})
+
+
+def _state_change(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
+    member = access_staff_member(request.user, pk)
+    try:
+        action(member)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, success)
+    return redirect("staff:edit", pk=member.pk)
+
+
+@require_POST
+@administrator_required
+def staff_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _state_change(
+        request,
+        pk,
+        lambda member: services.staff_deactivate(
+            user=member, deactivated_by=request.user, request=request
+        ),
+        _("The account was deactivated and its sessions ended."),
+    )
+
+
+@require_POST
+@administrator_required
+def staff_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _state_change(
+        request,
+        pk,
+        lambda member: services.staff_reactivate(
+            user=member, reactivated_by=request.user, request=request
+        ),
+        _("The account was reactivated."),
+    )
+
+
+@require_POST
+@administrator_required
+def staff_send_password_link(request: HttpRequest, pk: int) -> HttpResponse:
+    return _state_change(
+        request,
+        pk,
+        lambda member: services.staff_password_link_send(
+            user=member, sent_by=request.user, request=request
+        ),
+        _("A set-password link was sent."),
+    )
+
+
+@require_POST
+@administrator_required
+def staff_reset_second_factor(request: HttpRequest, pk: int) -> HttpResponse:
+    return _state_change(
+        request,
+        pk,
+        lambda member: services.staff_second_factor_reset(
+            user=member, reset_by=request.user, request=request
+        ),
+        _("The second factor was reset: the person sets it up again at their next login."),
+    )
+
+
+@administrator_required
+def access_log_list(request: HttpRequest) -> HttpResponse:
+    form = AccessLogFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = selectors.access_events(**filters)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Reading the log is itself an access worth recording.
+    access_log.record(action=AccessEvent.Action.VIEW, request=request, object_type="access_log")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "staff/access_log.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )

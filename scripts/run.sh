@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# `make run`: migrate, load demo data on first start, then serve the portal with a real
+# Celery worker and beat beside it. Ctrl-C stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-cm_portal.settings.base}
+mkdir -p var/celery/queue var/celery/processed
+
+$PY manage.py migrate --no-input -v0
+$PY manage.py compilemessages --ignore ".venv/*" --ignore ".tools/*" -v0 || true
+$PY manage.py load_demo --if-empty
+
+.venv/bin/celery -A cm_portal worker --beat --loglevel=INFO --concurrency=2 \
+  --schedule var/celery/beat-schedule >var/celery/worker.log 2>&1 &
+worker=$!
+trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
+echo "Celery worker and beat started (log: var/celery/worker.log)."
+echo "Open http://localhost:${PORT:-8000}/ and log in with a demo account above."
+$PY manage.py runserver "${HOST:-127.0.0.1}:${PORT:-8000}"
