@@ -39,7 +39,8 @@ SQLITE_DOWN = [
 def _run(statements_by_vendor):
     def run(apps, schema_editor):
         for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement)
+            # No parameters: the PL/pgSQL body uses % placeholders of its own.
+            schema_editor.execute(statement, params=None)
 
     return run
 

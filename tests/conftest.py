@@ -1,0 +1,108 @@
+"""Fixed personas (healthchecks' Alice/Bob/Charlie) and clients logged in as them.
+
+- alice: case manager at Hela Människan, assigned to the participants under test
+- bob: case manager at Hela Människan, not assigned (same-organisation colleague)
+- charlie: case manager at the district, no consent covers the district
+- dana: case manager at the district, for whom a valid consent covers the district
+- tess: team lead at Hela Människan
+- steve: steering group
+- ada: administrator
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+
+from cm_portal.models import Organisation, Role
+
+from .factories import OrganisationFactory, TOTPDeviceFactory, UserFactory
+
+PERSONAS = ["anonymous", "alice", "bob", "charlie", "dana", "tess", "steve", "ada"]
+
+
+@pytest.fixture
+def hela_manniskan(db) -> Organisation:
+    return OrganisationFactory(
+        slug="hela-manniskan",
+        name="Hela Människan StorStockholm",
+        kind=Organisation.Kind.CIVIL_SOCIETY,
+    )
+
+
+@pytest.fixture
+def district(db) -> Organisation:
+    return OrganisationFactory(
+        slug="district",
+        name="Hägersten-Älvsjö stadsdelsförvaltning",
+        kind=Organisation.Kind.PUBLIC_AUTHORITY,
+    )
+
+
+def _staff(email, name, organisation, role):
+    user = UserFactory(email=email, name=name, organisation=organisation, role=role)
+    TOTPDeviceFactory(user=user)
+    return user
+
+
+@pytest.fixture
+def alice(hela_manniskan):
+    return _staff("alice@hela.example", "Alice Andersson", hela_manniskan, Role.CASE_MANAGER)
+
+
+@pytest.fixture
+def bob(hela_manniskan):
+    return _staff("bob@hela.example", "Bob Berg", hela_manniskan, Role.CASE_MANAGER)
+
+
+@pytest.fixture
+def charlie(district):
+    return _staff("charlie@district.example", "Charlie Carlsson", district, Role.CASE_MANAGER)
+
+
+@pytest.fixture
+def dana(district):
+    return _staff("dana@district.example", "Dana Dahl", district, Role.CASE_MANAGER)
+
+
+@pytest.fixture
+def tess(hela_manniskan):
+    return _staff("tess@hela.example", "Tess Team", hela_manniskan, Role.TEAM_LEAD)
+
+
+@pytest.fixture
+def steve(district):
+    return _staff("steve@district.example", "Steve Styr", district, Role.STEERING_GROUP)
+
+
+@pytest.fixture
+def ada(district):
+    return _staff("ada@district.example", "Ada Admin", district, Role.ADMINISTRATOR)
+
+
+def verified_client(user) -> Client:
+    """A client logged in with password and second factor, as after a real login."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = user.totpdevice_set.get(confirmed=True).persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def persona_client(request):
+    """persona_client("alice") → a verified client for that persona; "anonymous" → none."""
+
+    def make(name: str) -> Client:
+        if name == "anonymous":
+            return Client()
+        return verified_client(request.getfixturevalue(name))
+
+    return make
+
+
+@pytest.fixture
+def personas(request) -> dict:
+    return {name: request.getfixturevalue(name) for name in PERSONAS if name != "anonymous"}
