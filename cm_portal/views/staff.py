@@ -60,6 +60,9 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     member = access_staff_member(request.user, pk)
     form = StaffForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
+        # is_valid() has copied the new values onto `member`: reload what is stored, or
+        # the service compares the values with themselves, sees no change and saves nothing.
+        member.refresh_from_db()
         try:
             services.staff_update(
                 user=member,
