@@ -1,0 +1,157 @@
+"""What a person really does: the first login with enrolment, logging out and in again,
+and the navigation on a phone. Debian's Chromium, driven by Playwright's sync API."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator
+
+import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
+
+from cm_portal.models import Role
+
+from ..factories import PASSWORD, OrganisationFactory, UserFactory
+from ..helpers import code_for, code_for_key
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _page(browser: Browser, problems: list[str], **context_options) -> Page:
+    context = browser.new_context(locale="en-GB", **context_options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+
+    def on_console(message: ConsoleMessage) -> None:
+        # A failed load is reported with its address by on_response below.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(message.text)
+
+    def on_response(response: Response) -> None:
+        # The browser asks for /favicon.ico on its own; the portal has none.
+        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+            problems.append(f"{response.status} {response.url}")
+
+    page.on("console", on_console)
+    page.on("response", on_response)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return page
+
+
+@pytest.fixture
+def open_page(browser: Browser):
+    """open_page(**context options) → a page; console errors (e.g. CSP refusals) fail the test."""
+    problems: list[str] = []
+    pages: list[Page] = []
+
+    def make(**context_options) -> Page:
+        page = _page(browser, problems, **context_options)
+        pages.append(page)
+        return page
+
+    yield make
+    for page in pages:
+        page.context.close()
+    assert problems == []
+
+
+def _submit(page: Page) -> None:
+    page.locator("main form button[type=submit]").click()
+
+
+def _log_in_with_password(page: Page, base_url: str, email: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", PASSWORD)
+    _submit(page)
+
+
+def test_first_login_enrols_the_second_factor_then_logs_in_again(live_server, open_page):
+    organisation = OrganisationFactory(slug="hela-manniskan")
+    nina = UserFactory(
+        email="nina@hela.example",
+        name="Nina Ny",
+        organisation=organisation,
+        role=Role.CASE_MANAGER,
+    )
+    base = live_server.url
+    page = open_page()
+
+    _log_in_with_password(page, base, nina.email)
+
+    page.wait_for_url(f"{base}/accounts/two-factor/setup/")
+    assert page.locator(".qr-code svg").is_visible()
+    secret = re.sub(r"\s", "", page.inner_text("#totp-secret"))
+    key = base64.b32decode(secret)
+    assert key == TOTPDevice.objects.get(user=nina).bin_key
+    page.fill("#id_token", code_for_key(key))
+    _submit(page)
+
+    page.wait_for_url(f"{base}/")
+    assert "Nina" in page.inner_text("h1")
+    assert TOTPDevice.objects.get(user=nina).confirmed
+
+    page.locator("header form button[type=submit]").click()
+    page.wait_for_url(f"{base}/accounts/login/")
+    page.goto(f"{base}/")
+    page.wait_for_url(re.compile(r"/accounts/login/\?next="))
+
+    _log_in_with_password(page, base, nina.email)
+    page.wait_for_url(f"{base}/accounts/two-factor/")
+    # The code just used at enrolment is spent; the app's next one is accepted.
+    page.fill("#id_token", code_for_key(key, drift=1))
+    _submit(page)
+    page.wait_for_url(f"{base}/")
+    assert "Nina" in page.inner_text("h1")
+
+
+def test_on_a_phone_the_navigation_collapses_behind_a_button(live_server, open_page):
+    district = OrganisationFactory(slug="district")
+    ada = UserFactory(
+        email="ada@district.example",
+        name="Ada Admin",
+        organisation=district,
+        role=Role.ADMINISTRATOR,
+    )
+    device = TOTPDevice.objects.create(user=ada, name="phone", confirmed=True)
+    base = live_server.url
+    page = open_page(viewport={"width": 375, "height": 740})
+
+    _log_in_with_password(page, base, ada.email)
+    page.wait_for_url(f"{base}/accounts/two-factor/")
+    page.fill("#id_token", code_for(device))
+    _submit(page)
+    page.wait_for_url(f"{base}/")
+
+    toggler = page.locator("button.navbar-toggler")
+    staff_link = page.locator("#main-nav a.nav-link", has_text="Staff")
+    assert toggler.is_visible()
+    assert not staff_link.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    toggler.click()  # Bootstrap's script, allowed by the CSP nonce, opens the menu
+    staff_link.wait_for(state="visible")
+    assert toggler.get_attribute("aria-expanded") == "true"
+    staff_link.click()
+    page.wait_for_url(f"{base}/administration/staff/")

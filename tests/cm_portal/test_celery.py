@@ -1,0 +1,142 @@
+"""Tasks are sent only after commit (spec line 23), and a real worker runs them.
+
+Messages are counted on the real Redis broker (settings.CELERY_BROKER_URL, database 15),
+each test on a queue of its own so that nothing else's messages interfere.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+
+from cm_portal.celery import TransactionAwareTask, app
+from cm_portal.models import StaffSession
+from cm_portal.tasks import clear_expired_sessions
+
+from ..factories import UserFactory
+
+PROJECT_APPS = ("cm_portal", "participants", "consent", "plans", "reporting")
+
+
+class Rollback(Exception):
+    pass
+
+
+@pytest.fixture
+def broker():
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.ping()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def queue(broker):
+    """A queue name of this test's own; removed from Redis afterwards."""
+    name = f"cm-portal-test-{uuid.uuid4().hex}"
+    yield name
+    leftovers = list(broker.scan_iter(match=f"*{name}*"))  # the list and kombu's bindings
+    if leftovers:
+        broker.delete(*leftovers)
+
+
+def _messages(broker, queue) -> list[dict]:
+    return [json.loads(raw) for raw in broker.lrange(queue, 0, -1)]
+
+
+def test_every_project_task_waits_for_the_commit():
+    app.loader.import_default_modules()
+    ours = [name for name in app.tasks if name.split(".")[0] in PROJECT_APPS]
+    assert "cm_portal.tasks.clear_expired_sessions" in ours
+    for name in ours:
+        assert isinstance(app.tasks[name], TransactionAwareTask), name
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_transaction_sends_nothing(django_capture_on_commit_callbacks, broker, queue):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(Rollback),
+        transaction.atomic(),
+    ):
+        assert clear_expired_sessions.apply_async(queue=queue) is None
+        raise Rollback
+
+    assert callbacks == []
+    assert broker.llen(queue) == 0
+
+
+@pytest.mark.django_db
+def test_a_committed_transaction_sends_exactly_one(
+    django_capture_on_commit_callbacks, broker, queue
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            clear_expired_sessions.apply_async(queue=queue)
+        # Committed from the inner block's point of view, but the outer one is still open.
+        assert broker.llen(queue) == 0
+
+    assert len(callbacks) == 1
+    messages = _messages(broker, queue)
+    assert len(messages) == 1
+    assert messages[0]["headers"]["task"] == "cm_portal.tasks.clear_expired_sessions"
+
+
+@pytest.mark.django_db
+def test_delay_waits_for_the_commit_too(django_capture_on_commit_callbacks, broker, queue):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        clear_expired_sessions.s().set(queue=queue).delay()
+    assert len(callbacks) == 1
+    assert broker.llen(queue) == 0
+    callbacks[0]()
+    assert broker.llen(queue) == 1
+
+
+def _session(*, expires_in: timedelta, user=None) -> str:
+    store = SessionStore()
+    store["marker"] = 1
+    store.create()
+    Session.objects.filter(session_key=store.session_key).update(
+        expire_date=timezone.now() + expires_in
+    )
+    if user is not None:
+        StaffSession.objects.create(user=user, session_key=store.session_key)
+    return store.session_key
+
+
+def _wait_for(condition, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_clears_expired_sessions(queue):
+    user = UserFactory()
+    expired = _session(expires_in=-timedelta(minutes=1), user=user)
+    live = _session(expires_in=timedelta(hours=1), user=user)
+
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=10
+    ):
+        # Outside any transaction the task is sent at once.
+        assert clear_expired_sessions.apply_async(queue=queue) is not None
+        done = _wait_for(lambda: not Session.objects.filter(session_key=expired).exists())
+
+    assert done, "the worker did not run the task"
+    assert Session.objects.filter(session_key=live).exists()
+    assert list(StaffSession.objects.values_list("session_key", flat=True)) == [live]

@@ -1,0 +1,75 @@
+"""Small helpers the test modules share: TOTP codes, the password step, the URL walk."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter, UUIDConverter
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .factories import PASSWORD
+
+LOGIN_URL = "/accounts/login/"
+OTP_VERIFY_URL = "/accounts/two-factor/"
+OTP_ENROL_URL = "/accounts/two-factor/setup/"
+
+
+def code_for(device: TOTPDevice, *, drift: int = 0) -> str:
+    """The code an authenticator app shows now (drift=1: the next 30-second step)."""
+    value = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=drift)
+    return f"{value:0{device.digits}d}"
+
+
+def code_for_key(bin_key: bytes, *, drift: int = 0) -> str:
+    return f"{totp(bin_key, drift=drift):06d}"
+
+
+def log_in_with_password(
+    client: Client, email: str, password: str = PASSWORD, *, next_url: str | None = None
+):
+    """The first step of the login, as the form posts it; returns the response."""
+    data = {"username": email, "password": password}
+    if next_url is not None:
+        data["next"] = next_url
+    return client.post(LOGIN_URL, data)
+
+
+def session_user_id(client: Client) -> str | None:
+    return client.session.get("_auth_user_id")
+
+
+@dataclass(frozen=True)
+class NamedUrl:
+    name: str  # "namespace:name"
+    pattern: URLPattern
+
+
+def named_urls(resolver: URLResolver | None = None, prefix: str = "") -> Iterator[NamedUrl]:
+    """Every named URL of the project, with namespaces, however deep the includes go."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            yield from named_urls(entry, namespace)
+        elif entry.name:
+            yield NamedUrl(f"{prefix}{entry.name}", entry)
+
+
+def _dummy_value(converter) -> object:
+    if isinstance(converter, IntConverter):
+        return 1
+    if isinstance(converter, UUIDConverter):
+        return uuid.UUID(int=1)
+    return "x"
+
+
+def dummy_path(url: NamedUrl) -> str:
+    """A path for the URL with placeholder arguments: enough to reach the middleware."""
+    converters = getattr(url.pattern.pattern, "converters", {})
+    kwargs = {name: _dummy_value(converter) for name, converter in converters.items()}
+    return reverse(url.name, kwargs=kwargs)

@@ -1,0 +1,259 @@
+"""The permission matrix: for every named URL and every persona, the status they get.
+
+``MATRIX`` is keyed by URL name. A row says which HTTP methods to try, how to build the
+URL's arguments from the fixtures, and what each persona gets for each method. A later
+issue that adds URLs adds one row per URL name, e.g.::
+
+    "participants:detail": Row(
+        kwargs=lambda f: {"pk": f("participant").pk},   # f = request.getfixturevalue
+        expect={"GET": statuses(anonymous=LOGIN, staff=404, alice=200, tess=200)},
+    ),
+
+``statuses()`` fills in every persona from ``staff`` (all logged-in personas) and lets
+single personas differ. For a state change add ``"POST": ...`` and ``data``: a refused
+POST (403, 404, 405 or anonymous sent to the login page) must leave every table of the
+project as it was, and with ``changes_state=True`` an accepted one must change something.
+A URL without a row, or a row for a URL that no longer exists, fails the suite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from cm_portal.models import Role
+
+from .conftest import PERSONAS
+from .helpers import named_urls
+
+pytestmark = pytest.mark.django_db
+
+Fixtures = Callable[[str], Any]  # request.getfixturevalue
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A 302 to this URL name (the query string, e.g. ?next=, is not compared)."""
+
+    to: str
+
+    def __str__(self) -> str:
+        return f"302→{self.to}"
+
+
+Status = int | Redirect
+LOGIN = Redirect("accounts:login")
+HOME = Redirect("home")
+
+
+def statuses(*, anonymous: Status, staff: Status, **each: Status) -> dict[str, Status]:
+    """``staff`` for every logged-in persona; keyword arguments override single personas."""
+    unknown = set(each) - set(PERSONAS)
+    assert not unknown, f"unknown personas {unknown}"
+    table = {name: staff for name in PERSONAS}
+    table["anonymous"] = anonymous
+    table.update(each)
+    return table
+
+
+def no_kwargs(f: Fixtures) -> dict:
+    return {}
+
+
+def pk_of(persona: str) -> Callable[[Fixtures], dict]:
+    return lambda f: {"pk": f(persona).pk}
+
+
+@dataclass(frozen=True)
+class Row:
+    expect: dict[str, dict[str, Status]]  # method → persona → status
+    kwargs: Callable[[Fixtures], dict] = no_kwargs
+    data: Callable[[Fixtures], dict] = no_kwargs
+    changes_state: bool = False  # an accepted POST must change the database
+
+
+# Pages only an administrator uses; everyone else is refused without naming anything.
+ADMIN_PAGE = statuses(anonymous=LOGIN, staff=403, ada=200)
+# POST-only administrator actions: GET is refused by method for anyone logged in.
+ADMIN_ACTION_GET = statuses(anonymous=LOGIN, staff=405)
+ADMIN_ACTION_POST = statuses(anonymous=LOGIN, staff=403, ada=302)
+# Pages for anyone, logged in or not (login, password reset).
+PUBLIC_PAGE = statuses(anonymous=200, staff=200)
+
+
+def _staff_form(f: Fixtures, **values) -> dict:
+    data = {
+        "name": "Nora Ny",
+        "email": "nora@hela.example",
+        "organisation": f("hela_manniskan").pk,
+        "role": Role.CASE_MANAGER,
+    }
+    data.update(values)
+    return data
+
+
+MATRIX: dict[str, Row] = {
+    "home": Row(expect={"GET": statuses(anonymous=LOGIN, staff=200)}),
+    "set_language": Row(
+        expect={
+            "GET": statuses(anonymous=HOME, staff=HOME),
+            "POST": statuses(anonymous=HOME, staff=HOME),
+        },
+        data=lambda f: {"language": "en", "next": "/"},
+    ),
+    # --- accounts ---------------------------------------------------------------------
+    "accounts:login": Row(expect={"GET": statuses(anonymous=200, staff=HOME)}),
+    "accounts:logout": Row(
+        expect={
+            "GET": statuses(anonymous=LOGIN, staff=405),
+            "POST": statuses(anonymous=LOGIN, staff=LOGIN),
+        },
+        changes_state=True,
+    ),
+    "accounts:otp_verify": Row(expect={"GET": statuses(anonymous=LOGIN, staff=HOME)}),
+    # Every persona has a confirmed device already, so enrolment sends them on.
+    "accounts:otp_enrol": Row(
+        expect={"GET": statuses(anonymous=LOGIN, staff=Redirect("accounts:otp_verify"))}
+    ),
+    "accounts:password_reset": Row(expect={"GET": PUBLIC_PAGE}),
+    "accounts:password_reset_done": Row(expect={"GET": PUBLIC_PAGE}),
+    "accounts:password_reset_confirm": Row(
+        # A token that is not valid: the page explains the link has expired.
+        expect={"GET": PUBLIC_PAGE},
+        kwargs=lambda f: {
+            "uidb64": urlsafe_base64_encode(force_bytes(f("bob").pk)),
+            "token": "not-a-valid-token",
+        },
+    ),
+    "accounts:password_reset_complete": Row(expect={"GET": PUBLIC_PAGE}),
+    # --- administration ---------------------------------------------------------------
+    "staff:list": Row(expect={"GET": ADMIN_PAGE}),
+    "staff:create": Row(
+        expect={"GET": ADMIN_PAGE, "POST": ADMIN_ACTION_POST},
+        data=lambda f: _staff_form(f),
+        changes_state=True,
+    ),
+    "staff:edit": Row(
+        expect={"GET": ADMIN_PAGE, "POST": ADMIN_ACTION_POST},
+        kwargs=pk_of("bob"),
+        data=lambda f: _staff_form(f, email=f("bob").email, role=Role.TEAM_LEAD),
+        changes_state=True,
+    ),
+    "staff:deactivate": Row(
+        expect={"GET": ADMIN_ACTION_GET, "POST": ADMIN_ACTION_POST},
+        kwargs=pk_of("bob"),
+        changes_state=True,
+    ),
+    "staff:reactivate": Row(
+        expect={"GET": ADMIN_ACTION_GET, "POST": ADMIN_ACTION_POST},
+        kwargs=pk_of("bob"),
+        changes_state=True,
+    ),
+    "staff:password_link": Row(
+        expect={"GET": ADMIN_ACTION_GET, "POST": ADMIN_ACTION_POST},
+        kwargs=pk_of("bob"),
+        changes_state=True,
+    ),
+    "staff:reset_second_factor": Row(
+        expect={"GET": ADMIN_ACTION_GET, "POST": ADMIN_ACTION_POST},
+        kwargs=pk_of("bob"),
+        changes_state=True,
+    ),
+    "staff:access_log": Row(expect={"GET": ADMIN_PAGE}),
+}
+
+# The apps whose tables a refused request must leave alone, plus the second factors.
+PROJECT_APPS = ("cm_portal", "participants", "consent", "plans", "reporting", "otp_totp")
+REFUSED = {403, 404, 405}
+
+
+def database_state() -> dict[str, object]:
+    """Every row of every project table, and the outgoing mail."""
+    state: dict[str, object] = {"mail": [message.to for message in mail.outbox]}
+    for label in PROJECT_APPS:
+        for model in apps.get_app_config(label).get_models():
+            state[model._meta.label] = list(model._default_manager.order_by("pk").values())
+    return state
+
+
+def _refused(expected: Status, persona: str) -> bool:
+    return expected in REFUSED or (persona == "anonymous" and expected == LOGIN)
+
+
+def _check_status(response, expected: Status) -> None:
+    if isinstance(expected, Redirect):
+        assert response.status_code == 302, response.status_code
+        location = response["Location"].split("?")[0]
+        assert location == reverse(expected.to), location
+    else:
+        assert response.status_code == expected, response.status_code
+
+
+CASES = [
+    pytest.param(name, method, persona, id=f"{name}-{method}-{persona}")
+    for name, row in MATRIX.items()
+    for method in row.expect
+    for persona in PERSONAS
+]
+
+
+@pytest.mark.parametrize(("url_name", "method", "persona"), CASES)
+def test_permission_matrix(url_name, method, persona, request, persona_client):
+    row = MATRIX[url_name]
+    expected = row.expect[method][persona]
+    url = reverse(url_name, kwargs=row.kwargs(request.getfixturevalue))
+    data = row.data(request.getfixturevalue)
+    client = persona_client(persona)
+    before = database_state()
+
+    response = getattr(client, method.lower())(url, data)
+
+    _check_status(response, expected)
+    if method == "POST" and _refused(expected, persona):
+        assert database_state() == before, "a refused POST changed the database"
+    elif method == "POST" and row.changes_state:
+        assert database_state() != before, "an accepted POST changed nothing"
+
+
+POST_URLS = [name for name, row in MATRIX.items() if "POST" in row.expect]
+
+
+@pytest.mark.parametrize("url_name", POST_URLS)
+def test_state_changes_need_a_csrf_token(url_name, request, persona_client):
+    """Even an administrator's POST without the CSRF token is refused, changing nothing."""
+    row = MATRIX[url_name]
+    url = reverse(url_name, kwargs=row.kwargs(request.getfixturevalue))
+    data = row.data(request.getfixturevalue)
+    client = Client(enforce_csrf_checks=True)
+    client.cookies = persona_client("ada").cookies
+    before = database_state()
+
+    response = client.post(url, data)
+
+    assert response.status_code == 403
+    assert database_state() == before
+
+
+def test_every_url_has_a_row():
+    missing = sorted({url.name for url in named_urls()} - set(MATRIX))
+    assert not missing, f"URLs without a row in the permission matrix: {missing}"
+
+
+def test_every_row_names_a_url():
+    stale = sorted(set(MATRIX) - {url.name for url in named_urls()})
+    assert not stale, f"rows for URLs that no longer exist: {stale}"
+
+
+def test_every_row_covers_every_persona():
+    for name, row in MATRIX.items():
+        for method, table in row.expect.items():
+            assert set(table) == set(PERSONAS), (name, method)
