@@ -5,8 +5,10 @@ TOOLS := .tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
+# compilemessages needs at least one locale folder; makemessages fills locale/ (commit it).
+COMPILEMESSAGES := mkdir -p locale && $(MANAGE) compilemessages --ignore ".venv/*" --ignore ".tools/*"
 
-.PHONY: run test lint check-deploy venv system-packages services demo-code messages bench clean
+.PHONY: run test lint check-deploy venv system-packages services demo-code messages clean
 
 # Debian packages the portal needs (WeasyPrint's pango, gettext, Chromium for browser tests).
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
@@ -14,16 +16,28 @@ APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 system-packages:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
-	  echo "Installing Debian packages: $$missing"; \
-	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	  echo "Installing Debian packages:" $$missing; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null; then SUDO=sudo; \
+	  else echo "Not root and no sudo: install these as root first:" $$missing >&2; exit 1; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+# uv itself, in .tools, unless one is on PATH already.
 $(TOOLS)/bin/uv:
-	@command -v uv >/dev/null 2>&1 || { python3 -m venv $(TOOLS) && $(TOOLS)/bin/pip install -q uv; }
+	@command -v uv >/dev/null 2>&1 || { \
+	  echo "Installing uv into $(TOOLS)"; \
+	  python3 -m venv $(TOOLS) && $(TOOLS)/bin/pip install -q uv; }
 
+# The virtualenv from uv.lock, on a Python >= 3.12 found on this machine. Only when there is
+# none does uv fetch a managed Python (Debian 12's own python3 is 3.11).
 venv: $(TOOLS)/bin/uv
-	@UV_PYTHON=$$(scripts/find-python) $(UV) sync --frozen --quiet
+	@python=$$(scripts/find-python 2>/dev/null) || { \
+	  echo "No Python >= 3.12 on this machine: asking uv for a managed Python 3.13"; \
+	  UV_PYTHON_DOWNLOADS=automatic $(UV) python install 3.13 && \
+	  python=$$($(UV) python find 3.13); } || { scripts/find-python; exit 1; }; \
+	UV_PYTHON=$$python $(UV) sync --frozen --quiet
 	@mkdir -p var
 
 # make run: SQLite and a folder broker unless DATABASE_URL / REDIS_URL say otherwise.
@@ -35,16 +49,18 @@ demo-code: venv
 
 messages: venv
 	$(MANAGE) makemessages --locale sv --locale en --no-obsolete --ignore ".venv/*" --ignore ".tools/*" --add-location file
-	$(MANAGE) compilemessages --ignore ".venv/*" --ignore ".tools/*"
+	$(COMPILEMESSAGES)
 
 lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 
+# Production settings as a deployment has them: a real key, a host, an SMTP mailer.
 check-deploy: venv
 	DJANGO_SETTINGS_MODULE=cm_portal.settings.production \
 	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	ALLOWED_HOSTS=cm.example.org DATABASE_URL=sqlite:///var/check.sqlite3 \
+	EMAIL_URL=smtp+tls://mailer:password@mail.example.org:587 \
 	$(MANAGE) check --deploy --fail-level WARNING
 
 services:
@@ -52,7 +68,7 @@ services:
 
 # make test: everything CI checks, in the order that fails fastest.
 test: system-packages venv services
-	$(MANAGE) compilemessages --ignore ".venv/*" --ignore ".tools/*" -v0
+	$(COMPILEMESSAGES) -v0
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=cm_portal.settings.test $(MANAGE) makemigrations --check --dry-run -v1
