@@ -1,0 +1,77 @@
+"""The one way to fetch a participant: who may see and who may change whom.
+
+- case managers see and change the participants assigned to them (guardian object
+  permission ``change_participant``);
+- a team lead sees and changes every participant of their own organisation;
+- staff who work with cases in another organisation see a participant only while a
+  valid sharing grant (from a consent) covers their organisation;
+- the steering group and administrators never see an individual.
+
+Anyone else gets 404, exactly as for a participant that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from guardian.shortcuts import get_objects_for_user
+
+from cm_portal.models import User
+
+from .models import Participant, SharingGrant
+
+Need = Literal["view", "change"]
+
+
+def _assigned_to(user: User) -> QuerySet[Participant]:
+    return get_objects_for_user(
+        user,
+        "participants.change_participant",
+        klass=Participant,
+        use_groups=False,
+        with_superuser=False,
+        accept_global_perms=False,
+    )
+
+
+def _shared_with(user: User) -> QuerySet[SharingGrant]:
+    return SharingGrant.objects.filter(
+        SharingGrant.valid_on(timezone.localdate()),
+        organisation_id=user.organisation_id,
+    ).exclude(participant__organisation_id=user.organisation_id)
+
+
+def participants_for(user: User, *, need: Need = "view") -> QuerySet[Participant]:
+    """The participants this user may see (or change): the scoped queryset for lists."""
+    if not user.is_active or not user.works_with_cases:
+        return Participant.objects.none()
+    allowed = Q(pk__in=_assigned_to(user).values("pk"))
+    if user.is_team_lead:
+        allowed |= Q(organisation_id=user.organisation_id)
+    if need == "view":
+        allowed |= Q(pk__in=_shared_with(user).values("participant_id"))
+    return Participant.objects.filter(allowed)
+
+
+def can_change(user: User, participant: Participant) -> bool:
+    if not user.works_with_cases:
+        return False
+    if user.is_team_lead and participant.organisation_id == user.organisation_id:
+        return True
+    return user.has_perm("participants.change_participant", participant)
+
+
+def access_participant(user: User, pk: int, *, need: Need = "view") -> Participant:
+    """Fetch a participant the user may see (``need="view"``) or change; else 404."""
+    if not user.is_authenticated:
+        raise Http404
+    if not user.works_with_cases:
+        raise Http404
+    try:
+        participant = participants_for(user, need=need).select_related("organisation").get(pk=pk)
+    except Participant.DoesNotExist:
+        raise Http404 from None
+    return participant

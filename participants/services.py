@@ -1,0 +1,353 @@
+"""Every write to participants, their contacts, assignments and sharing grants."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
+
+from cm_portal import access_log
+from cm_portal.models import AccessEvent, Organisation, Role, User
+
+from .models import ActivityRecord, CaseChange, Contact, Participant, SharingGrant
+
+Action = AccessEvent.Action
+ASSIGNED = "change_participant"
+
+PARTICIPANT_FIELDS = (
+    "display_name",
+    "personal_identity_number",
+    "birth_year",
+    "gender",
+    "entry_path",
+    "crisis_relevant",
+    "intervention_start",
+)
+CONTACT_FIELDS = ("date", "kind", "duration_minutes", "counterpart", "note")
+
+
+def reference_prefix(organisation: Organisation) -> str:
+    """hela-manniskan → HM, district → D."""
+    return "".join(part[0] for part in organisation.slug.split("-") if part).upper()
+
+
+def _next_reference(organisation: Organisation) -> str:
+    # The organisation row is locked by the caller, so two intakes never get one number.
+    prefix = reference_prefix(organisation)
+    pattern = re.compile(rf"^{re.escape(prefix)}-(\d+)$")
+    numbers = [
+        int(match[1])
+        for ref in Participant.objects.filter(
+            organisation=organisation, reference__startswith=f"{prefix}-"
+        ).values_list("reference", flat=True)
+        if (match := pattern.match(ref))
+    ]
+    return f"{prefix}-{max(numbers, default=0) + 1:04d}"
+
+
+def _display(participant_field: str, value: object) -> str:
+    if participant_field == "personal_identity_number" and value:
+        return str(value)[:8] + "-••••"  # never the full number, even in the change history
+    return "" if value is None else str(value)
+
+
+def _record_changes(
+    *, participant: Participant, obj, before: dict, changed_by: User | None
+) -> list[str]:
+    changed = [field for field, old in before.items() if getattr(obj, field) != old]
+    CaseChange.objects.bulk_create(
+        CaseChange(
+            participant=participant,
+            object_type=obj._meta.model_name,
+            object_id=obj.pk,
+            field=field,
+            old_value=_display(field, before[field]),
+            new_value=_display(field, getattr(obj, field)),
+            changed_by=changed_by,
+        )
+        for field in changed
+    )
+    return changed
+
+
+def participant_register(
+    *,
+    organisation: Organisation,
+    registered_by: User | None,
+    reference: str = "",
+    request: HttpRequest | None = None,
+    **fields: object,
+) -> Participant:
+    """Register a participant; the registering case manager is assigned to them."""
+    unknown = set(fields) - set(PARTICIPANT_FIELDS) - {"intervention_end", "end_reason"}
+    if unknown:
+        raise TypeError(f"participant_register got unknown fields {sorted(unknown)}")
+    with transaction.atomic():
+        Organisation.objects.select_for_update().get(pk=organisation.pk)
+        participant = Participant(
+            organisation=organisation,
+            reference=reference or _next_reference(organisation),
+            created_by=registered_by,
+            **fields,
+        )
+        participant.full_clean()
+        participant.save(force_insert=True)
+        if registered_by is not None and registered_by.role == Role.CASE_MANAGER:
+            assign_perm(ASSIGNED, registered_by, participant)
+        access_log.record(
+            action=Action.CREATE, actor=registered_by, request=request, obj=participant
+        )
+    return participant
+
+
+def participant_update(
+    *, participant: Participant, changed_by: User, request: HttpRequest | None = None, **values
+) -> list[str]:
+    """Change intake data; keeps old and new values of each changed field."""
+    unknown = set(values) - set(PARTICIPANT_FIELDS)
+    if unknown:
+        raise TypeError(f"participant_update cannot change {sorted(unknown)}")
+    before = {field: getattr(participant, field) for field in values}
+    for field, value in values.items():
+        setattr(participant, field, value)
+    participant.full_clean()
+    with transaction.atomic():
+        changed = _record_changes(
+            participant=participant, obj=participant, before=before, changed_by=changed_by
+        )
+        if changed:
+            participant.save(update_fields=changed)
+            access_log.record(
+                action=Action.CHANGE,
+                actor=changed_by,
+                request=request,
+                obj=participant,
+                detail=",".join(changed),
+            )
+    return changed
+
+
+def participant_close(
+    *,
+    participant: Participant,
+    end_date: date,
+    reason: str,
+    closed_by: User,
+    request: HttpRequest | None = None,
+) -> Participant:
+    """Close the case (avslut) with an end date and a reason."""
+    if not participant.is_open:
+        raise ValidationError(_("The case is already closed."))
+    before = {"intervention_end": None, "end_reason": participant.end_reason}
+    participant.intervention_end = end_date
+    participant.end_reason = reason.strip()
+    participant.full_clean()
+    with transaction.atomic():
+        _record_changes(
+            participant=participant, obj=participant, before=before, changed_by=closed_by
+        )
+        participant.save(update_fields=["intervention_end", "end_reason"])
+        access_log.record(
+            action=Action.CHANGE, actor=closed_by, request=request, obj=participant, detail="closed"
+        )
+    return participant
+
+
+def participant_reopen(
+    *, participant: Participant, reopened_by: User, request: HttpRequest | None = None
+) -> Participant:
+    if participant.is_open:
+        raise ValidationError(_("The case is open already."))
+    before = {
+        "intervention_end": participant.intervention_end,
+        "end_reason": participant.end_reason,
+    }
+    participant.intervention_end = None
+    participant.end_reason = ""
+    with transaction.atomic():
+        _record_changes(
+            participant=participant, obj=participant, before=before, changed_by=reopened_by
+        )
+        participant.save(update_fields=["intervention_end", "end_reason"])
+        access_log.record(
+            action=Action.CHANGE,
+            actor=reopened_by,
+            request=request,
+            obj=participant,
+            detail="reopened",
+        )
+    return participant
+
+
+def assigned_case_managers(participant: Participant) -> list[User]:
+    users = get_users_with_perms(
+        participant, only_with_perms_in=[ASSIGNED], with_superusers=False, with_group_users=False
+    )
+    return sorted(users, key=lambda user: user.name)
+
+
+def _check_assignable(participant: Participant, case_manager: User) -> None:
+    if case_manager.organisation_id != participant.organisation_id:
+        raise ValidationError(_("Only staff of the participant's organisation can be assigned."))
+    if case_manager.role not in (Role.CASE_MANAGER, Role.TEAM_LEAD) or not case_manager.is_active:
+        raise ValidationError(_("Only active case managers can be assigned."))
+
+
+def participant_assign(
+    *,
+    participant: Participant,
+    case_manager: User,
+    assigned_by: User | None,
+    request: HttpRequest | None = None,
+) -> None:
+    _check_assignable(participant, case_manager)
+    with transaction.atomic():
+        assign_perm(ASSIGNED, case_manager, participant)
+        access_log.record(
+            action=Action.CHANGE,
+            actor=assigned_by,
+            request=request,
+            obj=participant,
+            detail=f"assigned staff {case_manager.pk}",
+        )
+
+
+def participant_unassign(
+    *,
+    participant: Participant,
+    case_manager: User,
+    unassigned_by: User,
+    request: HttpRequest | None = None,
+) -> None:
+    """Takes effect on the assigned person's next request."""
+    with transaction.atomic():
+        remove_perm(ASSIGNED, case_manager, participant)
+        access_log.record(
+            action=Action.CHANGE,
+            actor=unassigned_by,
+            request=request,
+            obj=participant,
+            detail=f"unassigned staff {case_manager.pk}",
+        )
+
+
+def caseload_transfer(
+    *, from_user: User, to_user: User, transferred_by: User, request: HttpRequest | None = None
+) -> int:
+    """Move every participant assigned to ``from_user`` to ``to_user`` in one step."""
+    from .models import ParticipantUserObjectPermission
+
+    if from_user.pk == to_user.pk:
+        raise ValidationError(_("Choose two different case managers."))
+    if from_user.organisation_id != transferred_by.organisation_id:
+        raise ValidationError(_("You can only move caseloads within your own organisation."))
+    rows = ParticipantUserObjectPermission.objects.filter(
+        user=from_user, permission__codename=ASSIGNED
+    ).select_related("content_object")
+    moved = 0
+    with transaction.atomic():
+        for row in rows.select_for_update(of=("self",)):
+            participant = row.content_object
+            _check_assignable(participant, to_user)
+            assign_perm(ASSIGNED, to_user, participant)
+            row.delete()
+            access_log.record(
+                action=Action.CHANGE,
+                actor=transferred_by,
+                request=request,
+                obj=participant,
+                detail=f"moved from staff {from_user.pk} to staff {to_user.pk}",
+            )
+            moved += 1
+    return moved
+
+
+def contact_log(
+    *, participant: Participant, logged_by: User, request: HttpRequest | None = None, **fields
+) -> Contact:
+    """Log an individual contact."""
+    contact = Contact(participant=participant, created_by=logged_by, **fields)
+    contact.full_clean()
+    with transaction.atomic():
+        contact.save(force_insert=True)
+        access_log.record(
+            action=Action.CREATE,
+            actor=logged_by,
+            request=request,
+            obj=participant,
+            detail=f"contact {contact.pk}",
+        )
+    return contact
+
+
+def contact_correct(
+    *, contact: Contact, corrected_by: User, request: HttpRequest | None = None, **values
+) -> list[str]:
+    """Correct a contact; the earlier values stay in the change history."""
+    unknown = set(values) - set(CONTACT_FIELDS)
+    if unknown:
+        raise TypeError(f"contact_correct cannot change {sorted(unknown)}")
+    before = {field: getattr(contact, field) for field in values}
+    for field, value in values.items():
+        setattr(contact, field, value)
+    contact.full_clean()
+    with transaction.atomic():
+        changed = _record_changes(
+            participant=contact.participant, obj=contact, before=before, changed_by=corrected_by
+        )
+        if changed:
+            contact.save(update_fields=changed)
+            access_log.record(
+                action=Action.CHANGE,
+                actor=corrected_by,
+                request=request,
+                obj=contact.participant,
+                detail=f"contact {contact.pk}: {','.join(changed)}",
+            )
+    return changed
+
+
+def activity_record_create(
+    *, organisation: Organisation, recorded_by: User, request: HttpRequest | None = None, **fields
+) -> ActivityRecord:
+    record = ActivityRecord(organisation=organisation, recorded_by=recorded_by, **fields)
+    record.full_clean()
+    with transaction.atomic():
+        record.save(force_insert=True)
+        access_log.record(action=Action.CREATE, actor=recorded_by, request=request, obj=record)
+    return record
+
+
+def sharing_grant_create(
+    *,
+    participant: Participant,
+    organisation: Organisation,
+    consent_id: int,
+    valid_from: date,
+    valid_until: date | None,
+) -> SharingGrant:
+    """Called by the consent services: staff of ``organisation`` may now see the participant."""
+    grant, _created = SharingGrant.objects.update_or_create(
+        consent_id=consent_id,
+        organisation=organisation,
+        defaults={
+            "participant": participant,
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+            "revoked_at": None,
+        },
+    )
+    return grant
+
+
+def sharing_grants_revoke(*, consent_id: int) -> int:
+    """Called by the consent services on withdrawal: access ends on the next request."""
+    return SharingGrant.objects.filter(consent_id=consent_id, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )

@@ -1,0 +1,172 @@
+"""The participant core: registration, who may see whom, sharing grants, change history."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils import timezone
+
+from cm_portal.models import AccessEvent
+from participants import services
+from participants.access import access_participant, participants_for
+from participants.models import CaseChange, Participant
+
+pytestmark = pytest.mark.django_db
+
+INTAKE = {
+    "birth_year": 2003,
+    "gender": "woman",
+    "entry_path": "outreach",
+    "crisis_relevant": True,
+    "intervention_start": date(2026, 6, 1),
+}
+
+
+@pytest.fixture
+def participant(alice, hela_manniskan):
+    return services.participant_register(
+        organisation=hela_manniskan, registered_by=alice, display_name="Kim", **INTAKE
+    )
+
+
+def test_registration_numbers_references_per_organisation_and_assigns(alice, hela_manniskan):
+    first = services.participant_register(
+        organisation=hela_manniskan, registered_by=alice, **INTAKE
+    )
+    second = services.participant_register(
+        organisation=hela_manniskan, registered_by=alice, **INTAKE
+    )
+    assert (first.reference, second.reference) == ("HM-0001", "HM-0002")
+    assert services.assigned_case_managers(first) == [alice]
+    assert AccessEvent.objects.filter(action="create", object_type="participant").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("intervention_start", timezone.localdate() + timedelta(days=1)),
+        ("birth_year", 1850),
+        ("personal_identity_number", "19811218-9875"),
+    ],
+)
+def test_registration_refuses_bad_intake(alice, hela_manniskan, field, value):
+    with pytest.raises(ValidationError) as error:
+        services.participant_register(
+            organisation=hela_manniskan, registered_by=alice, **{**INTAKE, field: value}
+        )
+    assert field in error.value.message_dict
+    assert not Participant.objects.exists()
+
+
+def test_identity_number_must_match_birth_year(alice, hela_manniskan):
+    with pytest.raises(ValidationError) as error:
+        services.participant_register(
+            organisation=hela_manniskan,
+            registered_by=alice,
+            **{**INTAKE, "birth_year": 2003, "personal_identity_number": "811218-9876"},
+        )
+    assert "birth_year" in error.value.message_dict
+
+
+def test_identity_number_is_stored_normalised_and_shown_masked(alice, hela_manniskan):
+    person = services.participant_register(
+        organisation=hela_manniskan,
+        registered_by=alice,
+        **{**INTAKE, "birth_year": 1981, "personal_identity_number": "8112189876"},
+    )
+    assert person.personal_identity_number == "19811218-9876"
+    assert person.masked_identity_number == "19811218-••••"
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees", "changes"),
+    [
+        ("alice", True, True),  # assigned case manager
+        ("bob", False, False),  # colleague, not assigned
+        ("tess", True, True),  # team lead of the organisation
+        ("charlie", False, False),  # other organisation, no consent
+        ("steve", False, False),  # steering group
+        ("ada", False, False),  # administrator
+    ],
+)
+def test_who_may_see_and_change(request, participant, persona, sees, changes):
+    user = request.getfixturevalue(persona)
+    for need, allowed in (("view", sees), ("change", changes)):
+        if allowed:
+            assert access_participant(user, participant.pk, need=need) == participant
+        else:
+            with pytest.raises(Http404):
+                access_participant(user, participant.pk, need=need)
+
+
+def test_a_sharing_grant_lets_the_other_organisation_see_while_valid(participant, dana, district):
+    today = timezone.localdate()
+    services.sharing_grant_create(
+        participant=participant,
+        organisation=district,
+        consent_id=1,
+        valid_from=today - timedelta(days=10),
+        valid_until=today,
+    )
+    assert access_participant(dana, participant.pk) == participant
+    with pytest.raises(Http404):
+        access_participant(dana, participant.pk, need="change")
+
+    services.sharing_grants_revoke(consent_id=1)
+    with pytest.raises(Http404):
+        access_participant(dana, participant.pk)
+
+
+def test_an_expired_grant_gives_no_access(participant, dana, district):
+    today = timezone.localdate()
+    services.sharing_grant_create(
+        participant=participant,
+        organisation=district,
+        consent_id=2,
+        valid_from=today - timedelta(days=30),
+        valid_until=today - timedelta(days=1),
+    )
+    assert not participants_for(dana).exists()
+
+
+def test_unassigning_cuts_access_and_a_caseload_moves_in_one_step(participant, alice, bob, tess):
+    services.caseload_transfer(from_user=alice, to_user=bob, transferred_by=tess)
+    assert list(participants_for(bob)) == [participant]
+    assert not participants_for(alice).exists()
+    services.participant_unassign(participant=participant, case_manager=bob, unassigned_by=tess)
+    assert not participants_for(bob).exists()
+
+
+def test_corrections_keep_who_changed_what_and_the_old_value(participant, alice):
+    contact = services.contact_log(
+        participant=participant,
+        logged_by=alice,
+        date=date(2026, 6, 2),
+        kind="phone",
+        duration_minutes=15,
+        counterpart="",
+        note="first note",
+    )
+    services.contact_correct(
+        contact=contact, corrected_by=alice, note="corrected", duration_minutes=20
+    )
+    history = {c.field: (c.old_value, c.new_value, c.changed_by) for c in CaseChange.objects.all()}
+    assert history == {
+        "note": ("first note", "corrected", alice),
+        "duration_minutes": ("15", "20", alice),
+    }
+
+
+def test_closing_and_reopening(participant, alice):
+    with pytest.raises(ValidationError):
+        services.participant_close(
+            participant=participant, end_date=date(2026, 5, 1), reason="Moved", closed_by=alice
+        )
+    participant.refresh_from_db()
+    services.participant_close(
+        participant=participant, end_date=date(2026, 9, 1), reason="Goals met", closed_by=alice
+    )
+    assert not Participant.objects.get(pk=participant.pk).is_open
+    services.participant_reopen(participant=participant, reopened_by=alice)
+    assert Participant.objects.get(pk=participant.pk).is_open
