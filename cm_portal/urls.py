@@ -49,6 +49,8 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("accounts/", include(accounts_patterns)),
     path("administration/", include(staff_patterns)),
+    path("participants/", include("participants.urls")),
+    path("consent/", include("consent.urls")),
     path(
         "language/",
         allow_without_second_factor(login_not_required(set_language)),

@@ -18,9 +18,8 @@ A URL without a row, or a row for a URL that no longer exists, fails the suite.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+import importlib
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -34,51 +33,9 @@ from cm_portal.models import Role
 
 from .conftest import PERSONAS
 from .helpers import named_urls
+from .matrix import HOME, LOGIN, Fixtures, Redirect, Row, Status, pk_of, statuses
 
 pytestmark = pytest.mark.django_db
-
-Fixtures = Callable[[str], Any]  # request.getfixturevalue
-
-
-@dataclass(frozen=True)
-class Redirect:
-    """A 302 to this URL name (the query string, e.g. ?next=, is not compared)."""
-
-    to: str
-
-    def __str__(self) -> str:
-        return f"302→{self.to}"
-
-
-Status = int | Redirect
-LOGIN = Redirect("accounts:login")
-HOME = Redirect("home")
-
-
-def statuses(*, anonymous: Status, staff: Status, **each: Status) -> dict[str, Status]:
-    """``staff`` for every logged-in persona; keyword arguments override single personas."""
-    unknown = set(each) - set(PERSONAS)
-    assert not unknown, f"unknown personas {unknown}"
-    table = {name: staff for name in PERSONAS}
-    table["anonymous"] = anonymous
-    table.update(each)
-    return table
-
-
-def no_kwargs(f: Fixtures) -> dict:
-    return {}
-
-
-def pk_of(persona: str) -> Callable[[Fixtures], dict]:
-    return lambda f: {"pk": f(persona).pk}
-
-
-@dataclass(frozen=True)
-class Row:
-    expect: dict[str, dict[str, Status]]  # method → persona → status
-    kwargs: Callable[[Fixtures], dict] = no_kwargs
-    data: Callable[[Fixtures], dict] = no_kwargs
-    changes_state: bool = False  # an accepted POST must change the database
 
 
 # Pages only an administrator uses; everyone else is refused without naming anything.
@@ -170,6 +127,18 @@ MATRIX: dict[str, Row] = {
     ),
     "staff:access_log": Row(expect={"GET": ADMIN_PAGE}),
 }
+
+
+def _collect_app_rows() -> None:
+    """Add ``ROWS`` from every ``tests/<app>/permission_rows.py``."""
+    for path in sorted(Path(__file__).parent.glob("*/permission_rows.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.permission_rows")
+        clash = set(module.ROWS) & set(MATRIX)
+        assert not clash, f"rows defined twice: {clash}"
+        MATRIX.update(module.ROWS)
+
+
+_collect_app_rows()
 
 # The apps whose tables a refused request must leave alone, plus the second factors.
 PROJECT_APPS = ("cm_portal", "participants", "consent", "plans", "reporting", "otp_totp")
