@@ -76,6 +76,28 @@ def _record_changes(
     return changed
 
 
+def _apply_changes(
+    *, participant: Participant, obj, allowed: tuple[str, ...], values: dict, changed_by: User
+) -> list[str]:
+    """Validate and save ``values`` on ``obj``, keeping old and new value of each change.
+
+    Runs inside the caller's transaction; returns the names of the fields that changed.
+    """
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise TypeError(f"cannot change {sorted(unknown)} of a {obj._meta.model_name}")
+    before = {field: getattr(obj, field) for field in values}
+    for field, value in values.items():
+        setattr(obj, field, value)
+    obj.full_clean()
+    changed = _record_changes(
+        participant=participant, obj=obj, before=before, changed_by=changed_by
+    )
+    if changed:
+        obj.save(update_fields=changed)
+    return changed
+
+
 def participant_register(
     *,
     organisation: Organisation,
@@ -110,19 +132,15 @@ def participant_update(
     *, participant: Participant, changed_by: User, request: HttpRequest | None = None, **values
 ) -> list[str]:
     """Change intake data; keeps old and new values of each changed field."""
-    unknown = set(values) - set(PARTICIPANT_FIELDS)
-    if unknown:
-        raise TypeError(f"participant_update cannot change {sorted(unknown)}")
-    before = {field: getattr(participant, field) for field in values}
-    for field, value in values.items():
-        setattr(participant, field, value)
-    participant.full_clean()
     with transaction.atomic():
-        changed = _record_changes(
-            participant=participant, obj=participant, before=before, changed_by=changed_by
+        changed = _apply_changes(
+            participant=participant,
+            obj=participant,
+            allowed=PARTICIPANT_FIELDS,
+            values=values,
+            changed_by=changed_by,
         )
         if changed:
-            participant.save(update_fields=changed)
             access_log.record(
                 action=Action.CHANGE,
                 actor=changed_by,
@@ -290,19 +308,15 @@ def contact_correct(
     *, contact: Contact, corrected_by: User, request: HttpRequest | None = None, **values
 ) -> list[str]:
     """Correct a contact; the earlier values stay in the change history."""
-    unknown = set(values) - set(CONTACT_FIELDS)
-    if unknown:
-        raise TypeError(f"contact_correct cannot change {sorted(unknown)}")
-    before = {field: getattr(contact, field) for field in values}
-    for field, value in values.items():
-        setattr(contact, field, value)
-    contact.full_clean()
     with transaction.atomic():
-        changed = _record_changes(
-            participant=contact.participant, obj=contact, before=before, changed_by=corrected_by
+        changed = _apply_changes(
+            participant=contact.participant,
+            obj=contact,
+            allowed=CONTACT_FIELDS,
+            values=values,
+            changed_by=corrected_by,
         )
         if changed:
-            contact.save(update_fields=changed)
             access_log.record(
                 action=Action.CHANGE,
                 actor=corrected_by,

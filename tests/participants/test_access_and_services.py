@@ -170,3 +170,19 @@ def test_closing_and_reopening(participant, alice):
     assert not Participant.objects.get(pk=participant.pk).is_open
     services.participant_reopen(participant=participant, reopened_by=alice)
     assert Participant.objects.get(pk=participant.pk).is_open
+
+
+def test_intake_changes_are_kept_with_the_identity_number_masked(participant, alice):
+    changed = services.participant_update(
+        participant=participant,
+        changed_by=alice,
+        display_name="Kim K",
+        personal_identity_number="20031117-0005",
+        birth_year=2003,
+    )
+    assert set(changed) == {"display_name", "personal_identity_number"}
+    history = {c.field: (c.old_value, c.new_value) for c in CaseChange.objects.all()}
+    assert history["display_name"] == ("Kim", "Kim K")
+    assert history["personal_identity_number"] == ("", "20031117-••••")
+    with pytest.raises(TypeError):
+        services.participant_update(participant=participant, changed_by=alice, organisation=None)
