@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 
 from . import access_log
-from .models import AccessEvent, Organisation, Role, StaffSession, User
+from .models import AccessEvent, Organisation, StaffSession, User
 
 Action = AccessEvent.Action
 
@@ -46,8 +48,6 @@ def staff_create(
     user = User(email=email, name=name.strip(), organisation=organisation, role=role)
     user.full_clean(exclude=["password"])
     if password is not None:
-        from django.contrib.auth.password_validation import validate_password
-
         validate_password(password, user)
     user.set_password(password)
     with transaction.atomic():
@@ -157,14 +157,8 @@ def staff_password_link_send(
     access_log.record(action=Action.PASSWORD_LINK_SENT, actor=sent_by, request=request, obj=user)
 
 
-ROLE_VALUES = [role.value for role in Role]
-
-
 def sessions_clear_expired() -> int:
     """Delete expired sessions and their StaffSession rows; idempotent."""
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
-
     expired = Session.objects.filter(expire_date__lt=timezone.now())
     keys = list(expired.values_list("session_key", flat=True))
     StaffSession.objects.filter(session_key__in=keys).delete()
