@@ -18,6 +18,8 @@ class NavItem:
 
 def _items_for(user) -> list[tuple[str, str]]:
     items = [(_("Start"), "home")]
+    if user.works_with_cases:
+        items += [(_("Participants"), "participants:list")]
     if user.is_administrator:
         items += [(_("Staff"), "staff:list"), (_("Access log"), "staff:access_log")]
     return items

@@ -1,0 +1,207 @@
+"""Case managers' pages: the caseload, intake, a participant's overview and contacts."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cm_portal import access_log
+from cm_portal.access import role_required
+from cm_portal.models import AccessEvent, Role
+
+from . import selectors, services
+from .access import access_participant, can_change
+from .forms import CaseloadFilterForm, CloseForm, ContactForm, IntakeForm
+from .models import Participant
+
+PAGE_SIZE = 25
+
+works_with_cases_required = role_required(Role.CASE_MANAGER, Role.TEAM_LEAD)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form field it names, else on the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@works_with_cases_required
+def participant_list(request: HttpRequest) -> HttpResponse:
+    form = CaseloadFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    participants = selectors.caseload(
+        request.user,
+        search=filters.get("q", ""),
+        status=filters.get("status", ""),
+        crisis_relevant=filters.get("crisis_relevant", False),
+    )
+    page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "participants/list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@works_with_cases_required
+def participant_create(request: HttpRequest) -> HttpResponse:
+    form = IntakeForm(request.POST or None)
+    duplicates = False
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        duplicates = selectors.likely_duplicates(
+            organisation=request.user.organisation,
+            personal_identity_number=data["personal_identity_number"],
+            display_name=data["display_name"],
+            birth_year=data["birth_year"],
+        ).exists()
+        if duplicates and not data["register_anyway"]:
+            form.add_error(
+                "register_anyway",
+                _("Check that this is not the same person, then tick the box to register."),
+            )
+        else:
+            try:
+                participant = services.participant_register(
+                    organisation=request.user.organisation,
+                    registered_by=request.user,
+                    request=request,
+                    **{field: data[field] for field in IntakeForm.FIELDS},
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(reference)s was registered.") % {"reference": participant.reference},
+                )
+                return redirect("participants:detail", pk=participant.pk)
+    return render(request, "participants/create.html", {"form": form, "duplicates": duplicates})
+
+
+def _detail(
+    request: HttpRequest,
+    participant: Participant,
+    *,
+    contact_form: ContactForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    changeable = can_change(request.user, participant)
+    context = {
+        "participant": participant,
+        "contacts": selectors.contact_timeline(participant),
+        "case_managers": services.assigned_case_managers(participant),
+        "can_change": changeable,
+        "contact_form": contact_form or ContactForm(),
+        "close_form": CloseForm(),
+    }
+    return render(request, "participants/detail.html", context, status=status)
+
+
+def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="view")
+    access_log.record(action=AccessEvent.Action.VIEW, request=request, obj=participant)
+    return _detail(request, participant)
+
+
+@require_POST
+def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="change")
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            services.contact_log(
+                participant=participant,
+                logged_by=request.user,
+                request=request,
+                **{field: form.cleaned_data[field] for field in ContactForm.FIELDS},
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The contact was logged."))
+            return redirect("participants:detail", pk=participant.pk)
+    # The page shown again holds case data like the overview does: log it the same way.
+    access_log.record(action=AccessEvent.Action.VIEW, request=request, obj=participant)
+    return _detail(request, participant, contact_form=form, status=400)
+
+
+def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="change")
+    contact = get_object_or_404(participant.contacts, pk=contact_pk)
+    initial = {field: getattr(contact, field) for field in ContactForm.FIELDS}
+    form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.contact_correct(
+                contact=contact,
+                corrected_by=request.user,
+                request=request,
+                **{field: form.cleaned_data[field] for field in ContactForm.FIELDS},
+            )
+        except ValidationError as error:
+            contact.refresh_from_db()
+            _add_errors(form, error)
+        else:
+            if changed:
+                messages.success(request, _("The contact was corrected."))
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return redirect("participants:detail", pk=participant.pk)
+    return render(
+        request,
+        "participants/contact_edit.html",
+        {
+            "participant": participant,
+            "contact": contact,
+            "form": form,
+            "history": selectors.contact_history(contact),
+        },
+    )
+
+
+@require_POST
+def participant_close(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="change")
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("participants:detail", pk=participant.pk)
+    try:
+        services.participant_close(
+            participant=participant,
+            end_date=form.cleaned_data["end_date"],
+            reason=form.cleaned_data["reason"],
+            closed_by=request.user,
+            request=request,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The case was closed."))
+    return redirect("participants:detail", pk=participant.pk)
+
+
+@require_POST
+def participant_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="change")
+    try:
+        services.participant_reopen(
+            participant=participant, reopened_by=request.user, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The case was reopened."))
+    return redirect("participants:detail", pk=participant.pk)

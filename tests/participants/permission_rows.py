@@ -1,0 +1,98 @@
+"""Permission rows for the participants' URLs (collected by tests/test_permission_matrix.py).
+
+The matrix test lives in ``tests/`` and so cannot see the fixtures of
+``tests/participants/conftest.py``; the rows build the same participant through the same
+factory, once per test (looked up again when both ``kwargs`` and ``data`` ask for it).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from participants.models import Contact, Participant
+
+from ..matrix import LOGIN, Fixtures, Row, statuses
+from .factories import log_contact, register
+
+CASE_PAGE = statuses(anonymous=LOGIN, staff=200, steve=403, ada=403)
+# An accepted POST redirects to the participant's page; the matrix compares a Redirect
+# with a URL that takes no arguments, so the status alone is pinned here.
+CASE_PAGE_POST = statuses(anonymous=LOGIN, staff=302, steve=403, ada=403)
+# Only the assigned case manager and the team lead of the organisation.
+PARTICIPANT_PAGE = statuses(anonymous=LOGIN, staff=404, alice=200, tess=200)
+PARTICIPANT_POST = statuses(anonymous=LOGIN, staff=404, alice=302, tess=302)
+POST_ONLY_GET = statuses(anonymous=LOGIN, staff=405)
+
+
+def _participant(f: Fixtures, *, closed: bool = False) -> Participant:
+    name = "Matrix Closed" if closed else "Matrix Open"
+    found = Participant.objects.filter(display_name=name).first()
+    if found:
+        return found
+    values = {"display_name": name}
+    if closed:
+        values |= {"intervention_end": timezone.localdate(), "end_reason": "Moved"}
+    return register(f("hela_manniskan"), f("alice"), **values)
+
+
+def _contact(f: Fixtures) -> Contact:
+    participant = _participant(f)
+    return participant.contacts.first() or log_contact(participant, f("alice"))
+
+
+def _of(f: Fixtures) -> dict:
+    return {"pk": _participant(f).pk}
+
+
+def _contact_data(**values) -> dict:
+    data = {
+        "date": (timezone.localdate() - timedelta(days=1)).isoformat(),
+        "kind": "phone",
+        "duration_minutes": 20,
+        "counterpart": "",
+        "note": "",
+    }
+    data.update(values)
+    return data
+
+
+ROWS: dict[str, Row] = {
+    "participants:list": Row(expect={"GET": CASE_PAGE}),
+    "participants:create": Row(
+        expect={"GET": CASE_PAGE, "POST": CASE_PAGE_POST},
+        data=lambda f: {
+            "display_name": "Matrix New",
+            "birth_year": 2001,
+            "gender": "man",
+            "entry_path": "other",
+            "intervention_start": timezone.localdate().isoformat(),
+        },
+        changes_state=True,
+    ),
+    "participants:detail": Row(expect={"GET": PARTICIPANT_PAGE}, kwargs=_of),
+    "participants:contact_create": Row(
+        expect={"GET": POST_ONLY_GET, "POST": PARTICIPANT_POST},
+        kwargs=_of,
+        data=lambda f: _contact_data(),
+        changes_state=True,
+    ),
+    "participants:contact_edit": Row(
+        expect={"GET": PARTICIPANT_PAGE, "POST": PARTICIPANT_POST},
+        kwargs=lambda f: {"pk": _participant(f).pk, "contact_pk": _contact(f).pk},
+        data=lambda f: _contact_data(duration_minutes=90),
+        changes_state=True,
+    ),
+    "participants:close": Row(
+        expect={"GET": POST_ONLY_GET, "POST": PARTICIPANT_POST},
+        kwargs=_of,
+        data=lambda f: {"end_date": timezone.localdate().isoformat(), "reason": "Moved away"},
+        changes_state=True,
+    ),
+    "participants:reopen": Row(
+        expect={"GET": POST_ONLY_GET, "POST": PARTICIPANT_POST},
+        kwargs=lambda f: {"pk": _participant(f, closed=True).pk},
+        changes_state=True,
+    ),
+}
