@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "consent"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("participant/<int:participant_pk>/", views.consent_list, name="list"),
+    path("participant/<int:participant_pk>/new/", views.consent_create, name="create"),
+    path("<int:pk>/withdraw/", views.consent_withdraw, name="withdraw"),
+    path("<int:pk>/scan/", views.consent_scan, name="scan"),
+]

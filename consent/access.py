@@ -1,0 +1,22 @@
+"""The one way to fetch a consent: through its participant's access (404 otherwise)."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from cm_portal.models import User
+from participants.access import Need, access_participant
+
+from .models import Consent
+
+
+def access_consent(user: User, pk: int, *, need: Need = "view") -> Consent:
+    """Fetch a consent whose participant the user may see (or change); else 404."""
+    if not user.is_authenticated:
+        raise Http404
+    consent = Consent.objects.filter(pk=pk).first()
+    if consent is None:
+        raise Http404
+    # The participant's own access rules decide; it answers 404 for no access too.
+    consent.participant = access_participant(user, consent.participant_id, need=need)
+    return consent

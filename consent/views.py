@@ -1,0 +1,133 @@
+"""Consent pages: list, record, withdraw, download the scan."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+
+from cm_portal import access_log
+from cm_portal.models import AccessEvent
+from participants.access import access_participant, can_change
+
+from . import selectors, services
+from .access import access_consent
+from .forms import ConsentForm, WithdrawForm
+
+Action = AccessEvent.Action
+
+# Access is checked before the method, so that someone who may not see the participant
+# gets 404 for every method (security.md 2), never a 405 that confirms the object exists.
+
+
+def _method_not_allowed(request: HttpRequest, *allowed: str) -> HttpResponse | None:
+    if request.method in allowed:
+        return None
+    return HttpResponseNotAllowed(allowed)
+
+
+def consent_list(request: HttpRequest, participant_pk: int) -> HttpResponse:
+    participant = access_participant(request.user, participant_pk, need="view")
+    if refused := _method_not_allowed(request, "GET", "HEAD"):
+        return refused
+    consents = list(selectors.consents_of(participant))
+    access_log.record(action=Action.VIEW, request=request, obj=participant, detail="consents")
+    return render(
+        request,
+        "consent/list.html",
+        {
+            "participant": participant,
+            "consents": consents,
+            "may_change": can_change(request.user, participant),
+            "withdraw_form": WithdrawForm(),
+        },
+    )
+
+
+def consent_create(request: HttpRequest, participant_pk: int) -> HttpResponse:
+    participant = access_participant(request.user, participant_pk, need="change")
+    if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
+        return refused
+    form = ConsentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.consent_record(
+                participant=participant,
+                recorded_by=request.user,
+                organisations=data["organisations"],
+                external_names=data["external_parties"],
+                purpose=data["purpose"],
+                signed_on=data["signed_on"],
+                signed_by=data["signed_by"],
+                guardian_name=data["guardian_name"],
+                valid_until=data["valid_until"],
+                scan=data["scan"],
+                request=request,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The consent was recorded."))
+            return redirect("consent:list", participant_pk=participant.pk)
+    return render(request, "consent/create.html", {"form": form, "participant": participant})
+
+
+def _add_errors(form: ConsentForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    consent = access_consent(request.user, pk, need="change")
+    if refused := _method_not_allowed(request, "POST"):
+        return refused
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the withdrawal date and who withdrew the consent."))
+    else:
+        try:
+            services.consent_withdraw(
+                consent=consent,
+                withdrawn_on=form.cleaned_data["withdrawn_on"],
+                by_whom=form.cleaned_data["by_whom"],
+                recorded_by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The consent was withdrawn."))
+    return redirect("consent:list", participant_pk=consent.participant_id)
+
+
+def consent_scan(request: HttpRequest, pk: int) -> HttpResponse:
+    consent = access_consent(request.user, pk, need="view")
+    if refused := _method_not_allowed(request, "GET", "HEAD"):
+        return refused
+    if not consent.scan:
+        raise Http404
+    try:
+        # Read whole (at most 10 MB): no file handle outlives the request.
+        with consent.scan.open("rb") as handle:
+            content = handle.read()
+    except FileNotFoundError:
+        raise Http404 from None
+    access_log.record(action=Action.EXPORT, request=request, obj=consent, detail="scan")
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(
+        consent.scan_content_type, "bin"
+    )
+    response = HttpResponse(
+        content, content_type=consent.scan_content_type or "application/octet-stream"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"consent-{consent.pk}.{extension}"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

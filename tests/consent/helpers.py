@@ -1,0 +1,86 @@
+"""Builders for the consent tests and the permission matrix.
+
+They take ``f`` (``request.getfixturevalue``) so that ``tests/test_permission_matrix.py``
+can build the same objects: fixtures in ``tests/consent/conftest.py`` are visible only to
+the tests in this folder. Each builder is get-or-create, so calling it twice is harmless.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from consent import services
+from consent.models import Consent
+from participants.models import Participant
+from participants.services import participant_register
+from tests.conftest import verified_client
+from tests.matrix import Fixtures
+
+INTAKE = {
+    "birth_year": 2003,
+    "gender": "woman",
+    "entry_path": "outreach",
+    "crisis_relevant": False,
+    "intervention_start": date(2026, 6, 1),
+}
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"
+
+
+def use_temporary_storage(f: Fixtures) -> None:
+    """Uploaded files go to a per-test folder that pytest removes, not var/test-private."""
+    settings = f("settings")
+    location = f("tmp_path") / "private"
+    if settings.STORAGES["default"].get("OPTIONS", {}).get("location") != location:
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": location},
+            },
+        }
+
+
+def pdf_upload(name: str = "samtycke Kim Svensson.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
+def consent_participant_of(f: Fixtures) -> Participant:
+    organisation = f("hela_manniskan")
+    existing = Participant.objects.filter(organisation=organisation).order_by("pk").first()
+    return existing or participant_register(
+        organisation=organisation, registered_by=f("alice"), display_name="Kim", **INTAKE
+    )
+
+
+def consent_of(f: Fixtures) -> Consent:
+    """The participant's consent, with a scan.
+
+    It names the participant's own organisation and an outside actor, so it creates no
+    sharing grant: in the matrix dana is refused like charlie. Grants are tested in
+    ``test_services.py``.
+    """
+    participant = consent_participant_of(f)
+    existing = Consent.objects.filter(participant=participant).order_by("pk").first()
+    if existing:
+        return existing
+    use_temporary_storage(f)
+    return services.consent_record(
+        participant=participant,
+        recorded_by=f("alice"),
+        organisations=[f("hela_manniskan")],
+        external_names=["Vårdcentralen Älvsjö"],
+        purpose="Samordning av stöd",
+        signed_on=date(2026, 6, 2),
+        signed_by="participant",
+        valid_until=None,
+        scan=pdf_upload(),
+    )
+
+
+def english_client(user):
+    """A verified client that asks for English, so tests read the English strings."""
+    client = verified_client(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client

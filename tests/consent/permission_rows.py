@@ -1,0 +1,61 @@
+"""Consent URLs by persona.
+
+The matrix consent gives the district no sharing grant, so dana is refused like charlie
+(grants and dana's access while one is valid are tested in ``test_services.py``).
+"""
+
+from __future__ import annotations
+
+from tests.matrix import LOGIN, Fixtures, Row, statuses
+
+from .helpers import consent_of, consent_participant_of
+
+# Only the assigned case manager and the team lead of the owning organisation get in.
+CASE_PAGE = statuses(anonymous=LOGIN, staff=404, alice=200, tess=200)
+# Access comes before the method: only those who may change the participant learn it is POST only.
+POST_ONLY_GET = statuses(anonymous=LOGIN, staff=404, alice=405, tess=405)
+# Redirect() reverses the name without arguments, so the PRG redirect is checked as a bare 302.
+CASE_ACTION = statuses(anonymous=LOGIN, staff=404, alice=302, tess=302)
+
+
+def _participant_kwargs(f: Fixtures) -> dict:
+    consent_of(f)
+    return {"participant_pk": consent_participant_of(f).pk}
+
+
+def _consent_kwargs(f: Fixtures) -> dict:
+    return {"pk": consent_of(f).pk}
+
+
+def _new_consent(f: Fixtures) -> dict:
+    return {
+        "organisations": [f("district").pk],
+        "external_parties": "Vårdcentralen Älvsjö",
+        "purpose": "Samordning",
+        "signed_on": "2026-06-03",
+        "signed_by": "participant",
+        "guardian_name": "",
+        "valid_until": "",
+    }
+
+
+def _withdrawal(f: Fixtures) -> dict:
+    return {"withdrawn_on": "2026-06-04", "by_whom": "participant"}
+
+
+ROWS: dict[str, Row] = {
+    "consent:list": Row(expect={"GET": CASE_PAGE}, kwargs=_participant_kwargs),
+    "consent:create": Row(
+        expect={"GET": CASE_PAGE, "POST": CASE_ACTION},
+        kwargs=_participant_kwargs,
+        data=_new_consent,
+        changes_state=True,
+    ),
+    "consent:withdraw": Row(
+        expect={"GET": POST_ONLY_GET, "POST": CASE_ACTION},
+        kwargs=_consent_kwargs,
+        data=_withdrawal,
+        changes_state=True,
+    ),
+    "consent:scan": Row(expect={"GET": CASE_PAGE}, kwargs=_consent_kwargs),
+}
