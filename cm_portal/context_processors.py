@@ -19,7 +19,10 @@ class NavItem:
 def _items_for(user) -> list[tuple[str, str]]:
     items = [(_("Start"), "home")]
     if user.works_with_cases:
-        items += [(_("Participants"), "participants:list")]
+        items += [
+            (_("Participants"), "participants:list"),
+            (_("Activities"), "participants:activity_list"),
+        ]
     if user.is_administrator:
         items += [(_("Staff"), "staff:list"), (_("Access log"), "staff:access_log")]
     return items
@@ -30,9 +33,10 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated or not user.is_verified():
         return {"nav_items": []}
     path = request.path
-    items = []
-    for label, name in _items_for(user):
-        url = reverse(name)
-        active = path == url if url == "/" else path.startswith(url)
-        items.append(NavItem(str(label), url, active))
-    return {"nav_items": items}
+    links = [(str(label), reverse(name)) for label, name in _items_for(user)]
+    # The longest matching address wins: /participants/activities/ is not "Participants".
+    matching = [
+        url for _label, url in links if (path == url if url == "/" else path.startswith(url))
+    ]
+    current = max(matching, key=len, default=None)
+    return {"nav_items": [NavItem(label, url, url == current) for label, url in links]}

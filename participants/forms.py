@@ -5,8 +5,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cm_portal.models import Organisation, Role, User
+
 from .identity import normalise_identity_number
-from .models import ContactKind, EntryPath, Gender
+from .models import ActivityKind, ContactKind, EntryPath, Gender
 
 
 class DateInput(forms.DateInput):
@@ -101,3 +103,71 @@ class CloseForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("initial", {"end_date": timezone.localdate()})
         super().__init__(*args, **kwargs)
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"), min_value=1, max_value=24 * 60
+    )
+    people_reached = forms.IntegerField(label=_("People reached"), min_value=0)
+    first_time_visitors = forms.IntegerField(
+        label=_("First-time visitors"),
+        min_value=0,
+        help_text=_("Of the people reached, how many came for the first time."),
+    )
+
+    FIELDS = ("kind", "date", "duration_minutes", "people_reached", "first_time_visitors")
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("initial", {"date": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+
+def case_workers(organisation: Organisation, *, active_only: bool = True):
+    """Staff of the organisation who can be assigned to participants."""
+    staff = User.objects.filter(
+        organisation=organisation, role__in=(Role.CASE_MANAGER, Role.TEAM_LEAD)
+    )
+    if active_only:
+        staff = staff.filter(is_active=True)
+    return staff.order_by("name")
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.name if obj.is_active else _("%(name)s (inactive)") % {"name": obj.name}
+
+
+class AssignForm(forms.Form):
+    staff = StaffChoiceField(label=_("Case manager"), queryset=User.objects.none())
+
+    def __init__(self, *args, organisation: Organisation, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = case_workers(organisation)
+
+
+class UnassignForm(forms.Form):
+    staff = forms.ModelChoiceField(queryset=User.objects.none())
+
+    def __init__(self, *args, assigned: list[User], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = User.objects.filter(pk__in=[user.pk for user in assigned])
+
+
+class TransferForm(forms.Form):
+    # A caseload is often moved because someone left: inactive staff can be the source.
+    from_user = StaffChoiceField(label=_("From"), queryset=User.objects.none())
+    to_user = StaffChoiceField(label=_("To"), queryset=User.objects.none())
+
+    def __init__(self, *args, organisation: Organisation, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["from_user"].queryset = case_workers(organisation, active_only=False)
+        self.fields["to_user"].queryset = case_workers(organisation)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("from_user") and data.get("from_user") == data.get("to_user"):
+            raise forms.ValidationError(_("Choose two different case managers."))
+        return data

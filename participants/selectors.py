@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from cm_portal.models import Organisation, User
 
 from .access import participants_for
-from .models import CaseChange, Contact, Participant
+from .models import ActivityRecord, CaseChange, Contact, Participant
 
 
 def caseload(
@@ -62,4 +62,16 @@ def contact_timeline(participant: Participant) -> QuerySet[Contact]:
 def contact_history(contact: Contact) -> QuerySet[CaseChange]:
     return CaseChange.objects.filter(
         participant_id=contact.participant_id, object_type="contact", object_id=contact.pk
+    ).select_related("changed_by")
+
+
+def activity_records(organisation: Organisation) -> QuerySet[ActivityRecord]:
+    """The organisation's activity records, newest first."""
+    return ActivityRecord.objects.filter(organisation=organisation).order_by("-date", "-id")
+
+
+def participant_history(participant: Participant) -> QuerySet[CaseChange]:
+    """Changes to the intake data, newest first."""
+    return CaseChange.objects.filter(
+        participant=participant, object_type="participant", object_id=participant.pk
     ).select_related("changed_by")

@@ -1,13 +1,15 @@
-"""Case managers' pages: the caseload, intake, a participant's overview and contacts."""
+"""Case managers' pages: the caseload, intake, a participant's overview and contacts,
+assignments and activity records."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from cm_portal import access_log
@@ -16,12 +18,23 @@ from cm_portal.models import AccessEvent, Role
 
 from . import selectors, services
 from .access import access_participant, can_change
-from .forms import CaseloadFilterForm, CloseForm, ContactForm, IntakeForm
+from .forms import (
+    ActivityForm,
+    AssignForm,
+    CaseloadFilterForm,
+    CloseForm,
+    ContactForm,
+    IntakeForm,
+    ParticipantForm,
+    TransferForm,
+    UnassignForm,
+)
 from .models import Participant
 
 PAGE_SIZE = 25
 
 works_with_cases_required = role_required(Role.CASE_MANAGER, Role.TEAM_LEAD)
+team_lead_required = role_required(Role.TEAM_LEAD)
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -97,6 +110,7 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     changeable = can_change(request.user, participant)
+    leads = _leads_team_of(request.user, participant)
     context = {
         "participant": participant,
         "contacts": selectors.contact_timeline(participant),
@@ -104,8 +118,13 @@ def _detail(
         "can_change": changeable,
         "contact_form": contact_form or ContactForm(),
         "close_form": CloseForm(),
+        "assign_form": AssignForm(organisation=participant.organisation) if leads else None,
     }
     return render(request, "participants/detail.html", context, status=status)
+
+
+def _leads_team_of(user, participant: Participant) -> bool:
+    return user.is_team_lead and user.organisation_id == participant.organisation_id
 
 
 def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -205,3 +224,132 @@ def participant_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The case was reopened."))
     return redirect("participants:detail", pk=participant.pk)
+
+
+def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="change")
+    # The only page that shows the stored identity number in full.
+    initial = {field: getattr(participant, field) for field in ParticipantForm.FIELDS}
+    form = ParticipantForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.participant_update(
+                participant=participant,
+                changed_by=request.user,
+                request=request,
+                **{field: form.cleaned_data[field] for field in ParticipantForm.FIELDS},
+            )
+        except ValidationError as error:
+            participant.refresh_from_db()
+            _add_errors(form, error)
+        else:
+            if changed:
+                messages.success(request, _("The intake data was changed."))
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return redirect("participants:detail", pk=participant.pk)
+    access_log.record(action=AccessEvent.Action.VIEW, request=request, obj=participant)
+    return render(
+        request,
+        "participants/edit.html",
+        {
+            "participant": participant,
+            "form": form,
+            "history": selectors.participant_history(participant),
+        },
+    )
+
+
+def _access_as_team_lead(request: HttpRequest, pk: int) -> Participant:
+    """404 for a participant the user may not change, 403 for one they may but do not lead."""
+    participant = access_participant(request.user, pk, need="change")
+    if not _leads_team_of(request.user, participant):
+        raise PermissionDenied
+    return participant
+
+
+@require_POST
+def participant_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = _access_as_team_lead(request, pk)
+    form = AssignForm(request.POST, organisation=participant.organisation)
+    if not form.is_valid():
+        messages.error(request, _("Choose a case manager of the organisation."))
+        return redirect("participants:detail", pk=participant.pk)
+    staff = form.cleaned_data["staff"]
+    try:
+        services.participant_assign(
+            participant=participant, case_manager=staff, assigned_by=request.user, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(name)s was assigned.") % {"name": staff.name})
+    return redirect("participants:detail", pk=participant.pk)
+
+
+@require_POST
+def participant_unassign(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = _access_as_team_lead(request, pk)
+    assigned = services.assigned_case_managers(participant)
+    form = UnassignForm(request.POST, assigned=assigned)
+    if not form.is_valid():
+        messages.error(request, _("That person is not assigned to the participant."))
+        return redirect("participants:detail", pk=participant.pk)
+    staff = form.cleaned_data["staff"]
+    services.participant_unassign(
+        participant=participant, case_manager=staff, unassigned_by=request.user, request=request
+    )
+    messages.success(request, _("%(name)s is no longer assigned.") % {"name": staff.name})
+    return redirect("participants:detail", pk=participant.pk)
+
+
+@team_lead_required
+def caseload_transfer(request: HttpRequest) -> HttpResponse:
+    form = TransferForm(request.POST or None, organisation=request.user.organisation)
+    if request.method == "POST" and form.is_valid():
+        from_user = form.cleaned_data["from_user"]
+        to_user = form.cleaned_data["to_user"]
+        try:
+            moved = services.caseload_transfer(
+                from_user=from_user, to_user=to_user, transferred_by=request.user, request=request
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d participant was moved from %(from)s to %(to)s.",
+                    "%(count)d participants were moved from %(from)s to %(to)s.",
+                    moved,
+                )
+                % {"count": moved, "from": from_user.name, "to": to_user.name},
+            )
+            return redirect("participants:transfer")
+    return render(request, "participants/transfer.html", {"form": form})
+
+
+@works_with_cases_required
+def activity_list(request: HttpRequest) -> HttpResponse:
+    records = selectors.activity_records(request.user.organisation)
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "participants/activity_list.html", {"page": page, "query": ""})
+
+
+@works_with_cases_required
+def activity_create(request: HttpRequest) -> HttpResponse:
+    form = ActivityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_record_create(
+                organisation=request.user.organisation,
+                recorded_by=request.user,
+                request=request,
+                **{field: form.cleaned_data[field] for field in ActivityForm.FIELDS},
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The activity was recorded."))
+            return redirect("participants:activity_list")
+    return render(request, "participants/activity_create.html", {"form": form})

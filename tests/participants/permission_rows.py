@@ -24,6 +24,11 @@ CASE_PAGE_POST = statuses(anonymous=LOGIN, staff=302, steve=403, ada=403)
 PARTICIPANT_PAGE = statuses(anonymous=LOGIN, staff=404, alice=200, tess=200)
 PARTICIPANT_POST = statuses(anonymous=LOGIN, staff=404, alice=302, tess=302)
 POST_ONLY_GET = statuses(anonymous=LOGIN, staff=405)
+# The team lead of the organisation only: others who may change the participant get 403,
+# everyone else 404 as for any participant they may not see.
+TEAM_LEAD_POST = statuses(anonymous=LOGIN, staff=404, alice=403, tess=302)
+TEAM_LEAD_PAGE = statuses(anonymous=LOGIN, staff=403, tess=200)
+TEAM_LEAD_PAGE_POST = statuses(anonymous=LOGIN, staff=403, tess=302)
 
 
 def _participant(f: Fixtures, *, closed: bool = False) -> Participant:
@@ -93,6 +98,61 @@ ROWS: dict[str, Row] = {
     "participants:reopen": Row(
         expect={"GET": POST_ONLY_GET, "POST": PARTICIPANT_POST},
         kwargs=lambda f: {"pk": _participant(f, closed=True).pk},
+        changes_state=True,
+    ),
+}
+
+
+def _edit_data(f: Fixtures) -> dict:
+    participant = _participant(f)
+    return {
+        "display_name": participant.display_name,
+        "birth_year": participant.birth_year,
+        "gender": participant.gender,
+        "entry_path": "other",
+        "intervention_start": participant.intervention_start.isoformat(),
+    }
+
+
+def _transfer_data(f: Fixtures) -> dict:
+    _participant(f)  # alice has a caseload to move
+    return {"from_user": f("alice").pk, "to_user": f("bob").pk}
+
+
+ROWS |= {
+    "participants:edit": Row(
+        expect={"GET": PARTICIPANT_PAGE, "POST": PARTICIPANT_POST},
+        kwargs=_of,
+        data=_edit_data,
+        changes_state=True,
+    ),
+    "participants:assign": Row(
+        expect={"GET": POST_ONLY_GET, "POST": TEAM_LEAD_POST},
+        kwargs=_of,
+        data=lambda f: {"staff": f("bob").pk},
+        changes_state=True,
+    ),
+    "participants:unassign": Row(
+        expect={"GET": POST_ONLY_GET, "POST": TEAM_LEAD_POST},
+        kwargs=_of,
+        data=lambda f: {"staff": f("alice").pk},
+        changes_state=True,
+    ),
+    "participants:transfer": Row(
+        expect={"GET": TEAM_LEAD_PAGE, "POST": TEAM_LEAD_PAGE_POST},
+        data=_transfer_data,
+        changes_state=True,
+    ),
+    "participants:activity_list": Row(expect={"GET": CASE_PAGE}),
+    "participants:activity_create": Row(
+        expect={"GET": CASE_PAGE, "POST": CASE_PAGE_POST},
+        data=lambda f: {
+            "kind": "drop_in",
+            "date": timezone.localdate().isoformat(),
+            "duration_minutes": 120,
+            "people_reached": 12,
+            "first_time_visitors": 3,
+        },
         changes_state=True,
     ),
 }
