@@ -7,6 +7,9 @@ app_name = "consent"
 urlpatterns = [
     path("participant/<int:participant_pk>/", views.consent_list, name="list"),
     path("participant/<int:participant_pk>/new/", views.consent_create, name="create"),
+    path(
+        "participant/<int:participant_pk>/export.json", views.case_file_export, name="export_json"
+    ),
     path("<int:pk>/withdraw/", views.consent_withdraw, name="withdraw"),
     path("<int:pk>/scan/", views.consent_scan, name="scan"),
 ]

@@ -13,7 +13,7 @@ from cm_portal import access_log
 from cm_portal.models import AccessEvent
 from participants.access import access_participant, can_change
 
-from . import selectors, services
+from . import case_files, selectors, services
 from .access import access_consent
 from .forms import ConsentForm, WithdrawForm
 
@@ -128,6 +128,22 @@ def consent_scan(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"consent-{consent.pk}.{extension}"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def case_file_export(request: HttpRequest, participant_pk: int) -> HttpResponse:
+    """Everything stored about the participant as a case file (GDPR right of access)."""
+    participant = access_participant(request.user, participant_pk, need="change")
+    if refused := _method_not_allowed(request, "GET", "HEAD"):
+        return refused
+    data = case_files.export_cases(
+        case_files.participants_for_export().filter(pk=participant.pk), request=request
+    )
+    response = HttpResponse(case_files.dumps(data), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"case-file-{participant.pk}.json"
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

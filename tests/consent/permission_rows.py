@@ -58,4 +58,6 @@ ROWS: dict[str, Row] = {
         changes_state=True,
     ),
     "consent:scan": Row(expect={"GET": CASE_PAGE}, kwargs=_consent_kwargs),
+    # The right-of-access export needs "change": a consent-shared reader never gets it.
+    "consent:export_json": Row(expect={"GET": CASE_PAGE}, kwargs=_participant_kwargs),
 }
