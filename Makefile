@@ -48,7 +48,9 @@ demo-code: venv
 	@DEBUG=true $(MANAGE) demo_code
 
 messages: venv
-	$(MANAGE) makemessages --locale sv --locale en --no-obsolete --ignore ".venv/*" --ignore ".tools/*" --add-location file
+	# English is the source language: only the Swedish catalogue is kept.
+	$(MANAGE) makemessages --locale sv --no-obsolete --ignore ".venv/*" --ignore ".tools/*" \
+		--ignore "tests/*" --ignore "var/*" --add-location file
 	$(COMPILEMESSAGES)
 
 lint: venv

@@ -593,9 +593,11 @@ def import_case_files(*, data: Any, imported_by: User, dry_run: bool = False) ->
     if not isinstance(data, dict):
         raise CaseFileInvalid([_("The file must hold a JSON object.")])
     if data.get("format") != FORMAT:
-        errors.append(f"format: {_('unknown format, expected %s') % FORMAT}")
+        message = _("unknown format, expected %s") % FORMAT
+        errors.append(f"format: {message}")
     if data.get("version") != VERSION:
-        errors.append(f"version: {_('unknown version, expected %d') % VERSION}")
+        message = _("unknown version, expected %d") % VERSION
+        errors.append(f"version: {message}")
     for name in sorted(data.keys() - {"format", "version", "cases"}):
         errors.append(f"{name}: {_('unknown field')}")
     cases = data.get("cases")
