@@ -155,37 +155,59 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, participant, contact_form=form, status=400)
 
 
+def _edit_with_history(
+    request: HttpRequest,
+    *,
+    participant: Participant,
+    form,
+    save,
+    saved_message: str,
+    texts: dict[str, str],
+    history,
+) -> HttpResponse:
+    """A form whose save keeps old and new values, with the change history beside it.
+
+    ``save(cleaned_data)`` calls the service and returns the changed fields.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = save(form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if changed:
+                messages.success(request, saved_message)
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return redirect("participants:detail", pk=participant.pk)
+    context = {"participant": participant, "form": form, "history": history, **texts}
+    return render(request, "participants/edit_with_history.html", context)
+
+
 def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
     participant = access_participant(request.user, pk, need="change")
     contact = get_object_or_404(participant.contacts, pk=contact_pk)
     initial = {field: getattr(contact, field) for field in ContactForm.FIELDS}
-    form = ContactForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            changed = services.contact_correct(
-                contact=contact,
-                corrected_by=request.user,
-                request=request,
-                **{field: form.cleaned_data[field] for field in ContactForm.FIELDS},
-            )
-        except ValidationError as error:
-            contact.refresh_from_db()
-            _add_errors(form, error)
-        else:
-            if changed:
-                messages.success(request, _("The contact was corrected."))
-            else:
-                messages.info(request, _("Nothing was changed."))
-            return redirect("participants:detail", pk=participant.pk)
-    return render(
+
+    def save(data) -> list[str]:
+        return services.contact_correct(
+            contact=contact,
+            corrected_by=request.user,
+            request=request,
+            **{field: data[field] for field in ContactForm.FIELDS},
+        )
+
+    return _edit_with_history(
         request,
-        "participants/contact_edit.html",
-        {
-            "participant": participant,
-            "contact": contact,
-            "form": form,
-            "history": selectors.contact_history(contact),
+        participant=participant,
+        form=ContactForm(request.POST or None, initial=initial),
+        save=save,
+        saved_message=_("The contact was corrected."),
+        texts={
+            "heading": _("Correct contact"),
+            "no_history": _("Not changed since it was logged."),
         },
+        history=selectors.contact_history(contact),
     )
 
 
@@ -228,35 +250,26 @@ def participant_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
     participant = access_participant(request.user, pk, need="change")
-    # The only page that shows the stored identity number in full.
     initial = {field: getattr(participant, field) for field in ParticipantForm.FIELDS}
-    form = ParticipantForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            changed = services.participant_update(
-                participant=participant,
-                changed_by=request.user,
-                request=request,
-                **{field: form.cleaned_data[field] for field in ParticipantForm.FIELDS},
-            )
-        except ValidationError as error:
-            participant.refresh_from_db()
-            _add_errors(form, error)
-        else:
-            if changed:
-                messages.success(request, _("The intake data was changed."))
-            else:
-                messages.info(request, _("Nothing was changed."))
-            return redirect("participants:detail", pk=participant.pk)
+
+    def save(data) -> list[str]:
+        return services.participant_update(
+            participant=participant,
+            changed_by=request.user,
+            request=request,
+            **{field: data[field] for field in ParticipantForm.FIELDS},
+        )
+
+    # The only page that shows the stored identity number in full: a view of its own.
     access_log.record(action=AccessEvent.Action.VIEW, request=request, obj=participant)
-    return render(
+    return _edit_with_history(
         request,
-        "participants/edit.html",
-        {
-            "participant": participant,
-            "form": form,
-            "history": selectors.participant_history(participant),
-        },
+        participant=participant,
+        form=ParticipantForm(request.POST or None, initial=initial),
+        save=save,
+        saved_message=_("The intake data was changed."),
+        texts={"heading": _("Edit intake data"), "no_history": _("Not changed since the intake.")},
+        history=selectors.participant_history(participant),
     )
 
 
