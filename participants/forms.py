@@ -24,6 +24,13 @@ class CaseloadFilterForm(forms.Form):
     q = forms.CharField(label=_("Search reference or name"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
     crisis_relevant = forms.BooleanField(label=_("Needs a crisis plan only"), required=False)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        required=False,
+        queryset=Organisation.objects.order_by("name"),
+        empty_label=_("All organisations"),
+        to_field_name="slug",
+    )
 
 
 class ParticipantForm(forms.Form):

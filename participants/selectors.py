@@ -16,6 +16,7 @@ def caseload(
     search: str = "",
     status: str = "",
     crisis_relevant: bool = False,
+    organisation: Organisation | None = None,
 ) -> QuerySet[Participant]:
     """The participants this user may see, filtered, ready for a list page."""
     participants = participants_for(user).select_related("organisation")
@@ -30,6 +31,8 @@ def caseload(
         participants = participants.filter(intervention_end__isnull=False)
     if crisis_relevant:
         participants = participants.filter(crisis_relevant=True)
+    if organisation is not None:
+        participants = participants.filter(organisation=organisation)
     return participants.order_by("organisation__name", "reference")
 
 

@@ -55,6 +55,7 @@ def participant_list(request: HttpRequest) -> HttpResponse:
         search=filters.get("q", ""),
         status=filters.get("status", ""),
         crisis_relevant=filters.get("crisis_relevant", False),
+        organisation=filters.get("organisation"),
     )
     page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

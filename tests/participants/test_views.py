@@ -231,9 +231,9 @@ def test_caseload_is_paginated_by_25(client_as, alice, hela_manniskan):
     assert len(second.context["page"]) == 2
 
 
-# Session, user, second factor, the header's organisation, count, page: pinned so that
-# a per-row query shows at once.
-LIST_QUERIES = 6
+# Session, user, second factor, the header's organisation, the organisation filter's
+# options, count, page: pinned so that a per-row query shows at once.
+LIST_QUERIES = 7
 
 
 def _list_queries(client) -> int:
@@ -459,3 +459,26 @@ def test_a_participant_that_does_not_exist_is_not_found(client_as, alice):
 def test_navigation_shows_participants_to_case_workers_only(client_as, alice, steve):
     assert "Participants" in [i.label for i in client_as("alice").get("/").context["nav_items"]]
     assert "Participants" not in [i.label for i in client_as("steve").get("/").context["nav_items"]]
+
+
+def test_caseload_filters_by_organisation(client_as, alice, dana, hela_manniskan, district):
+    """Dana sees her own participants and, through a consent, one of Hela Människan's."""
+    shared = register(hela_manniskan, alice, display_name="Shared")
+    own = register(district, dana, display_name="Own")
+    services.sharing_grant_create(
+        participant=shared,
+        organisation=district,
+        consent_id=99,
+        valid_from=TODAY() - timedelta(days=1),
+        valid_until=None,
+    )
+    client = client_as("dana")
+
+    def names(**query) -> list[str]:
+        response = client.get(reverse("participants:list"), query)
+        assert response.status_code == 200
+        return sorted(p.display_name for p in response.context["page"])
+
+    assert names() == ["Own", "Shared"]
+    assert names(organisation="hela-manniskan") == ["Shared"]
+    assert names(organisation="district") == [own.display_name]
