@@ -139,3 +139,43 @@ class ConsentParty(models.Model):
     def clean(self) -> None:
         if bool(self.organisation_id) == bool(self.external_name.strip()):
             raise ValidationError(_("A party is either an organisation or a named outside actor."))
+
+
+def export_upload_to(instance: ParticipantExport, filename: str) -> str:
+    """A random name: nothing about the participant is in the stored file's name."""
+    return str(PurePosixPath("participant-exports") / f"{uuid.uuid4().hex}.pdf")
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RENDERING = "rendering", _("Rendering")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ParticipantExport(models.Model):
+    """Everything stored about a participant as a PDF, rendered by a task (right of access)."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="exports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    failure_reason = models.CharField(_("failure reason"), max_length=200, blank=True)
+    file = models.FileField(upload_to=export_upload_to, blank=True, max_length=200)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("participant export")
+        verbose_name_plural = _("participant exports")
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} {self.status}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (ExportStatus.QUEUED, ExportStatus.RENDERING)

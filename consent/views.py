@@ -14,8 +14,9 @@ from cm_portal.models import AccessEvent
 from participants.access import access_participant, can_change
 
 from . import case_files, selectors, services
-from .access import access_consent
+from .access import access_consent, access_export
 from .forms import ConsentForm, WithdrawForm
+from .models import ExportStatus
 
 Action = AccessEvent.Action
 
@@ -144,6 +145,54 @@ def case_file_export(request: HttpRequest, participant_pk: int) -> HttpResponse:
     response = HttpResponse(case_files.dumps(data), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"case-file-{participant.pk}.json"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def export_pdf_request(request: HttpRequest, participant_pk: int) -> HttpResponse:
+    """Queue everything stored about the participant as a PDF; a task renders it."""
+    participant = access_participant(request.user, participant_pk, need="change")
+    if refused := _method_not_allowed(request, "POST"):
+        return refused
+    export = services.participant_export_request(
+        participant=participant, requested_by=request.user, request=request
+    )
+    return redirect("consent:export_pdf_status", pk=export.pk)
+
+
+def export_pdf_status(request: HttpRequest, pk: int) -> HttpResponse:
+    export = access_export(request.user, pk)
+    if refused := _method_not_allowed(request, "GET", "HEAD"):
+        return refused
+    return render(
+        request,
+        "consent/export_status.html",
+        {
+            "export": export,
+            "participant": export.participant,
+            "ready": export.status == ExportStatus.READY and bool(export.file),
+        },
+    )
+
+
+def export_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
+    export = access_export(request.user, pk)
+    if refused := _method_not_allowed(request, "GET", "HEAD"):
+        return refused
+    if export.status != ExportStatus.READY or not export.file:
+        raise Http404
+    try:
+        with export.file.open("rb") as handle:
+            content = handle.read()
+    except FileNotFoundError:
+        raise Http404 from None
+    access_log.record(
+        action=Action.PRINT, request=request, obj=export.participant, detail=f"pdf {export.pk}"
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"case-file-{export.participant_id}.pdf"
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from consent import services
-from consent.models import Consent
+from consent.models import Consent, ExportStatus, ParticipantExport
 from participants.models import Participant
 from participants.services import participant_register
 from tests.conftest import verified_client
@@ -84,3 +86,21 @@ def english_client(user):
     client = verified_client(user)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
+
+
+def export_of(f: Fixtures) -> ParticipantExport:
+    """A finished PDF export of the participant (the file is a stand-in, not rendered)."""
+    participant = consent_participant_of(f)
+    existing = ParticipantExport.objects.filter(participant=participant).order_by("pk").first()
+    if existing:
+        return existing
+    use_temporary_storage(f)
+    export = ParticipantExport(
+        participant=participant,
+        requested_by=f("alice"),
+        status=ExportStatus.READY,
+        finished_at=timezone.now(),
+    )
+    export.file.save("export.pdf", ContentFile(PDF), save=False)
+    export.save(force_insert=True)
+    return export

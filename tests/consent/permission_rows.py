@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tests.matrix import LOGIN, Fixtures, Row, statuses
 
-from .helpers import consent_of, consent_participant_of
+from .helpers import consent_of, consent_participant_of, export_of
 
 # Only the assigned case manager and the team lead of the owning organisation get in.
 CASE_PAGE = statuses(anonymous=LOGIN, staff=404, alice=200, tess=200)
@@ -25,6 +25,10 @@ def _participant_kwargs(f: Fixtures) -> dict:
 
 def _consent_kwargs(f: Fixtures) -> dict:
     return {"pk": consent_of(f).pk}
+
+
+def _export_kwargs(f: Fixtures) -> dict:
+    return {"pk": export_of(f).pk}
 
 
 def _new_consent(f: Fixtures) -> dict:
@@ -60,4 +64,12 @@ ROWS: dict[str, Row] = {
     "consent:scan": Row(expect={"GET": CASE_PAGE}, kwargs=_consent_kwargs),
     # The right-of-access export needs "change": a consent-shared reader never gets it.
     "consent:export_json": Row(expect={"GET": CASE_PAGE}, kwargs=_participant_kwargs),
+    # The PDF is the same right-of-access export: "change" again, rendered by a task.
+    "consent:export_pdf_request": Row(
+        expect={"GET": POST_ONLY_GET, "POST": CASE_ACTION},
+        kwargs=_participant_kwargs,
+        changes_state=True,
+    ),
+    "consent:export_pdf_status": Row(expect={"GET": CASE_PAGE}, kwargs=_export_kwargs),
+    "consent:export_pdf_download": Row(expect={"GET": CASE_PAGE}, kwargs=_export_kwargs),
 }
