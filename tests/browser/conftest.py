@@ -1,0 +1,67 @@
+"""One Debian Chromium for the whole run, and pages whose console errors, page errors
+and failed responses (a CSP refusal, a 500) fail the test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _page(browser: Browser, problems: list[str], **context_options) -> Page:
+    context_options.setdefault("locale", "en-GB")
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+
+    def on_console(message: ConsoleMessage) -> None:
+        # A failed load is reported with its address by on_response below.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(message.text)
+
+    def on_response(response: Response) -> None:
+        # The browser asks for /favicon.ico on its own; the portal has none.
+        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+            problems.append(f"{response.status} {response.url}")
+
+    page.on("console", on_console)
+    page.on("response", on_response)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return page
+
+
+@pytest.fixture
+def open_page(browser: Browser):
+    """open_page(**context options) → a page; console errors (e.g. CSP refusals) fail the test."""
+    problems: list[str] = []
+    pages: list[Page] = []
+
+    def make(**context_options) -> Page:
+        page = _page(browser, problems, **context_options)
+        pages.append(page)
+        return page
+
+    yield make
+    for page in pages:
+        page.context.close()
+    assert problems == []
