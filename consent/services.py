@@ -116,8 +116,8 @@ def consent_record(
                 action=Action.CREATE,
                 actor=recorded_by,
                 request=request,
-                obj=consent,
-                detail=f"participant {participant.pk}",
+                obj=participant,
+                detail=f"consent {consent.pk}",
             )
     except Exception:
         # The file is not part of the transaction: remove it when the rows are rolled back.
@@ -160,8 +160,8 @@ def consent_withdraw(
             action=Action.CHANGE,
             actor=recorded_by,
             request=request,
-            obj=consent,
-            detail="withdrawn",
+            obj=consent.participant,
+            detail=f"consent {consent.pk} withdrawn",
         )
     return consent
 

@@ -120,7 +120,12 @@ def consent_scan(request: HttpRequest, pk: int) -> HttpResponse:
             content = handle.read()
     except FileNotFoundError:
         raise Http404 from None
-    access_log.record(action=Action.EXPORT, request=request, obj=consent, detail="scan")
+    access_log.record(
+        action=Action.EXPORT,
+        request=request,
+        obj=consent.participant,
+        detail=f"consent {consent.pk} scan",
+    )
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(
         consent.scan_content_type, "bin"
     )

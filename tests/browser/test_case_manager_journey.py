@@ -147,6 +147,6 @@ def test_case_manager_registers_a_participant_records_consent_and_logs_a_contact
     ).exists()
     assert on_participant.filter(action=AccessEvent.Action.VIEW).exists()
     assert on_participant.filter(action=AccessEvent.Action.VIEW, detail="consents").exists()
-    assert events.filter(
-        action=AccessEvent.Action.CREATE, object_type="consent", object_id=str(consent.pk)
+    assert on_participant.filter(
+        action=AccessEvent.Action.CREATE, detail=f"consent {consent.pk}"
     ).exists()

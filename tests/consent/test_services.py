@@ -58,7 +58,10 @@ def test_recording_grants_the_other_organisation_only(participant, alice, distri
         [district.name, hela_manniskan.name, "Vårdcentralen Älvsjö"]
     )
     assert AccessEvent.objects.filter(
-        action="create", object_type="consent", object_id=str(consent.pk)
+        action="create",
+        object_type="participant",
+        object_id=str(consent.participant_id),
+        detail=f"consent {consent.pk}",
     ).exists()
 
 
@@ -132,7 +135,10 @@ def test_withdrawal_keeps_the_history(participant, alice, tess, district):
     assert ConsentParty.objects.filter(consent=consent).count() == 2
     assert SharingGrant.objects.filter(consent_id=consent.pk).exists()  # revoked, not deleted
     assert AccessEvent.objects.filter(
-        action="change", object_type="consent", detail="withdrawn"
+        action="change",
+        object_type="participant",
+        object_id=str(consent.participant_id),
+        detail=f"consent {consent.pk} withdrawn",
     ).exists()
     response = verified_client(alice).get(
         reverse("consent:list", kwargs={"participant_pk": participant.pk})

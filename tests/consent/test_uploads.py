@@ -117,7 +117,10 @@ def test_download_is_an_attachment_with_the_stored_type_and_is_logged(consent, a
         assert response.content == PDF
     assert (
         AccessEvent.objects.filter(
-            action="export", object_type="consent", object_id=str(consent.pk)
+            action="export",
+            object_type="participant",
+            object_id=str(consent.participant_id),
+            detail=f"consent {consent.pk} scan",
         ).count()
         == 2
     )
