@@ -51,6 +51,7 @@ urlpatterns = [
     path("administration/", include(staff_patterns)),
     path("participants/", include("participants.urls")),
     path("consent/", include("consent.urls")),
+    path("plans/", include("plans.urls")),
     path(
         "language/",
         allow_without_second_factor(login_not_required(set_language)),

@@ -1,0 +1,1 @@
+"""The plan sections of the case-file format, one module a subject."""

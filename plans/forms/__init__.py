@@ -1,0 +1,1 @@
+"""Plan forms, one module a subject."""

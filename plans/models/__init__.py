@@ -1,0 +1,34 @@
+"""Plans: the individual plan, prioritised contacts, the crisis plan, self-ratings,
+coordination meetings and the PDFs made from them. One module a subject."""
+
+from .crisis_plan import CrisisPlan, ResponsibilityLink
+from .documents import DocumentKind, DocumentStatus, PlanDocument
+from .individual_plan import ContactPath, Goal, IndividualPlan, PlanRevision, SubGoal, SubGoalStatus
+from .meetings import CoordinationMeeting, MeetingInvitee, MeetingKind, MeetingStatus
+from .prioritised_contacts import ActorKind, PrioritisedContact, PrioritisedContactStatus
+from .self_ratings import RatingPhase, RatingSource, SelfRating, SelfRatingLink
+
+__all__ = [
+    "ActorKind",
+    "ContactPath",
+    "CoordinationMeeting",
+    "CrisisPlan",
+    "DocumentKind",
+    "DocumentStatus",
+    "Goal",
+    "IndividualPlan",
+    "MeetingInvitee",
+    "MeetingKind",
+    "MeetingStatus",
+    "PlanDocument",
+    "PlanRevision",
+    "PrioritisedContact",
+    "PrioritisedContactStatus",
+    "RatingPhase",
+    "RatingSource",
+    "ResponsibilityLink",
+    "SelfRating",
+    "SelfRatingLink",
+    "SubGoal",
+    "SubGoalStatus",
+]

@@ -1,0 +1,76 @@
+"""PDFs made from plans (the participant's own "Min plan", a meeting's invitation letter),
+rendered by a task and downloaded once ready, as the participant export is."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from participants.models import Participant
+
+from .meetings import CoordinationMeeting
+
+
+def document_upload_to(instance: PlanDocument, filename: str) -> str:
+    """A random name: nothing about the participant is in the stored file's name."""
+    return str(PurePosixPath("plan-documents") / f"{uuid.uuid4().hex}.pdf")
+
+
+class DocumentKind(models.TextChoices):
+    MY_PLAN = "my_plan", _("My plan")
+    INVITATION = "invitation", _("Invitation letter")
+
+
+class DocumentStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RENDERING = "rendering", _("Rendering")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class PlanDocument(models.Model):
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="plan_documents"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=DocumentKind.choices)
+    meeting = models.ForeignKey(
+        CoordinationMeeting,
+        on_delete=models.CASCADE,
+        related_name="documents",
+        null=True,
+        blank=True,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.QUEUED
+    )
+    failure_reason = models.CharField(_("failure reason"), max_length=200, blank=True)
+    file = models.FileField(upload_to=document_upload_to, blank=True, max_length=200)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("plan document")
+        verbose_name_plural = _("plan documents")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="invitation", meeting__isnull=False)
+                | models.Q(kind="my_plan", meeting__isnull=True),
+                name="plan_document_meeting_iff_invitation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.participant_id} {self.status}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (DocumentStatus.QUEUED, DocumentStatus.RENDERING)

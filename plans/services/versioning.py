@@ -1,0 +1,69 @@
+"""Optimistic locking and revision history, shared by the individual and the crisis plan.
+
+A form carries the ``version`` it was loaded with. Saving locks the row, compares, and
+refuses with ``PlanConflict`` when someone saved in between: the first edit survives and
+the second person is told to reload (security.md 27). Every accepted save bumps the
+version and keeps a snapshot of the whole plan as a ``PlanRevision``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cm_portal.models import User
+from plans.models import PlanRevision
+
+
+class PlanConflict(ValidationError):
+    """Someone else saved the plan after this form was loaded."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Someone else saved this plan while you were editing it. Your changes were "
+                "not saved: open the plan again to see theirs, then make your change."
+            ),
+            code="conflict",
+        )
+
+
+def lock_version[M: models.Model](model: type[M], pk: int, *, expected_version: int) -> M:
+    """The row locked for this transaction; ``PlanConflict`` unless it is still at
+    ``expected_version``. Call inside ``transaction.atomic``."""
+    obj = model.objects.select_for_update().get(pk=pk)
+    if obj.version != expected_version:
+        raise PlanConflict
+    return obj
+
+
+def version_bump(obj: models.Model, *, by: User | None) -> None:
+    """Mark ``obj`` (a plan or crisis plan) as saved once more by ``by``."""
+    obj.version += 1
+    obj.updated_at = timezone.now()
+    obj.updated_by = by
+    obj.save(update_fields=["version", "updated_at", "updated_by"])
+
+
+def revision_record(
+    *,
+    participant_id: int,
+    kind: str,
+    version: int,
+    content: dict[str, Any],
+    action: str,
+    saved_by: User | None,
+) -> PlanRevision:
+    """Keep the plan as it now stands (``content`` in its case-file shape)."""
+    return PlanRevision.objects.create(
+        participant_id=participant_id,
+        kind=kind,
+        version=version,
+        content=content,
+        action=action,
+        saved_by=saved_by,
+    )

@@ -1,0 +1,1 @@
+"""URL lists by subject, joined in ``plans/urls.py``."""

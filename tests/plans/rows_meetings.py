@@ -1,0 +1,3 @@
+from tests.matrix import Row
+
+ROWS: dict[str, Row] = {}
