@@ -57,7 +57,7 @@ def _display(participant_field: str, value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _record_changes(
+def record_field_changes(
     *, participant: Participant, obj, before: dict, changed_by: User | None
 ) -> list[str]:
     changed = [field for field, old in before.items() if getattr(obj, field) != old]
@@ -76,12 +76,13 @@ def _record_changes(
     return changed
 
 
-def _apply_changes(
+def apply_tracked_changes(
     *, participant: Participant, obj, allowed: tuple[str, ...], values: dict, changed_by: User
 ) -> list[str]:
     """Validate and save ``values`` on ``obj``, keeping old and new value of each change.
 
-    Runs inside the caller's transaction; returns the names of the fields that changed.
+    For any case object of the participant (the plans app uses it too). Runs inside the
+    caller's transaction; returns the names of the fields that changed.
     """
     unknown = set(values) - set(allowed)
     if unknown:
@@ -90,7 +91,7 @@ def _apply_changes(
     for field, value in values.items():
         setattr(obj, field, value)
     obj.full_clean()
-    changed = _record_changes(
+    changed = record_field_changes(
         participant=participant, obj=obj, before=before, changed_by=changed_by
     )
     if changed:
@@ -133,7 +134,7 @@ def participant_update(
 ) -> list[str]:
     """Change intake data; keeps old and new values of each changed field."""
     with transaction.atomic():
-        changed = _apply_changes(
+        changed = apply_tracked_changes(
             participant=participant,
             obj=participant,
             allowed=PARTICIPANT_FIELDS,
@@ -167,7 +168,7 @@ def participant_close(
     participant.end_reason = reason.strip()
     participant.full_clean()
     with transaction.atomic():
-        _record_changes(
+        record_field_changes(
             participant=participant, obj=participant, before=before, changed_by=closed_by
         )
         participant.save(update_fields=["intervention_end", "end_reason"])
@@ -189,7 +190,7 @@ def participant_reopen(
     participant.intervention_end = None
     participant.end_reason = ""
     with transaction.atomic():
-        _record_changes(
+        record_field_changes(
             participant=participant, obj=participant, before=before, changed_by=reopened_by
         )
         participant.save(update_fields=["intervention_end", "end_reason"])
@@ -309,7 +310,7 @@ def contact_correct(
 ) -> list[str]:
     """Correct a contact; the earlier values stay in the change history."""
     with transaction.atomic():
-        changed = _apply_changes(
+        changed = apply_tracked_changes(
             participant=contact.participant,
             obj=contact,
             allowed=CONTACT_FIELDS,

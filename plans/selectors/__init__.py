@@ -1,0 +1,1 @@
+"""Reads that plan pages, PDFs and reports share, one module a subject."""
