@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from cm_portal import access_log
+from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, User
 from participants.models import Participant
 
@@ -86,11 +86,6 @@ def invitation_letter_request(
     )
 
 
-def _refuse_url(url: str, *args, **kwargs):
-    """The PDF templates use no outside resource: WeasyPrint may fetch nothing."""
-    raise ValueError("plan documents fetch no URLs")
-
-
 def plan_document_html(document: PlanDocument) -> str:
     """The document's HTML, in the portal's language (Swedish) whoever asked for it."""
     if document.kind == DocumentKind.MY_PLAN:
@@ -103,18 +98,7 @@ def plan_document_html(document: PlanDocument) -> str:
 
 
 def plan_document_pdf(document: PlanDocument) -> bytes:
-    import weasyprint  # heavy: only the worker needs it
-
-    html = plan_document_html(document)
-    return weasyprint.HTML(string=html, base_url=None, url_fetcher=_refuse_url).write_pdf()
-
-
-def plan_document_start(document_pk: int) -> bool:
-    """Claim a queued document for rendering; False when another worker has it (or it is done)."""
-    claimed = PlanDocument.objects.filter(pk=document_pk, status=DocumentStatus.QUEUED).update(
-        status=DocumentStatus.RENDERING
-    )
-    return claimed == 1
+    return pdf.html_to_pdf(plan_document_html(document))
 
 
 def plan_document_render(document_pk: int) -> None:
@@ -135,11 +119,3 @@ def plan_document_render(document_pk: int) -> None:
             obj=document.participant,
             detail=f"{_log_detail(document)} generated",
         )
-
-
-def plan_document_mark(document_pk: int, *, status: str, reason: str = "") -> None:
-    """Set a rendering document back to queued (to retry) or to failed, with a reason."""
-    values: dict = {"status": status, "failure_reason": reason[:200]}
-    if status == DocumentStatus.FAILED:
-        values["finished_at"] = timezone.now()
-    PlanDocument.objects.filter(pk=document_pk, status=DocumentStatus.RENDERING).update(**values)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from cm_portal import access_log
+from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent
 from participants.access import access_participant
 
 from ..access import access_document, access_meeting
-from ..models import DocumentKind, DocumentStatus
+from ..models import DocumentKind
 from ..services import documents as services
 
 Action = AccessEvent.Action
@@ -67,7 +66,7 @@ def document_status(request: HttpRequest, pk: int) -> HttpResponse:
             "document": document,
             "participant": document.participant,
             "current": "meetings" if document.kind == DocumentKind.INVITATION else "plan",
-            "ready": document.status == DocumentStatus.READY and bool(document.file),
+            "ready": document.is_ready,
         },
     )
 
@@ -76,24 +75,13 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     document = access_document(request.user, pk)
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
-    if document.status != DocumentStatus.READY or not document.file:
-        raise Http404
-    try:
-        with document.file.open("rb") as handle:
-            content = handle.read()
-    except FileNotFoundError:
-        raise Http404 from None
+    # The file name is fixed: nothing about the participant in it.
+    filename = "min-plan.pdf" if document.kind == DocumentKind.MY_PLAN else "kallelse.pdf"
+    response = pdf.download(document.file, ready=document.is_ready, filename=filename)
     access_log.record(
         action=Action.PRINT,
         request=request,
         obj=document.participant,
         detail=f"plan document {document.pk} downloaded",
     )
-    # The file name is fixed: nothing about the participant in it.
-    filename = "min-plan.pdf" if document.kind == DocumentKind.MY_PLAN else "kallelse.pdf"
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=filename
-    )
-    response["X-Content-Type-Options"] = "nosniff"
     return response

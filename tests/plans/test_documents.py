@@ -10,11 +10,12 @@ from datetime import date
 from unittest import mock
 
 import pytest
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from cm_portal import pdf
 from cm_portal.models import AccessEvent
 from consent import case_files
 from consent import services as consent_services
@@ -256,9 +257,22 @@ def test_a_failed_render_keeps_no_personal_data_in_the_reason(participant, alice
     assert document.failure_reason == "ValueError"
 
 
+def test_a_lost_database_queues_the_document_again_for_the_retry(participant, alice):
+    document = requested(DocumentKind.MY_PLAN, alice, participant=participant)
+    with (
+        mock.patch.object(services, "plan_document_pdf", side_effect=OperationalError("gone")),
+        pytest.raises(OperationalError),
+    ):
+        tasks.render_plan_document(document.pk)
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.QUEUED
+    # The retry claims it again and renders it.
+    rendered(document)
+
+
 def test_the_pdf_fetches_no_url(participant, alice):
     with pytest.raises(ValueError, match="fetch no URLs"):
-        services._refuse_url("https://example.org/x.png")
+        pdf.refuse_url("https://example.org/x.png")
 
 
 # --- the pages -----------------------------------------------------------------------------
@@ -419,13 +433,7 @@ def test_the_export_pdf_shows_the_plan_parts(f, alice):
     html = render_to_string(
         "consent/participant_export.html", {"case": case, "generated_at": timezone.localtime()}
     )
-    import weasyprint
-
-    text = text_of(
-        weasyprint.HTML(
-            string=html, base_url=None, url_fetcher=consent_services._refuse_url
-        ).write_pdf()
-    )
+    text = text_of(pdf.html_to_pdf(html))
     for expected in (
         "Individual plan",
         "2026-07-10",
