@@ -69,17 +69,18 @@ def uncovered_parties(participant: Participant, parties: list[str], day: date) -
     return [party for party in parties if party.casefold() not in covered]
 
 
-def _uncovered_error(uncovered: list[str]) -> ValidationError:
-    return ValidationError(
-        {
-            "outside_parties": _(
-                "No valid consent of the participant covers %(parties)s. Record a consent "
-                "that names each of them first, or leave them out of the meeting."
-            )
-            % {"parties": ", ".join(uncovered)}
-        },
-        code="not_covered",
-    )
+def _uncovered_error(uncovered: list[str], day: date | None = None) -> ValidationError:
+    parties = ", ".join(uncovered)
+    if day is None:
+        message = _(
+            "No valid consent of the participant covers %(parties)s. Record a consent "
+            "that names each of them first, or leave them out of the meeting."
+        ) % {"parties": parties}
+    else:
+        message = _(
+            "No consent of the participant valid on the meeting date (%(day)s) covers %(parties)s."
+        ) % {"parties": parties, "day": day.isoformat()}
+    return ValidationError({"outside_parties": message}, code="not_covered")
 
 
 def _check_dates(meeting: CoordinationMeeting, errors: dict[str, str]) -> None:
@@ -322,7 +323,7 @@ def meeting_import(
     apply, outside parties checked against the consents valid on the meeting date.
 
     The minutes' texts stay optional here, as the case-file format allows a held meeting
-    without them.
+    without them; the lead unit (or an escalation date) does not.
     """
     outside = clean_names(values.get("outside_parties", []))
     units = clean_names(values.get("units", []))
@@ -339,13 +340,21 @@ def meeting_import(
         **{field: values.get(field, "").strip() for field in IMPORT_TEXT_FIELDS},
     )
     errors: dict[str, str] = {}
+    if not meeting.participant_agreed:
+        errors["participant_agreed"] = _(
+            "A coordination meeting is held only if the participant agrees."
+        )
+    if meeting.status == MeetingStatus.HELD and not meeting.lead_unit and not meeting.escalated_on:
+        errors["lead_unit"] = _(
+            "A held meeting names the lead unit, or the date the question went to the managers."
+        )
     _check_dates(meeting, errors)
     if errors:
         raise ValidationError(errors)
     meeting.full_clean()
     uncovered = uncovered_parties(participant, outside, meeting.meeting_on)
     if uncovered:
-        raise _uncovered_error(uncovered)
+        raise _uncovered_error(uncovered, meeting.meeting_on)
     with transaction.atomic():
         _save_new(meeting, units, outside)
         _log(meeting, action=Action.CREATE, actor=imported_by, request=None, what="imported")
