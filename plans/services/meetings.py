@@ -9,6 +9,7 @@ participant's consent (step 5).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from datetime import date
 
@@ -198,18 +199,14 @@ def _require_planned(meeting: CoordinationMeeting) -> None:
 
 
 def _tracked_save(meeting: CoordinationMeeting, values: dict, changed_by: User) -> list[str]:
-    """Check the shared rules on the changed meeting, then save it keeping history."""
-    before = {field: getattr(meeting, field) for field in values}
-    for field, value in values.items():
-        setattr(meeting, field, value)
+    """Check the shared rules on the meeting as it would be, then save it keeping history."""
     errors: dict[str, str] = {}
-    _check_dates(meeting, errors)
+    proposed = copy.copy(meeting)  # the meeting itself stays as it was if a rule fails
+    for field, value in values.items():
+        setattr(proposed, field, value)
+    _check_dates(proposed, errors)
     if errors:
-        for field, value in before.items():
-            setattr(meeting, field, value)
         raise ValidationError(errors)
-    for field, value in before.items():
-        setattr(meeting, field, value)
     return apply_tracked_changes(
         participant=meeting.participant,
         obj=meeting,

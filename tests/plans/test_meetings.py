@@ -30,6 +30,8 @@ from .helpers_meetings import OUTSIDE, booking_form, days, minutes_form
 
 pytestmark = pytest.mark.django_db
 
+QUERIES_ON_THE_LIST = 14  # session, user, access checks, the log row, meetings + invitees
+
 
 def book(participant, alice, **values) -> CoordinationMeeting:
     arguments = {
@@ -402,3 +404,28 @@ def test_report_counts_held_and_late_meetings(participant, alice):
     assert meetings_held(held_from=days(-15), held_to=days(-6)) == 1
     assert meetings_invited_late(held_from=days(-15), held_to=days(-6)) == 1
     assert meetings_invited_late(held_from=days(-30), held_to=days(-11)) == 0
+
+
+def test_the_list_page_query_count_does_not_grow_with_meetings(
+    participant, alice, django_assert_num_queries
+):
+    client = english_client(alice)
+    url = reverse("plans:meetings", kwargs={"participant_pk": participant.pk})
+    book(participant, alice)
+    client.get(url)  # warm the session and the caches
+    with django_assert_num_queries(QUERIES_ON_THE_LIST) as captured:
+        client.get(url)
+    for _ in range(3):
+        book(participant, alice)
+    with django_assert_num_queries(len(captured)):
+        assert client.get(url).status_code == 200
+
+
+def test_the_booking_form_says_when_no_outside_party_is_covered(participant, alice, consent):
+    consent_withdraw(
+        consent=consent, withdrawn_on=days(0), by_whom="participant", recorded_by=alice
+    )
+    client = english_client(alice)
+    url = reverse("plans:meeting_create", kwargs={"participant_pk": participant.pk})
+    page = client.get(url).content.decode()
+    assert "no consent of the participant covers an outside party today" in page
