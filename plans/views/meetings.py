@@ -110,6 +110,15 @@ def _detail(
     )
 
 
+def _refused_step(
+    request: HttpRequest, meeting: CoordinationMeeting, error: ValidationError
+) -> HttpResponse:
+    """A step the meeting's status does not allow (it is held or cancelled): say so on the
+    meeting's page, where the forms are no longer shown."""
+    messages.error(request, " ".join(error.messages))
+    return redirect("plans:meeting_detail", pk=meeting.pk)
+
+
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = access_meeting(request.user, pk, need="view")
     if refused := _method_not_allowed(request, "GET", "HEAD"):
@@ -131,7 +140,9 @@ def meeting_invitation(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict") and "invitation_sent_on" in error.error_dict:
+            if not hasattr(error, "error_dict"):
+                return _refused_step(request, meeting, error)
+            if "invitation_sent_on" in error.error_dict:
                 error = ValidationError({"sent_on": error.error_dict["invitation_sent_on"]})
             _add_errors(form, error)
         else:
@@ -160,6 +171,8 @@ def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
                 meeting=meeting, recorded_by=request.user, request=request, **form.cleaned_data
             )
         except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                return _refused_step(request, meeting, error)
             _add_errors(form, error)
         else:
             if meeting.escalated_on:

@@ -189,6 +189,7 @@ def test_the_late_invitation_warns_and_is_flagged_on_the_pages(participant, alic
     response = client.post(url, {"sent_on": days(0).isoformat()}, follow=True)
     assert "less than 14 days before" in response.content.decode()
     assert "Late invitation" in response.content.decode()
+    assert AccessEvent.objects.filter(detail=f"meeting {meeting.pk} invitation").exists()
     listing = client.get(reverse("plans:meetings", kwargs={"participant_pk": participant.pk}))
     assert "Late invitation" in listing.content.decode()
 
@@ -429,3 +430,17 @@ def test_the_booking_form_says_when_no_outside_party_is_covered(participant, ali
     url = reverse("plans:meeting_create", kwargs={"participant_pk": participant.pk})
     page = client.get(url).content.decode()
     assert "no consent of the participant covers an outside party today" in page
+
+
+def test_a_step_on_a_cancelled_meeting_is_refused_with_a_message(meeting, alice):
+    meeting_cancel(meeting=meeting, cancelled_by=alice)
+    client = english_client(alice)
+    for name, data in (
+        ("plans:meeting_invitation", {"sent_on": days(0).isoformat()}),
+        ("plans:meeting_minutes", minutes_form()),
+    ):
+        response = client.post(reverse(name, kwargs={"pk": meeting.pk}), data, follow=True)
+        assert "only a planned meeting can be changed" in response.content.decode()
+    meeting.refresh_from_db()
+    assert (meeting.status, meeting.invitation_sent_on) == (MeetingStatus.CANCELLED, None)
+    assert AccessEvent.objects.filter(detail=f"meeting {meeting.pk} invitation").count() == 0
