@@ -480,9 +480,11 @@ def test_labels_are_added_beside_the_codes():
     }
 
 
-def test_the_full_export_renders_with_an_empty_plan(f, alice):
-    """The real export path (plan sections may still be empty while they are being built)."""
-    participant = document_participant_of(f)
-    text = text_of(consent_services.participant_export_pdf(participant))
+def test_the_full_export_shows_the_registered_plan_parts(meeting, alice):
+    """The real export path: the sections the plans app registers, labelled in Swedish."""
+    text = text_of(consent_services.participant_export_pdf(meeting.participant))
     assert REFERENCE in text
     assert date(2026, 6, 1).isoformat() in text
+    for expected in ("2026-09-15 (Intern-SIP)", "Vuxenenheten, Ekonomiskt bistånd"):
+        assert expected in text, expected
+    assert "Vårdcentralen Älvsjö" in text
