@@ -218,6 +218,9 @@ def _with_labels(case: dict) -> dict:
         contact["kind_label"] = ContactKind(contact["kind"]).label
     for consent in case["consents"]:
         consent["signed_by_label"] = SignedBy(consent["signed_by"]).label
+    from .case_files import sections  # the package imports this module
+
+    sections.add_labels(case)  # the parts other apps add (plans)
     return case
 
 
@@ -225,7 +228,7 @@ def participant_export_pdf(participant: Participant) -> bytes:
     """The participant's case file (exactly the JSON export's content) as a PDF."""
     import weasyprint  # heavy: only the worker needs it
 
-    from . import case_files
+    from . import case_files  # the package imports this module
 
     participant = case_files.participants_for_export().get(pk=participant.pk)
     case = _with_labels(case_files.case_data(participant))

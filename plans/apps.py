@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class PlansConfig(AppConfig):
     name = "plans"
     verbose_name = _("Plans")
+
+    def ready(self) -> None:
+        # The case file's plan parts: consent's case-file package must not import plans.
+        from .case_files import register_sections
+
+        register_sections()
