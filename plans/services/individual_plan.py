@@ -45,8 +45,9 @@ def _plan_locked(participant: Participant, expected_version: int) -> IndividualP
     the form was loaded with. Call inside ``transaction.atomic``."""
     # Lock the participant first so that two first saves never create two plans.
     Participant.objects.select_for_update().filter(pk=participant.pk).first()
+    # By id: an instance would cache this (soon stale) plan on ``participant``.
     plan, _created = IndividualPlan.objects.get_or_create(
-        participant=participant, defaults={"version": 0}
+        participant_id=participant.pk, defaults={"version": 0}
     )
     return lock_version(IndividualPlan, plan.pk, expected_version=expected_version)
 
