@@ -79,7 +79,8 @@ def _add_row_errors(form: Form, kept: list[Form], prefix: str, error: Validation
             form.add_error(key if key in form.fields else None, errors)
 
 
-def _conflict(request: HttpRequest, form: Form, error: PlanConflict) -> int:
+def _conflict(form: Form, error: PlanConflict) -> int:
+    """The other person's save stands; the form keeps what this person typed."""
     form.add_error(None, error)
     return 409
 
@@ -127,7 +128,7 @@ def goal_create(request: HttpRequest, participant_pk: int) -> HttpResponse:
                 request=request,
             )
         except PlanConflict as error:
-            status = _conflict(request, form, error)
+            status = _conflict(form, error)
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -172,12 +173,15 @@ def goal_edit(request: HttpRequest, participant_pk: int, goal_pk: int) -> HttpRe
                 request=request,
             )
         except PlanConflict as error:
-            status = _conflict(request, form, error)
+            status = _conflict(form, error)
         except ValidationError as error:
             _add_row_errors(form, kept, "sub_goals", error)
         else:
             messages.success(request, _("The goal was saved."))
             return redirect("plans:plan", participant_pk=participant.pk)
+    access_log.record(
+        action=Action.VIEW, request=request, obj=participant, detail=f"plan goal {goal.pk}"
+    )
     return render(
         request,
         "plans/individual_plan/goal_edit.html",
@@ -236,12 +240,15 @@ def contact_paths(request: HttpRequest, participant_pk: int) -> HttpResponse:
                 request=request,
             )
         except PlanConflict as error:
-            status = _conflict(request, form, error)
+            status = _conflict(form, error)
         except ValidationError as error:
             _add_row_errors(form, kept, "contact_paths", error)
         else:
             messages.success(request, _("The contact paths were saved."))
             return redirect("plans:plan", participant_pk=participant.pk)
+    access_log.record(
+        action=Action.VIEW, request=request, obj=participant, detail="plan contact paths"
+    )
     return render(
         request,
         "plans/individual_plan/contact_paths.html",

@@ -485,6 +485,43 @@ def test_two_clients_goal_edits_conflict(plan, alice, tess):
     assert goal.title == "Först"
 
 
+def test_two_clients_on_the_plan_page_delete_then_establish(plan, alice, tess):
+    page = reverse("plans:plan", kwargs={"participant_pk": plan.participant_id})
+    first, second = english_client(alice), english_client(tess)
+    loaded = first.get(page).context["version"]
+    assert second.get(page).context["version"] == loaded
+    goal = plan.goals.get()
+    delete = reverse(
+        "plans:goal_delete", kwargs={"participant_pk": plan.participant_id, "goal_pk": goal.pk}
+    )
+    assert first.post(delete, {"version": loaded}).status_code == 302
+
+    establish = reverse("plans:plan_establish", kwargs={"participant_pk": plan.participant_id})
+    response = second.post(
+        establish, {"version": loaded, "established_on": "2026-07-10"}, follow=True
+    )
+    assert "Someone else saved this plan while you were editing it." in (response.content.decode())
+    plan.refresh_from_db()
+    assert plan.established_on is None
+    assert not Goal.objects.exists()
+
+
+def test_edit_pages_log_the_view(plan, alice_client):
+    goal = plan.goals.get()
+    alice_client.get(
+        reverse(
+            "plans:goal_edit", kwargs={"participant_pk": plan.participant_id, "goal_pk": goal.pk}
+        )
+    )
+    alice_client.get(reverse("plans:contact_paths", kwargs={"participant_pk": plan.participant_id}))
+    details = set(
+        AccessEvent.objects.filter(action="view", object_id=str(plan.participant_id)).values_list(
+            "detail", flat=True
+        )
+    )
+    assert {f"plan goal {goal.pk}", "plan contact paths"} <= details
+
+
 def test_the_history_page_lists_revisions_newest_first(plan, alice, alice_client):
     _establish(plan.participant, alice, on=date(2026, 7, 10))
     response = alice_client.get(
