@@ -36,7 +36,9 @@ class SubGoalForm(forms.Form):
     )
 
 
-SubGoalFormSet = forms.formset_factory(SubGoalForm, extra=2, can_delete=True)
+SubGoalFormSet = forms.formset_factory(
+    SubGoalForm, extra=2, can_delete=True, can_delete_extra=False
+)
 
 
 class ContactPathForm(forms.Form):
@@ -46,7 +48,9 @@ class ContactPathForm(forms.Form):
     when = forms.CharField(label=_("When"), max_length=200, required=False)
 
 
-ContactPathFormSet = forms.formset_factory(ContactPathForm, extra=2, can_delete=True)
+ContactPathFormSet = forms.formset_factory(
+    ContactPathForm, extra=2, can_delete=True, can_delete_extra=False
+)
 
 
 class EstablishForm(VersionForm):
