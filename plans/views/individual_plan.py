@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseFormSet, Form
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -100,6 +101,7 @@ def plan_detail(request: HttpRequest, participant_pk: int) -> HttpResponse:
         "contact_paths": plan.contact_paths.all() if plan else [],
         "deadline": deadline,
         "deadline_met": bool(plan and plan.established_on and plan.established_on <= deadline),
+        "overdue": not (plan and plan.established_on) and timezone.localdate() > deadline,
         "may_change": may_change,
         "version": _version(plan),
         "establish_form": EstablishForm(initial={"version": _version(plan)})

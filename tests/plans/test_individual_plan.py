@@ -274,6 +274,7 @@ def test_the_plan_page_shows_the_plan_and_logs_the_view(plan, alice_client):
         assert expected in text
     assert "2026-07-27" in text  # D2 = start + 56 days
     assert "Not yet established" in text
+    assert "Overdue: not established yet" in text  # today is after 2026-07-27
     assert AccessEvent.objects.filter(
         action="view", object_id=str(plan.participant_id), detail="plan"
     ).exists()
