@@ -17,3 +17,5 @@ def register_sections() -> None:
     for subject in SUBJECTS:
         for section in subject.SECTIONS:
             sections.register(section)
+        for labeller in getattr(subject, "LABELLERS", ()):
+            sections.register_labeller(labeller)

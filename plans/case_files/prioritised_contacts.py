@@ -1,5 +1,85 @@
+"""The ``prioritised_contacts`` part of a case, imported through the prioritised-contact
+service (``completed_on`` only with status completed, no date before the start, no
+completion in the future)."""
+
 from __future__ import annotations
 
-from consent.case_files.sections import Section
+from typing import Any
 
-SECTIONS: list[Section] = []
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from cm_portal.models import User
+from consent.case_files.readers import (
+    REQUIRED,
+    CaseErrors,
+    Schema,
+    choice,
+    iso,
+    iso_date,
+    optional,
+    read_objects,
+    text,
+)
+from consent.case_files.sections import Section
+from participants.models import Participant
+
+from ..models import ActorKind, PrioritisedContactStatus
+from ..selectors.prioritised_contacts import prioritised_contacts_of
+from ..services.prioritised_contacts import prioritised_contact_create
+
+KEY = "prioritised_contacts"
+
+SCHEMA: Schema = {
+    "actor_kind": (choice(ActorKind), REQUIRED),
+    "actor": (text, REQUIRED),
+    "planned_on": (iso_date, REQUIRED),
+    "status": (choice(PrioritisedContactStatus), PrioritisedContactStatus.PLANNED),
+    "completed_on": (optional(iso_date), None),
+}
+
+
+def export(participant: Participant) -> list[dict[str, Any]]:
+    return [
+        {
+            "actor_kind": contact.actor_kind,
+            "actor": contact.actor,
+            "planned_on": iso(contact.planned_on),
+            "status": contact.status,
+            "completed_on": iso(contact.completed_on),
+        }
+        for contact in prioritised_contacts_of(participant)
+    ]
+
+
+def read(case: CaseErrors, raw: Any) -> list[dict[str, Any] | None]:
+    return read_objects(case, KEY, raw, SCHEMA)
+
+
+def write(
+    case: CaseErrors, participant: Participant, parsed: list[dict[str, Any]], imported_by: User
+) -> int:
+    written = 0
+    for position, values in enumerate(parsed):
+        try:
+            with transaction.atomic():
+                prioritised_contact_create(
+                    participant=participant, created_by=imported_by, **values
+                )
+        except ValidationError as error:
+            case.validation_error(f"{KEY}[{position}]", error)
+        else:
+            written += 1
+    return written
+
+
+def add_labels(case: dict[str, Any]) -> None:
+    """Actor kinds and statuses in words, for the readable PDF."""
+    kinds, statuses = dict(ActorKind.choices), dict(PrioritisedContactStatus.choices)
+    for contact in case.get(KEY) or []:
+        contact["actor_kind_label"] = str(kinds.get(contact["actor_kind"], contact["actor_kind"]))
+        contact["status_label"] = str(statuses.get(contact["status"], contact["status"]))
+
+
+SECTIONS: list[Section] = [Section(key=KEY, export=export, read=read, write=write)]
+LABELLERS = [add_labels]

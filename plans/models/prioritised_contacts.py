@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -59,3 +60,26 @@ class PrioritisedContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.planned_on}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        start = self.participant.intervention_start if self.participant_id else None
+        if self.status == PrioritisedContactStatus.COMPLETED and self.completed_on is None:
+            errors["completed_on"] = _("Give the date the contact was completed.")
+        elif self.status != PrioritisedContactStatus.COMPLETED and self.completed_on:
+            errors["completed_on"] = _(
+                "Only a completed contact has a completion date: clear the date, or set the "
+                "status to completed."
+            )
+        elif self.completed_on and self.completed_on > timezone.localdate():
+            errors["completed_on"] = _("The completion date cannot be in the future.")
+        elif self.completed_on and start and self.completed_on < start:
+            errors["completed_on"] = _(
+                "The completion date cannot be before the intervention started (%(start)s)."
+            ) % {"start": start.isoformat()}
+        if self.planned_on and start and self.planned_on < start:
+            errors["planned_on"] = _(
+                "The planned date cannot be before the intervention started (%(start)s)."
+            ) % {"start": start.isoformat()}
+        if errors:
+            raise ValidationError(errors)

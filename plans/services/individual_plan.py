@@ -1,0 +1,385 @@
+"""Every write to the individual plan: goals, sub-goals, contact paths, establishment.
+
+Each write names the plan ``version`` its form was loaded with (``0`` while there is no
+plan yet), bumps it and keeps the whole plan as a revision (``plans.services.versioning``).
+An established plan must stay valid: a change that leaves it without a goal with a
+sub-goal or without a contact path is refused.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from cm_portal import access_log
+from cm_portal.models import AccessEvent, User
+from participants.models import Participant
+from plans.models import ContactPath, Goal, IndividualPlan, PlanRevision, SubGoal, SubGoalStatus
+from plans.selectors.individual_plan import plan_content, plan_of
+
+from .versioning import PlanConflict, lock_version, revision_record, version_bump
+
+Action = AccessEvent.Action
+KIND = PlanRevision.Kind.INDIVIDUAL_PLAN
+PATH_FIELDS = ("actor", "person", "how", "when")
+
+__all__ = [
+    "PlanConflict",
+    "contact_paths_save",
+    "goal_create",
+    "goal_delete",
+    "goal_update",
+    "plan_establish",
+    "plan_import",
+]
+
+
+def _plan_locked(participant: Participant, expected_version: int) -> IndividualPlan:
+    """The participant's plan, created at version 0 on first save, locked at the version
+    the form was loaded with. Call inside ``transaction.atomic``."""
+    # Lock the participant first so that two first saves never create two plans.
+    Participant.objects.select_for_update().filter(pk=participant.pk).first()
+    # By id: an instance would cache this (soon stale) plan on ``participant``.
+    plan, _created = IndividualPlan.objects.get_or_create(
+        participant_id=participant.pk, defaults={"version": 0}
+    )
+    return lock_version(IndividualPlan, plan.pk, expected_version=expected_version)
+
+
+def missing_parts(plan: IndividualPlan) -> list[str]:
+    """What the plan lacks to be established, as messages that say what to do."""
+    missing = []
+    if not SubGoal.objects.filter(goal__plan=plan).exists():
+        missing.append(_("Add at least one goal with a sub-goal."))
+    if not plan.contact_paths.exists():
+        missing.append(_("Add at least one contact path."))
+    return missing
+
+
+def _saved(
+    *,
+    plan: IndividualPlan,
+    participant: Participant,
+    by: User | None,
+    action: str,
+    log_action: str,
+    detail: str,
+    request: HttpRequest | None,
+) -> IndividualPlan:
+    """Check an established plan is still whole, bump the version, keep the revision."""
+    if plan.is_established and (missing := missing_parts(plan)):
+        raise ValidationError(
+            [
+                _("An established plan must keep a goal with a sub-goal and a contact path."),
+                *missing,
+            ],
+            code="established_incomplete",
+        )
+    version_bump(plan, by=by)
+    revision_record(
+        participant_id=participant.pk,
+        kind=KIND,
+        version=plan.version,
+        content=plan_content(plan_of(participant)) or {},
+        action=action,
+        saved_by=by,
+    )
+    access_log.record(action=log_action, actor=by, request=request, obj=participant, detail=detail)
+    return plan
+
+
+def _clean_title(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    return value
+
+
+def _sub_goal_objects(goal: Goal, sub_goals: list[dict[str, Any]]) -> list[SubGoal]:
+    """Validated sub-goals in order; errors keyed ``sub_goals[i].field``."""
+    objects, errors = [], {}
+    for index, values in enumerate(sub_goals):
+        sub_goal = SubGoal(
+            goal=goal,
+            position=index,
+            title=(values.get("title") or "").strip(),
+            status=values.get("status") or SubGoalStatus.OPEN,
+        )
+        try:
+            sub_goal.full_clean(exclude=["goal"])
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                errors[f"sub_goals[{index}].{field}"] = messages
+        objects.append(sub_goal)
+    if not objects:
+        errors["sub_goals"] = [
+            _("A goal needs at least one sub-goal: add one, or delete the whole goal.")
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return objects
+
+
+def _write_goal(plan: IndividualPlan, title: str, sub_goals: list[dict[str, Any]]) -> Goal:
+    position = plan.goals.count()
+    goal = Goal(plan=plan, position=position, title=title)
+    goal.full_clean(exclude=["plan"])
+    objects = _sub_goal_objects(goal, sub_goals)
+    goal.save(force_insert=True)
+    for sub_goal in objects:
+        sub_goal.goal = goal
+    SubGoal.objects.bulk_create(objects)
+    return goal
+
+
+def goal_create(
+    *,
+    participant: Participant,
+    title: str,
+    first_sub_goal: str,
+    expected_version: int,
+    created_by: User,
+    request: HttpRequest | None = None,
+) -> Goal:
+    """Add a goal with its first sub-goal (a goal never stands without one)."""
+    errors = {}
+    if not (title or "").strip():
+        errors["title"] = [_("Write the goal.")]
+    if not (first_sub_goal or "").strip():
+        errors["first_sub_goal"] = [_("Write a first sub-goal: a goal needs at least one.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        plan = _plan_locked(participant, expected_version)
+        goal = _write_goal(plan, title.strip(), [{"title": first_sub_goal}])
+        _saved(
+            plan=plan,
+            participant=participant,
+            by=created_by,
+            action="goal added",
+            log_action=Action.CREATE,
+            detail=f"plan goal {goal.pk}",
+            request=request,
+        )
+    return goal
+
+
+def goal_update(
+    *,
+    goal: Goal,
+    title: str,
+    sub_goals: list[dict[str, Any]],
+    expected_version: int,
+    changed_by: User,
+    request: HttpRequest | None = None,
+) -> Goal:
+    """Replace the goal's title and its sub-goals (``title``, ``status``), in this order."""
+    participant = goal.plan.participant
+    title = _clean_title(title, "title", _("Write the goal."))
+    with transaction.atomic():
+        plan = _plan_locked(participant, expected_version)
+        goal = Goal.objects.select_for_update().get(pk=goal.pk, plan=plan)
+        goal.title = title
+        goal.full_clean(exclude=["plan"])
+        objects = _sub_goal_objects(goal, sub_goals)
+        goal.save(update_fields=["title"])
+        goal.sub_goals.all().delete()
+        SubGoal.objects.bulk_create(objects)
+        _saved(
+            plan=plan,
+            participant=participant,
+            by=changed_by,
+            action="goal changed",
+            log_action=Action.CHANGE,
+            detail=f"plan goal {goal.pk}",
+            request=request,
+        )
+    return goal
+
+
+def goal_delete(
+    *,
+    goal: Goal,
+    expected_version: int,
+    deleted_by: User,
+    request: HttpRequest | None = None,
+) -> None:
+    """Remove a goal and its sub-goals (refused if an established plan would lose its last)."""
+    participant = goal.plan.participant
+    goal_pk = goal.pk
+    with transaction.atomic():
+        plan = _plan_locked(participant, expected_version)
+        Goal.objects.filter(pk=goal_pk, plan=plan).delete()
+        _saved(
+            plan=plan,
+            participant=participant,
+            by=deleted_by,
+            action="goal deleted",
+            log_action=Action.CHANGE,
+            detail=f"plan goal {goal_pk} deleted",
+            request=request,
+        )
+
+
+def _path_objects(plan: IndividualPlan, paths: list[dict[str, Any]]) -> list[ContactPath]:
+    objects, errors = [], {}
+    for index, values in enumerate(paths):
+        path = ContactPath(
+            plan=plan,
+            position=index,
+            **{field: (values.get(field) or "").strip() for field in PATH_FIELDS},
+        )
+        try:
+            path.full_clean(exclude=["plan"])
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                errors[f"contact_paths[{index}].{field}"] = messages
+        objects.append(path)
+    if errors:
+        raise ValidationError(errors)
+    return objects
+
+
+def contact_paths_save(
+    *,
+    participant: Participant,
+    paths: list[dict[str, Any]],
+    expected_version: int,
+    saved_by: User,
+    request: HttpRequest | None = None,
+) -> list[ContactPath]:
+    """Replace the plan's contact paths (``actor``, ``person``, ``how``, ``when``) in order."""
+    with transaction.atomic():
+        plan = _plan_locked(participant, expected_version)
+        objects = _path_objects(plan, paths)
+        plan.contact_paths.all().delete()
+        ContactPath.objects.bulk_create(objects)
+        _saved(
+            plan=plan,
+            participant=participant,
+            by=saved_by,
+            action="contact paths saved",
+            log_action=Action.CHANGE,
+            detail="plan contact paths",
+            request=request,
+        )
+    return objects
+
+
+def _check_established_on(participant: Participant, established_on: date | None) -> None:
+    if established_on is None:
+        raise ValidationError({"established_on": _("Give the date the plan was agreed.")})
+    if established_on > timezone.localdate():
+        raise ValidationError(
+            {"established_on": _("The plan cannot be established on a date in the future.")}
+        )
+    if established_on < participant.intervention_start:
+        raise ValidationError(
+            {
+                "established_on": _(
+                    "The plan cannot be established before the intervention started "
+                    "(%(start)s). Give a later date."
+                )
+                % {"start": participant.intervention_start.isoformat()}
+            }
+        )
+
+
+def plan_establish(
+    *,
+    participant: Participant,
+    established_on: date,
+    expected_version: int,
+    established_by: User,
+    request: HttpRequest | None = None,
+) -> IndividualPlan:
+    """Set the date the plan was agreed with the participant.
+
+    Refused, saying what is missing, unless there is a goal with a sub-goal and a contact path.
+    """
+    _check_established_on(participant, established_on)
+    with transaction.atomic():
+        plan = _plan_locked(participant, expected_version)
+        if plan.is_established:
+            raise ValidationError(
+                _("The plan was already established on %(date)s.")
+                % {"date": formats.date_format(plan.established_on, "Y-m-d")},
+                code="already_established",
+            )
+        if missing := missing_parts(plan):
+            raise ValidationError(missing, code="incomplete")
+        plan.established_on = established_on
+        plan.save(update_fields=["established_on"])
+        _saved(
+            plan=plan,
+            participant=participant,
+            by=established_by,
+            action="established",
+            log_action=Action.CHANGE,
+            detail="plan established",
+            request=request,
+        )
+    return plan
+
+
+def plan_import(
+    *, participant: Participant, content: dict[str, Any], imported_by: User | None
+) -> IndividualPlan:
+    """Write a whole plan (the case-file shape) through the same rules as the forms.
+
+    Errors are keyed by the path in that shape (``goals[0].sub_goals``, ``established_on``).
+    """
+    established_on = content.get("established_on")
+    if isinstance(established_on, str):
+        established_on = date.fromisoformat(established_on)
+    with transaction.atomic():
+        plan = _plan_locked(
+            participant,
+            IndividualPlan.objects.filter(participant=participant)
+            .values_list("version", flat=True)
+            .first()
+            or 0,
+        )
+        plan.goals.all().delete()
+        plan.contact_paths.all().delete()
+        errors: dict[str, list[str]] = {}
+        for index, goal_values in enumerate(content.get("goals") or []):
+            title = (goal_values.get("title") or "").strip()
+            if not title:
+                errors[f"goals[{index}].title"] = [_("Write the goal.")]
+                continue
+            try:
+                _write_goal(plan, title, goal_values.get("sub_goals") or [])
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    errors[f"goals[{index}].{field}"] = messages
+        try:
+            ContactPath.objects.bulk_create(_path_objects(plan, content.get("contact_paths") or []))
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        if errors:
+            raise ValidationError(errors)
+        if established_on is not None:
+            _check_established_on(participant, established_on)
+            if missing := missing_parts(plan):
+                raise ValidationError({"established_on": missing})
+            plan.established_on = established_on
+        else:
+            plan.established_on = None
+        plan.save(update_fields=["established_on"])
+        _saved(
+            plan=plan,
+            participant=participant,
+            by=imported_by,
+            action="imported",
+            log_action=Action.CREATE,
+            detail="plan imported",
+            request=None,
+        )
+    return plan

@@ -1,0 +1,67 @@
+"""Every write to prioritised contacts (domain.md step 4)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from cm_portal import access_log
+from cm_portal.models import AccessEvent, User
+from participants.models import Participant
+from participants.services import apply_tracked_changes
+from plans.models import PrioritisedContact
+
+Action = AccessEvent.Action
+FIELDS = ("actor_kind", "actor", "planned_on", "status", "completed_on")
+
+
+def prioritised_contact_create(
+    *,
+    participant: Participant,
+    created_by: User | None,
+    request: HttpRequest | None = None,
+    **fields: object,
+) -> PrioritisedContact:
+    """Plan a contact with healthcare, social services or another actor."""
+    unknown = set(fields) - set(FIELDS)
+    if unknown:
+        raise TypeError(f"prioritised_contact_create got unknown fields {sorted(unknown)}")
+    contact = PrioritisedContact(participant=participant, created_by=created_by, **fields)
+    contact.full_clean()
+    with transaction.atomic():
+        contact.save(force_insert=True)
+        access_log.record(
+            action=Action.CREATE,
+            actor=created_by,
+            request=request,
+            obj=participant,
+            detail=f"prioritised contact {contact.pk}",
+        )
+    return contact
+
+
+def prioritised_contact_update(
+    *,
+    contact: PrioritisedContact,
+    changed_by: User,
+    request: HttpRequest | None = None,
+    **values: object,
+) -> list[str]:
+    """Change a contact (e.g. completed with a date, cancelled); keeps old and new values."""
+    with transaction.atomic():
+        changed = apply_tracked_changes(
+            participant=contact.participant,
+            obj=contact,
+            allowed=FIELDS,
+            values=values,
+            changed_by=changed_by,
+        )
+        if changed:
+            access_log.record(
+                action=Action.CHANGE,
+                actor=changed_by,
+                request=request,
+                obj=contact.participant,
+                detail=f"prioritised contact {contact.pk} " + ",".join(changed),
+            )
+    return changed

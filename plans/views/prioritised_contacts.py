@@ -1,0 +1,106 @@
+"""Prioritised contacts: the list with the 3-month date, adding, and editing with history."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from cm_portal import access_log
+from cm_portal.models import AccessEvent
+from participants.access import access_participant, can_change
+from plans.forms.prioritised_contacts import PrioritisedContactForm
+from plans.selectors.prioritised_contacts import contact_rows, prioritised_contact_history
+from plans.services import prioritised_contacts as services
+
+from .individual_plan import _add_errors, _method_not_allowed
+
+Action = AccessEvent.Action
+
+
+def prioritised_contacts(request: HttpRequest, participant_pk: int) -> HttpResponse:
+    need = "change" if request.method == "POST" else "view"
+    participant = access_participant(request.user, participant_pk, need=need)
+    if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
+        return refused
+    may_change = can_change(request.user, participant)
+    form = PrioritisedContactForm(request.POST or None) if may_change else None
+    status = 200
+    if request.method == "POST" and form is not None:
+        if form.is_valid():
+            try:
+                services.prioritised_contact_create(
+                    participant=participant,
+                    created_by=request.user,
+                    request=request,
+                    **{field: form.cleaned_data[field] for field in form.FIELDS},
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("The prioritised contact was added."))
+                return redirect("plans:prioritised_contacts", participant_pk=participant.pk)
+        status = 400
+    d3, rows = contact_rows(participant)
+    access_log.record(
+        action=Action.VIEW, request=request, obj=participant, detail="prioritised contacts"
+    )
+    return render(
+        request,
+        "plans/prioritised_contacts/list.html",
+        {
+            "participant": participant,
+            "three_month_date": d3,
+            "rows": rows,
+            "due_count": sum(row.due_before_d3 for row in rows),
+            "may_change": may_change,
+            "form": form,
+        },
+        status=status,
+    )
+
+
+def prioritised_contact_edit(
+    request: HttpRequest, participant_pk: int, contact_pk: int
+) -> HttpResponse:
+    participant = access_participant(request.user, participant_pk, need="change")
+    contact = get_object_or_404(participant.prioritised_contacts, pk=contact_pk)
+    if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
+        return refused
+    contact.participant = participant
+    initial = {field: getattr(contact, field) for field in PrioritisedContactForm.FIELDS}
+    form = PrioritisedContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.prioritised_contact_update(
+                contact=contact,
+                changed_by=request.user,
+                request=request,
+                **{field: form.cleaned_data[field] for field in PrioritisedContactForm.FIELDS},
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if changed:
+                messages.success(request, _("The prioritised contact was changed."))
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return redirect("plans:prioritised_contacts", participant_pk=participant.pk)
+    access_log.record(
+        action=Action.VIEW,
+        request=request,
+        obj=participant,
+        detail=f"prioritised contact {contact.pk}",
+    )
+    return render(
+        request,
+        "plans/prioritised_contacts/edit.html",
+        {
+            "participant": participant,
+            "contact": contact,
+            "form": form,
+            "history": prioritised_contact_history(contact),
+        },
+    )
