@@ -17,5 +17,3 @@ def register_sections() -> None:
     for subject in SUBJECTS:
         for section in subject.SECTIONS:
             sections.register(section)
-        for labeller in getattr(subject, "LABELLERS", ()):
-            sections.register_labeller(labeller)

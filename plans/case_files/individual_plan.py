@@ -102,13 +102,4 @@ def write(
     return 1
 
 
-def add_labels(case: dict[str, Any]) -> None:
-    """Each sub-goal's status in words, for the readable PDF."""
-    labels = dict(SubGoalStatus.choices)
-    for goal in (case.get(KEY) or {}).get("goals", []):
-        for sub_goal in goal.get("sub_goals", []):
-            sub_goal["status_label"] = str(labels.get(sub_goal["status"], sub_goal["status"]))
-
-
 SECTIONS: list[Section] = [Section(key=KEY, export=export, read=read, write=write)]
-LABELLERS = [add_labels]

@@ -73,13 +73,4 @@ def write(
     return written
 
 
-def add_labels(case: dict[str, Any]) -> None:
-    """Actor kinds and statuses in words, for the readable PDF."""
-    kinds, statuses = dict(ActorKind.choices), dict(PrioritisedContactStatus.choices)
-    for contact in case.get(KEY) or []:
-        contact["actor_kind_label"] = str(kinds.get(contact["actor_kind"], contact["actor_kind"]))
-        contact["status_label"] = str(statuses.get(contact["status"], contact["status"]))
-
-
 SECTIONS: list[Section] = [Section(key=KEY, export=export, read=read, write=write)]
-LABELLERS = [add_labels]
