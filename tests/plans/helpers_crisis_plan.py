@@ -6,7 +6,6 @@ get-or-create, so the permission matrix can call them as often as it likes.
 
 from __future__ import annotations
 
-
 from participants.models import Participant
 from plans.models import CrisisPlan
 from plans.services.crisis_plan import crisis_plan_save
@@ -65,5 +64,3 @@ def edit_post(plan: CrisisPlan | None, chain: list[dict], **texts) -> dict:
         for key, value in link.items():
             data[f"chain-{index}-{key}"] = value
     return data
-
-
