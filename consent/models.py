@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cm_portal.models import Organisation
+from cm_portal.pdf import PdfStatus, RenderedPdf
 from participants.models import Participant
 
 ADULT_AGE = 18
@@ -146,27 +147,17 @@ def export_upload_to(instance: ParticipantExport, filename: str) -> str:
     return str(PurePosixPath("participant-exports") / f"{uuid.uuid4().hex}.pdf")
 
 
-class ExportStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RENDERING = "rendering", _("Rendering")
-    READY = "ready", _("Ready")
-    FAILED = "failed", _("Failed")
+ExportStatus = PdfStatus  # the statuses every task-rendered PDF shares
 
 
-class ParticipantExport(models.Model):
+class ParticipantExport(RenderedPdf):
     """Everything stored about a participant as a PDF, rendered by a task (right of access)."""
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="exports")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
-    status = models.CharField(
-        _("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
-    )
-    failure_reason = models.CharField(_("failure reason"), max_length=200, blank=True)
     file = models.FileField(upload_to=export_upload_to, blank=True, max_length=200)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -175,7 +166,3 @@ class ParticipantExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant_id} {self.status}"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status in (ExportStatus.QUEUED, ExportStatus.RENDERING)

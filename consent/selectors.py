@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from datetime import date
+
+from django.db.models import Prefetch, Q, QuerySet
 
 from participants.models import Participant
 
@@ -18,4 +20,21 @@ def consents_of(participant: Participant) -> QuerySet[Consent]:
             Prefetch("parties", queryset=ConsentParty.objects.select_related("organisation"))
         )
         .order_by("-signed_on", "-recorded_at", "-id")
+    )
+
+
+def parties_covered_on(participant: Participant, day: date) -> list[ConsentParty]:
+    """The parties named by the participant's consents that are valid on ``day``.
+
+    Valid: signed on or before the day, not withdrawn by then, not expired before it.
+    """
+    return list(
+        ConsentParty.objects.filter(
+            consent__participant=participant,
+            consent__signed_on__lte=day,
+        )
+        .filter(Q(consent__withdrawn_on__isnull=True) | Q(consent__withdrawn_on__gt=day))
+        .filter(Q(consent__valid_until__isnull=True) | Q(consent__valid_until__gte=day))
+        .select_related("organisation")
+        .order_by("consent__signed_on", "pk")
     )

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cm_portal import access_log
+from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, Organisation, User
 from participants.models import ContactKind, EntryPath, Gender, Participant
 from participants.services import sharing_grant_create, sharing_grants_revoke
@@ -203,9 +203,7 @@ def participant_export_request(
     return export
 
 
-def _refuse_url(url: str, *args, **kwargs):
-    """The PDF template uses no outside resource: WeasyPrint may fetch nothing."""
-    raise ValueError("participant exports fetch no URLs")
+_refuse_url = pdf.refuse_url  # the PDF template uses no outside resource
 
 
 def _with_labels(case: dict) -> dict:
@@ -218,14 +216,15 @@ def _with_labels(case: dict) -> dict:
         contact["kind_label"] = ContactKind(contact["kind"]).label
     for consent in case["consents"]:
         consent["signed_by_label"] = SignedBy(consent["signed_by"]).label
+    from .case_files import sections  # the package imports this module
+
+    sections.add_labels(case)  # the parts other apps add (plans)
     return case
 
 
 def participant_export_pdf(participant: Participant) -> bytes:
     """The participant's case file (exactly the JSON export's content) as a PDF."""
-    import weasyprint  # heavy: only the worker needs it
-
-    from . import case_files
+    from . import case_files  # the package imports this module
 
     participant = case_files.participants_for_export().get(pk=participant.pk)
     case = _with_labels(case_files.case_data(participant))
@@ -234,15 +233,12 @@ def participant_export_pdf(participant: Participant) -> bytes:
             "consent/participant_export.html",
             {"case": case, "generated_at": timezone.localtime()},
         )
-    return weasyprint.HTML(string=html, base_url=None, url_fetcher=_refuse_url).write_pdf()
+    return pdf.html_to_pdf(html)
 
 
 def participant_export_start(export_pk: int) -> bool:
     """Claim a queued export for rendering; False when another worker has it (or it is done)."""
-    claimed = ParticipantExport.objects.filter(pk=export_pk, status=ExportStatus.QUEUED).update(
-        status=ExportStatus.RENDERING
-    )
-    return claimed == 1
+    return pdf.claim(ParticipantExport, export_pk)
 
 
 def participant_export_render(export_pk: int) -> None:
@@ -258,7 +254,4 @@ def participant_export_render(export_pk: int) -> None:
 
 def participant_export_mark(export_pk: int, *, status: str, reason: str = "") -> None:
     """Set a rendering export back to queued (to retry) or to failed, with a reason."""
-    values: dict = {"status": status, "failure_reason": reason[:200]}
-    if status == ExportStatus.FAILED:
-        values["finished_at"] = timezone.now()
-    ParticipantExport.objects.filter(pk=export_pk, status=ExportStatus.RENDERING).update(**values)
+    pdf.mark(ParticipantExport, export_pk, status=status, reason=reason)

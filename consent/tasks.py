@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 from django.db import OperationalError
 
+from cm_portal import pdf
+
 from . import services
-from .models import ExportStatus
+from .models import ParticipantExport
 
 MAX_RETRIES = 3
-logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -27,22 +26,11 @@ logger = logging.getLogger(__name__)
 )
 def render_participant_export(self, export_pk: int) -> None:
     """Render one queued export; a second run (or a second worker) does nothing."""
-    if not services.participant_export_start(export_pk):
-        return
-    try:
-        services.participant_export_render(export_pk)
-    except OperationalError:
-        # The database went away: queue it again for the retry, or give up after the last.
-        if self.request.retries < MAX_RETRIES:
-            services.participant_export_mark(export_pk, status=ExportStatus.QUEUED)
-        else:
-            services.participant_export_mark(
-                export_pk, status=ExportStatus.FAILED, reason="database unavailable"
-            )
-        raise
-    except Exception as error:
-        # The reason names the kind of error only: its message may quote personal data.
-        logger.warning("participant export %s failed: %s", export_pk, type(error).__name__)
-        services.participant_export_mark(
-            export_pk, status=ExportStatus.FAILED, reason=type(error).__name__
-        )
+    pdf.run_render(
+        self,
+        model=ParticipantExport,
+        pk=export_pk,
+        # Looked up at run time, so tests can replace the service.
+        render=lambda pk: services.participant_export_render(pk),
+        max_retries=MAX_RETRIES,
+    )

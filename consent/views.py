@@ -9,14 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from cm_portal import access_log
+from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent
 from participants.access import access_participant, can_change
 
 from . import case_files, selectors, services
 from .access import access_consent, access_export
 from .forms import ConsentForm, WithdrawForm
-from .models import ExportStatus
 
 Action = AccessEvent.Action
 
@@ -176,7 +175,7 @@ def export_pdf_status(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "export": export,
             "participant": export.participant,
-            "ready": export.status == ExportStatus.READY and bool(export.file),
+            "ready": export.is_ready,
         },
     )
 
@@ -185,19 +184,10 @@ def export_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
     export = access_export(request.user, pk)
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
-    if export.status != ExportStatus.READY or not export.file:
-        raise Http404
-    try:
-        with export.file.open("rb") as handle:
-            content = handle.read()
-    except FileNotFoundError:
-        raise Http404 from None
+    response = pdf.download(
+        export.file, ready=export.is_ready, filename=f"case-file-{export.participant_id}.pdf"
+    )
     access_log.record(
         action=Action.PRINT, request=request, obj=export.participant, detail=f"pdf {export.pk}"
     )
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"case-file-{export.participant_id}.pdf"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
     return response

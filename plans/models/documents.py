@@ -8,9 +8,9 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cm_portal.pdf import PdfStatus, RenderedPdf
 from participants.models import Participant
 
 from .meetings import CoordinationMeeting
@@ -26,14 +26,10 @@ class DocumentKind(models.TextChoices):
     INVITATION = "invitation", _("Invitation letter")
 
 
-class DocumentStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RENDERING = "rendering", _("Rendering")
-    READY = "ready", _("Ready")
-    FAILED = "failed", _("Failed")
+DocumentStatus = PdfStatus  # the statuses every task-rendered PDF shares
 
 
-class PlanDocument(models.Model):
+class PlanDocument(RenderedPdf):
     participant = models.ForeignKey(
         Participant, on_delete=models.CASCADE, related_name="plan_documents"
     )
@@ -48,13 +44,7 @@ class PlanDocument(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
-    status = models.CharField(
-        _("status"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.QUEUED
-    )
-    failure_reason = models.CharField(_("failure reason"), max_length=200, blank=True)
     file = models.FileField(upload_to=document_upload_to, blank=True, max_length=200)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -70,7 +60,3 @@ class PlanDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.participant_id} {self.status}"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status in (DocumentStatus.QUEUED, DocumentStatus.RENDERING)

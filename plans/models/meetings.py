@@ -49,6 +49,8 @@ class CoordinationMeeting(models.Model):
     # Routine step 5: no decision on responsibility; with the participant's consent the
     # question goes to the managers.
     escalated_on = models.DateField(_("escalated to managers on"), null=True, blank=True)
+    # Whom the question went to, so that someone can follow it up.
+    escalated_to = models.CharField(_("escalated to"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )

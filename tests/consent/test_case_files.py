@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from cm_portal.models import AccessEvent
 from consent import services
+from consent.case_files import sections
 from consent.models import Consent
 from participants.models import Contact, Participant
 from participants.services import contact_log, participant_assign, participant_register
@@ -222,9 +223,6 @@ def test_every_error_names_the_case_and_field(tmp_path, alice, ada, district, ca
     future = valid_case("HM-0302")
     future["contacts"][0]["date"] = "2099-01-01"
     future["consents"][0]["signed_on"] = "2099-01-01"
-    with_plan = valid_case("HM-0303")
-    with_plan["plan"] = {"established_on": None, "goals": [], "contact_paths": []}
-    with_plan["self_ratings"] = [{"phase": "baseline"}]
     errors = import_errors(
         tmp_path,
         file_of(
@@ -235,7 +233,6 @@ def test_every_error_names_the_case_and_field(tmp_path, alice, ada, district, ca
             valid_case("HM-0300"),
             service_rules,
             future,
-            with_plan,
         ),
     )
     assert "cases[0] (HM-0200) participant.birth_year: must be a whole number" in errors
@@ -265,11 +262,21 @@ def test_every_error_names_the_case_and_field(tmp_path, alice, ada, district, ca
         "cases[6] (HM-0302) consents[0].signed_on: The signing date cannot be in the future."
         in errors
     )
-    assert "cases[7] (HM-0303) plan: plans are not supported by this version yet" in errors
-    assert "cases[7] (HM-0303) self_ratings: plans are not supported by this version yet" in (
-        errors
-    )
     assert not any(e.startswith("cases[3]") for e in errors)
+
+
+def test_a_part_that_no_installed_app_reads_is_refused(tmp_path, monkeypatch, ada):
+    """Without the plans app's sections, plan parts are refused rather than dropped."""
+    monkeypatch.setattr(sections, "_sections", {})
+    with_plan = valid_case("HM-0303")
+    with_plan["plan"] = {"established_on": None, "goals": [], "contact_paths": []}
+    with_plan["self_ratings"] = [{"phase": "baseline"}]
+    errors = import_errors(tmp_path, file_of(with_plan))
+    assert "cases[0] (HM-0303) plan: this installation cannot import this part of a case" in errors
+    assert (
+        "cases[0] (HM-0303) self_ratings: this installation cannot import this part of a case"
+        in errors
+    )
 
 
 def test_format_errors(tmp_path, ada):

@@ -1,3 +1,49 @@
-from tests.matrix import Row
+"""Coordination-meeting URLs by persona: the assigned case manager and the team lead get in."""
 
-ROWS: dict[str, Row] = {}
+from __future__ import annotations
+
+from tests.matrix import LOGIN, Fixtures, Row, statuses
+
+from .helpers_meetings import booking_form, days, meeting_of, meeting_participant_of, minutes_form
+
+CASE_PAGE = statuses(anonymous=LOGIN, staff=404, alice=200, tess=200)
+# Access comes before the method: only those who may change learn it is POST only.
+POST_ONLY_GET = statuses(anonymous=LOGIN, staff=404, alice=405, tess=405)
+CASE_ACTION = statuses(anonymous=LOGIN, staff=404, alice=302, tess=302)
+
+
+def _participant_kwargs(f: Fixtures) -> dict:
+    return {"participant_pk": meeting_participant_of(f).pk}
+
+
+def _meeting_kwargs(f: Fixtures) -> dict:
+    return {"pk": meeting_of(f).pk}
+
+
+ROWS: dict[str, Row] = {
+    "plans:meetings": Row(expect={"GET": CASE_PAGE}, kwargs=_participant_kwargs),
+    "plans:meeting_create": Row(
+        expect={"GET": CASE_PAGE, "POST": CASE_ACTION},
+        kwargs=_participant_kwargs,
+        data=lambda f: booking_form(),
+        changes_state=True,
+    ),
+    "plans:meeting_detail": Row(expect={"GET": CASE_PAGE}, kwargs=_meeting_kwargs),
+    "plans:meeting_invitation": Row(
+        expect={"GET": POST_ONLY_GET, "POST": CASE_ACTION},
+        kwargs=_meeting_kwargs,
+        data=lambda f: {"sent_on": days(0).isoformat()},
+        changes_state=True,
+    ),
+    "plans:meeting_minutes": Row(
+        expect={"GET": CASE_PAGE, "POST": CASE_ACTION},
+        kwargs=_meeting_kwargs,
+        data=lambda f: minutes_form(),
+        changes_state=True,
+    ),
+    "plans:meeting_cancel": Row(
+        expect={"GET": POST_ONLY_GET, "POST": CASE_ACTION},
+        kwargs=_meeting_kwargs,
+        changes_state=True,
+    ),
+}

@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from consent.case_files.sections import Section
+
+SECTIONS: list[Section] = []

@@ -1,0 +1,121 @@
+"""The plan PDFs ("Min plan", a meeting's invitation letter): requested here, rendered by
+``plans.tasks.render_plan_document``, downloaded once ready (as the participant export)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from cm_portal import access_log, pdf
+from cm_portal.models import AccessEvent, User
+from participants.models import Participant
+
+from ..models import CoordinationMeeting, DocumentKind, DocumentStatus, PlanDocument
+from ..selectors import documents as selectors
+
+Action = AccessEvent.Action
+
+TEMPLATES = {
+    DocumentKind.MY_PLAN: "plans/documents/my_plan_pdf.html",
+    DocumentKind.INVITATION: "plans/documents/invitation_pdf.html",
+}
+
+
+def _log_detail(document: PlanDocument) -> str:
+    """Names the document by kind and id only: never anything personal."""
+    if document.kind == DocumentKind.MY_PLAN:
+        return f"my plan {document.pk}"
+    return f"invitation letter {document.pk} meeting {document.meeting_id}"
+
+
+def _queue(
+    *,
+    participant: Participant,
+    kind: str,
+    meeting: CoordinationMeeting | None,
+    requested_by: User,
+    request: HttpRequest | None,
+) -> PlanDocument:
+    from .. import tasks  # the task module imports this one
+
+    with transaction.atomic():
+        document = PlanDocument(
+            participant=participant, kind=kind, meeting=meeting, requested_by=requested_by
+        )
+        document.full_clean(exclude=["file"])
+        document.save(force_insert=True)
+        access_log.record(
+            action=Action.EXPORT,
+            actor=requested_by,
+            request=request,
+            obj=participant,
+            detail=f"{_log_detail(document)} requested",
+        )
+        # TransactionAwareTask: sent only once this transaction commits.
+        tasks.render_plan_document.delay(document.pk)
+    return document
+
+
+def my_plan_request(
+    *, participant: Participant, requested_by: User, request: HttpRequest | None = None
+) -> PlanDocument:
+    """Queue the participant's own plain-language copy of their plan ("Min plan")."""
+    return _queue(
+        participant=participant,
+        kind=DocumentKind.MY_PLAN,
+        meeting=None,
+        requested_by=requested_by,
+        request=request,
+    )
+
+
+def invitation_letter_request(
+    *, meeting: CoordinationMeeting, requested_by: User, request: HttpRequest | None = None
+) -> PlanDocument:
+    """Queue the invitation letter (kallelse) of a coordination meeting."""
+    return _queue(
+        participant=meeting.participant,
+        kind=DocumentKind.INVITATION,
+        meeting=meeting,
+        requested_by=requested_by,
+        request=request,
+    )
+
+
+def plan_document_html(document: PlanDocument) -> str:
+    """The document's HTML, in the portal's language (Swedish) whoever asked for it."""
+    if document.kind == DocumentKind.MY_PLAN:
+        context = {"plan": selectors.my_plan_data(document.participant)}
+    else:
+        context = {"letter": selectors.invitation_data(document.meeting)}
+    context["printed_on"] = timezone.localdate()
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_to_string(TEMPLATES[DocumentKind(document.kind)], context)
+
+
+def plan_document_pdf(document: PlanDocument) -> bytes:
+    return pdf.html_to_pdf(plan_document_html(document))
+
+
+def plan_document_render(document_pk: int) -> None:
+    """Render a claimed document, store the file and log the generation."""
+    document = PlanDocument.objects.select_related(
+        "participant", "meeting__created_by__organisation", "requested_by"
+    ).get(pk=document_pk)
+    content = plan_document_pdf(document)
+    with transaction.atomic():
+        document.file.save(f"{document.kind}.pdf", ContentFile(content), save=False)
+        document.status = DocumentStatus.READY
+        document.finished_at = timezone.now()
+        document.failure_reason = ""
+        document.save(update_fields=["file", "status", "finished_at", "failure_reason"])
+        access_log.record(
+            action=Action.PRINT,
+            actor=document.requested_by,
+            obj=document.participant,
+            detail=f"{_log_detail(document)} generated",
+        )

@@ -1,0 +1,358 @@
+"""Every write to coordination meetings (Intern-SIP / SIP), after seed 004's routine.
+
+Booking needs the participant's agreement (step 2) and a valid consent for every invited
+outside party; the invitation should go out at least 14 days ahead (step 3, a later one is
+allowed but flagged); the minutes name chair, minute-taker, the agreed plan and the lead unit
+(step 4), or, when no one takes responsibility, the question goes to the managers only with the
+participant's consent (step 5).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cm_portal import access_log
+from cm_portal.models import AccessEvent, User
+from consent.selectors import parties_covered_on
+from participants.models import Participant
+from participants.services import apply_tracked_changes
+
+from ..models import CoordinationMeeting, MeetingInvitee, MeetingKind, MeetingStatus
+
+Action = AccessEvent.Action
+
+MINUTES_FIELDS = (
+    "chair",
+    "minute_taker",
+    "minutes",
+    "lead_unit",
+    "follow_up_on",
+    "escalated_on",
+    "escalated_to",
+    "status",
+)
+
+
+def clean_names(names: Iterable[str]) -> list[str]:
+    """Trimmed, without blanks, each name once (the first spelling is kept)."""
+    seen: set[str] = set()
+    result = []
+    for name in names:
+        name = " ".join(name.split())
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            result.append(name)
+    return result
+
+
+def covered_party_names(participant: Participant, day: date) -> list[str]:
+    """What an outside party may be called to count as covered by a consent valid on ``day``:
+    an organisation's name and slug, an outside actor's name."""
+    names: list[str] = []
+    for party in parties_covered_on(participant, day):
+        if party.organisation_id:
+            names += [party.organisation.name, party.organisation.slug]
+        else:
+            names.append(party.external_name)
+    return clean_names(names)
+
+
+def uncovered_parties(participant: Participant, parties: list[str], day: date) -> list[str]:
+    covered = {name.casefold() for name in covered_party_names(participant, day)}
+    return [party for party in parties if party.casefold() not in covered]
+
+
+def _uncovered_error(uncovered: list[str], day: date | None = None) -> ValidationError:
+    parties = ", ".join(uncovered)
+    if day is None:
+        message = _(
+            "No valid consent of the participant covers %(parties)s. Record a consent "
+            "that names each of them first, or leave them out of the meeting."
+        ) % {"parties": parties}
+    else:
+        message = _(
+            "No consent of the participant valid on the meeting date (%(day)s) covers %(parties)s."
+        ) % {"parties": parties, "day": day.isoformat()}
+    return ValidationError({"outside_parties": message}, code="not_covered")
+
+
+def _check_dates(meeting: CoordinationMeeting, errors: dict[str, str]) -> None:
+    """The date rules every way of writing a meeting shares."""
+    today = timezone.localdate()
+    start = meeting.participant.intervention_start
+    if meeting.meeting_on and start and meeting.meeting_on < start:
+        errors["meeting_on"] = _(
+            "The meeting date cannot be before the intervention start (%(start)s)."
+        ) % {"start": start.isoformat()}
+    if meeting.status == MeetingStatus.HELD and meeting.meeting_on > today:
+        errors["meeting_on"] = _(
+            "A meeting in the future cannot have been held: record the minutes on or after "
+            "the meeting date."
+        )
+    sent = meeting.invitation_sent_on
+    if sent is not None:
+        if sent > today:
+            errors["invitation_sent_on"] = _(
+                "The invitation date cannot be in the future: record it once it has been sent."
+            )
+        elif sent > meeting.meeting_on:
+            errors["invitation_sent_on"] = _(
+                "The invitation cannot be sent after the meeting date (%(day)s)."
+            ) % {"day": meeting.meeting_on.isoformat()}
+        elif start and sent < start:
+            errors["invitation_sent_on"] = _(
+                "The invitation date cannot be before the intervention start (%(start)s)."
+            ) % {"start": start.isoformat()}
+    if meeting.follow_up_on is not None and meeting.follow_up_on <= meeting.meeting_on:
+        errors["follow_up_on"] = _("The follow-up meeting must come after the meeting date.")
+    if meeting.escalated_on is not None:
+        if meeting.escalated_on > today:
+            errors["escalated_on"] = _("The escalation date cannot be in the future.")
+        elif meeting.escalated_on < meeting.meeting_on:
+            errors["escalated_on"] = _("The question cannot go to the managers before the meeting.")
+        if meeting.lead_unit:
+            errors["lead_unit"] = _(
+                "Either name the lead unit or record that no decision was reached, not both."
+            )
+
+
+def _log(meeting: CoordinationMeeting, *, action: str, actor, request, what: str) -> None:
+    access_log.record(
+        action=action,
+        actor=actor,
+        request=request,
+        obj=meeting.participant,
+        detail=f"meeting {meeting.pk} {what}".strip(),
+    )
+
+
+def _save_new(meeting: CoordinationMeeting, units: list[str], outside: list[str]) -> None:
+    meeting.save(force_insert=True)
+    MeetingInvitee.objects.bulk_create(
+        MeetingInvitee(meeting=meeting, position=position, name=name, outside=is_outside)
+        for position, (name, is_outside) in enumerate(
+            [(unit, False) for unit in units] + [(party, True) for party in outside]
+        )
+    )
+
+
+def meeting_book(
+    *,
+    participant: Participant,
+    booked_by: User,
+    kind: str,
+    need: str,
+    meeting_on: date,
+    units: list[str],
+    outside_parties: list[str],
+    participant_agreed: bool,
+    request: HttpRequest | None = None,
+) -> CoordinationMeeting:
+    """Book a planned meeting; every outside party needs a consent valid today."""
+    units = clean_names(units)
+    outside = clean_names(outside_parties)
+    errors: dict[str, str] = {}
+    if not participant_agreed:
+        errors["participant_agreed"] = _(
+            "Ask the participant first: a coordination meeting is held only if they agree."
+        )
+    if not units and not outside:
+        errors["units"] = _("Name at least one unit or outside party to invite.")
+    meeting = CoordinationMeeting(
+        participant=participant,
+        kind=kind,
+        need=need.strip(),
+        participant_agreed=participant_agreed,
+        meeting_on=meeting_on,
+        status=MeetingStatus.PLANNED,
+        created_by=booked_by,
+    )
+    if meeting_on is not None:
+        _check_dates(meeting, errors)
+    if errors:
+        raise ValidationError(errors)
+    meeting.full_clean()
+    uncovered = uncovered_parties(participant, outside, timezone.localdate())
+    if uncovered:
+        raise _uncovered_error(uncovered)
+    with transaction.atomic():
+        _save_new(meeting, units, outside)
+        _log(meeting, action=Action.CREATE, actor=booked_by, request=request, what="booked")
+    return meeting
+
+
+def _require_planned(meeting: CoordinationMeeting) -> None:
+    if meeting.status != MeetingStatus.PLANNED:
+        raise ValidationError(
+            _("This meeting is %(status)s: only a planned meeting can be changed.")
+            % {"status": meeting.get_status_display().lower()},
+            code="not_planned",
+        )
+
+
+def _tracked_save(meeting: CoordinationMeeting, values: dict, changed_by: User) -> list[str]:
+    """Check the shared rules on the meeting as it would be, then save it keeping history."""
+    errors: dict[str, str] = {}
+    proposed = copy.copy(meeting)  # the meeting itself stays as it was if a rule fails
+    for field, value in values.items():
+        setattr(proposed, field, value)
+    _check_dates(proposed, errors)
+    if errors:
+        raise ValidationError(errors)
+    return apply_tracked_changes(
+        participant=meeting.participant,
+        obj=meeting,
+        allowed=(*MINUTES_FIELDS, "invitation_sent_on"),
+        values=values,
+        changed_by=changed_by,
+    )
+
+
+def meeting_invitation_record(
+    *,
+    meeting: CoordinationMeeting,
+    sent_on: date,
+    recorded_by: User,
+    request: HttpRequest | None = None,
+) -> CoordinationMeeting:
+    """Record the day the invitation went out. Less than 14 days ahead is allowed but
+    flagged (``meeting.invited_late``) and counted in the reports."""
+    _require_planned(meeting)
+    with transaction.atomic():
+        changed = _tracked_save(meeting, {"invitation_sent_on": sent_on}, recorded_by)
+        if changed:
+            _log(
+                meeting, action=Action.CHANGE, actor=recorded_by, request=request, what="invitation"
+            )
+    return meeting
+
+
+def meeting_minutes_record(
+    *,
+    meeting: CoordinationMeeting,
+    chair: str,
+    minute_taker: str,
+    minutes: str,
+    lead_unit: str = "",
+    follow_up_on: date | None = None,
+    no_decision: bool = False,
+    escalation_agreed: bool = False,
+    escalated_to: str = "",
+    recorded_by: User,
+    request: HttpRequest | None = None,
+) -> CoordinationMeeting:
+    """Record the meeting as held with its minutes; without a lead unit the question goes to
+    the managers, and only with the participant's consent to that."""
+    _require_planned(meeting)
+    chair, minute_taker, lead_unit = chair.strip(), minute_taker.strip(), lead_unit.strip()
+    errors: dict[str, str] = {}
+    if not chair:
+        errors["chair"] = _("Give who chaired the meeting.")
+    if not minute_taker:
+        errors["minute_taker"] = _("Give who kept the minutes.")
+    if not minutes.strip():
+        errors["minutes"] = _("Write down the agreed plan.")
+    if no_decision and lead_unit:
+        errors["lead_unit"] = _(
+            "Either name the lead unit or record that no decision was reached, not both."
+        )
+    elif not no_decision and not lead_unit:
+        errors["lead_unit"] = _(
+            "Name the unit that has the main responsibility, or record that no decision on "
+            "responsibility was reached."
+        )
+    if no_decision and not escalation_agreed:
+        errors["escalation_agreed"] = _(
+            "No decision on responsibility was reached: the question can go to the managers "
+            "only if the participant agrees. Ask them and tick the box, or name a lead unit."
+        )
+    if errors:
+        raise ValidationError(errors)
+    values = {
+        "chair": chair,
+        "minute_taker": minute_taker,
+        "minutes": minutes.strip(),
+        "lead_unit": lead_unit,
+        "follow_up_on": follow_up_on,
+        "escalated_on": timezone.localdate() if no_decision else None,
+        "escalated_to": escalated_to.strip() if no_decision else "",
+        "status": MeetingStatus.HELD,
+    }
+    with transaction.atomic():
+        _tracked_save(meeting, values, recorded_by)
+        what = "minutes, escalated" if no_decision else "minutes"
+        _log(meeting, action=Action.CHANGE, actor=recorded_by, request=request, what=what)
+    return meeting
+
+
+def meeting_cancel(
+    *, meeting: CoordinationMeeting, cancelled_by: User, request: HttpRequest | None = None
+) -> CoordinationMeeting:
+    """Cancel a planned meeting; it stays in the list as cancelled."""
+    _require_planned(meeting)
+    with transaction.atomic():
+        apply_tracked_changes(
+            participant=meeting.participant,
+            obj=meeting,
+            allowed=("status",),
+            values={"status": MeetingStatus.CANCELLED},
+            changed_by=cancelled_by,
+        )
+        _log(meeting, action=Action.CHANGE, actor=cancelled_by, request=request, what="cancelled")
+    return meeting
+
+
+IMPORT_TEXT_FIELDS = ("need", "chair", "minute_taker", "minutes", "lead_unit", "escalated_to")
+
+
+def meeting_import(
+    *, participant: Participant, values: dict, imported_by: User | None
+) -> CoordinationMeeting:
+    """Write one meeting of a case file: the booking's and the minutes' date and consent rules
+    apply, outside parties checked against the consents valid on the meeting date.
+
+    The minutes' texts stay optional here, as the case-file format allows a held meeting
+    without them; the lead unit (or an escalation date) does not.
+    """
+    outside = clean_names(values.get("outside_parties", []))
+    units = clean_names(values.get("units", []))
+    meeting = CoordinationMeeting(
+        participant=participant,
+        kind=values.get("kind", MeetingKind.INTERN_SIP),
+        participant_agreed=values.get("participant_agreed", True),
+        status=values["status"],
+        meeting_on=values["meeting_on"],
+        invitation_sent_on=values.get("invitation_sent_on"),
+        follow_up_on=values.get("follow_up_on"),
+        escalated_on=values.get("escalated_on"),
+        created_by=imported_by,
+        **{field: values.get(field, "").strip() for field in IMPORT_TEXT_FIELDS},
+    )
+    errors: dict[str, str] = {}
+    if not meeting.participant_agreed:
+        errors["participant_agreed"] = _(
+            "A coordination meeting is held only if the participant agrees."
+        )
+    if meeting.status == MeetingStatus.HELD and not meeting.lead_unit and not meeting.escalated_on:
+        errors["lead_unit"] = _(
+            "A held meeting names the lead unit, or the date the question went to the managers."
+        )
+    _check_dates(meeting, errors)
+    if errors:
+        raise ValidationError(errors)
+    meeting.full_clean()
+    uncovered = uncovered_parties(participant, outside, meeting.meeting_on)
+    if uncovered:
+        raise _uncovered_error(uncovered, meeting.meeting_on)
+    with transaction.atomic():
+        _save_new(meeting, units, outside)
+        _log(meeting, action=Action.CREATE, actor=imported_by, request=None, what="imported")
+    return meeting

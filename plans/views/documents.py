@@ -1,0 +1,87 @@
+"""The plan PDFs: request "Min plan" or a meeting's invitation letter, watch, download."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from cm_portal import access_log, pdf
+from cm_portal.models import AccessEvent
+from participants.access import access_participant
+
+from ..access import access_document, access_meeting
+from ..models import DocumentKind
+from ..services import documents as services
+
+Action = AccessEvent.Action
+
+# Access is checked before the method, so that someone who may not see the participant
+# gets 404 for every method (security.md 2), never a 405 that confirms the object exists.
+
+
+def _method_not_allowed(request: HttpRequest, *allowed: str) -> HttpResponse | None:
+    if request.method in allowed:
+        return None
+    return HttpResponseNotAllowed(allowed)
+
+
+def my_plan_request(request: HttpRequest, participant_pk: int) -> HttpResponse:
+    participant = access_participant(request.user, participant_pk, need="change")
+    if refused := _method_not_allowed(request, "POST"):
+        return refused
+    document = services.my_plan_request(
+        participant=participant, requested_by=request.user, request=request
+    )
+    messages.success(request, _("The participant's own copy of the plan is being produced."))
+    return redirect("plans:document_status", pk=document.pk)
+
+
+def invitation_letter_request(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = access_meeting(request.user, pk, need="change")
+    if refused := _method_not_allowed(request, "POST"):
+        return refused
+    document = services.invitation_letter_request(
+        meeting=meeting, requested_by=request.user, request=request
+    )
+    messages.success(request, _("The invitation letter is being produced."))
+    return redirect("plans:document_status", pk=document.pk)
+
+
+def document_status(request: HttpRequest, pk: int) -> HttpResponse:
+    document = access_document(request.user, pk)
+    if refused := _method_not_allowed(request, "GET", "HEAD"):
+        return refused
+    access_log.record(
+        action=Action.VIEW,
+        request=request,
+        obj=document.participant,
+        detail=f"plan document {document.pk}",
+    )
+    return render(
+        request,
+        "plans/documents/status.html",
+        {
+            "document": document,
+            "participant": document.participant,
+            "current": "meetings" if document.kind == DocumentKind.INVITATION else "plan",
+            "ready": document.is_ready,
+        },
+    )
+
+
+def document_download(request: HttpRequest, pk: int) -> HttpResponse:
+    document = access_document(request.user, pk)
+    if refused := _method_not_allowed(request, "GET", "HEAD"):
+        return refused
+    # The file name is fixed: nothing about the participant in it.
+    filename = "min-plan.pdf" if document.kind == DocumentKind.MY_PLAN else "kallelse.pdf"
+    response = pdf.download(document.file, ready=document.is_ready, filename=filename)
+    access_log.record(
+        action=Action.PRINT,
+        request=request,
+        obj=document.participant,
+        detail=f"plan document {document.pk} downloaded",
+    )
+    return response
