@@ -164,7 +164,8 @@ def self_rating_submit(
 def self_rating_import(
     *, participant: Participant, content: dict[str, Any], imported_by: User | None
 ) -> SelfRating:
-    """One case-file rating (``phase``, ``rated_on``, ``ucla`` [3], ``participation``)."""
+    """One case-file rating (``phase``, ``rated_on``, ``ucla`` [3], ``participation`` and
+    optionally ``source``: a rating the participant gave through a link stays theirs)."""
     ucla = content.get("ucla")
     if not isinstance(ucla, list) or len(ucla) != 3:
         raise ValidationError({"ucla": _("Give exactly three UCLA answers, each 1 to 3.")})
@@ -179,5 +180,11 @@ def self_rating_import(
         "ucla_3": ucla[2],
         "participation": content.get("participation"),
     }
+    source = content.get("source") or RatingSource.STAFF
+    if source not in RatingSource.values:
+        raise ValidationError({"source": _("Unknown source: staff or participant.")})
+    by_staff = source == RatingSource.STAFF
     with transaction.atomic():
-        return _new_rating(participant, values, entered_by=imported_by, source=RatingSource.STAFF)
+        return _new_rating(
+            participant, values, entered_by=imported_by if by_staff else None, source=source
+        )
