@@ -327,3 +327,15 @@ def test_establish_by_form_then_history(plan, participant, alice):
 def test_establish_get_is_405_for_those_with_access(plan, participant, alice):
     response = english_client(alice).get(_url("crisis_plan_establish", participant))
     assert response.status_code == 405
+
+
+def test_establish_in_the_future_by_form_is_refused_with_a_message(plan, participant, alice):
+    response = english_client(alice).post(
+        _url("crisis_plan_establish", participant),
+        {"version": plan.version, "established_on": "2026-11-24"},
+        follow=True,
+    )
+    assert b"cannot be in the future" in response.content
+    plan.refresh_from_db()
+    assert plan.established_on is None
+    assert plan.version == 1
