@@ -51,6 +51,7 @@ REACHABLE_BEFORE_SECOND_FACTOR = {
     "accounts:password_reset_confirm",
     "accounts:password_reset_complete",
     "set_language",
+    "plans:self_rating_fill",  # the participant's single-use self-rating link
 }
 
 

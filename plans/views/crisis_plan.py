@@ -1,0 +1,175 @@
+"""The crisis and safety plan pages: read, edit (texts and chain), establish, history."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cm_portal import access_log
+from cm_portal.models import AccessEvent
+from participants.access import access_participant, can_change
+from plans.deadlines import plan_deadline
+from plans.forms.crisis_plan import ChainFormSet, CrisisPlanForm, EstablishForm
+from plans.selectors.crisis_plan import crisis_plan_history, crisis_plan_of
+from plans.services import crisis_plan as services
+from plans.services.versioning import PlanConflict
+
+Action = AccessEvent.Action
+
+
+def _method_not_allowed(request: HttpRequest, *allowed: str) -> HttpResponse | None:
+    if request.method in allowed:
+        return None
+    return HttpResponseNotAllowed(allowed)
+
+
+def _deadline(participant) -> dict:
+    plan = crisis_plan_of(participant)
+    deadline = plan_deadline(participant.intervention_start)
+    established = plan.established_on if plan else None
+    return {
+        "deadline": deadline,
+        "deadline_met": established is not None and established <= deadline,
+        "deadline_passed": established is None and timezone.localdate() > deadline,
+    }
+
+
+def crisis_plan(request: HttpRequest, participant_pk: int) -> HttpResponse:
+    participant = access_participant(request.user, participant_pk, need="view")
+    if refused := _method_not_allowed(request, "GET", "HEAD"):
+        return refused
+    plan = crisis_plan_of(participant)
+    may_change = can_change(request.user, participant)
+    establish_form = None
+    if plan is not None and may_change:
+        establish_form = EstablishForm(initial={"version": plan.version})
+    access_log.record(action=Action.VIEW, request=request, obj=participant, detail="crisis plan")
+    return render(
+        request,
+        "plans/crisis_plan/detail.html",
+        {
+            "participant": participant,
+            "plan": plan,
+            "chain": list(plan.chain.all()) if plan else [],
+            "may_change": may_change,
+            "establish_form": establish_form,
+            **_deadline(participant),
+        },
+    )
+
+
+def _chain_from(formset) -> list[dict]:
+    return [
+        {field: form.cleaned_data.get(field) for field in ("order", "who", "how_to_reach", "when")}
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE") and not form.is_blank
+    ]
+
+
+def _add_errors(form, formset, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            if field == "chain":
+                formset._non_form_errors = formset.error_class(
+                    [message for e in errors for message in e.messages]
+                )
+            else:
+                form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def crisis_plan_edit(request: HttpRequest, participant_pk: int) -> HttpResponse:
+    participant = access_participant(request.user, participant_pk, need="change")
+    if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
+        return refused
+    plan = crisis_plan_of(participant)
+    if request.method == "POST":
+        form = CrisisPlanForm(request.POST)
+        formset = ChainFormSet(request.POST, prefix="chain")
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            try:
+                services.crisis_plan_save(
+                    participant=participant,
+                    values={field: data[field] for field in services.TEXT_FIELDS},
+                    chain=_chain_from(formset),
+                    expected_version=data["version"],
+                    saved_by=request.user,
+                    request=request,
+                )
+            except PlanConflict as conflict:
+                form.add_error(None, conflict)
+            except ValidationError as error:
+                _add_errors(form, formset, error)
+            else:
+                messages.success(request, _("The crisis and safety plan was saved."))
+                return redirect("plans:crisis_plan", participant_pk=participant.pk)
+    else:
+        initial = {"version": plan.version if plan else 0}
+        chain = []
+        if plan is not None:
+            initial.update({field: getattr(plan, field) for field in services.TEXT_FIELDS})
+            chain = [
+                {
+                    "order": link.order,
+                    "who": link.who,
+                    "how_to_reach": link.how_to_reach,
+                    "when": link.when,
+                }
+                for link in plan.chain.all()
+            ]
+        form = CrisisPlanForm(initial=initial)
+        formset = ChainFormSet(initial=chain, prefix="chain")
+    access_log.record(
+        action=Action.VIEW, request=request, obj=participant, detail="crisis plan edit"
+    )
+    return render(
+        request,
+        "plans/crisis_plan/edit.html",
+        {"participant": participant, "plan": plan, "form": form, "formset": formset},
+    )
+
+
+def crisis_plan_establish(request: HttpRequest, participant_pk: int) -> HttpResponse:
+    participant = access_participant(request.user, participant_pk, need="change")
+    if refused := _method_not_allowed(request, "POST"):
+        return refused
+    form = EstablishForm(request.POST)
+    if form.is_valid():
+        try:
+            services.crisis_plan_establish(
+                participant=participant,
+                established_on=form.cleaned_data["established_on"],
+                expected_version=form.cleaned_data["version"],
+                established_by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The crisis and safety plan is established."))
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect("plans:crisis_plan", participant_pk=participant.pk)
+
+
+def crisis_plan_history_view(request: HttpRequest, participant_pk: int) -> HttpResponse:
+    participant = access_participant(request.user, participant_pk, need="view")
+    if refused := _method_not_allowed(request, "GET", "HEAD"):
+        return refused
+    access_log.record(
+        action=Action.VIEW, request=request, obj=participant, detail="crisis plan history"
+    )
+    return render(
+        request,
+        "plans/crisis_plan/history.html",
+        {"participant": participant, "revisions": list(crisis_plan_history(participant))},
+    )
