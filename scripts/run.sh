@@ -11,6 +11,7 @@ $PY manage.py migrate --no-input -v0
 $PY manage.py compilemessages --ignore ".venv/*" --ignore ".tools/*" -v0 ||
   echo "compilemessages failed: the interface may show untranslated text." >&2
 $PY manage.py load_demo --if-empty
+$PY manage.py load_demo_cases --if-empty
 
 .venv/bin/celery -A cm_portal worker --beat --loglevel=INFO --concurrency=2 \
   --schedule var/celery/beat-schedule >var/celery/worker.log 2>&1 &
