@@ -62,3 +62,8 @@ class LinkForm(forms.Form):
     phase = forms.ChoiceField(
         label=_("Phase"), choices=RatingPhase.choices, widget=forms.RadioSelect
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        # Shown beside the rating form, which has a "phase" too: ids must not repeat.
+        kwargs.setdefault("auto_id", "id_link_%s")
+        super().__init__(*args, **kwargs)
