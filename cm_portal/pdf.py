@@ -52,6 +52,22 @@ class RenderedPdf(models.Model):
         return self.status == PdfStatus.READY and bool(getattr(self, "file", None))
 
 
+MAX_RETRIES = 3
+# The options of every task that renders a PDF: safe to run again (the claim makes a second
+# run a no-op), retried with backoff while the database is away, and never left hanging.
+RENDER_TASK_OPTIONS = {
+    "bind": True,
+    "acks_late": True,
+    "time_limit": 120,
+    "soft_time_limit": 100,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": MAX_RETRIES,
+}
+
+
 def refuse_url(url: str, *args, **kwargs):
     """Our PDF templates use no outside resource: WeasyPrint may fetch nothing."""
     raise ValueError("PDFs fetch no URLs")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent
+from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
 
 from . import case_files, selectors, services
@@ -21,12 +22,6 @@ Action = AccessEvent.Action
 
 # Access is checked before the method, so that someone who may not see the participant
 # gets 404 for every method (security.md 2), never a 405 that confirms the object exists.
-
-
-def _method_not_allowed(request: HttpRequest, *allowed: str) -> HttpResponse | None:
-    if request.method in allowed:
-        return None
-    return HttpResponseNotAllowed(allowed)
 
 
 def consent_list(request: HttpRequest, participant_pk: int) -> HttpResponse:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from cm_portal import access_log
 from cm_portal.access import role_required
 from cm_portal.models import AccessEvent, Role
+from cm_portal.views.common import add_service_errors as _add_errors
 
 from . import selectors, services
 from .access import access_participant, can_change
@@ -35,15 +36,6 @@ PAGE_SIZE = 25
 
 works_with_cases_required = role_required(Role.CASE_MANAGER, Role.TEAM_LEAD)
 team_lead_required = role_required(Role.TEAM_LEAD)
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form field it names, else on the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @works_with_cases_required

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
 
 from cm_portal import pdf
 
 from .models import PlanDocument
 from .services import documents as services
 
-MAX_RETRIES = 3
 
-
-@shared_task(
-    bind=True,
-    acks_late=True,
-    time_limit=120,
-    soft_time_limit=100,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=MAX_RETRIES,
-)
+@shared_task(**pdf.RENDER_TASK_OPTIONS)
 def render_plan_document(self, document_pk: int) -> None:
     """Render one queued plan document; a second run (or a second worker) does nothing."""
     pdf.run_render(
@@ -32,5 +19,5 @@ def render_plan_document(self, document_pk: int) -> None:
         pk=document_pk,
         # Looked up at run time, so tests can replace the service.
         render=lambda pk: services.plan_document_render(pk),
-        max_retries=MAX_RETRIES,
+        max_retries=pdf.MAX_RETRIES,
     )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log
 from cm_portal.models import AccessEvent
+from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
 from plans.deadlines import plan_deadline
 from plans.forms.crisis_plan import ChainFormSet, CrisisPlanForm, EstablishForm
@@ -19,12 +20,6 @@ from plans.services import crisis_plan as services
 from plans.services.versioning import PlanConflict
 
 Action = AccessEvent.Action
-
-
-def _method_not_allowed(request: HttpRequest, *allowed: str) -> HttpResponse | None:
-    if request.method in allowed:
-        return None
-    return HttpResponseNotAllowed(allowed)
 
 
 def _deadline(participant) -> dict:

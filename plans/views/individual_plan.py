@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BaseFormSet, Form
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from cm_portal import access_log
 from cm_portal.models import AccessEvent
+from cm_portal.views.common import add_service_errors as _add_errors
+from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
 from participants.models import Participant
 from plans.deadlines import plan_deadline
@@ -48,22 +50,8 @@ REVISION_ACTIONS = {
 }
 
 
-def _method_not_allowed(request: HttpRequest, *allowed: str) -> HttpResponse | None:
-    if request.method in allowed:
-        return None
-    return HttpResponseNotAllowed(allowed)
-
-
 def _version(plan: IndividualPlan | None) -> int:
     return plan.version if plan else 0
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _add_row_errors(form: Form, kept: list[Form], prefix: str, error: ValidationError) -> None:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log
 from cm_portal.models import AccessEvent
+from cm_portal.views.common import add_service_errors as _add_errors
+from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
-from participants.views import _add_errors
 
 from ..access import access_meeting
 from ..forms.meetings import InvitationForm, MeetingForm, MinutesForm
@@ -24,12 +25,6 @@ Action = AccessEvent.Action
 
 # Access is checked before the method, so that someone who may not see the participant gets
 # 404 for every method (security.md 2), never a 405 that confirms the object exists.
-
-
-def _method_not_allowed(request: HttpRequest, *allowed: str) -> HttpResponse | None:
-    if request.method in allowed:
-        return None
-    return HttpResponseNotAllowed(allowed)
 
 
 def meeting_list(request: HttpRequest, participant_pk: int) -> HttpResponse:

@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 
 from cm_portal import access_log
 from cm_portal.models import AccessEvent
+from cm_portal.views.common import add_service_errors as _add_errors
+from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
 from plans.forms.prioritised_contacts import PrioritisedContactForm
 from plans.selectors.prioritised_contacts import contact_rows, prioritised_contact_history
 from plans.services import prioritised_contacts as services
-
-from .individual_plan import _add_errors, _method_not_allowed
 
 Action = AccessEvent.Action
 

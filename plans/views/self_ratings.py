@@ -7,7 +7,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,8 @@ from django.views.decorators.cache import never_cache
 from cm_portal import access_log
 from cm_portal.middleware import allow_without_second_factor
 from cm_portal.models import AccessEvent
+from cm_portal.views.common import add_service_errors as _add_errors
+from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
 from plans.forms.self_ratings import LinkForm, QuestionsForm, SelfRatingForm
 from plans.models import SelfRatingLink
@@ -25,20 +27,6 @@ from plans.services import self_ratings as services
 
 Action = AccessEvent.Action
 SESSION_KEY = "self_rating_token_{}"
-
-
-def _method_not_allowed(request: HttpRequest, *allowed: str) -> HttpResponse | None:
-    if request.method in allowed:
-        return None
-    return HttpResponseNotAllowed(allowed)
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def self_ratings(request: HttpRequest, participant_pk: int) -> HttpResponse:
