@@ -12,7 +12,7 @@ from plans.models import RatingPhase, SelfRating
 
 UCLA_ANSWERS = [(1, _("Hardly ever")), (2, _("Some of the time")), (3, _("Often"))]
 PARTICIPATION_QUESTION = _(
-    "How much do you take part in activities with other people, as much as you would like?"
+    "Do you take part in activities with other people as much as you would like?"
 )
 PARTICIPATION_ANSWERS = [
     (1, _("Not at all")),

@@ -63,6 +63,8 @@ def my_plan_data(participant: Participant) -> dict[str, Any]:
         crisis_data = {
             "warning_signs": crisis.warning_signs,
             "own_strategies": crisis.own_strategies,
+            "people_to_contact": crisis.people_to_contact,
+            "professional_contacts": crisis.professional_contacts,
             "chain": [
                 {"who": link.who, "how_to_reach": link.how_to_reach, "when": link.when}
                 for link in crisis.chain.all()

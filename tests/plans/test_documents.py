@@ -24,6 +24,7 @@ from plans.models import DocumentKind, DocumentStatus, PlanDocument
 from plans.selectors.documents import add_plan_labels
 from plans.services import documents as services
 from tests.consent.helpers import english_client, use_temporary_storage
+from tests.participants.factories import log_contact
 from tests.test_permission_matrix import database_state
 
 from .helpers_documents import (
@@ -114,6 +115,8 @@ def test_my_plan_shows_goals_contact_paths_and_the_chain_in_order(participant, a
         "Anna",
         "Sover dåligt",
         "Ta en promenad",
+        "Syster",
+        "Vårdcentralen",
     ):
         assert expected in text, expected
     # Who to call, in the chain's order (not the order the links were added).
@@ -127,8 +130,7 @@ def test_my_plan_shows_goals_contact_paths_and_the_chain_in_order(participant, a
 
 
 def test_my_plan_has_no_identity_number_reference_or_staff_notes(participant, alice):
-    participant.crisis_plan.professional_contacts = "Internt: ring inte efter 17"
-    participant.crisis_plan.save()
+    log_contact(participant, alice, note="Internt: ring inte efter 17")
     text = pdf_text(rendered(requested(DocumentKind.MY_PLAN, alice, participant=participant)))
     assert IDENTITY_NUMBER not in text
     assert IDENTITY_NUMBER.replace("-", "") not in text
