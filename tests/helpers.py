@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,3 +76,16 @@ def dummy_path(url: NamedUrl) -> str:
     converters = getattr(url.pattern.pattern, "converters", {})
     kwargs = {name: _dummy_value(converter) for name, converter in converters.items()}
     return reverse(url.name, kwargs=kwargs)
+
+
+PDFTOTEXT = shutil.which("pdftotext") or "/usr/bin/pdftotext"  # poppler-utils
+
+
+def pdf_to_text(content: bytes) -> str:
+    """The text of a PDF, words separated by one space (pdftotext pads and wraps lines)."""
+    assert content.startswith(b"%PDF-")
+    result = subprocess.run(  # noqa: S603 -- a fixed program, our own bytes on stdin
+        [PDFTOTEXT, "-layout", "-", "-"], input=content, capture_output=True, check=True
+    )
+    text = re.sub(r"-[ ]*\n\s*", "-", result.stdout.decode())  # a word broken at its hyphen
+    return re.sub(r"\s+", " ", text)

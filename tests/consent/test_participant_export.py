@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import time
 from datetime import date
 from unittest import mock
@@ -17,6 +15,7 @@ from cm_portal.models import AccessEvent
 from consent import services, tasks
 from consent.models import ExportStatus, ParticipantExport
 from participants.services import contact_log, participant_register
+from tests.helpers import pdf_to_text
 from tests.test_permission_matrix import database_state
 
 from .helpers import INTAKE, english_client, export_of
@@ -24,7 +23,6 @@ from .helpers import INTAKE, english_client, export_of
 pytestmark = pytest.mark.django_db
 
 Action = AccessEvent.Action
-PDFTOTEXT = shutil.which("pdftotext") or "/usr/bin/pdftotext"  # poppler-utils
 
 
 @pytest.fixture
@@ -52,12 +50,7 @@ def noted(consent, alice):
 
 def pdf_text(export: ParticipantExport) -> str:
     with export.file.open("rb") as handle:
-        content = handle.read()
-    assert content.startswith(b"%PDF-")
-    result = subprocess.run(  # noqa: S603 -- a fixed program, our own bytes on stdin
-        [PDFTOTEXT, "-layout", "-", "-"], input=content, capture_output=True, check=True
-    )
-    return result.stdout.decode()
+        return pdf_to_text(handle.read())
 
 
 def request_export(participant, user) -> ParticipantExport:

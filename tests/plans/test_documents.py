@@ -4,8 +4,6 @@ by a task, downloaded once ready), and the plan parts of the "export everything"
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from datetime import date
 from unittest import mock
 
@@ -24,6 +22,7 @@ from plans.models import DocumentKind, DocumentStatus, PlanDocument
 from plans.selectors.documents import add_plan_labels
 from plans.services import documents as services
 from tests.consent.helpers import english_client, use_temporary_storage
+from tests.helpers import pdf_to_text
 from tests.participants.factories import log_contact
 from tests.test_permission_matrix import database_state
 
@@ -39,7 +38,6 @@ from .helpers_documents import (
 pytestmark = pytest.mark.django_db
 
 Action = AccessEvent.Action
-PDFTOTEXT = shutil.which("pdftotext") or "/usr/bin/pdftotext"  # poppler-utils
 
 
 @pytest.fixture(autouse=True)
@@ -66,19 +64,9 @@ def meeting(f, participant):
     return meeting_of(f)
 
 
-def text_of(content: bytes) -> str:
-    assert content.startswith(b"%PDF-")
-    result = subprocess.run(  # noqa: S603 -- a fixed program, our own bytes on stdin
-        [PDFTOTEXT, "-layout", "-", "-"], input=content, capture_output=True, check=True
-    )
-    # One space between words: layout mode pads columns and wraps long lines.
-    text = re.sub(r"-[ ]*\n\s*", "-", result.stdout.decode())  # a word broken at its hyphen
-    return re.sub(r"\s+", " ", text)
-
-
 def pdf_text(document: PlanDocument) -> str:
     with document.file.open("rb") as handle:
-        return text_of(handle.read())
+        return pdf_to_text(handle.read())
 
 
 def requested(kind: str, user, participant=None, meeting=None) -> PlanDocument:
@@ -435,7 +423,7 @@ def test_the_export_pdf_shows_the_plan_parts(f, alice):
     html = render_to_string(
         "consent/participant_export.html", {"case": case, "generated_at": timezone.localtime()}
     )
-    text = text_of(pdf.html_to_pdf(html))
+    text = pdf_to_text(pdf.html_to_pdf(html))
     for expected in (
         "Individual plan",
         "2026-07-10",
@@ -484,7 +472,7 @@ def test_labels_are_added_beside_the_codes():
 
 def test_the_full_export_shows_the_registered_plan_parts(meeting, alice):
     """The real export path: the sections the plans app registers, labelled in Swedish."""
-    text = text_of(consent_services.participant_export_pdf(meeting.participant))
+    text = pdf_to_text(consent_services.participant_export_pdf(meeting.participant))
     assert REFERENCE in text
     assert date(2026, 6, 1).isoformat() in text
     for expected in ("2026-09-15 (Intern-SIP)", "Vuxenenheten, Ekonomiskt bistånd"):
