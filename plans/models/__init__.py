@@ -2,6 +2,7 @@
 coordination meetings and the PDFs made from them. One module a subject."""
 
 from .crisis_plan import CrisisPlan, ResponsibilityLink
+from .deadlines import Deadline, DeadlineKind, DeadlineState, Reminder, ReminderStage
 from .documents import DocumentKind, DocumentStatus, PlanDocument
 from .individual_plan import ContactPath, Goal, IndividualPlan, PlanRevision, SubGoal, SubGoalStatus
 from .meetings import CoordinationMeeting, MeetingInvitee, MeetingKind, MeetingStatus
@@ -13,6 +14,9 @@ __all__ = [
     "ContactPath",
     "CoordinationMeeting",
     "CrisisPlan",
+    "Deadline",
+    "DeadlineKind",
+    "DeadlineState",
     "DocumentKind",
     "DocumentStatus",
     "Goal",
@@ -26,6 +30,8 @@ __all__ = [
     "PrioritisedContactStatus",
     "RatingPhase",
     "RatingSource",
+    "Reminder",
+    "ReminderStage",
     "ResponsibilityLink",
     "SelfRating",
     "SelfRatingLink",
