@@ -43,4 +43,5 @@ app.conf.beat_schedule = {
         "task": "cm_portal.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
     },
+    "flush-outbox": {"task": "cm_portal.tasks.flush_outbox", "schedule": 60.0},
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -178,3 +180,55 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_email} {self.action}"
+
+
+def _new_task_id() -> str:
+    return str(uuid.uuid4())
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to publish once the transaction that asked for it has committed.
+
+    Written in the same transaction as the change that needs the task, so the job survives
+    a broker that is down: ``cm_portal.outbox.flush`` publishes pending rows after the commit
+    and again every minute (beat) until the broker takes them. Holds no personal data: a
+    task name and primary keys only.
+    """
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    # Chosen at enqueue time: a row published twice sends one task id twice, easy to trace.
+    task_id = models.CharField(max_length=36, default=_new_task_id, editable=False)
+    queue = models.CharField(max_length=100, blank=True)
+    # Equal keys of pending rows collapse into one (e.g. "deadlines:42"): ten saves of one
+    # participant in a row leave one recomputation to publish.
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    requested_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The exception's type only: a broker error message could quote the task's arguments.
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key"],
+                condition=models.Q(published_at__isnull=True) & ~models.Q(dedupe_key=""),
+                name="outbox_one_pending_per_key",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(published_at__isnull=True),
+                name="outbox_pending_idx",
+            ),
+        ]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        state = "published" if self.published_at else "pending"
+        return f"{self.task_name}{self.args} ({state})"

@@ -1,11 +1,30 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.signals import worker_ready
 
-from . import services
+from . import outbox, services
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
 def clear_expired_sessions() -> int:
     """Nightly: delete expired sessions and the records that tie them to staff."""
     return services.sessions_clear_expired()
+
+
+# No retry: beat sends the next run within a minute. expires drops a run that waited longer
+# than that in the queue, so a backlog of flushes never piles up behind a stopped worker.
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100, expires=60)
+def flush_outbox() -> int:
+    """Every minute: publish the outbox rows a commit could not (the broker was down)."""
+    published = 0
+    while (count := outbox.flush(limit=100)) == 100:
+        published += count
+    outbox.purge_published()
+    return published + (count or 0)
+
+
+@worker_ready.connect
+def flush_outbox_at_worker_start(sender=None, **kwargs) -> None:
+    """A worker that starts (e.g. after the broker came back) catches up at once."""
+    flush_outbox.apply_async()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, Organisation, User
+from participants.events import case_changed
 from participants.models import ContactKind, EntryPath, Gender, Participant
 from participants.services import sharing_grant_create, sharing_grants_revoke
 
@@ -119,6 +120,7 @@ def consent_record(
                 obj=participant,
                 detail=f"consent {consent.pk}",
             )
+            case_changed(participant.pk)
     except Exception:
         # The file is not part of the transaction: remove it when the rows are rolled back.
         if consent.scan:
@@ -163,6 +165,7 @@ def consent_withdraw(
             obj=consent.participant,
             detail=f"consent {consent.pk} withdrawn",
         )
+        case_changed(consent.participant_id)
     return consent
 
 

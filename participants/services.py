@@ -15,6 +15,7 @@ from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
 from cm_portal import access_log
 from cm_portal.models import AccessEvent, Organisation, Role, User
 
+from .events import case_changed
 from .models import ActivityRecord, CaseChange, Contact, Participant, SharingGrant
 
 Action = AccessEvent.Action
@@ -126,6 +127,7 @@ def participant_register(
         access_log.record(
             action=Action.CREATE, actor=registered_by, request=request, obj=participant
         )
+        case_changed(participant.pk)
     return participant
 
 
@@ -149,6 +151,7 @@ def participant_update(
                 obj=participant,
                 detail=",".join(changed),
             )
+        case_changed(participant.pk)
     return changed
 
 
@@ -175,6 +178,7 @@ def participant_close(
         access_log.record(
             action=Action.CHANGE, actor=closed_by, request=request, obj=participant, detail="closed"
         )
+        case_changed(participant.pk)
     return participant
 
 
@@ -201,6 +205,7 @@ def participant_reopen(
             obj=participant,
             detail="reopened",
         )
+        case_changed(participant.pk)
     return participant
 
 
@@ -302,6 +307,7 @@ def contact_log(
             obj=participant,
             detail=f"contact {contact.pk}",
         )
+        case_changed(participant.pk)
     return contact
 
 
@@ -325,6 +331,7 @@ def contact_correct(
                 obj=contact.participant,
                 detail=f"contact {contact.pk}: {','.join(changed)}",
             )
+        case_changed(contact.participant_id)
     return changed
 
 

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from participants.events import on_case_changed
+
 
 class PlansConfig(AppConfig):
     name = "plans"
@@ -15,3 +17,13 @@ class PlansConfig(AppConfig):
 
         register_sections()
         sections.register_labeller(add_plan_labels)
+        on_case_changed(enqueue_deadline_recomputation)
+
+
+def enqueue_deadline_recomputation(participant_id: int) -> None:
+    """A participant's case data changed: recompute their deadlines after the commit."""
+    from cm_portal import outbox
+
+    outbox.enqueue(
+        "plans.tasks.recompute_deadlines", participant_id, dedupe_key=f"deadlines:{participant_id}"
+    )

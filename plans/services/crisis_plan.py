@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from cm_portal import access_log
 from cm_portal.models import AccessEvent, User
+from participants.events import case_changed
 from participants.models import Participant
 from plans.models import CrisisPlan, PlanRevision, ResponsibilityLink
 from plans.selectors.crisis_plan import crisis_plan_content
@@ -173,6 +174,7 @@ def crisis_plan_save(
             obj=participant,
             detail="crisis plan",
         )
+        case_changed(participant.pk)
     return plan
 
 
@@ -208,6 +210,7 @@ def crisis_plan_establish(
             obj=participant,
             detail="crisis plan established",
         )
+        case_changed(participant.pk)
     return plan
 
 
@@ -233,4 +236,5 @@ def crisis_plan_import(
             by=imported_by,
             action="imported",
         )
+        case_changed(participant.pk)
     return plan

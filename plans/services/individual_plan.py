@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from cm_portal import access_log
 from cm_portal.models import AccessEvent, User
+from participants.events import case_changed
 from participants.models import Participant
 from plans.models import ContactPath, Goal, IndividualPlan, PlanRevision, SubGoal, SubGoalStatus
 from plans.selectors.individual_plan import plan_content, plan_of
@@ -167,6 +168,7 @@ def goal_create(
             detail=f"plan goal {goal.pk}",
             request=request,
         )
+        case_changed(participant.pk)
     return goal
 
 
@@ -200,6 +202,7 @@ def goal_update(
             detail=f"plan goal {goal.pk}",
             request=request,
         )
+        case_changed(participant.pk)
     return goal
 
 
@@ -225,6 +228,7 @@ def goal_delete(
             detail=f"plan goal {goal_pk} deleted",
             request=request,
         )
+        case_changed(participant.pk)
 
 
 def _path_objects(plan: IndividualPlan, paths: list[dict[str, Any]]) -> list[ContactPath]:
@@ -269,6 +273,7 @@ def contact_paths_save(
             detail="plan contact paths",
             request=request,
         )
+        case_changed(participant.pk)
     return objects
 
 
@@ -325,6 +330,7 @@ def plan_establish(
             detail="plan established",
             request=request,
         )
+        case_changed(participant.pk)
     return plan
 
 
@@ -382,4 +388,5 @@ def plan_import(
             detail="plan imported",
             request=None,
         )
+        case_changed(participant.pk)
     return plan

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from cm_portal import access_log
 from cm_portal.models import AccessEvent, User
 from consent.selectors import parties_covered_on
+from participants.events import case_changed
 from participants.models import Participant
 from participants.services import apply_tracked_changes
 
@@ -186,6 +187,7 @@ def meeting_book(
     with transaction.atomic():
         _save_new(meeting, units, outside)
         _log(meeting, action=Action.CREATE, actor=booked_by, request=request, what="booked")
+        case_changed(participant.pk)
     return meeting
 
 
@@ -232,6 +234,7 @@ def meeting_invitation_record(
             _log(
                 meeting, action=Action.CHANGE, actor=recorded_by, request=request, what="invitation"
             )
+        case_changed(meeting.participant_id)
     return meeting
 
 
@@ -290,6 +293,7 @@ def meeting_minutes_record(
         _tracked_save(meeting, values, recorded_by)
         what = "minutes, escalated" if no_decision else "minutes"
         _log(meeting, action=Action.CHANGE, actor=recorded_by, request=request, what=what)
+        case_changed(meeting.participant_id)
     return meeting
 
 
@@ -307,6 +311,7 @@ def meeting_cancel(
             changed_by=cancelled_by,
         )
         _log(meeting, action=Action.CHANGE, actor=cancelled_by, request=request, what="cancelled")
+        case_changed(meeting.participant_id)
     return meeting
 
 
@@ -355,4 +360,5 @@ def meeting_import(
     with transaction.atomic():
         _save_new(meeting, units, outside)
         _log(meeting, action=Action.CREATE, actor=imported_by, request=None, what="imported")
+        case_changed(participant.pk)
     return meeting

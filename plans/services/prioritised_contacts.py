@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 from cm_portal import access_log
 from cm_portal.models import AccessEvent, User
+from participants.events import case_changed
 from participants.models import Participant
 from participants.services import apply_tracked_changes
 from plans.models import PrioritisedContact
@@ -37,6 +38,7 @@ def prioritised_contact_create(
             obj=participant,
             detail=f"prioritised contact {contact.pk}",
         )
+        case_changed(participant.pk)
     return contact
 
 
@@ -64,4 +66,5 @@ def prioritised_contact_update(
                 obj=contact.participant,
                 detail=f"prioritised contact {contact.pk} " + ",".join(changed),
             )
+        case_changed(contact.participant_id)
     return changed

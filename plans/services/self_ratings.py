@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from cm_portal import access_log
 from cm_portal.models import AccessEvent, User
+from participants.events import case_changed
 from participants.models import Participant
 from plans.models import RatingPhase, RatingSource, SelfRating, SelfRatingLink
 
@@ -82,6 +83,7 @@ def self_rating_record(
             obj=participant,
             detail=f"self-rating {rating.pk}",
         )
+        case_changed(participant.pk)
     return rating
 
 
@@ -158,6 +160,7 @@ def self_rating_submit(
             obj=link.participant,
             detail=f"self-rating via link {link.pk}",
         )
+        case_changed(link.participant_id)
     return rating
 
 
@@ -185,6 +188,8 @@ def self_rating_import(
         raise ValidationError({"source": _("Unknown source: staff or participant.")})
     by_staff = source == RatingSource.STAFF
     with transaction.atomic():
-        return _new_rating(
+        rating = _new_rating(
             participant, values, entered_by=imported_by if by_staff else None, source=source
         )
+        case_changed(participant.pk)
+    return rating
