@@ -15,11 +15,18 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from cm_portal.models import OutboxMessage
+from cm_portal.models import OutboxMessage, Role
+from consent.case_files import import_case_files
 from consent.services import consent_record, consent_withdraw
 from participants import services as participant_services
 from participants.events import _listeners
+from participants.models import Participant
 from plans.apps import enqueue_deadline_recomputation
+from plans.management.commands.load_demo_cases import (
+    CASE_MANAGER_DISTRICT,
+    CASE_MANAGER_HM,
+    demo_cases,
+)
 from plans.models import CrisisPlan, IndividualPlan
 from plans.services.crisis_plan import crisis_plan_establish, crisis_plan_save
 from plans.services.individual_plan import (
@@ -44,6 +51,7 @@ from plans.services.self_ratings import (
     self_rating_record,
     self_rating_submit,
 )
+from tests.factories import UserFactory
 from tests.participants.factories import log_contact, register
 
 pytestmark = pytest.mark.django_db
@@ -261,3 +269,16 @@ def test_a_write_that_fails_asks_for_nothing(participant, alice):
             **SCORES,
         )
     assert not OutboxMessage.objects.exists()
+
+
+def test_a_case_file_import_asks_once_per_participant(hela_manniskan, district):
+    anna = UserFactory(email=CASE_MANAGER_HM, organisation=hela_manniskan, role=Role.CASE_MANAGER)
+    UserFactory(email=CASE_MANAGER_DISTRICT, organisation=district, role=Role.CASE_MANAGER)
+    OutboxMessage.objects.all().delete()
+
+    import_case_files(data=demo_cases(today()), imported_by=anna)
+
+    pending = OutboxMessage.objects.filter(published_at__isnull=True, task_name=TASK)
+    assert sorted(pending.values_list("args", flat=True)) == sorted(
+        [pk] for pk in Participant.objects.values_list("pk", flat=True)
+    )
