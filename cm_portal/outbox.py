@@ -53,8 +53,10 @@ def enqueue(task_name: str, *args: Any, dedupe_key: str = "", queue: str = "") -
         "created_at": now,
         "requested_at": now,
     }
-    pk = _pending_row(values) if dedupe_key else OutboxMessage.objects.create(**values).pk
-    transaction.on_commit(lambda: flush_soon([pk]))
+    # Its own atomic block too, so a call outside any transaction (a script) also works.
+    with transaction.atomic():
+        pk = _pending_row(values) if dedupe_key else OutboxMessage.objects.create(**values).pk
+        transaction.on_commit(lambda: flush_soon([pk]))
     return pk
 
 

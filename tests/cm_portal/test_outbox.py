@@ -315,3 +315,41 @@ def test_a_real_worker_recomputes_deadlines_from_the_outbox(queue, sent, alice, 
                 break
             time.sleep(0.1)
     assert Deadline.objects.filter(participant=participant).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pending_row_reused_by_an_open_transaction_waits_for_its_commit(queue, sent):
+    """A flush must not publish a row a running save has reused: the worker would then read
+    the case data without that save and never be asked again."""
+    app.conf.broker_url = REFUSED
+    pk = outbox.enqueue("tests.outbox.probe", 7, dedupe_key="probe:7", queue=queue)
+    assert OutboxMessage.objects.get(pk=pk).attempts == 1  # tried on commit, still pending
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+    outbox.resume()
+    reused, release = threading.Event(), threading.Event()
+    seen: list[int] = []
+
+    def save() -> None:
+        try:
+            with transaction.atomic():
+                seen.append(outbox.enqueue("tests.outbox.probe", 7, dedupe_key="probe:7"))
+                reused.set()
+                release.wait(10)
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    worker = threading.Thread(target=save)
+    worker.start()
+    try:
+        assert reused.wait(10)
+        assert outbox.flush() == 0  # locked by the open save: skipped, not waited for
+    finally:
+        release.set()
+        worker.join(10)
+    assert seen == [pk]
+    # The save committed and its on-commit flush published the row once.
+    row = OutboxMessage.objects.get(pk=pk)
+    assert row.published_at is not None
+    assert len(sent(row.task_id, queue)) == 1
