@@ -60,7 +60,7 @@ def deadlines_by_case_manager(
 
     Case managers by name; a participant with two case managers appears under both; the
     deadlines of participants nobody is assigned to come last, under ``None``.
-    Three queries, whatever the number of participants.
+    Two queries, whatever the number of participants.
     """
     if not team_lead.is_active or not team_lead.is_team_lead:
         return []
