@@ -71,3 +71,14 @@ def test_a_real_worker_recomputes_and_reminds_once(request, queue):
     )
     assert reminder.recipient.email == "alice@hela.example"
     assert len(mail.outbox) == 1
+
+
+def test_the_beat_schedule_runs_the_nightly_recompute_before_the_reminders():
+    app.loader.import_default_modules()
+    schedule = app.conf.beat_schedule
+    recompute = schedule["recompute-all-deadlines"]
+    send = schedule["send-reminders"]
+    assert recompute["task"] == tasks.recompute_all_deadlines.name
+    assert send["task"] == tasks.send_reminders.name
+    assert {recompute["task"], send["task"]} <= set(app.tasks)
+    assert min(recompute["schedule"].hour) < min(send["schedule"].hour)
