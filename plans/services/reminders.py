@@ -178,8 +178,12 @@ def _claim(reminder_id: int) -> bool:
 
 def reminders_email() -> int:
     """E-mail every reminder not yet e-mailed, each at most once; returns how many went."""
+    # A reminder whose deadline was met (or voided) before the mail went out is not mailed:
+    # the portal list still shows it.
     pending = (
-        Reminder.objects.filter(emailed_at__isnull=True, recipient__is_active=True)
+        Reminder.objects.filter(
+            emailed_at__isnull=True, recipient__is_active=True, deadline__state__in=_PENDING
+        )
         .exclude(recipient__email="")
         .select_related("deadline", "recipient")
         .order_by("id")

@@ -276,3 +276,14 @@ def test_an_e_mail_claimed_by_another_worker_is_not_sent_again(request, monkeypa
     assert mail.outbox == []
     reminder.refresh_from_db()
     assert reminder.emailed_at is not None
+
+
+def test_no_e_mail_for_a_deadline_met_before_the_mail_went_out(request):
+    from .test_deadlines_helpers import rating
+
+    participant = participant_from(request.getfixturevalue, start=START)
+    _day(participant, START)
+    rating(participant, START)
+    deadlines_recompute(participant_id=participant.pk, today=START)
+    assert services.reminders_email() == 0
+    assert mail.outbox == []
