@@ -107,19 +107,20 @@ class AddMonths(Func):
         )
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        # SQLite's '+3 months' rolls over (2027-02-30 becomes 2027-03-02), so take the first
-        # of the target month plus the day offset, and at most that month's last day.
         sql, params = compiler.compile(self.source_expressions[0])
-        template = (
-            "min("
-            "date({e}, 'start of month', '+{m} months', "
-            "'+' || (CAST(strftime('%%d', {e}) AS integer) - 1) || ' days'), "
-            "date({e}, 'start of month', '+{n} months', '-1 days'))"
-        )
-        return (
-            template.format(e=sql, m=self.months, n=self.months + 1),
-            (*params, *params, *params),
-        )
+        template = SQLITE_ADD_MONTHS.format(e=sql, months=self.months, next=self.months + 1)
+        return template, (*params, *params, *params)
+
+
+# SQLite's '+3 months' rolls over (2027-02-30 becomes 2027-03-02), so: the first of the target
+# month plus the day offset, and at most that month's last day. '%%' is how Django's SQLite
+# backend writes a literal '%'.
+SQLITE_ADD_MONTHS = (
+    "min("
+    "date({e}, 'start of month', '+{months} months', "
+    "'+' || (CAST(strftime('%%d', {e}) AS integer) - 1) || ' days'), "
+    "date({e}, 'start of month', '+{next} months', '-1 days'))"
+)
 
 
 @dataclass(frozen=True)

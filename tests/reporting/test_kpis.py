@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from datetime import date, timedelta
 
 import pytest
@@ -10,7 +12,7 @@ from django.db.models import F
 from participants.models import ActivityRecord, Contact, Participant
 from plans.deadlines import plan_deadline, three_month_date
 from plans.models import CoordinationMeeting
-from reporting.kpis import AddDays, AddMonths, compute_kpis, percent
+from reporting.kpis import SQLITE_ADD_MONTHS, AddDays, AddMonths, compute_kpis, percent
 
 from .helpers import counts, crisis_plan, person, plan, prioritised, rating
 
@@ -522,3 +524,18 @@ def test_empty_database_gives_zeros_and_null_percents(db):
 def test_from_after_to_is_refused(db):
     with pytest.raises(ValueError, match="after"):
         compute_kpis(period_from=LATER, period_to=START)
+
+
+def test_three_month_date_on_sqlite_matches_plans_deadlines():
+    """``make run`` uses SQLite: the same clamping there, checked day by day over four years."""
+    sql = "SELECT " + SQLITE_ADD_MONTHS.format(e="?", months=3, next=4).replace("%%", "%")
+    days_sql = "SELECT date(?, '+56 days')"
+    with closing(sqlite3.connect(":memory:")) as sqlite:
+        for offset in range(4 * 366):
+            start = date(2024, 1, 1) + timedelta(days=offset)
+            d3 = sqlite.execute(sql, [start.isoformat()] * 3).fetchone()[0]
+            d2 = sqlite.execute(days_sql, [start.isoformat()]).fetchone()[0]
+            assert (d2, d3) == (
+                plan_deadline(start).isoformat(),
+                three_month_date(start).isoformat(),
+            )
