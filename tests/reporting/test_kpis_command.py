@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import CommandError, ManagementUtility, call_command
+from django.utils import translation
 
 from participants.models import ActivityRecord, Contact
 from plans.models import CoordinationMeeting
@@ -16,6 +17,14 @@ from plans.models import CoordinationMeeting
 from .helpers import crisis_plan, person, plan, prioritised, rating
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Command errors read in English (the interface default is Swedish)."""
+    with translation.override("en"):
+        yield
+
 
 GENDERS = ("woman", "man", "non_binary", "not_stated")
 AGES = ("18-21", "22-25", "26-29", "other")

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from participants.models import ActivityRecord, Contact, Participant
 from plans.models import PrioritisedContact, SelfRating
@@ -16,6 +16,14 @@ from reporting.kpis import compute_kpis
 from reporting.management.commands.generate_synthetic import generate
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Command errors read in English (the interface default is Swedish)."""
+    with translation.override("en"):
+        yield
+
 
 PERIOD = {"period_from": date(2024, 1, 1), "period_to": date(2026, 6, 30)}
 
@@ -59,3 +67,11 @@ def test_generator_makes_consistent_cases(db, settings):
         period_from=date(2024, 1, 1), period_to=timezone.localdate() - timedelta(days=1)
     )
     assert result["participants"]["cumulative_started"] <= 50
+
+
+def test_generator_refuses_a_seed_used_before(db, settings):
+    settings.DEBUG = True
+    generate(count=3, seed=5)
+    with pytest.raises(CommandError, match="give another --seed"):
+        call_command("generate_synthetic", "--participants", "3", "--seed", "5")
+    assert Participant.objects.count() == 3

@@ -10,6 +10,7 @@ import re
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from cm_portal.models import Organisation
 from reporting.kpis import compute_kpis
@@ -25,7 +26,8 @@ def _date(value: str, option: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise CommandError(
-            f"{option} {value!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-03-31."
+            _("%(option)s '%(value)s' is not a date: write it as YYYY-MM-DD, e.g. 2026-03-31.")
+            % {"option": option, "value": value}
         ) from None
 
 
@@ -43,20 +45,23 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if options["output_format"] not in FORMATS:
             raise CommandError(
-                f"--format {options['output_format']!r} is not supported: use --format json."
+                _("--format '%(format)s' is not supported: use --format json.")
+                % {"format": options["output_format"]}
             )
         period_from = _date(options["period_from"], "--from")
         period_to = _date(options["period_to"], "--to")
         if period_from > period_to:
             raise CommandError(
-                f"--from {period_from} is after --to {period_to}: give the earlier date first."
+                _("--from %(from)s is after --to %(to)s: give the earlier date first.")
+                % {"from": period_from.isoformat(), "to": period_to.isoformat()}
             )
         organisation = None
         if options["organisation"]:
             organisation = Organisation.objects.filter(slug=options["organisation"]).first()
             if organisation is None:
                 raise CommandError(
-                    f"No organisation has the short name {options['organisation']!r}."
+                    _("No organisation has the short name '%(slug)s'.")
+                    % {"slug": options["organisation"]}
                 )
         figures = compute_kpis(
             period_from=period_from, period_to=period_to, organisation=organisation
