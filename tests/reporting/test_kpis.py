@@ -539,3 +539,26 @@ def test_three_month_date_on_sqlite_matches_plans_deadlines():
                 plan_deadline(start).isoformat(),
                 three_month_date(start).isoformat(),
             )
+
+
+def test_cumulative_figures_run_from_the_earliest_record(hela_manniskan):
+    """Q2 2026 alone, and cumulatively: everything with its deadline on or before 2026-06-30."""
+    early = person(hela_manniskan, start=date(2025, 3, 3), crisis=True)  # D2, D3 in 2025
+    prioritised(early, date(2025, 4, 1), status=COMPLETED, completed_on=date(2025, 4, 2))
+    crisis_plan(early, date(2025, 4, 1))
+    in_quarter = person(hela_manniskan, start=date(2026, 2, 2), crisis=True)  # D2 03-30, D3 05-02
+    prioritised(in_quarter, date(2026, 5, 10))
+    crisis_plan(in_quarter, date(2026, 4, 1))
+    late = person(hela_manniskan, start=date(2026, 6, 1), crisis=True)  # D2 and D3 after Q2
+    crisis_plan(late, date(2026, 6, 5))
+    result = compute_kpis(period_from=date(2026, 4, 1), period_to=date(2026, 6, 30), today=LATER)
+    k3, k5 = (
+        result["kpis"][name]
+        for name in ("prioritised_contacts_3_months", "crisis_plan_within_8_weeks")
+    )
+    assert (k3["cohort"], k3["met"], k3["no_contact_registered"]) == (1, 0, 1)
+    assert (k3["cumulative"]["cohort"], k3["cumulative"]["met"]) == (2, 1)
+    assert k3["cumulative"]["percent"] == 50.0
+    assert (k5["cohort"], k5["met"]) == (0, 0)
+    assert (k5["cumulative"]["cohort"], k5["cumulative"]["met"]) == (2, 1)
+    assert result["participants"]["cumulative_started"] == 3
