@@ -290,6 +290,16 @@ def test_someone_elses_reminder_is_not_found_and_nothing_changes(pk, alice, bob,
     assert Reminder.objects.filter(read_at__isnull=False).count() == 0
 
 
+def test_a_colleagues_reminders_are_not_listed(alice, bob, kim):
+    reminder_for(deadline_for(kim, due_on=days(7)), alice)
+
+    response = client_of(bob).get(REMINDERS)
+
+    assert response.context["items"] == []
+    assert kim.reference not in response.content.decode()
+    assert unread_reminders_count(bob) == 0
+
+
 def test_a_get_on_the_mark_as_read_url_is_refused(alice):
     assert client_of(alice).get(READ).status_code == 405
 
