@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from .selectors.dashboard import unread_reminders_count
+from .selectors.deadlines import unread_reminders_count
 
 
 def unread_reminders(request: HttpRequest) -> dict:

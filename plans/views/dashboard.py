@@ -22,8 +22,8 @@ from cm_portal.access import role_required
 from cm_portal.models import Role
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 
-from ..models import Deadline, DeadlineKind, DeadlineState, Reminder
-from ..selectors.dashboard import deadlines_by_case_manager, deadlines_due_for, reminders_for
+from ..models import Deadline, DeadlineKind, Reminder
+from ..selectors.deadlines import deadlines_by_case_manager, deadlines_due_for, reminders_for
 from ..services.dashboard import reminders_mark_read
 
 REMINDERS_PER_PAGE = 50
@@ -58,15 +58,18 @@ class DueRow:
 
     @property
     def overdue(self) -> bool:
-        return self.deadline.state == DeadlineState.OVERDUE
+        return self.deadline.due_on < self.today
+
+    today: date
 
 
 def _rows(deadlines, today: date) -> list[DueRow]:
+    """Overdue is judged against today, not the stored state: the nightly run may be late."""
     rows = []
     for deadline in deadlines:
-        overdue = deadline.state == DeadlineState.OVERDUE
+        overdue = deadline.due_on < today
         days = (today - deadline.due_on if overdue else deadline.due_on - today).days
-        rows.append(DueRow(deadline, deadline_url(deadline), max(days, 0)))
+        rows.append(DueRow(deadline, deadline_url(deadline), max(days, 0), today))
     return rows
 
 
@@ -79,8 +82,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context: dict = {"today": today, "team_view": user.is_team_lead}
     if user.is_team_lead:
         context["sections"] = [
-            (section.case_manager, _rows(section.deadlines, today))
-            for section in deadlines_by_case_manager(user, today=today)
+            (case_manager, _rows(deadlines, today))
+            for case_manager, deadlines in deadlines_by_case_manager(user, today=today)
         ]
     else:
         context["rows"] = _rows(deadlines_due_for(user, today=today), today)

@@ -6,7 +6,7 @@ steering group and the administrator never see an individual's deadlines (securi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.utils import timezone
 
@@ -35,7 +35,8 @@ def deadline_for(
         participant=participant,
         kind=kind,
         subject_id=subject_id,
-        defaults={"window_opens": due_on, "due_on": due_on, "state": state},
+        # Open and overdue deadlines have an open window (the dashboard reads only those).
+        defaults={"window_opens": due_on - timedelta(days=28), "due_on": due_on, "state": state},
     )
     return deadline
 

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from participants.services import participant_assign, participant_unassign, sharing_grant_create
 from plans.context_processors import unread_reminders
 from plans.models import DeadlineKind, DeadlineState, Reminder, ReminderStage
-from plans.selectors.dashboard import (
+from plans.selectors.deadlines import (
     deadlines_by_case_manager,
     deadlines_due_for,
     reminders_for,
@@ -101,10 +101,10 @@ def test_only_the_users_own_participants_are_listed(alice, bob, kim, bobs):
     assert bobs.reference not in page
 
 
-def test_a_team_lead_reaching_a_participant_is_not_assigned_to_it(tess, kim):
-    """The team lead may change every participant, but "my deadlines" are the assigned ones."""
-    deadline_for(kim, due_on=days(5))
-    assert list(deadlines_due_for(tess, today=days(0))) == []
+def test_a_team_lead_has_every_deadline_of_the_organisation(tess, kim):
+    """The team lead may change every participant of the organisation: all are theirs to see."""
+    deadline = deadline_for(kim, due_on=days(5))
+    assert list(deadlines_due_for(tess, today=days(0))) == [deadline]
 
 
 def test_dana_with_a_consent_grant_gets_no_deadlines_or_reminders(dana, district, kim):
@@ -186,7 +186,7 @@ def test_the_team_lead_sees_the_organisation_by_case_manager(
 
     sections = deadlines_by_case_manager(tess, today=days(0))
 
-    assert [(section.case_manager, references(section.deadlines)) for section in sections] == [
+    assert [(manager, references(deadlines)) for manager, deadlines in sections] == [
         (alice, [(lo.reference, Kind.PLAN), (kim.reference, Kind.PLAN)]),
         (bob, [(lo.reference, Kind.PLAN), (bobs.reference, Kind.PLAN)]),
         (None, [(nobody.reference, Kind.PLAN)]),
