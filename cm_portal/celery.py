@@ -43,5 +43,16 @@ app.conf.beat_schedule = {
         "task": "cm_portal.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Deadlines move with the calendar (upcoming to open to overdue): recompute after
+    # midnight, then remind once the day's states are right. Times are CELERY_TIMEZONE
+    # (Europe/Stockholm).
+    "recompute-all-deadlines": {
+        "task": "plans.tasks.recompute_all_deadlines",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "send-reminders": {
+        "task": "plans.tasks.send_reminders",
+        "schedule": crontab(hour=6, minute=0),
+    },
     "flush-outbox": {"task": "cm_portal.tasks.flush_outbox", "schedule": 60.0},
 }

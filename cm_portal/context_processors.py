@@ -14,14 +14,23 @@ class NavItem:
     label: str
     url: str
     active: bool
+    shows_unread: bool = False  # the template adds the unread reminders count
+
+
+# A higher app's page, named by URL only (cm_portal never imports plans).
+REMINDERS = "plans:reminders"
 
 
 def _items_for(user) -> list[tuple[str, str]]:
-    items = [(_("Start"), "home")]
-    if user.works_with_cases:
-        items += [
+    if not user.works_with_cases:
+        items = [(_("Start"), "home")]
+    else:
+        # Their start page is the deadlines dashboard, where "home" sends them.
+        items = [
+            (_("Start"), "plans:dashboard"),
             (_("Participants"), "participants:list"),
             (_("Activities"), "participants:activity_list"),
+            (_("Reminders"), REMINDERS),
         ]
     if user.is_administrator:
         items += [(_("Staff"), "staff:list"), (_("Access log"), "staff:access_log")]
@@ -33,10 +42,16 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated or not user.is_verified():
         return {"nav_items": []}
     path = request.path
-    links = [(str(label), reverse(name)) for label, name in _items_for(user)]
+    items = _items_for(user)
+    links = [(str(label), reverse(name)) for label, name in items]
     # The longest matching address wins: /participants/activities/ is not "Participants".
     matching = [
         url for _label, url in links if (path == url if url == "/" else path.startswith(url))
     ]
     current = max(matching, key=len, default=None)
-    return {"nav_items": [NavItem(label, url, url == current) for label, url in links]}
+    return {
+        "nav_items": [
+            NavItem(label, url, url == current, shows_unread=name == REMINDERS)
+            for (label, url), (_label, name) in zip(links, items, strict=True)
+        ]
+    }

@@ -2,6 +2,7 @@
 
 from .subject_urls import (
     crisis_plan,
+    dashboard,
     documents,
     individual_plan,
     meetings,
@@ -18,4 +19,5 @@ urlpatterns = [
     *self_ratings.urlpatterns,
     *meetings.urlpatterns,
     *documents.urlpatterns,
+    *dashboard.urlpatterns,
 ]

@@ -38,6 +38,7 @@ from .matrix import HOME, LOGIN, Fixtures, Redirect, Row, Status, pk_of, statuse
 pytestmark = pytest.mark.django_db
 
 
+CASE_WORKERS_START = Redirect("plans:dashboard")
 # Pages only an administrator uses; everyone else is refused without naming anything.
 ADMIN_PAGE = statuses(anonymous=LOGIN, staff=403, ada=200)
 # POST-only administrator actions: GET is refused by method for anyone logged in.
@@ -59,7 +60,16 @@ def _staff_form(f: Fixtures, **values) -> dict:
 
 
 MATRIX: dict[str, Row] = {
-    "home": Row(expect={"GET": statuses(anonymous=LOGIN, staff=200)}),
+    # Case workers start on their deadlines; the other roles keep the start page.
+    "home": Row(
+        expect={
+            "GET": statuses(
+                anonymous=LOGIN,
+                staff=200,
+                **dict.fromkeys(("alice", "bob", "charlie", "dana", "tess"), CASE_WORKERS_START),
+            )
+        }
+    ),
     "set_language": Row(
         expect={
             "GET": statuses(anonymous=HOME, staff=HOME),

@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cm_portal.context_processors.navigation",
+                "plans.context_processors.unread_reminders",
             ],
         },
     },

@@ -50,8 +50,8 @@ def test_first_login_enrols_the_second_factor_then_logs_in_again(live_server, op
     page.fill("#id_token", code_for_key(key))
     _submit(page)
 
-    page.wait_for_url(f"{base}/")
-    assert "Nina" in page.inner_text("h1")
+    page.wait_for_url(f"{base}/plans/dashboard/")  # a case manager starts on the deadlines
+    assert "Nina" in page.inner_text("main")
     assert TOTPDevice.objects.get(user=nina).confirmed
 
     page.locator("header form button[type=submit]").click()
@@ -64,8 +64,8 @@ def test_first_login_enrols_the_second_factor_then_logs_in_again(live_server, op
     # The code just used at enrolment is spent; the app's next one is accepted.
     page.fill("#id_token", code_for_key(key, drift=1))
     _submit(page)
-    page.wait_for_url(f"{base}/")
-    assert "Nina" in page.inner_text("h1")
+    page.wait_for_url(f"{base}/plans/dashboard/")  # a case manager starts on the deadlines
+    assert "Nina" in page.inner_text("main")
 
 
 def test_on_a_phone_the_navigation_collapses_behind_a_button(live_server, open_page):

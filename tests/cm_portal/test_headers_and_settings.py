@@ -56,7 +56,8 @@ def _production_env(tmp_path, **overrides: str) -> dict[str, str]:
 
 @pytest.mark.django_db
 def test_pages_carry_the_security_headers(persona_client):
-    response = persona_client("alice").get("/")
+    # A case worker's start page ("/" sends them there).
+    response = persona_client("alice").get("/plans/dashboard/")
 
     assert response.status_code == 200
     csp = response["Content-Security-Policy"]

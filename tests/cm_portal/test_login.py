@@ -39,6 +39,8 @@ pytestmark = pytest.mark.django_db
 
 Action = AccessEvent.Action
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+# Where "/" sends case workers: any page a logged-in case manager may open would do.
+CASE_WORKER_START = "/plans/dashboard/"
 
 # The only pages a person may reach between the password and the second factor.
 REACHABLE_BEFORE_SECOND_FACTOR = {
@@ -228,7 +230,7 @@ def test_enrolment_shows_a_qr_code_and_the_secret_and_a_code_confirms(newcomer):
     assert response["Location"] == "/"
     device.refresh_from_db()
     assert device.confirmed
-    assert client.get("/").status_code == 200
+    assert client.get("/")["Location"] == CASE_WORKER_START  # a case manager: no more setup
     assert _events(Action.OTP_ENROLLED).get().actor == newcomer
 
 
@@ -394,7 +396,7 @@ def test_sessions_end_after_30_minutes_idle(persona_client):
         key = client.cookies["sessionid"].value
         for _step in range(3):  # activity keeps it alive well past 30 minutes in all
             traveller.shift(timedelta(minutes=29))
-            assert client.get("/").status_code == 200
+            assert client.get(CASE_WORKER_START).status_code == 200
 
         traveller.shift(timedelta(minutes=30, seconds=1))
         response = client.get("/")
@@ -416,7 +418,7 @@ def test_sessions_end_after_10_hours_however_busy(persona_client):
         assert session[SESSION_STARTED_KEY] == session[SESSION_SEEN_KEY] == START.timestamp()
         for _step in range(20):  # 20 x 29 min = 9 h 40 min
             traveller.shift(timedelta(minutes=29))
-            assert client.get("/").status_code == 200
+            assert client.get(CASE_WORKER_START).status_code == 200
 
         traveller.shift(timedelta(minutes=29))  # 10 h 9 min
         response = client.get("/")
@@ -432,7 +434,7 @@ def test_sessions_end_after_10_hours_however_busy(persona_client):
 def test_logout_is_post_only(persona_client):
     client = persona_client("alice")
     assert client.get(reverse("accounts:logout")).status_code == 405
-    assert client.get("/").status_code == 200
+    assert client.get(CASE_WORKER_START).status_code == 200
 
 
 def test_logout_ends_the_session_on_the_server(persona_client, alice):

@@ -4,8 +4,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_start_page_for_a_verified_case_manager(persona_client):
-    response = persona_client("alice").get("/")
-    assert response.status_code == 200
+    response = persona_client("alice").get("/", follow=True)
+    assert response.redirect_chain == [("/plans/dashboard/", 302)]  # their deadlines
     assert "Alice" in response.content.decode()
 
 

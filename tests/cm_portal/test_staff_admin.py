@@ -32,6 +32,7 @@ pytestmark = pytest.mark.django_db
 
 Action = AccessEvent.Action
 ENGLISH = {"accept-language": "en"}
+CASE_WORKER_START = "/plans/dashboard/"  # where "/" sends case workers
 
 
 @pytest.fixture
@@ -280,7 +281,7 @@ def test_deactivate_ends_that_persons_sessions_at_once(admin_client, persona_cli
     bob_browser = persona_client("bob")
     bob_phone = persona_client("bob")
     alice_browser = persona_client("alice")
-    assert bob_browser.get("/").status_code == 200
+    assert bob_browser.get(CASE_WORKER_START).status_code == 200
     keys = list(StaffSession.objects.filter(user=bob).values_list("session_key", flat=True))
     assert len(keys) == 2
 
@@ -293,7 +294,7 @@ def test_deactivate_ends_that_persons_sessions_at_once(admin_client, persona_cli
     assert not StaffSession.objects.filter(user=bob).exists()
     for client in (bob_browser, bob_phone):
         assert client.get("/")["Location"].startswith(LOGIN_URL)
-    assert alice_browser.get("/").status_code == 200
+    assert alice_browser.get(CASE_WORKER_START).status_code == 200
     event = AccessEvent.objects.get(action=Action.DEACTIVATE)
     assert (event.actor, event.object_type, event.object_id) == (ada, "user", str(bob.pk))
     # And the password no longer opens anything.

@@ -6,6 +6,7 @@ from tests.matrix import Row
 
 from . import (
     rows_crisis_plan,
+    rows_dashboard,
     rows_documents,
     rows_individual_plan,
     rows_meetings,
@@ -21,6 +22,7 @@ for _subject in (
     rows_self_ratings,
     rows_meetings,
     rows_documents,
+    rows_dashboard,
 ):
     assert not set(_subject.ROWS) & set(ROWS), "a URL name has rows in two subjects"
     ROWS.update(_subject.ROWS)

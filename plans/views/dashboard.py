@@ -1,0 +1,138 @@
+"""The case workers' start page (what is due) and their reminders.
+
+Like the caseload list, these pages list references without opening a case, so they write no
+access-log row per participant; the pages they link to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from cm_portal.access import role_required
+from cm_portal.models import Role
+from cm_portal.views.common import method_not_allowed as _method_not_allowed
+
+from ..models import Deadline, DeadlineKind, Reminder
+from ..selectors.deadlines import deadlines_by_case_manager, deadlines_due_for, reminders_for
+from ..services.dashboard import reminders_mark_read
+
+REMINDERS_PER_PAGE = 50
+
+works_with_cases_required = role_required(Role.CASE_MANAGER, Role.TEAM_LEAD)
+
+# The page where the work a deadline asks for is done; None: the participant's overview.
+_PAGE_OF_KIND = {
+    DeadlineKind.PLAN: "plans:plan",
+    DeadlineKind.CRISIS_PLAN: "plans:crisis_plan",
+    DeadlineKind.THREE_MONTHS: "plans:prioritised_contacts",
+    DeadlineKind.BASELINE_RATING: "plans:self_ratings",
+    DeadlineKind.CONSENT_RENEWAL: "consent:list",
+}
+
+
+def deadline_url(deadline: Deadline) -> str:
+    """The page to act on a deadline: the plan part, the consents or the meeting."""
+    if deadline.kind == DeadlineKind.MEETING_INVITATION and deadline.subject_id:
+        return reverse("plans:meeting_detail", kwargs={"pk": deadline.subject_id})
+    name = _PAGE_OF_KIND.get(deadline.kind)
+    if name is None:
+        return reverse("participants:detail", kwargs={"pk": deadline.participant_id})
+    return reverse(name, kwargs={"participant_pk": deadline.participant_id})
+
+
+@dataclass(frozen=True)
+class DueRow:
+    deadline: Deadline
+    url: str
+    days: int  # days left while open; days past the due date once overdue
+
+    @property
+    def overdue(self) -> bool:
+        return self.deadline.due_on < self.today
+
+    today: date
+
+
+def _rows(deadlines, today: date) -> list[DueRow]:
+    """Overdue is judged against today, not the stored state: the nightly run may be late."""
+    rows = []
+    for deadline in deadlines:
+        overdue = deadline.due_on < today
+        days = (today - deadline.due_on if overdue else deadline.due_on - today).days
+        rows.append(DueRow(deadline, deadline_url(deadline), max(days, 0), today))
+    return rows
+
+
+@works_with_cases_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if refused := _method_not_allowed(request, "GET", "HEAD"):
+        return refused
+    today = timezone.localdate()
+    user = request.user
+    context: dict = {"today": today, "team_view": user.is_team_lead}
+    if user.is_team_lead:
+        context["sections"] = [
+            (case_manager, _rows(deadlines, today))
+            for case_manager, deadlines in deadlines_by_case_manager(user, today=today)
+        ]
+    else:
+        context["rows"] = _rows(deadlines_due_for(user, today=today), today)
+    return render(request, "plans/dashboard/dashboard.html", context)
+
+
+@works_with_cases_required
+def reminders(request: HttpRequest) -> HttpResponse:
+    if refused := _method_not_allowed(request, "GET", "HEAD"):
+        return refused
+    page = Paginator(reminders_for(request.user), REMINDERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    items = [(reminder, deadline_url(reminder.deadline)) for reminder in page]
+    return render(
+        request,
+        "plans/dashboard/reminders.html",
+        {"page": page, "items": items, "any_unread": any(r.read_at is None for r, _u in items)},
+    )
+
+
+def _own_reminder_pk(request: HttpRequest) -> int | None:
+    """The ``pk`` posted, if any; someone else's reminder, or nonsense, is not found."""
+    raw = request.POST.get("pk", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Http404
+    if not Reminder.objects.filter(pk=int(raw), recipient=request.user).exists():
+        raise Http404
+    return int(raw)
+
+
+@works_with_cases_required
+def reminders_read(request: HttpRequest) -> HttpResponse:
+    if refused := _method_not_allowed(request, "POST"):
+        return refused
+    pk = _own_reminder_pk(request)
+    marked = reminders_mark_read(recipient=request.user, pk=pk)
+    if pk is not None:
+        messages.success(request, _("The reminder is marked as read."))
+    elif marked:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d reminder marked as read.", "%(count)d reminders marked as read.", marked
+            )
+            % {"count": marked},
+        )
+    else:
+        messages.info(request, _("You have no unread reminders."))
+    return redirect("plans:reminders")

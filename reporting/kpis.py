@@ -1,0 +1,448 @@
+"""The result goals K1 to K5, the activity figures and their breakdowns (spec/kpis.md).
+
+Everything is counted by the database: one grouped query over the participants gives every
+K figure for the period, cumulatively and by gender and age group; three more give the
+activity figures. The number of queries does not depend on the number of participants.
+
+``cumulative`` applies the same definitions from the earliest record up to ``to``, which is
+the same as leaving the period open at the start (``period_from=None`` below).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractYear
+from django.utils import timezone
+
+from cm_portal.models import Organisation
+from participants.models import ActivityKind, ActivityRecord, Contact, Gender, Participant
+from plans.deadlines import PLAN_DAYS
+from plans.models import (
+    CoordinationMeeting,
+    MeetingStatus,
+    PrioritisedContact,
+    PrioritisedContactStatus,
+    RatingPhase,
+    ResponsibilityLink,
+    SelfRating,
+)
+from plans.models.meetings import INVITATION_DAYS_AHEAD
+
+PARTICIPANTS_TARGET = 30
+TARGET_PERCENT = {
+    "plan_within_8_weeks": 80,
+    "prioritised_contacts_3_months": 70,
+    "self_rating_improved": 60,
+    "crisis_plan_within_8_weeks": 70,
+}
+GENDERS = [Gender.WOMAN, Gender.MAN, Gender.NON_BINARY, Gender.NOT_STATED]
+AGE_GROUPS = {"18-21": (18, 21), "22-25": (22, 25), "26-29": (26, 29)}
+OTHER_AGE = "other"
+THREE_MONTHS = 3
+
+
+class AddDays(Func):
+    """``date + n days`` as a date on PostgreSQL and SQLite alike."""
+
+    output_field = DateField()
+
+    def __init__(self, expression, days: int, **extra):
+        self.days = int(days)
+        super().__init__(expression, **extra)
+
+    def as_sql(self, compiler, connection, **extra_context):  # pragma: no cover - other DBs
+        raise NotImplementedError(f"AddDays is not written for {connection.vendor}")
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        # date + integer is a date in PostgreSQL (date + interval would be a timestamp).
+        return Func.as_sql(self, compiler, connection, template=f"(%(expressions)s + {self.days})")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return Func.as_sql(
+            self, compiler, connection, template=f"date(%(expressions)s, '{self.days:+d} days')"
+        )
+
+
+class AddMonths(Func):
+    """The same day of the month ``months`` later, or that month's last day when the day
+    does not exist there (2026-11-30 + 3 months = 2027-02-28), as ``plans.deadlines``."""
+
+    output_field = DateField()
+
+    def __init__(self, expression, months: int, **extra):
+        self.months = int(months)
+        super().__init__(expression, **extra)
+
+    def as_sql(self, compiler, connection, **extra_context):  # pragma: no cover - other DBs
+        raise NotImplementedError(f"AddMonths is not written for {connection.vendor}")
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        # PostgreSQL clamps to the month's end when the day does not exist.
+        return Func.as_sql(
+            self,
+            compiler,
+            connection,
+            template=f"CAST(%(expressions)s + INTERVAL '{self.months} months' AS date)",
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        template = SQLITE_ADD_MONTHS.format(e=sql, months=self.months, next=self.months + 1)
+        return template, (*params, *params, *params)
+
+
+# SQLite's '+3 months' rolls over (2027-02-30 becomes 2027-03-02), so: the first of the target
+# month plus the day offset, and at most that month's last day. '%%' is how Django's SQLite
+# backend writes a literal '%'.
+SQLITE_ADD_MONTHS = (
+    "min("
+    "date({e}, 'start of month', '+{months} months', "
+    "'+' || (CAST(strftime('%%d', {e}) AS integer) - 1) || ' days'), "
+    "date({e}, 'start of month', '+{next} months', '-1 days'))"
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The period and the organisation (``None`` = all) the figures are computed for."""
+
+    period_from: date
+    period_to: date
+    today: date
+    organisation: Organisation | None = None
+
+
+def _within(field: str, period_from: date | None, period_to: date) -> Q:
+    q = Q(**{f"{field}__lte": period_to})
+    if period_from is not None:
+        q &= Q(**{f"{field}__gte": period_from})
+    return q
+
+
+def _annotated_participants(scope: Scope):
+    """Participants with their deadlines and what each result goal needs, as columns."""
+    participants = Participant.objects.all()
+    if scope.organisation is not None:
+        participants = participants.filter(organisation=scope.organisation)
+
+    due_contacts = PrioritisedContact.objects.filter(participant=OuterRef("pk")).exclude(
+        status=PrioritisedContactStatus.CANCELLED
+    )
+    due_contacts = due_contacts.filter(
+        Q(planned_on__lte=OuterRef("d3")) | Q(completed_on__lte=OuterRef("d3"))
+    )
+    baseline = SelfRating.objects.filter(
+        participant=OuterRef("pk"), phase=RatingPhase.BASELINE
+    ).order_by("rated_on", "id")
+    follow_up = SelfRating.objects.filter(
+        participant=OuterRef("pk"), phase=RatingPhase.FOLLOW_UP
+    ).order_by("-rated_on", "-id")
+    ucla_sum = ExpressionWrapper(
+        F("ucla_1") + F("ucla_2") + F("ucla_3"), output_field=IntegerField()
+    )
+    age = ExpressionWrapper(
+        ExtractYear("intervention_start") - F("birth_year"), output_field=IntegerField()
+    )
+    age_group = Case(
+        *[
+            When(age__gte=low, age__lte=high, then=Value(name))
+            for name, (low, high) in AGE_GROUPS.items()
+        ],
+        default=Value(OTHER_AGE),
+        output_field=CharField(),
+    )
+    return participants.annotate(
+        d2=AddDays("intervention_start", PLAN_DAYS),
+        d3=AddMonths("intervention_start", THREE_MONTHS),
+        age=age,
+        age_group=age_group,
+        plan_on=F("individual_plan__established_on"),
+        # A crisis plan counts once established with at least one link in the chain.
+        crisis_on=Case(
+            When(
+                Exists(ResponsibilityLink.objects.filter(crisis_plan__participant=OuterRef("pk"))),
+                then=F("crisis_plan__established_on"),
+            ),
+            default=None,
+            output_field=DateField(),
+        ),
+        has_due_contact=Exists(due_contacts),
+        has_unmet_due_contact=Exists(
+            due_contacts.exclude(
+                status=PrioritisedContactStatus.COMPLETED, completed_on__lte=OuterRef("d3")
+            )
+        ),
+        baseline_ucla=Subquery(baseline.annotate(s=ucla_sum).values("s")[:1]),
+        baseline_participation=Subquery(baseline.values("participation")[:1]),
+        follow_up_ucla=Subquery(follow_up.annotate(s=ucla_sum).values("s")[:1]),
+        follow_up_participation=Subquery(follow_up.values("participation")[:1]),
+    )
+
+
+def _plan_conditions(
+    prefix: str, established: str, scope: Scope, period_from: date | None, *, crisis: bool
+) -> dict[str, Q]:
+    """K2 (established = plan_on) or K5 (crisis_on, crisis-relevant only)."""
+    candidates = _within("d2", period_from, scope.period_to)
+    if crisis:
+        candidates &= Q(crisis_relevant=True)
+    ended_early = Q(intervention_end__isnull=False, intervention_end__lt=F("d2"))
+    established_by_end = Q(**{f"{established}__isnull": False}) & Q(
+        **{f"{established}__lte": F("intervention_end")}
+    )
+    excluded = candidates & ended_early & ~established_by_end
+    counted = candidates & ~excluded
+    met = Q(**{f"{established}__isnull": False}) & Q(**{f"{established}__lte": F("d2")})
+    pending = counted & ~met & Q(d2__gte=scope.today)
+    return {
+        f"{prefix}cohort": counted & ~pending,
+        f"{prefix}met": counted & met,
+        f"{prefix}excluded": excluded,
+        f"{prefix}pending": pending,
+    }
+
+
+def _contacts_conditions(prefix: str, scope: Scope, period_from: date | None) -> dict[str, Q]:
+    """K3: every due contact completed on or before D3."""
+    candidates = _within("d3", period_from, scope.period_to)
+    excluded = candidates & Q(intervention_end__isnull=False, intervention_end__lt=F("d3"))
+    counted = candidates & ~excluded
+    pending = counted & Q(d3__gte=scope.today)
+    cohort = counted & ~pending
+    return {
+        f"{prefix}cohort": cohort,
+        f"{prefix}met": cohort & Q(has_due_contact=True, has_unmet_due_contact=False),
+        f"{prefix}excluded": excluded,
+        f"{prefix}pending": pending,
+        f"{prefix}no_contact_registered": cohort & Q(has_due_contact=False),
+    }
+
+
+def _rating_conditions(prefix: str, scope: Scope, period_from: date | None) -> dict[str, Q]:
+    """K4: earliest baseline against latest follow-up, for those who ended in the period."""
+    cohort = _within("intervention_end", period_from, scope.period_to)
+    evaluable = cohort & Q(baseline_ucla__isnull=False, follow_up_ucla__isnull=False)
+    improved = Q(follow_up_ucla__lt=F("baseline_ucla")) | Q(
+        follow_up_participation__gt=F("baseline_participation")
+    )
+    return {
+        f"{prefix}cohort": cohort,
+        f"{prefix}evaluable": evaluable,
+        f"{prefix}met": evaluable & improved,
+    }
+
+
+def _conditions(scope: Scope) -> dict[str, Q]:
+    conditions = {
+        "started": _within("intervention_start", scope.period_from, scope.period_to),
+        "active": Q(intervention_start__lte=scope.period_to)
+        & (Q(intervention_end__isnull=True) | Q(intervention_end__gte=scope.period_from)),
+        "ended": _within("intervention_end", scope.period_from, scope.period_to),
+        "cumulative_started": Q(intervention_start__lte=scope.period_to),
+    }
+    for period_from, cumulative in ((scope.period_from, ""), (None, "cum_")):
+        conditions |= _plan_conditions(
+            f"{cumulative}k2_", "plan_on", scope, period_from, crisis=False
+        )
+        conditions |= _contacts_conditions(f"{cumulative}k3_", scope, period_from)
+        conditions |= _rating_conditions(f"{cumulative}k4_", scope, period_from)
+        conditions |= _plan_conditions(
+            f"{cumulative}k5_", "crisis_on", scope, period_from, crisis=True
+        )
+    return conditions
+
+
+def percent(met: int, cohort: int) -> float | None:
+    """``round(100 * met / cohort, 1)``, and ``None`` for an empty cohort."""
+    if not cohort:
+        return None
+    return round(100 * met / cohort, 1)
+
+
+def _plan_figures(counts: dict[str, int], prefix: str) -> dict[str, Any]:
+    return {
+        "cohort": counts[f"{prefix}cohort"],
+        "met": counts[f"{prefix}met"],
+        "excluded": counts[f"{prefix}excluded"],
+        "pending": counts[f"{prefix}pending"],
+        "percent": percent(counts[f"{prefix}met"], counts[f"{prefix}cohort"]),
+    }
+
+
+def _contacts_figures(counts: dict[str, int], prefix: str) -> dict[str, Any]:
+    figures = _plan_figures(counts, prefix)
+    figures["no_contact_registered"] = counts[f"{prefix}no_contact_registered"]
+    return figures
+
+
+def _rating_figures(counts: dict[str, int], prefix: str) -> dict[str, Any]:
+    cohort, evaluable = counts[f"{prefix}cohort"], counts[f"{prefix}evaluable"]
+    return {
+        "cohort": cohort,
+        "evaluable": evaluable,
+        "missing_rating": cohort - evaluable,
+        "met": counts[f"{prefix}met"],
+        "percent": percent(counts[f"{prefix}met"], evaluable),
+    }
+
+
+FIGURES = {
+    "plan_within_8_weeks": ("k2_", _plan_figures),
+    "prioritised_contacts_3_months": ("k3_", _contacts_figures),
+    "self_rating_improved": ("k4_", _rating_figures),
+    "crisis_plan_within_8_weeks": ("k5_", _plan_figures),
+}
+
+
+def _kpi(name: str, total: dict, by_gender: dict, by_age: dict) -> dict[str, Any]:
+    prefix, figures = FIGURES[name]
+    result = figures(total, prefix)
+    extra = {}
+    if name == "prioritised_contacts_3_months":
+        # kpis.md: the keys of K2, then the data-quality count.
+        extra["no_contact_registered"] = result.pop("no_contact_registered")
+    result["target_percent"] = TARGET_PERCENT[name]
+    result["cumulative"] = figures(total, f"cum_{prefix}")
+    result |= extra
+    result["by_gender"] = {key: figures(counts, prefix) for key, counts in by_gender.items()}
+    result["by_age_group"] = {key: figures(counts, prefix) for key, counts in by_age.items()}
+    return result
+
+
+def participant_figures(scope: Scope) -> dict[str, Any]:
+    """K1 to K5 with their breakdowns: one query, grouped by gender and age group."""
+    conditions = _conditions(scope)
+    rows = (
+        _annotated_participants(scope)
+        .order_by()
+        .values("gender", "age_group")
+        .annotate(**{name: Count("pk", filter=q) for name, q in conditions.items()})
+    )
+    zero = dict.fromkeys(conditions, 0)
+    total = dict(zero)
+    by_gender = {str(gender): dict(zero) for gender in GENDERS}
+    by_age = {name: dict(zero) for name in [*AGE_GROUPS, OTHER_AGE]}
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The planner's cost estimate for this one wide query switches on JIT, whose
+            # compilation takes seconds; without it the query runs in well under a second.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        rows = list(rows)
+    # At most one row per gender and age group: this loop does not grow with the data.
+    for row in rows:
+        for name in conditions:
+            total[name] += row[name]
+            by_gender.setdefault(row["gender"], dict(zero))[name] += row[name]
+            by_age[row["age_group"]][name] += row[name]
+    return {
+        "participants": {
+            "started": total["started"],
+            "active": total["active"],
+            "ended": total["ended"],
+            "cumulative_started": total["cumulative_started"],
+            "target": PARTICIPANTS_TARGET,
+            "by_gender": {key: counts["started"] for key, counts in by_gender.items()},
+            "by_age_group": {key: counts["started"] for key, counts in by_age.items()},
+        },
+        "kpis": {name: _kpi(name, total, by_gender, by_age) for name in FIGURES},
+    }
+
+
+def activity_figures(scope: Scope) -> dict[str, Any]:
+    """Contacts, activity records and coordination meetings of the period: three queries."""
+    contacts = Contact.objects.filter(date__gte=scope.period_from, date__lte=scope.period_to)
+    records = ActivityRecord.objects.filter(date__gte=scope.period_from, date__lte=scope.period_to)
+    meetings = CoordinationMeeting.objects.filter(
+        status=MeetingStatus.HELD,
+        meeting_on__gte=scope.period_from,
+        meeting_on__lte=scope.period_to,
+    )
+    if scope.organisation is not None:
+        contacts = contacts.filter(participant__organisation=scope.organisation)
+        records = records.filter(organisation=scope.organisation)
+        meetings = meetings.filter(participant__organisation=scope.organisation)
+
+    contact_counts = contacts.aggregate(
+        contacts=Count("pk"), persons=Count("participant", distinct=True)
+    )
+    information = Q(kind=ActivityKind.INFORMATION_SESSION)
+    outreach = Q(kind=ActivityKind.OUTREACH)
+    record_counts = records.aggregate(
+        first_time=Coalesce(Sum("first_time_visitors", filter=Q(kind=ActivityKind.DROP_IN)), 0),
+        information_sessions=Count("pk", filter=information),
+        information_attendees=Coalesce(Sum("people_reached", filter=information), 0),
+        outreach_occasions=Count("pk", filter=outreach),
+        outreach_minutes=Coalesce(Sum("duration_minutes", filter=outreach), 0),
+        outreach_people_reached=Coalesce(Sum("people_reached", filter=outreach), 0),
+    )
+    meeting_counts = meetings.aggregate(
+        held=Count("pk"),
+        late=Count(
+            "pk",
+            filter=Q(
+                invitation_sent_on__isnull=False,
+                invitation_sent_on__gt=AddDays("meeting_on", -INVITATION_DAYS_AHEAD),
+            ),
+        ),
+    )
+    return {
+        "individual_contacts": contact_counts["contacts"],
+        "unique_persons": contact_counts["persons"] + record_counts["first_time"],
+        "information_sessions": record_counts["information_sessions"],
+        "information_attendees": record_counts["information_attendees"],
+        "outreach_occasions": record_counts["outreach_occasions"],
+        "outreach_hours": round(record_counts["outreach_minutes"] / 60, 1),
+        "outreach_people_reached": record_counts["outreach_people_reached"],
+        "meetings_held": meeting_counts["held"],
+        "meetings_invited_late": meeting_counts["late"],
+    }
+
+
+def compute_kpis(
+    *,
+    period_from: date,
+    period_to: date,
+    organisation: Organisation | None = None,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """The JSON object of kpis.md for ``[period_from, period_to]``, breakdowns included.
+
+    ``today`` (default: the local date) decides who is still *pending*.
+    """
+    if period_from > period_to:
+        raise ValueError("period_from is after period_to")
+    scope = Scope(
+        period_from=period_from,
+        period_to=period_to,
+        today=today or timezone.localdate(),
+        organisation=organisation,
+    )
+    figures = participant_figures(scope)
+    return {
+        "period": {"from": period_from.isoformat(), "to": period_to.isoformat()},
+        "participants": figures["participants"],
+        "kpis": figures["kpis"],
+        "activity": activity_figures(scope),
+    }

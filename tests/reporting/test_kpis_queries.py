@@ -1,0 +1,77 @@
+"""The KPI computation makes the same number of queries for 10 and for 1,000 participants."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
+
+from participants.models import ActivityRecord, Contact, Participant
+from plans.models import PrioritisedContact, SelfRating
+from reporting.kpis import compute_kpis
+from reporting.management.commands.generate_synthetic import generate
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Command errors read in English (the interface default is Swedish)."""
+    with translation.override("en"):
+        yield
+
+
+PERIOD = {"period_from": date(2024, 1, 1), "period_to": date(2026, 6, 30)}
+
+
+def _queries(**scope) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        compute_kpis(**PERIOD, today=date(2026, 7, 1), **scope)
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("organisation", [False, True])
+def test_same_number_of_queries_for_10_and_1000_participants(db, organisation):
+    generate(count=10, seed=1)
+    scope = {"organisation": Participant.objects.first().organisation} if organisation else {}
+    with_ten = _queries(**scope)
+    generate(count=990, seed=2)
+    assert Participant.objects.count() == 1000
+    with_thousand = _queries(**scope)
+    assert with_ten == with_thousand
+    # The grouped participant query (with its transaction and SET LOCAL) and three aggregates.
+    assert with_thousand <= 8
+
+
+def test_generator_refuses_without_debug_or_force(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--force"):
+        call_command("generate_synthetic", "--participants", "5")
+    assert not Participant.objects.exists()
+
+
+def test_generator_makes_consistent_cases(db, settings):
+    settings.DEBUG = True
+    call_command("generate_synthetic", "--participants", "50", "--seed", "3", stdout=None)
+    participants = Participant.objects.all()
+    assert participants.count() == 50
+    # The made-up rows obey the models' own rules (dates not in the future, not before start).
+    for model in (Participant, Contact, PrioritisedContact, SelfRating, ActivityRecord):
+        for row in model.objects.all():
+            row.full_clean(exclude=["created_by", "entered_by", "recorded_by"])
+    result = compute_kpis(
+        period_from=date(2024, 1, 1), period_to=timezone.localdate() - timedelta(days=1)
+    )
+    assert result["participants"]["cumulative_started"] <= 50
+
+
+def test_generator_refuses_a_seed_used_before(db, settings):
+    settings.DEBUG = True
+    generate(count=3, seed=5)
+    with pytest.raises(CommandError, match="give another --seed"):
+        call_command("generate_synthetic", "--participants", "3", "--seed", "5")
+    assert Participant.objects.count() == 3
