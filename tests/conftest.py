@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -106,3 +108,17 @@ def persona_client(request):
 @pytest.fixture
 def personas(request) -> dict:
     return {name: request.getfixturevalue(name) for name in PERSONAS if name != "anonymous"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def empty_default_queue():
+    """Saves in the tests ask the outbox to publish deadline recomputations to the default
+    queue of the test broker, where no test worker listens (each has its own queue). Empty
+    it after the run so that it does not grow from one run to the next."""
+    yield
+    import redis
+    from django.conf import settings
+
+    # A test may have taken the broker away: then there is nothing to tidy.
+    with contextlib.suppress(redis.RedisError):
+        redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=1).delete("celery")
