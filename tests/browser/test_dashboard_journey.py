@@ -9,18 +9,13 @@ from django.utils import timezone
 from playwright.sync_api import Page
 
 from plans.models import DeadlineKind, DeadlineState, Reminder, ReminderStage
-from tests.browser import conftest as browser_fixtures
-from tests.browser.test_case_manager_journey import PHONE
-from tests.browser.test_plan_journey import _log_in
 from tests.participants.factories import register
+from tests.plans.rows_dashboard import deadline_for, reminder_for
 
-from .rows_dashboard import deadline_for, reminder_for
+from .test_case_manager_journey import PHONE
+from .test_plan_journey import _log_in
 
 pytestmark = pytest.mark.browser
-
-# The browser tests' fixtures live in tests/browser/conftest.py; named here to use them.
-browser = browser_fixtures.browser
-open_page = browser_fixtures.open_page
 
 
 def _fits_the_phone(page: Page) -> bool:
