@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
 
 import pytest
 from django.test import Client
@@ -122,3 +123,26 @@ def empty_default_queue():
     # A test may have taken the broker away: then there is nothing to tidy.
     with contextlib.suppress(redis.RedisError):
         redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=1).delete("celery")
+
+
+@pytest.fixture
+def broker():
+    """The test broker (Redis), for tests that look at what was sent."""
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.ping()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def queue(broker):
+    """A queue name of this test's own (a worker started on it sees nothing else); removed
+    from Redis afterwards, with kombu's bindings."""
+    name = f"cm-portal-test-{uuid.uuid4().hex}"
+    yield name
+    leftovers = list(broker.scan_iter(match=f"*{name}*"))
+    if leftovers:
+        broker.delete(*leftovers)

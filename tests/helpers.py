@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -89,3 +90,13 @@ def pdf_to_text(content: bytes) -> str:
     )
     text = re.sub(r"-[ ]*\n\s*", "-", result.stdout.decode())  # a word broken at its hyphen
     return re.sub(r"\s+", " ", text)
+
+
+def wait_for(condition, timeout: float = 30.0) -> bool:
+    """Poll ``condition`` (e.g. what a real worker writes) until true or ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False

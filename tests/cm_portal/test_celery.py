@@ -7,14 +7,10 @@ each test on a queue of its own so that nothing else's messages interfere.
 from __future__ import annotations
 
 import json
-import time
-import uuid
 from datetime import timedelta
 
 import pytest
-import redis
 from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.db import transaction
@@ -25,30 +21,13 @@ from cm_portal.models import StaffSession
 from cm_portal.tasks import clear_expired_sessions
 
 from ..factories import UserFactory
+from ..helpers import wait_for
 
 PROJECT_APPS = ("cm_portal", "participants", "consent", "plans", "reporting")
 
 
 class Rollback(Exception):
     pass
-
-
-@pytest.fixture
-def broker():
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.ping()
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def queue(broker):
-    """A queue name of this test's own; removed from Redis afterwards."""
-    name = f"cm-portal-test-{uuid.uuid4().hex}"
-    yield name
-    leftovers = list(broker.scan_iter(match=f"*{name}*"))  # the list and kombu's bindings
-    if leftovers:
-        broker.delete(*leftovers)
 
 
 def _messages(broker, queue) -> list[dict]:
@@ -115,15 +94,6 @@ def _session(*, expires_in: timedelta, user=None) -> str:
     return store.session_key
 
 
-def _wait_for(condition, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_clears_expired_sessions(queue):
     user = UserFactory()
@@ -135,7 +105,7 @@ def test_a_real_worker_clears_expired_sessions(queue):
     ):
         # Outside any transaction the task is sent at once.
         assert clear_expired_sessions.apply_async(queue=queue) is not None
-        done = _wait_for(lambda: not Session.objects.filter(session_key=expired).exists())
+        done = wait_for(lambda: not Session.objects.filter(session_key=expired).exists())
 
     assert done, "the worker did not run the task"
     assert Session.objects.filter(session_key=live).exists()

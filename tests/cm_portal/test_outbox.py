@@ -12,10 +12,8 @@ import json
 import socket
 import threading
 import time
-import uuid
 
 import pytest
-import redis
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import transaction
@@ -39,14 +37,6 @@ class Rollback(Exception):
 
 
 @pytest.fixture
-def broker():
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.ping()
-    yield client
-    client.close()
-
-
-@pytest.fixture
 def sent(broker):
     """sent(task_id, queue) → the messages with that task id; removed after the test."""
     seen: list[tuple[str, bytes]] = []
@@ -63,15 +53,6 @@ def sent(broker):
     yield find
     for queue, raw in seen:
         broker.lrem(queue, 0, raw)
-
-
-@pytest.fixture
-def queue(broker):
-    name = f"cm-portal-test-{uuid.uuid4().hex}"
-    yield name
-    leftovers = list(broker.scan_iter(match=f"*{name}*"))
-    if leftovers:
-        broker.delete(*leftovers)
 
 
 @pytest.fixture(autouse=True)

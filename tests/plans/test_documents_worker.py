@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-import time
-import uuid
-
 import pytest
-import redis
 from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 
 from cm_portal.celery import app
 from plans import tasks
 from plans.models import DocumentStatus, PlanDocument
 from plans.services import documents as services
+from tests.helpers import wait_for
 
 from .helpers_documents import document_participant_of, plan_of
-
-
-@pytest.fixture
-def queue():
-    """A queue name of this test's own; removed from Redis afterwards."""
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    name = f"cm-portal-test-{uuid.uuid4().hex}"
-    yield name
-    leftovers = list(client.scan_iter(match=f"*{name}*"))
-    if leftovers:
-        client.delete(*leftovers)
-    client.close()
-
-
-def _wait_for(condition, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -58,7 +33,7 @@ def test_a_real_worker_renders_my_plan(request, settings, tmp_path, queue, monke
         app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=10
     ):
         document = services.my_plan_request(participant=participant, requested_by=f("alice"))
-        done = _wait_for(
+        done = wait_for(
             lambda: PlanDocument.objects.get(pk=document.pk).status == DocumentStatus.READY
         )
     assert original is not None

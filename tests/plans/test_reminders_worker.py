@@ -3,42 +3,17 @@
 
 from __future__ import annotations
 
-import time
-import uuid
-
 import pytest
-import redis
 from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
 from cm_portal.celery import app
 from plans import tasks
 from plans.models import Deadline, DeadlineKind, Reminder, ReminderStage
+from tests.helpers import wait_for
 
 from .test_deadlines_helpers import participant_from, rating
-
-
-@pytest.fixture
-def queue():
-    """A queue name of this test's own; removed from Redis afterwards."""
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    name = f"cm-portal-test-{uuid.uuid4().hex}"
-    yield name
-    leftovers = list(client.scan_iter(match=f"*{name}*"))
-    if leftovers:
-        client.delete(*leftovers)
-    client.close()
-
-
-def _wait_for(condition, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -49,16 +24,16 @@ def test_a_real_worker_recomputes_and_reminds_once(request, queue):
         app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=10
     ):
         tasks.recompute_deadlines.apply_async((participant.pk,), queue=queue)
-        assert _wait_for(lambda: Deadline.objects.filter(participant=participant).exists())
+        assert wait_for(lambda: Deadline.objects.filter(participant=participant).exists())
         # Twice, as after a worker that died before acknowledging: still one reminder.
         tasks.send_reminders.apply_async(queue=queue)
         tasks.send_reminders.apply_async(queue=queue)
-        assert _wait_for(lambda: Reminder.objects.filter(emailed_at__isnull=False).exists())
+        assert wait_for(lambda: Reminder.objects.filter(emailed_at__isnull=False).exists())
         # One worker, one task at a time, in order: once a third task is done, so is the
         # second run.
         rating(participant, timezone.localdate())
         tasks.recompute_deadlines.apply_async((participant.pk,), queue=queue)
-        assert _wait_for(
+        assert wait_for(
             lambda: Deadline.objects.filter(
                 participant=participant, kind=DeadlineKind.BASELINE_RATING, state="met"
             ).exists()
