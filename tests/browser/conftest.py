@@ -32,7 +32,8 @@ def _page(browser: Browser, problems: list[str], **context_options) -> Page:
     context_options.setdefault("locale", "en-GB")
     context = browser.new_context(**context_options)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    # Generous: CI shares two cores with other work, and a slow page is not a wrong one.
+    page.set_default_timeout(30_000)
 
     def on_console(message: ConsoleMessage) -> None:
         # A failed load is reported with its address by on_response below.
