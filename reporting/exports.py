@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 CSV_ENCODING = "utf-8-sig"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 FIGURE_LABELS = {
     "participants": gettext_lazy("Participants"),
@@ -133,7 +134,7 @@ def _write(header: list[str], rows: list[list[Any]]) -> bytes:
     return buffer.getvalue().encode(CSV_ENCODING)
 
 
-def statistics_csv(figures: dict[str, Any], period: Period) -> bytes:
+def _statistics_table(figures: dict[str, Any], period: Period) -> tuple[list[str], list[list]]:
     header = [
         _("Period from"),
         _("Period to"),
@@ -159,7 +160,27 @@ def statistics_csv(figures: dict[str, Any], period: Period) -> bytes:
         ]
         for row in statistics_rows(figures)
     ]
-    return _write(header, rows)
+    return header, rows
+
+
+def statistics_csv(figures: dict[str, Any], period: Period) -> bytes:
+    return _write(*_statistics_table(figures, period))
+
+
+def statistics_xlsx(figures: dict[str, Any], period: Period) -> bytes:
+    """The same table as the CSV, as a spreadsheet. Suppressed cells stay text ("< 5")."""
+    from openpyxl import Workbook  # only the export needs it
+
+    header, rows = _statistics_table(figures, period)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=str(_("Statistics"))[:31])
+    sheet.append([str(name) for name in header])
+    for row in rows:
+        # Numbers stay numbers; every text goes through the same formula guard as the CSV.
+        sheet.append([v if isinstance(v, int | float) else _value(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def account_csv(activity: dict[str, Any], period: Period) -> bytes:
@@ -196,6 +217,20 @@ def export_statistics(
     with transaction.atomic():
         _log(user, request, "statistics.csv", period)
     return ExportFile(f"statistics_{period.file_stem}.csv", statistics_csv(figures, period))
+
+
+def export_statistics_xlsx(
+    *, user: User, period: Period, request: HttpRequest | None = None, today: date | None = None
+) -> ExportFile:
+    """The same figures as ``export_statistics``, as an XLSX spreadsheet."""
+    figures = protected_kpis(period=period, organisation=organisation_of(user), today=today)
+    with transaction.atomic():
+        _log(user, request, "statistics.xlsx", period)
+    return ExportFile(
+        f"statistics_{period.file_stem}.xlsx",
+        statistics_xlsx(figures, period),
+        content_type=XLSX_CONTENT_TYPE,
+    )
 
 
 def export_account(

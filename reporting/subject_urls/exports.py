@@ -6,5 +6,6 @@ from reporting.views import exports
 
 urlpatterns: list = [
     path("export/statistics.csv", exports.export_csv, name="export_csv"),
+    path("export/statistics.xlsx", exports.export_xlsx, name="export_xlsx"),
     path("export/account.csv", exports.export_account_csv, name="export_account_csv"),
 ]

@@ -11,7 +11,12 @@ from django.views.decorators.http import require_GET
 
 from cm_portal.access import role_required
 from cm_portal.models import Role
-from reporting.exports import ExportFile, export_account, export_statistics
+from reporting.exports import (
+    ExportFile,
+    export_account,
+    export_statistics,
+    export_statistics_xlsx,
+)
 from reporting.forms import PeriodForm
 
 reports_role_required = role_required(Role.STEERING_GROUP, Role.TEAM_LEAD)
@@ -43,3 +48,9 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 @require_GET
 def export_account_csv(request: HttpRequest) -> HttpResponse:
     return _export(request, export_account, _("Export the account to the district"))
+
+
+@reports_role_required
+@require_GET
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    return _export(request, export_statistics_xlsx, _("Export the statistics"))

@@ -14,5 +14,6 @@ def _quarter_one(f: Fixtures) -> dict:
 
 ROWS: dict[str, Row] = {
     "reporting:export_csv": Row(expect={"GET": REPORTS_ONLY}, data=_quarter_one),
+    "reporting:export_xlsx": Row(expect={"GET": REPORTS_ONLY}, data=_quarter_one),
     "reporting:export_account_csv": Row(expect={"GET": REPORTS_ONLY}, data=_quarter_one),
 }

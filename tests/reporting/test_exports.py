@@ -224,3 +224,33 @@ def test_anonymous_goes_to_the_login(persona_client):
 def test_post_is_not_allowed(persona_client):
     response = persona_client("steve").post(reverse("reporting:export_csv"), QUARTER_ONE)
     assert response.status_code == 405
+
+
+def test_the_statistics_as_a_spreadsheet_keep_the_suppressed_cells(
+    persona_client, hela_manniskan, district
+):
+    """The XLSX holds the CSV's table: suppressed cells present, numbers as numbers."""
+    from openpyxl import load_workbook
+
+    _some_people(hela_manniskan, ["woman"] * 7 + ["man"] * 2)
+    _some_people(district, ["woman"] * 5)
+    response = persona_client("steve").get(reverse("reporting:export_xlsx"), QUARTER_ONE)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        'attachment; filename="statistics_2026-05-01_2026-07-31.xlsx"'
+    )
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    table = [row for row in sheet.iter_rows(values_only=True)]
+    header, rows = table[0], table[1:]
+    csv_rows = _rows(persona_client("steve").get(reverse("reporting:export_csv"), QUARTER_ONE))
+    assert len(rows) == len(csv_rows)
+    started = {
+        row[header.index("Cell")]: row[header.index("Value")]
+        for row in rows
+        if row[2] == "participants" and row[4] == "started"
+    }
+    assert started["all"] == 14
+    assert started["man"] == SMALL
+    assert started["woman"] == HIDDEN
+    text = " ".join(str(cell) for row in table for cell in row)
+    assert "K-" not in text
