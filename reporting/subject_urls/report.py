@@ -1,0 +1,3 @@
+"""Reporting URLs: report."""
+
+urlpatterns: list = []
