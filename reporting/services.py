@@ -216,6 +216,10 @@ def _labels() -> dict[str, str]:
     }
 
 
+# Colour and dash pattern per line: told apart without colour too (the legend names the dash).
+LINE_STYLES = [("#1b5e9e", ""), ("#b3541e", "6 3"), ("#2e7d32", "2 2"), ("#6a1b9a", "8 2 2 2")]
+
+
 def _patterns() -> list[str]:
     return [_("solid line"), _("dashed line"), _("dotted line"), _("dash-dot line")]
 
@@ -241,7 +245,8 @@ def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
             {
                 "key": f"K{index + 2}",
                 "points": " ".join(points),
-                "style": index,
+                "colour": LINE_STYLES[index][0],
+                "dashes": LINE_STYLES[index][1],
                 "pattern": patterns[index],
             }
         )

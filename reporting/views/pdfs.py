@@ -64,6 +64,8 @@ class ReportRequestForm(forms.Form):
 
     def _period(self, data: dict) -> periods.Period | None:
         kind = data.get("kind")
+        if self.errors:  # a field's own error (e.g. quarter 13) says enough
+            return None
         if kind == ReportKind.QUARTERLY:
             if data.get("quarter") is None:
                 self.add_error("quarter", _("Give the project quarter, 1 to 12."))
@@ -79,9 +81,9 @@ class ReportRequestForm(forms.Form):
         if kind != ReportKind.CUSTOM:
             return None
         start, end = data.get("date_from"), data.get("date_to")
-        if start is None and "date_from" not in self.errors:
+        if start is None:
             self.add_error("date_from", _("Give the first day of the period."))
-        if end is None and "date_to" not in self.errors:
+        if end is None:
             self.add_error("date_to", _("Give the last day of the period."))
         if start is None or end is None:
             return None
