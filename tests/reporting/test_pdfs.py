@@ -10,6 +10,8 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -323,3 +325,17 @@ def test_the_beat_runs_the_quarterly_reports_daily():
     entry = app.conf.beat_schedule["produce-quarterly-reports"]
     assert entry["task"] == "reporting.tasks.produce_quarterly_reports"
     assert "reporting.tasks.produce_quarterly_reports" in app.tasks
+
+
+def test_the_list_needs_the_same_queries_for_many_reports(storage, steve):
+    client = english_client(steve)
+    url = reverse("reporting:pdf_list")
+    _request(period=periods.project_quarter(1))
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for n in range(2, 7):
+        _request(period=periods.project_quarter(n), user=steve)
+    with CaptureQueriesContext(connection) as six:
+        response = client.get(url)
+    assert len(six.captured_queries) == len(one.captured_queries)
+    assert response.content.count(b"Being produced") == 6
