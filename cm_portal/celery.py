@@ -54,5 +54,10 @@ app.conf.beat_schedule = {
         "task": "plans.tasks.send_reminders",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Each finished project quarter's steering-group report, once (idempotent).
+    "produce-quarterly-reports": {
+        "task": "reporting.tasks.produce_quarterly_reports",
+        "schedule": crontab(hour=5, minute=0),
+    },
     "flush-outbox": {"task": "cm_portal.tasks.flush_outbox", "schedule": 60.0},
 }

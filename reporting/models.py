@@ -1,0 +1,77 @@
+"""The steering group's PDFs (quarterly, annual, final or any period), rendered by a task.
+
+A report holds aggregate figures only; its row names a period, never a person.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cm_portal.models import Organisation
+from cm_portal.pdf import PdfStatus, RenderedPdf
+
+
+def report_upload_to(instance: SteeringReport, filename: str) -> str:
+    """A random name: the stored file says nothing about what is in it."""
+    return str(PurePosixPath("steering-reports") / f"{uuid.uuid4().hex}.pdf")
+
+
+class ReportKind(models.TextChoices):
+    QUARTERLY = "quarterly", _("Quarterly report")
+    ANNUAL = "annual", _("Annual report")
+    FINAL = "final", _("Final report")
+    CUSTOM = "custom", _("Report for chosen dates")
+
+
+PENDING = (PdfStatus.QUEUED, PdfStatus.RENDERING)
+
+
+class SteeringReport(RenderedPdf):
+    kind = models.CharField(_("kind"), max_length=10, choices=ReportKind.choices)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    period_label = models.CharField(_("period"), max_length=100)
+    # Null for the reports the beat task produces by itself.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    # Null: both organisations together (the only kind produced so far).
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    file = models.FileField(upload_to=report_upload_to, blank=True, max_length=200)
+    # When the steering group was e-mailed about it (automatic reports), claimed once.
+    notified_at = models.DateTimeField(_("steering group notified"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("steering-group report")
+        verbose_name_plural = _("steering-group reports")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_start__lte=models.F("period_end")),
+                name="steering_report_period_in_order",
+            ),
+            # Asking twice for a period while one is queued or rendering gives that one.
+            models.UniqueConstraint(
+                fields=["kind", "period_start", "period_end"],
+                condition=models.Q(status__in=PENDING),
+                name="steering_report_one_pending_per_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period_start}..{self.period_end} {self.status}"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.kind}-{self.period_start.isoformat()}-{self.period_end.isoformat()}.pdf"

@@ -1,0 +1,75 @@
+"""Issue 6's journey: a steering-group member asks for a quarterly report on a phone, the
+worker renders it (here: the task run in the test), and they download the PDF. Only the
+real UI, in Debian's Chromium; the browser asks for English so the test reads the msgids.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from cm_portal.pdf import PdfStatus
+from reporting import tasks
+from reporting.models import SteeringReport
+from tests.consent.helpers import use_temporary_storage
+from tests.helpers import pdf_to_text
+from tests.reporting.fixtures_pdfs import NAMES, known_fixture
+
+from ..factories import PASSWORD
+from ..helpers import code_for
+from .test_case_manager_journey import PHONE
+
+pytestmark = pytest.mark.browser
+
+
+def _log_in(page: Page, base: str, user) -> None:
+    """As ``test_plan_journey._log_in``, but the steering group starts on the start page."""
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", user.email)
+    page.fill("#id_password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{base}/accounts/two-factor/")
+    page.fill("#id_token", code_for(user.totpdevice_set.get(confirmed=True)))
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{base}/")
+
+
+def test_a_steering_group_member_asks_for_and_downloads_a_quarterly_report(
+    live_server, open_page, steve, alice, hela_manniskan, settings, tmp_path, monkeypatch
+):
+    use_temporary_storage({"settings": settings, "tmp_path": tmp_path}.__getitem__)
+    known_fixture(hela_manniskan, alice)
+    queued: list[int] = []
+    # The worker is played by the test: the request only notes what it would have sent.
+    monkeypatch.setattr(tasks.render_steering_report, "delay", queued.append)
+    base = live_server.url
+    page = open_page(**PHONE)
+    _log_in(page, base, steve)
+
+    page.goto(f"{base}/reports/pdfs/")
+    assert "No reports yet." in page.inner_text("main")
+    page.get_by_label("Kind of report").select_option("quarterly")
+    page.get_by_label("Project quarter (quarterly report)").fill("1")
+    page.get_by_role("button", name="Produce the report").click()
+    page.wait_for_url(f"{base}/reports/pdfs/")
+    main = page.inner_text("main")
+    assert "The report is being produced" in main
+    assert "Queued" in main
+    assert page.evaluate("document.documentElement.scrollWidth") <= 376
+
+    assert len(queued) == 1
+    tasks.render_steering_report.apply(args=(queued[0],))
+    assert SteeringReport.objects.get(pk=queued[0]).status == PdfStatus.READY
+
+    page.reload()
+    assert "Ready" in page.inner_text("main")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download").first.click()
+    download = download_info.value
+    assert download.suggested_filename == "quarterly-2026-05-01-2026-07-31.pdf"
+    text = pdf_to_text(Path(download.path()).read_bytes())
+    assert "Project quarter 1" in text
+    for name in NAMES:
+        assert name not in text
