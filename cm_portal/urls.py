@@ -52,6 +52,7 @@ urlpatterns = [
     path("participants/", include("participants.urls")),
     path("consent/", include("consent.urls")),
     path("plans/", include("plans.urls")),
+    path("reports/", include("reporting.urls")),
     path(
         "language/",
         allow_without_second_factor(login_not_required(set_language)),

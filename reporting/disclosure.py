@@ -1,0 +1,197 @@
+"""Disclosure control for what the steering group sees (spec/kpis.md, "Breakdowns and
+disclosure control").
+
+``protect`` takes the object ``reporting.kpis.compute_kpis`` returns and gives a copy in
+which no person can be singled out:
+
+* **Primary suppression.** In a breakdown (``by_gender``, ``by_age_group``) a count of 1 to
+  4 is shown as :data:`SMALL` ("< 5"). A zero is shown: it is not disclosive in this spec.
+* **Rows.** A row is one figure across the cells of one breakdown, e.g. K2's ``met`` for
+  woman, man, non-binary/other and not stated. Its total is the figure for the whole
+  cohort, which is shown as it is. When exactly one cell of a row is hidden it could be
+  worked out as total minus the shown cells, so the next smallest non-zero shown cell is
+  hidden too (:data:`HIDDEN`, an en dash); when every other cell is zero, a zero is hidden.
+  Participants' ``started`` is a row of its own (``participants.by_gender``).
+* **Relations inside a cell.** The figures of one cell are tied together, and each relation
+  is treated like a row with its own total: for K2 and K5 ``cohort = met + not met``; for K3
+  also ``not met = no_contact_registered + not met with a contact registered``; for K4
+  ``cohort = evaluable + missing_rating`` and ``evaluable = met + not improved``. "Not met"
+  and "not improved" are never printed but a reader can subtract, so they are rows too
+  (a "not met" of 1 to 4 hides ``met`` or ``cohort`` of that cell). ``excluded`` and
+  ``pending`` are separate groups of people with no relation to the others.
+  Hiding repeats until every row and every relation has no hidden member or at least two,
+  so no hidden value can be recomputed from the shown ones by adding and subtracting.
+* **Percentages.** A percentage is :data:`HIDDEN` when its cohort (its denominator:
+  ``cohort``, for K4 ``evaluable``) is 1 to 4, and in a breakdown also when its numerator
+  or denominator is hidden (``met = percent * cohort`` would give it away). A percentage
+  of an empty cohort stays ``None``, as ``compute_kpis`` gives it, unless the empty cohort
+  itself is hidden. This applies to the whole-cohort and cumulative percentages too.
+
+Counts in the result are ``int`` or one of the two strings; percentages ``float``,
+``None`` or :data:`HIDDEN`. Templates show them as they are (translate ``SMALL`` where
+shown). What remains possible and accepted by the spec: two "< 5" cells whose hidden sum is
+2 are both 1.
+
+The activity figures are counts of activities, not of people, and ``unique_persons`` is a
+total: they pass unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from typing import Any
+
+from reporting.kpis import compute_kpis
+
+SMALL = "< 5"
+HIDDEN = "\u2013"  # an en dash
+SMALL_MAX = 4
+BREAKDOWNS = ("by_gender", "by_age_group")
+
+# total = part + part, inside one cell. Names not in the cell are worked out by subtraction.
+RELATIONS: dict[str, list[tuple[str, str, str]]] = {
+    "plan_within_8_weeks": [("cohort", "met", "not_met")],
+    "prioritised_contacts_3_months": [
+        ("cohort", "met", "not_met"),
+        ("not_met", "no_contact_registered", "not_met_with_contact"),
+    ],
+    "self_rating_improved": [
+        ("cohort", "evaluable", "missing_rating"),
+        ("evaluable", "met", "not_improved"),
+    ],
+    "crisis_plan_within_8_weeks": [("cohort", "met", "not_met")],
+}
+# percentage = numerator / denominator.
+PERCENT_OF: dict[str, tuple[str, str]] = {"self_rating_improved": ("met", "evaluable")}
+DEFAULT_PERCENT_OF = ("met", "cohort")
+
+Cell = tuple[str, str]  # (cell key, figure name)
+
+
+def is_suppressed(value: Any) -> bool:
+    return value in (SMALL, HIDDEN)
+
+
+def _is_small(value: int) -> bool:
+    return 1 <= value <= SMALL_MAX
+
+
+def _with_derived(
+    cells: dict[str, dict[str, int]], relations: list[tuple[str, str, str]]
+) -> dict[str, dict[str, int]]:
+    """Each cell's counts plus the unprinted parts of its relations (``not_met`` ...)."""
+    values = {}
+    for key, figures in cells.items():
+        counts = {name: v for name, v in figures.items() if name != "percent"}
+        for total, first, second in relations:
+            for part, other in ((first, second), (second, first)):
+                if part not in counts and total in counts and other in counts:
+                    counts[part] = counts[total] - counts[other]
+        values[key] = counts
+    return values
+
+
+def _hide_one_more(hidden: set[Cell], candidates: Iterable[tuple[int, Cell]]) -> bool:
+    """Hide the smallest non-zero candidate (a zero only when all are zero)."""
+    shown = [(value, cell) for value, cell in candidates if cell not in hidden]
+    if not shown:
+        return False
+    _, cell = min(shown, key=lambda item: (item[0] == 0, item[0], item[1]))
+    hidden.add(cell)
+    return True
+
+
+def suppressed_cells(
+    values: dict[str, dict[str, int]], relations: list[tuple[str, str, str]]
+) -> set[Cell]:
+    """The (cell, figure) pairs to hide: primary, then secondary until stable."""
+    hidden = {
+        (key, name)
+        for key, counts in values.items()
+        for name, value in counts.items()
+        if _is_small(value)
+    }
+    names = sorted({name for counts in values.values() for name in counts})
+    changed = True
+    while changed:
+        changed = False
+        for name in names:
+            row = [(counts[name], (key, name)) for key, counts in values.items() if name in counts]
+            if sum(cell in hidden for _, cell in row) == 1:
+                changed |= _hide_one_more(hidden, row)
+        for key, counts in values.items():
+            for relation in relations:
+                if not all(name in counts for name in relation):
+                    continue
+                members = [(counts[name], (key, name)) for name in relation]
+                if sum(cell in hidden for _, cell in members) == 1:
+                    changed |= _hide_one_more(hidden, members)
+    return hidden
+
+
+def _shown(value: int, hidden: bool) -> int | str:
+    if not hidden:
+        return value
+    return SMALL if _is_small(value) else HIDDEN
+
+
+def _protect_percent(figures: dict[str, Any], kpi: str, hidden: set[str]) -> None:
+    if "percent" not in figures:
+        return
+    numerator, denominator = PERCENT_OF.get(kpi, DEFAULT_PERCENT_OF)
+    base = figures.get(denominator)
+    small_base = isinstance(base, int) and _is_small(base)
+    if numerator in hidden or denominator in hidden or small_base:
+        figures["percent"] = HIDDEN
+
+
+def protect_breakdown(
+    cells: dict[str, dict[str, Any]], *, kpi: str = ""
+) -> dict[str, dict[str, Any]]:
+    """One breakdown of one KPI (cell key to figures), protected; a new dict."""
+    relations = RELATIONS.get(kpi, [])
+    values = _with_derived(cells, relations)
+    hidden = suppressed_cells(values, relations)
+    result = {}
+    for key, figures in cells.items():
+        shown = dict(figures)
+        hidden_here = {name for cell_key, name in hidden if cell_key == key}
+        for name, value in figures.items():
+            if name != "percent" and isinstance(value, int):
+                shown[name] = _shown(value, name in hidden_here)
+        _protect_percent(shown, kpi, hidden_here)
+        result[key] = shown
+    return result
+
+
+def protect_counts(cells: dict[str, int]) -> dict[str, int | str]:
+    """A breakdown of one count (``participants.by_gender``), protected."""
+    protected = protect_breakdown({key: {"n": value} for key, value in cells.items()})
+    return {key: figures["n"] for key, figures in protected.items()}
+
+
+def protect(figures: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``compute_kpis``'s result fit for the steering group (see the module)."""
+    result = copy.deepcopy(figures)
+    participants = result.get("participants", {})
+    for breakdown in BREAKDOWNS:
+        if breakdown in participants:
+            participants[breakdown] = protect_counts(participants[breakdown])
+    for name, kpi in result.get("kpis", {}).items():
+        _protect_percent(kpi, name, set())
+        if isinstance(kpi.get("cumulative"), dict):
+            _protect_percent(kpi["cumulative"], name, set())
+        for breakdown in BREAKDOWNS:
+            if breakdown in kpi:
+                kpi[breakdown] = protect_breakdown(kpi[breakdown], kpi=name)
+    return result
+
+
+def protected_kpis(*, period, organisation=None, today=None) -> dict[str, Any]:
+    """``compute_kpis`` for ``period`` (a ``reporting.periods.Period``), protected; the
+    activity figures included as they are."""
+    figures = compute_kpis(
+        period_from=period.start, period_to=period.end, organisation=organisation, today=today
+    )
+    return protect(figures)

@@ -1,0 +1,128 @@
+"""The period chooser of the reports and exports (a GET form: it changes nothing)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .periods import KIND_CHOICES, Kind, Period, period_from_query
+
+# The fields each kind needs; the first one carries an error about the period as a whole.
+NEEDS: dict[str, list[str]] = {
+    Kind.PROJECT_QUARTER: ["n"],
+    Kind.PROJECT_YEAR: ["n"],
+    Kind.CALENDAR_QUARTER: ["year", "q"],
+    Kind.TERTIAL: ["year", "t"],
+    Kind.YEAR: ["year"],
+    Kind.CUSTOM: ["to", "from"],
+    Kind.TO_DATE: [],
+    Kind.PARTNERSHIP: [],
+}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class PeriodForm(forms.Form):
+    """Every field is shown (no script needed); ``kind`` says which of them count.
+
+    Bind it to ``request.GET``; after ``is_valid()``, ``form.period`` is the ``Period``.
+    The field names are those of ``period_from_query``, so the query string of a valid form
+    is also a period query (exports and PDFs take it as it is).
+    """
+
+    kind = forms.ChoiceField(label=gettext_lazy("Kind of period"), choices=KIND_CHOICES)
+    n = forms.IntegerField(
+        label=gettext_lazy("Project quarter or project year number"),
+        help_text=gettext_lazy(
+            "Project quarter 1 to 12, or project year 1 to 3, counted from the partnership's "
+            "start on 2026-05-01."
+        ),
+        required=False,
+        min_value=1,
+        max_value=12,
+    )
+    year = forms.IntegerField(
+        label=gettext_lazy("Year"),
+        help_text=gettext_lazy("For a calendar quarter, a tertial or a calendar year."),
+        required=False,
+        min_value=2020,
+        max_value=2035,
+    )
+    q = forms.TypedChoiceField(
+        label=gettext_lazy("Calendar quarter"),
+        help_text=gettext_lazy("Quarter 1 is January to March."),
+        choices=[("", "---"), *[(str(q), str(q)) for q in range(1, 5)]],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    t = forms.TypedChoiceField(
+        label=gettext_lazy("Tertial"),
+        help_text=gettext_lazy(
+            "1 = January to April, 2 = May to August, 3 = September to December."
+        ),
+        choices=[("", "---"), *[(str(t), str(t)) for t in range(1, 4)]],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+    def __init__(self, *args, today: date | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.period: Period | None = None
+        # "from" is a Python keyword, so these two are added here rather than declared.
+        self.fields["from"] = forms.DateField(
+            label=gettext_lazy("From"),
+            help_text=gettext_lazy("For your own dates: the first day, YYYY-MM-DD."),
+            required=False,
+            widget=DateInput(),
+        )
+        self.fields["to"] = forms.DateField(
+            label=gettext_lazy("To"),
+            help_text=gettext_lazy(
+                "For your own dates: the last day, YYYY-MM-DD. For project to date: "
+                "leave empty for today."
+            ),
+            required=False,
+            widget=DateInput(),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        if not kind:
+            return cleaned
+        missing = False
+        for name in NEEDS[kind]:
+            if name in self.errors:
+                missing = True
+            elif cleaned.get(name) in (None, ""):
+                self.add_error(
+                    name,
+                    _("Fill this in for the kind of period you chose (%(kind)s).")
+                    % {"kind": dict(KIND_CHOICES)[kind]},
+                )
+                missing = True
+        if missing:
+            return cleaned
+        params = {"kind": kind}
+        for name in ("n", "year", "q", "t"):
+            if cleaned.get(name) is not None:
+                params[name] = str(cleaned[name])
+        for name in ("from", "to"):
+            if cleaned.get(name) is not None:
+                params[name] = cleaned[name].isoformat()
+        try:
+            self.period = period_from_query(params, today=self.today)
+        except ValueError as error:
+            self.add_error(NEEDS[kind][0] if NEEDS[kind] else None, str(error))
+        return cleaned

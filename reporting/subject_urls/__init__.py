@@ -1,0 +1,1 @@
+"""URL lists of the reporting subjects, one module each."""

@@ -1,0 +1,3 @@
+"""Reporting URLs: exports."""
+
+urlpatterns: list = []

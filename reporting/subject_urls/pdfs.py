@@ -1,0 +1,3 @@
+"""Reporting URLs: pdfs."""
+
+urlpatterns: list = []

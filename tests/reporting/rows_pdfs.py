@@ -1,0 +1,7 @@
+"""Reporting URLs by persona: pdfs."""
+
+from __future__ import annotations
+
+from tests.matrix import Row
+
+ROWS: dict[str, Row] = {}
