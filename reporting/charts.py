@@ -28,10 +28,12 @@ TEXT_COLOUR = "#212529"
 
 @dataclass(frozen=True)
 class Point:
-    """One bar: a label under it and a percentage (``None``: nothing to show)."""
+    """One bar: a label under it, a percentage (``None``: no bar) and the text above the bar
+    (the caller's formatting, so that it reads exactly as the table beside the chart)."""
 
     label: str
     percent: float | None
+    text: str = ""
 
 
 def _number(value: float) -> str:
@@ -101,9 +103,10 @@ def percent_bar_chart(
                 label_y = top - 3
             else:
                 label_y = baseline - 3
+            value = point.text or _percent_text(point.percent, no_data)
             parts.append(
                 f'<text x="{_number(centre)}" y="{_number(label_y)}" text-anchor="middle" '
-                f'fill="{TEXT_COLOUR}">{escape(_percent_text(point.percent, no_data))}</text>'
+                f'fill="{TEXT_COLOUR}">{escape(value)}</text>'
             )
             parts.append(
                 f'<text x="{_number(centre)}" y="{baseline + 16}" text-anchor="middle" '

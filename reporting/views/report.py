@@ -204,7 +204,12 @@ def _charts(trend: list[selectors.TrendRow]) -> list[dict[str, Any]]:
     for name, (code, label) in GOAL_NAMES.items():
         target = TARGET_PERCENT[name]
         points = [
-            Point(label=row.label, percent=_number(row.kpis[name]["percent"])) for row in trend
+            Point(
+                label=row.label,
+                percent=_number(row.kpis[name]["percent"]),
+                text=show(row.kpis[name]["percent"], percent=True),
+            )
+            for row in trend
         ]
         described = "; ".join(
             f"{row.label}: {show(row.kpis[name]['percent'], percent=True)}" for row in trend

@@ -132,8 +132,20 @@ def test_the_chart_is_valid_svg_with_the_numbers_of_the_table(fixture_people, pe
     assert trend[0][1].endswith("\u2013")
     assert "Target 80 %" in texts
     assert ' style="' not in charts[0]
-    for chart in charts:
-        ET.fromstring(chart)  # noqa: S314
+    # Each chart's bar labels are the percentages in its column of the table.
+    for column, chart in enumerate(charts, start=1):
+        texts = [element.text for element in ET.fromstring(chart).iter(f"{SVG_NS}text")]  # noqa: S314
+        bars = texts[5 : 5 + 2 * len(trend) : 2]  # after the five axis ticks: value, label
+        assert bars == [row[column].rsplit(" · ", 1)[1] for row in trend]
+
+
+def test_before_the_first_quarter_ends_there_is_no_trend_yet(persona_client):
+    html = _page(
+        persona_client("steve"), {"kind": "custom", "from": "2026-05-01", "to": "2026-06-30"}
+    )
+
+    assert "<svg" not in html
+    assert "the trend starts after the first one" in html
 
 
 def test_default_period_is_the_latest_finished_project_quarter():
