@@ -16,7 +16,7 @@ from django.utils import translation
 
 from cm_portal.models import AccessEvent
 from reporting.periods import finished_project_quarters, project_to_date
-from reporting.views.report import default_period
+from reporting.selectors import default_period
 
 from .helpers import person, plan
 from .helpers_report import IDENTITY_NUMBERS, NAMES, PERIOD_QUERY, known_fixture
@@ -168,6 +168,7 @@ def test_without_a_query_the_default_period_is_shown(persona_client):
         ({"kind": "nonsense"}, "Select a valid choice"),
         ({"kind": "custom", "from": "2026-09-01", "to": "2026-08-01"}, "give the earlier date"),
         ({"kind": "custom", "from": "yesterday", "to": "2026-08-01"}, "Enter a valid date"),
+        ({"kind": "to_date", "to": "2026-01-01"}, "The partnership starts on 2026-05-01"),
     ],
 )
 def test_a_bad_period_query_explains_itself(query, message, persona_client):
@@ -188,7 +189,8 @@ def test_the_team_lead_sees_only_their_organisation(fixture_people, district, pe
 
     assert k2("tess") == ["8", "7"]
     assert k2("steve") == ["9", "8"]
-    assert "Hela" in _page(persona_client("tess"))
+    assert "Figures for Hela Människan" in _page(persona_client("tess"))
+    assert "Figures for both organisations." in _page(persona_client("steve"))
 
 
 def test_viewing_the_report_is_logged_without_personal_data(fixture_people, steve, persona_client):
