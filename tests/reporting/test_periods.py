@@ -6,6 +6,7 @@ import itertools
 from datetime import date
 
 import pytest
+from django.http import QueryDict
 from django.utils import translation
 
 from reporting import periods
@@ -186,3 +187,10 @@ def test_period_form_errors_on_the_right_fields():
     assert "kind" in form.errors
     for name, field in form.fields.items():
         assert field.label, name
+
+
+def test_period_from_a_query_dict_and_to_date_with_an_end():
+    period = period_from_query(QueryDict("kind=to_date&to=2026-09-30"))
+    assert (period.start, period.end) == (date(2026, 5, 1), date(2026, 9, 30))
+    assert period.as_query() == {"kind": "to_date", "to": "2026-09-30"}
+    assert period_from_query(QueryDict("kind=tertial&year=2027&t=2")) == tertial(2027, 2)

@@ -1,0 +1,214 @@
+"""The statistics export and the account to the district, as CSV.
+
+Both carry aggregate figures only, after disclosure control (``reporting.disclosure``):
+no name, reference, identity number, date of a person or free text can appear, since none
+is in the figures. A cell may be a number, "< 5", an en dash (hidden) or empty (a
+percentage of an empty cohort); readers must not assume numbers.
+
+The files are UTF-8 with a byte-order mark (so that spreadsheet programs read the dashes
+and Swedish letters right), comma-separated, decimals with a point. No XLSX: no
+spreadsheet library is installed on this machine and none could be added offline.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cm_portal import access_log
+from cm_portal.models import AccessEvent, Role
+from participants.models import Gender
+from reporting.disclosure import protected_kpis
+from reporting.kpis import OTHER_AGE, Scope, activity_figures
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from cm_portal.models import Organisation, User
+    from reporting.periods import Period
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+CSV_ENCODING = "utf-8-sig"
+
+FIGURE_LABELS = {
+    "participants": gettext_lazy("Participants"),
+    "plan_within_8_weeks": gettext_lazy("K2: individual plan within 8 weeks"),
+    "prioritised_contacts_3_months": gettext_lazy("K3: prioritised contacts within 3 months"),
+    "self_rating_improved": gettext_lazy("K4: self-rating improved"),
+    "crisis_plan_within_8_weeks": gettext_lazy("K5: crisis plan within 8 weeks"),
+    "activity": gettext_lazy("Activities"),
+}
+BREAKDOWN_LABELS = {
+    "total": gettext_lazy("Whole cohort"),
+    "cumulative": gettext_lazy("Cumulative, from the start"),
+    "by_gender": gettext_lazy("By gender"),
+    "by_age_group": gettext_lazy("By age group"),
+}
+ACCOUNT_FIGURES = {
+    "individual_contacts": gettext_lazy("Individual contacts"),
+    "unique_persons": gettext_lazy("Unique persons"),
+    "information_sessions": gettext_lazy("Information sessions"),
+    "information_attendees": gettext_lazy("People at information sessions"),
+    "outreach_occasions": gettext_lazy("Outreach occasions"),
+    "outreach_hours": gettext_lazy("Outreach hours"),
+    "outreach_people_reached": gettext_lazy("People reached by outreach"),
+}
+ALL = "all"
+# A spreadsheet runs a cell starting with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    filename: str
+    content: bytes
+    content_type: str = CSV_CONTENT_TYPE
+
+
+def _cell_label(breakdown: str, cell: str) -> str:
+    if breakdown == "by_gender":
+        return str(Gender(cell).label) if cell in Gender.values else cell
+    if breakdown == "by_age_group":
+        return _("Other ages") if cell == OTHER_AGE else cell
+    return _("All")
+
+
+def _value(value: Any) -> str:
+    """Numbers as they are, "< 5" and the dash as they are, ``None`` as an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return str(value)
+
+
+def statistics_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per (figure, measure, breakdown, cell) of a protected KPI object."""
+    rows: list[dict[str, Any]] = []
+
+    def add(figure: str, measure: str, breakdown: str, cell: str, value: Any) -> None:
+        rows.append(
+            {
+                "figure": figure,
+                "measure": measure,
+                "breakdown": breakdown,
+                "cell": cell,
+                "value": value,
+            }
+        )
+
+    def add_level(figure: str, values: dict, breakdown: str, cell: str) -> None:
+        for measure, value in values.items():
+            if not isinstance(value, dict):
+                add(figure, measure, breakdown, cell, value)
+
+    participants = figures["participants"]
+    add_level("participants", participants, "total", ALL)
+    for breakdown in ("by_gender", "by_age_group"):
+        for cell, value in participants[breakdown].items():
+            add("participants", "started", breakdown, cell, value)
+    for name, kpi in figures["kpis"].items():
+        add_level(name, kpi, "total", ALL)
+        add_level(name, kpi["cumulative"], "cumulative", ALL)
+        for breakdown in ("by_gender", "by_age_group"):
+            for cell, values in kpi[breakdown].items():
+                add_level(name, values, breakdown, cell)
+    add_level("activity", figures["activity"], "total", ALL)
+    return rows
+
+
+def _write(header: list[str], rows: list[list[Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([[_value(value) for value in row] for row in rows])
+    return buffer.getvalue().encode(CSV_ENCODING)
+
+
+def statistics_csv(figures: dict[str, Any], period: Period) -> bytes:
+    header = [
+        _("Period from"),
+        _("Period to"),
+        _("Figure"),
+        _("Figure (name)"),
+        _("Measure"),
+        _("Breakdown"),
+        _("Cell"),
+        _("Cell (name)"),
+        _("Value"),
+    ]
+    rows = [
+        [
+            period.start.isoformat(),
+            period.end.isoformat(),
+            row["figure"],
+            str(FIGURE_LABELS.get(row["figure"], row["figure"])),
+            row["measure"],
+            str(BREAKDOWN_LABELS[row["breakdown"]]),
+            row["cell"],
+            _cell_label(row["breakdown"], row["cell"]),
+            row["value"],
+        ]
+        for row in statistics_rows(figures)
+    ]
+    return _write(header, rows)
+
+
+def account_csv(activity: dict[str, Any], period: Period) -> bytes:
+    header = [_("Period from"), _("Period to"), _("Figure"), _("Figure (name)"), _("Value")]
+    rows = [
+        [period.start.isoformat(), period.end.isoformat(), key, str(label), activity[key]]
+        for key, label in ACCOUNT_FIGURES.items()
+    ]
+    return _write(header, rows)
+
+
+def organisation_of(user: User) -> Organisation | None:
+    """A team lead sees their own organisation's figures; the steering group both."""
+    if user.role == Role.TEAM_LEAD:
+        return user.organisation
+    return None
+
+
+def _log(user: User, request: HttpRequest | None, what: str, period: Period) -> None:
+    access_log.record(
+        action=AccessEvent.Action.EXPORT,
+        actor=user,
+        request=request,
+        object_type="report",
+        detail=f"{what} {period.start.isoformat()} {period.end.isoformat()}",
+    )
+
+
+def export_statistics(
+    *, user: User, period: Period, request: HttpRequest | None = None, today: date | None = None
+) -> ExportFile:
+    """The disclosure-controlled figures of ``period`` as CSV; the export is access-logged."""
+    figures = protected_kpis(period=period, organisation=organisation_of(user), today=today)
+    with transaction.atomic():
+        _log(user, request, "statistics.csv", period)
+    return ExportFile(f"statistics_{period.file_stem}.csv", statistics_csv(figures, period))
+
+
+def export_account(
+    *, user: User, period: Period, request: HttpRequest | None = None, today: date | None = None
+) -> ExportFile:
+    """The account to the district (contacts, persons, sessions, outreach) as CSV."""
+    scope = Scope(
+        period_from=period.start,
+        period_to=period.end,
+        today=today or timezone.localdate(),
+        organisation=organisation_of(user),
+    )
+    activity = activity_figures(scope)
+    with transaction.atomic():
+        _log(user, request, "account.csv", period)
+    return ExportFile(f"account_{period.file_stem}.csv", account_csv(activity, period))

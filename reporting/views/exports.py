@@ -1,0 +1,45 @@
+"""CSV exports for the steering group and team leads: the period comes in the query."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from cm_portal.access import role_required
+from cm_portal.models import Role
+from reporting.exports import ExportFile, export_account, export_statistics
+from reporting.forms import PeriodForm
+
+reports_role_required = role_required(Role.STEERING_GROUP, Role.TEAM_LEAD)
+
+
+def _export(request: HttpRequest, service: Callable[..., ExportFile], title: str) -> HttpResponse:
+    """The file for a valid period; without one, the period chooser (400 with the errors
+    when a period was asked for but is wrong)."""
+    if "kind" not in request.GET:
+        form = PeriodForm(initial={"kind": "project_quarter"})
+        return render(request, "reporting/export_period.html", {"form": form, "title": title})
+    form = PeriodForm(request.GET)
+    if not form.is_valid() or form.period is None:
+        context = {"form": form, "title": title}
+        return render(request, "reporting/export_period.html", context, status=400)
+    export = service(user=request.user, period=form.period, request=request)
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+@reports_role_required
+@require_GET
+def export_csv(request: HttpRequest) -> HttpResponse:
+    return _export(request, export_statistics, _("Export the statistics"))
+
+
+@reports_role_required
+@require_GET
+def export_account_csv(request: HttpRequest) -> HttpResponse:
+    return _export(request, export_account, _("Export the account to the district"))
