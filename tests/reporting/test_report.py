@@ -239,3 +239,16 @@ def test_the_query_count_does_not_grow_with_participants(
         _page(client)
     pq3 = _count(client, {"kind": "project_quarter", "n": "3"})
     assert pq3 - QUERIES_PQ2 == PER_QUARTER
+
+
+def test_the_export_links_carry_the_period(persona_client):
+    client = persona_client("steve")
+    html = _page(client)
+
+    links = re.findall(r'href="(/reports/export/[^"]+)"', html)
+    assert len(links) == 2
+    for link in links:
+        assert "kind=project_quarter" in link and "n=2" in link
+        response = client.get(unescape(link))
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/csv")
