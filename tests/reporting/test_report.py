@@ -252,3 +252,11 @@ def test_the_export_links_carry_the_period(persona_client):
         response = client.get(unescape(link))
         assert response.status_code == 200
         assert response["Content-Type"].startswith("text/csv")
+
+
+def test_the_report_renders_in_swedish(fixture_people, persona_client):
+    response = persona_client("tess").get(URL, PERIOD_QUERY, HTTP_ACCEPT_LANGUAGE="sv")
+
+    assert response.status_code == 200
+    assert '<html lang="sv">' in response.content.decode()
+    assert "87,5 %" in response.content.decode()
