@@ -19,6 +19,7 @@ class NavItem:
 
 # A higher app's page, named by URL only (cm_portal never imports plans).
 REMINDERS = "plans:reminders"
+REPORT = "reporting:report"
 
 
 def _items_for(user) -> list[tuple[str, str]]:
@@ -32,6 +33,8 @@ def _items_for(user) -> list[tuple[str, str]]:
             (_("Activities"), "participants:activity_list"),
             (_("Reminders"), REMINDERS),
         ]
+    if user.is_steering_group or user.is_team_lead:
+        items.append((_("Reports"), REPORT))
     if user.is_administrator:
         items += [(_("Staff"), "staff:list"), (_("Access log"), "staff:access_log")]
     return items

@@ -1,3 +1,9 @@
-"""Reporting URLs: report."""
+"""The on-screen steering-group report."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from reporting.views import report
+
+urlpatterns = [
+    path("", report.report, name="report"),
+]

@@ -1,7 +1,12 @@
-"""Reporting URLs by persona: report."""
+"""The on-screen steering-group report by persona: the steering group and the team lead get
+in; case managers and the administrator are refused without naming anything (403)."""
 
 from __future__ import annotations
 
-from tests.matrix import Row
+from tests.matrix import LOGIN, Row, statuses
 
-ROWS: dict[str, Row] = {}
+REPORT_PAGE = statuses(anonymous=LOGIN, staff=403, tess=200, steve=200)
+
+ROWS: dict[str, Row] = {
+    "reporting:report": Row(expect={"GET": REPORT_PAGE}),
+}

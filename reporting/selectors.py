@@ -1,0 +1,418 @@
+"""Reads the steering-group report shares with the PDFs: the trend over past quarters, the
+data-quality warnings, and ``report_context``, everything the report's templates
+(``templates/reporting/report.html`` and its ``_*.html`` fragments) show for a period,
+disclosure-controlled and formatted. Counts only: nothing here ever names a participant.
+
+Queries: the trend costs the result goals' grouped query (with its savepoint and
+``SET LOCAL jit``: 4 queries) once per project quarter, so a trend over N quarters is 4 N
+queries whatever the number of participants; the data-quality warnings add one query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cm_portal.models import Organisation
+from participants.models import Gender
+from plans.models import ContactPath, Goal, IndividualPlan, SubGoal
+from reporting.charts import Point, percent_bar_chart
+from reporting.disclosure import HIDDEN, protect, protected_kpis
+from reporting.kpis import (
+    AGE_GROUPS,
+    GENDERS,
+    OTHER_AGE,
+    PARTICIPANTS_TARGET,
+    TARGET_PERCENT,
+    Scope,
+    participant_figures,
+)
+from reporting.periods import (
+    PARTNERSHIP_START,
+    Period,
+    finished_project_quarters,
+    past_project_quarters,
+    phase_on,
+    project_quarter,
+    project_to_date,
+)
+
+# The goals with a percentage, in the agreement's order (K2 to K5).
+PERCENT_GOALS = list(TARGET_PERCENT)
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    """One past project quarter: its period and each goal's protected figures."""
+
+    period: Period
+    label: str
+    kpis: dict[str, dict[str, Any]]
+
+
+def quarter_label(quarter: Period) -> str:
+    """A short axis label for a project quarter: "PQ 3"."""
+    return _("PQ %(n)s") % {"n": quarter.as_query()["n"]}
+
+
+def trend(
+    *, until: Period, organisation: Organisation | None = None, today: date | None = None
+) -> list[TrendRow]:
+    """The project quarters that have ended by ``until``'s end, oldest first, with K2 to K5."""
+    rows = []
+    today = today or timezone.localdate()
+    for quarter in past_project_quarters(until):
+        # Only the result goals: the activity figures (three more queries) are not trended.
+        scope = Scope(
+            period_from=quarter.start, period_to=quarter.end, today=today, organisation=organisation
+        )
+        figures = protect(participant_figures(scope))
+        rows.append(
+            TrendRow(
+                period=quarter,
+                label=quarter_label(quarter),
+                kpis={name: figures["kpis"][name] for name in PERCENT_GOALS},
+            )
+        )
+    return rows
+
+
+def incomplete_plans(
+    *, period_from: date, period_to: date, organisation: Organisation | None = None
+) -> dict[str, int]:
+    """Established plans with a goal without a sub-goal, or no goal, or no contact path.
+
+    The rules of ``plan_establish`` forbid these, so anything above 0 is a data-quality
+    problem (a plan changed by hand, or an old import). One query: in the period (established
+    within it) and cumulatively (established on or before its end).
+    """
+    goal_without_sub_goal = Goal.objects.filter(plan=OuterRef("pk")).exclude(
+        Exists(SubGoal.objects.filter(goal=OuterRef("pk")))
+    )
+    incomplete = (
+        ~Exists(Goal.objects.filter(plan=OuterRef("pk")))
+        | Exists(goal_without_sub_goal)
+        | ~Exists(ContactPath.objects.filter(plan=OuterRef("pk")))
+    )
+    plans = IndividualPlan.objects.filter(
+        established_on__isnull=False, established_on__lte=period_to
+    )
+    if organisation is not None:
+        plans = plans.filter(participant__organisation=organisation)
+    return plans.filter(incomplete).aggregate(
+        period=Count("pk", filter=Q(established_on__gte=period_from)),
+        cumulative=Count("pk"),
+    )
+
+
+def data_quality(
+    figures: dict[str, Any],
+    *,
+    period_from: date,
+    period_to: date,
+    organisation: Organisation | None = None,
+) -> list[dict[str, Any]]:
+    """The warnings of the report, from its figures plus one query: counts, never who.
+
+    Each item has a ``key``, the count ``period`` and the count ``cumulative``.
+    """
+    k3 = figures["kpis"]["prioritised_contacts_3_months"]
+    k4 = figures["kpis"]["self_rating_improved"]
+    plans = incomplete_plans(
+        period_from=period_from, period_to=period_to, organisation=organisation
+    )
+    return [
+        {
+            "key": "missing_rating",
+            "period": k4["missing_rating"],
+            "cumulative": k4["cumulative"]["missing_rating"],
+        },
+        {
+            "key": "no_contact_registered",
+            "period": k3["no_contact_registered"],
+            "cumulative": k3["cumulative"]["no_contact_registered"],
+        },
+        {"key": "incomplete_plans", "period": plans["period"], "cumulative": plans["cumulative"]},
+    ]
+
+
+# --- The report as the templates show it ----------------------------------------------
+
+GOAL_NAMES = {
+    "plan_within_8_weeks": ("K2", gettext_lazy("Individual plan within 8 weeks")),
+    "prioritised_contacts_3_months": (
+        "K3",
+        gettext_lazy("Prioritised contacts completed at 3 months"),
+    ),
+    "self_rating_improved": ("K4", gettext_lazy("Self-rated improvement")),
+    "crisis_plan_within_8_weeks": ("K5", gettext_lazy("Crisis plan within 8 weeks")),
+}
+MET = "met"
+BELOW = "below"
+NO_DATA = "no_data"
+TOO_FEW = "too_few"
+STATUS_LABELS = {
+    TOO_FEW: gettext_lazy("Too few to show"),
+    MET: gettext_lazy("Target met"),
+    BELOW: gettext_lazy("Below target"),
+    NO_DATA: gettext_lazy("No data yet"),
+}
+STATUS_CLASSES = {
+    MET: "text-bg-success",
+    BELOW: "text-bg-warning",
+    NO_DATA: "text-bg-secondary",
+    TOO_FEW: "text-bg-secondary",
+}
+ACTIVITY_LABELS = {
+    "individual_contacts": gettext_lazy("Individual contacts"),
+    "unique_persons": gettext_lazy("Unique persons"),
+    "information_sessions": gettext_lazy("Information sessions"),
+    "information_attendees": gettext_lazy("Attendees at information sessions"),
+    "outreach_occasions": gettext_lazy("Outreach occasions"),
+    "outreach_hours": gettext_lazy("Outreach hours"),
+    "outreach_people_reached": gettext_lazy("People reached by outreach"),
+    "meetings_held": gettext_lazy("Coordination meetings held"),
+    "meetings_invited_late": gettext_lazy("Meetings invited less than 14 days ahead"),
+}
+WARNING_LABELS = {
+    "missing_rating": gettext_lazy(
+        "Participants who ended without both a baseline and a follow-up self-rating (K4)"
+    ),
+    "no_contact_registered": gettext_lazy(
+        "Participants at 3 months with no prioritised contact registered (K3)"
+    ),
+    "incomplete_plans": gettext_lazy(
+        "Established plans with a goal without a sub-goal, or without a contact path"
+    ),
+}
+AGE_LABELS = {**{name: name for name in AGE_GROUPS}, OTHER_AGE: gettext_lazy("Other age")}
+
+
+def _status(value: Any, target: int) -> dict[str, str]:
+    """Target met, below target, or no data yet: text in a badge, not colour alone."""
+    if value == HIDDEN:
+        key = TOO_FEW
+    elif not isinstance(value, int | float):
+        key = NO_DATA
+    elif value >= target:
+        key = MET
+    else:
+        key = BELOW
+    return {"key": key, "label": str(STATUS_LABELS[key]), "css": STATUS_CLASSES[key]}
+
+
+def _goal_row(code: str, name: str, target: str, shown: dict, status: dict | None) -> dict:
+    return {"code": code, "name": name, "target": target, "figures": shown, "status": status}
+
+
+def _goal_tables(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """K1 to K5 for the period, then cumulatively, each with its status."""
+    people = figures["participants"]
+    k1_target = _("at least %(target)s over the project") % {"target": PARTICIPANTS_TARGET}
+    period_rows = [
+        # K1's target is for the whole project: a single period has no status of its own.
+        _goal_row(
+            "K1",
+            _("Participants reached (started)"),
+            k1_target,
+            {"met": show(people["started"])},
+            None,
+        ),
+    ]
+    cumulative_rows = [
+        _goal_row(
+            "K1",
+            _("Participants reached (started)"),
+            k1_target,
+            {"met": show(people["cumulative_started"])},
+            _status(people["cumulative_started"], PARTICIPANTS_TARGET),
+        ),
+    ]
+    for name, (code, label) in GOAL_NAMES.items():
+        kpi = figures["kpis"][name]
+        target = f"\u2265 {kpi['target_percent']} %"
+        for rows, values in ((period_rows, kpi), (cumulative_rows, kpi["cumulative"])):
+            rows.append(
+                _goal_row(
+                    code,
+                    str(label),
+                    target,
+                    _shown(values),
+                    _status(values["percent"], kpi["target_percent"]),
+                )
+            )
+    return [
+        {"id": "goals-period", "caption": _("Result goals in the period"), "rows": period_rows},
+        {
+            "id": "goals-cumulative",
+            "caption": _("Result goals cumulatively, from the start to the period's end"),
+            "rows": cumulative_rows,
+        },
+    ]
+
+
+def _breakdown(
+    figures: dict[str, Any], key: str, columns: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """One row per figure (started, then each goal's cohort, met and percent), one cell per
+    column, as ``protect`` left them: the rows are the ones disclosure control works on."""
+    rows = [
+        {
+            "label": _("Started in the period"),
+            "cells": [
+                {"column": heading, "value": show(figures["participants"][key].get(column))}
+                for column, heading in columns
+            ],
+        }
+    ]
+    for name, (code, label) in GOAL_NAMES.items():
+        cells = figures["kpis"][name][key]
+        cohort_key = "evaluable" if name == "self_rating_improved" else "cohort"
+        for part, part_label in (
+            (cohort_key, _("evaluable") if cohort_key == "evaluable" else _("cohort")),
+            ("met", _("met")),
+            ("percent", _("percent")),
+        ):
+            rows.append(
+                {
+                    "label": f"{code} {label}: {part_label}",
+                    "cells": [
+                        {
+                            "column": heading,
+                            "value": show(
+                                cells.get(column, {}).get(part), percent=part == "percent"
+                            ),
+                        }
+                        for column, heading in columns
+                    ],
+                }
+            )
+    return rows
+
+
+def _trend_cell(code: str, name: str, kpi: dict[str, Any]) -> dict[str, str]:
+    base = "evaluable" if name == "self_rating_improved" else "cohort"
+    return {
+        "code": code,
+        "met": show(kpi["met"]),
+        "base": show(kpi[base]),
+        "percent": show(kpi["percent"], percent=True),
+    }
+
+
+def _charts(trend: list[TrendRow]) -> list[dict[str, Any]]:
+    charts = []
+    for name, (code, label) in GOAL_NAMES.items():
+        target = TARGET_PERCENT[name]
+        points = [
+            Point(
+                label=row.label,
+                percent=_number(row.kpis[name]["percent"]),
+                text=show(row.kpis[name]["percent"], percent=True),
+            )
+            for row in trend
+        ]
+        described = "; ".join(
+            f"{row.label}: {show(row.kpis[name]['percent'], percent=True)}" for row in trend
+        )
+        charts.append(
+            {
+                "code": code,
+                "name": str(label),
+                "svg": percent_bar_chart(
+                    chart_id=f"trend-{code.lower()}",
+                    title=_("%(code)s %(name)s by project quarter, in percent")
+                    % {"code": code, "name": label},
+                    description=_("Target %(target)s %%. %(values)s")
+                    % {"target": target, "values": described},
+                    points=points,
+                    target=target,
+                    target_label=_("Target %(target)s %%") % {"target": target},
+                ),
+            }
+        )
+    return charts
+
+
+def _number(value: Any) -> float | None:
+    return value if isinstance(value, int | float) else None
+
+
+def show(value: Any, *, percent: bool = False) -> str:
+    """A figure as text: numbers in the active language's format, HIDDEN for nothing, and the
+    disclosure marks (SMALL, HIDDEN) as they are."""
+    if value is None:
+        return HIDDEN
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    text = formats.number_format(value, decimal_pos=1 if isinstance(value, float) else None)
+    return f"{text} %" if percent else text
+
+
+def _shown(figures: dict[str, Any]) -> dict[str, str]:
+    return {
+        key: show(value, percent=key == "percent")
+        for key, value in figures.items()
+        if not isinstance(value, dict)
+    }
+
+
+def default_period(today: date) -> Period:
+    """The latest finished project quarter, or the project to date before the first ends
+    (quarter 1 before the partnership starts)."""
+    finished = finished_project_quarters(today)
+    if finished:
+        return finished[-1]
+    if today < PARTNERSHIP_START:
+        return project_quarter(1)
+    return project_to_date(today)
+
+
+def report_context(
+    *, period: Period, organisation: Organisation | None = None, today: date | None = None
+) -> dict[str, Any]:
+    """Everything the report's templates show for ``period``, disclosure-controlled and
+    formatted: the on-screen report and the PDFs share it (``templates/reporting/_*.html``).
+
+    ``organisation`` limits the figures to one organisation (a team lead's); ``None`` is both.
+    """
+    today = today or timezone.localdate()
+    figures = protected_kpis(period=period, organisation=organisation, today=today)
+    trend_rows = trend(until=period, organisation=organisation, today=today)
+    warnings = data_quality(
+        figures, period_from=period.start, period_to=period.end, organisation=organisation
+    )
+    genders = [(str(gender), str(Gender(gender).label)) for gender in GENDERS]
+    ages = [(age, str(AGE_LABELS[age])) for age in [*AGE_GROUPS, OTHER_AGE]]
+    return {
+        "period": period,
+        "organisation": organisation,
+        "phase": phase_on(period.end),
+        "goal_tables": _goal_tables(figures),
+        "activity": [
+            (label, show(figures["activity"][key])) for key, label in ACTIVITY_LABELS.items()
+        ],
+        "gender_columns": [label for _key, label in genders],
+        "by_gender": _breakdown(figures, "by_gender", genders),
+        "age_columns": [label for _key, label in ages],
+        "by_age_group": _breakdown(figures, "by_age_group", ages),
+        "trend": [
+            {
+                "label": row.label,
+                "cells": [
+                    _trend_cell(code, name, row.kpis[name])
+                    for name, (code, _label) in GOAL_NAMES.items()
+                ],
+            }
+            for row in trend_rows
+        ],
+        "goal_codes": [code for code, _label in GOAL_NAMES.values()],
+        "charts": _charts(trend_rows),
+        "warnings": [{**warning, "label": WARNING_LABELS[warning["key"]]} for warning in warnings],
+    }
