@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -48,12 +48,13 @@ class Kind:
 
 @dataclass(frozen=True)
 class Period:
-    """``[start, end]``, both days included; ``label`` is in the active language."""
+    """``[start, end]``, both days included; ``label`` is in the active language, so two
+    periods are the same when kind and dates are, whatever language named them."""
 
     kind: str
     start: date
     end: date
-    label: str
+    label: str = field(compare=False)
 
     @property
     def file_stem(self) -> str:

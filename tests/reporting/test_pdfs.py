@@ -65,7 +65,8 @@ def _text(report: SteeringReport) -> str:
         return pdf_to_text(handle.read())
 
 
-def test_the_pdf_has_the_figures_and_no_person(storage, people, steve):
+def test_the_pdf_has_the_figures_and_no_person(storage, people, steve, settings):
+    settings.LANGUAGE_CODE = "sv"  # the portal's language; the test itself reads English
     report = _run(_request(user=steve))
     assert report.status == Status.READY, report.failure_reason
     text = _text(report)
@@ -73,11 +74,11 @@ def test_the_pdf_has_the_figures_and_no_person(storage, people, steve):
     assert "Kvinna" in text  # the portal's language (Swedish), though the test asks in English
     assert "2026-05-01" in text
     assert "2026-07-31" in text
-    assert re.search(r"K2 Individual plan .*?5 ?/ ?7 71,4", text)  # met / counted, percent
-    assert "Started this" in text
-    assert re.search(r"\b7 7 0 7 30 Below target", text)  # K1: started, active, ended, so far
-    assert re.search(r"Individual contacts 7 Unique persons 7", text)
-    assert re.search(rf"K1 started in the period {HIDDEN} < ?5 0 0", text)  # the man: "< 5"
+    assert re.search(r"K2 Individuell .*?5 ?/ ?7 71,4", text)  # met / counted, percent
+    assert "Startade under" in text
+    assert re.search(r"\b7 7 0 7 30 Under målvärdet", text)  # K1: started, active, ended, so far
+    assert re.search(r"Individkontakter 7 Unika personer 7", text)
+    assert re.search(rf"K1 startade under perioden {HIDDEN} < ?5 0 0", text)  # the man: "< 5"
     for secret in [*NAMES, *REFERENCES, *IDENTITY_NUMBERS, "Private note"]:
         assert secret not in text
     for start in ("2026-05-04", "2026-05-05", "2026-06-03"):
@@ -282,7 +283,8 @@ def test_no_one_else_reaches_the_reports(storage, people, persona_client, person
     assert SteeringReport.objects.count() == 1
 
 
-def test_the_command_writes_the_pdf(storage, people, tmp_path):
+def test_the_command_writes_the_pdf(storage, people, tmp_path, settings):
+    settings.LANGUAGE_CODE = "sv"  # the PDF is in the portal's language
     output = tmp_path / "report.pdf"
     call_command(
         "steering_report", "--from", "2026-05-01", "--to", "2026-07-31", "--output", str(output)

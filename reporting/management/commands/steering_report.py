@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from reporting import services
-from reporting.management.commands.kpis import _date
+from reporting.management.period_options import add_period_arguments, period_from_options
 from reporting.models import ReportKind, SteeringReport
 
 
@@ -17,8 +17,7 @@ class Command(BaseCommand):
     help = "Render the steering group's PDF report for a period into a file."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--from", dest="period_from", required=True, metavar="YYYY-MM-DD")
-        parser.add_argument("--to", dest="period_to", required=True, metavar="YYYY-MM-DD")
+        add_period_arguments(parser)
         parser.add_argument("--output", required=True, metavar="FILE.pdf")
         parser.add_argument(
             "--kind",
@@ -33,13 +32,7 @@ class Command(BaseCommand):
                 _("--kind '%(kind)s' is not known: use one of %(kinds)s.")
                 % {"kind": options["kind"], "kinds": ", ".join(kinds)}
             )
-        period_from = _date(options["period_from"], "--from")
-        period_to = _date(options["period_to"], "--to")
-        if period_from > period_to:
-            raise CommandError(
-                _("--from %(from)s is after --to %(to)s: give the earlier date first.")
-                % {"from": period_from.isoformat(), "to": period_to.isoformat()}
-            )
+        period_from, period_to = period_from_options(options)
         output = Path(options["output"])
         if not output.parent.is_dir():
             raise CommandError(
