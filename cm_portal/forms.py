@@ -117,3 +117,19 @@ class AccessLogFilterForm(forms.Form):
         if start and end and start > end:
             raise forms.ValidationError(_("The from date must not be after the to date."))
         return cleaned
+
+
+class LogReviewDrawForm(forms.Form):
+    period_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    sample_size = forms.IntegerField(
+        label=_("Number of accesses to check"), min_value=1, max_value=200, initial=20
+    )
+
+
+class LogReviewSignOffForm(forms.Form):
+    comment = forms.CharField(
+        label=_("What you checked and what you found"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

@@ -232,3 +232,35 @@ class OutboxMessage(models.Model):
     def __str__(self) -> str:
         state = "published" if self.published_at else "pending"
         return f"{self.task_name}{self.args} ({state})"
+
+
+class LogReview(models.Model):
+    """A periodic check of the access log (loggkontroll, HSLF-FS 2016:40 4:9; security.md 17).
+
+    The reviewer draws a random sample of the accesses to case data in a period, looks at
+    each, and signs the review off with a comment. The review itself is written to the
+    access log when it is drawn and when it is signed off.
+    """
+
+    reviewer = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("reviewer")
+    )
+    drawn_at = models.DateTimeField(_("drawn"), default=timezone.now)
+    period_from = models.DateField(_("from"))
+    period_to = models.DateField(_("to"))
+    # The sample is kept as the access events' ids: the events themselves never change.
+    sample_ids = models.JSONField(default=list)
+    comment = models.TextField(_("comment"), max_length=2000, blank=True)
+    signed_off_at = models.DateTimeField(_("signed off"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-drawn_at", "-id"]
+        verbose_name = _("log review")
+        verbose_name_plural = _("log reviews")
+
+    def __str__(self) -> str:
+        return f"log review {self.period_from}..{self.period_to}"
+
+    @property
+    def is_signed_off(self) -> bool:
+        return self.signed_off_at is not None

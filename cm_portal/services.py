@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 
 from . import access_log
-from .models import AccessEvent, Organisation, StaffSession, User
+from .models import AccessEvent, LogReview, Organisation, StaffSession, User
 
 Action = AccessEvent.Action
 
@@ -166,3 +166,76 @@ def sessions_clear_expired() -> int:
     StaffSession.objects.exclude(session_key__in=Session.objects.values("session_key")).delete()
     deleted, _counts = expired.delete()
     return deleted
+
+
+# --- log review (security.md 17) ---------------------------------------------------------
+
+# Accesses to case data: what a periodic check samples.
+CASE_DATA_TYPES = ("participant",)
+DEFAULT_SAMPLE_SIZE = 20
+MAX_SAMPLE_SIZE = 200
+
+
+def log_review_draw(
+    *,
+    reviewer: User,
+    period_from,
+    period_to,
+    sample_size: int = DEFAULT_SAMPLE_SIZE,
+    request: HttpRequest | None = None,
+) -> LogReview:
+    """Draw a random sample of the accesses to case data in ``[period_from, period_to]``."""
+    if period_from > period_to:
+        raise ValidationError({"period_to": _("The to date must not be before the from date.")})
+    if not 1 <= sample_size <= MAX_SAMPLE_SIZE:
+        raise ValidationError(
+            {"sample_size": _("Draw between 1 and %(max)d events.") % {"max": MAX_SAMPLE_SIZE}}
+        )
+    events = AccessEvent.objects.filter(
+        object_type__in=CASE_DATA_TYPES,
+        at__date__gte=period_from,
+        at__date__lte=period_to,
+    )
+    # The database draws: every access in the period is as likely to be checked.
+    sample = list(events.order_by("?").values_list("pk", flat=True)[:sample_size])
+    with transaction.atomic():
+        review = LogReview.objects.create(
+            reviewer=reviewer,
+            period_from=period_from,
+            period_to=period_to,
+            sample_ids=sorted(sample),
+        )
+        access_log.record(
+            action=AccessEvent.Action.CREATE,
+            actor=reviewer,
+            request=request,
+            object_type="log_review",
+            object_id=str(review.pk),
+            detail=f"sample of {len(sample)}",
+        )
+    return review
+
+
+def log_review_sign_off(
+    *, review: LogReview, reviewer: User, comment: str, request: HttpRequest | None = None
+) -> LogReview:
+    """Sign the review off with what was found; a signed-off review is never changed."""
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": _("Say what you checked and what you found.")})
+    with transaction.atomic():
+        signed = LogReview.objects.filter(pk=review.pk, signed_off_at__isnull=True).update(
+            comment=comment, signed_off_at=timezone.now()
+        )
+        if not signed:
+            raise ValidationError(_("This review has already been signed off."))
+        access_log.record(
+            action=AccessEvent.Action.CHANGE,
+            actor=reviewer,
+            request=request,
+            object_type="log_review",
+            object_id=str(review.pk),
+            detail="signed off",
+        )
+    review.refresh_from_db()
+    return review

@@ -41,6 +41,8 @@ staff_patterns = (
             name="reset_second_factor",
         ),
         path("access-log/", staff.access_log_list, name="access_log"),
+        path("log-reviews/", staff.log_reviews, name="log_reviews"),
+        path("log-reviews/<int:pk>/", staff.log_review, name="log_review"),
     ],
     "staff",
 )

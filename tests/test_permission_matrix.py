@@ -19,6 +19,7 @@ A URL without a row, or a row for a URL that no longer exists, fails the suite.
 from __future__ import annotations
 
 import importlib
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,15 @@ ADMIN_ACTION_GET = statuses(anonymous=LOGIN, staff=405)
 ADMIN_ACTION_POST = statuses(anonymous=LOGIN, staff=403, ada=302)
 # Pages for anyone, logged in or not (login, password reset).
 PUBLIC_PAGE = statuses(anonymous=200, staff=200)
+
+
+def _log_review(f: Fixtures):
+    from cm_portal.models import LogReview
+
+    existing = LogReview.objects.first()
+    return existing or LogReview.objects.create(
+        reviewer=f("ada"), period_from=date(2026, 1, 1), period_to=date(2026, 12, 31)
+    )
 
 
 def _staff_form(f: Fixtures, **values) -> dict:
@@ -136,6 +146,17 @@ MATRIX: dict[str, Row] = {
         changes_state=True,
     ),
     "staff:access_log": Row(expect={"GET": ADMIN_PAGE}),
+    "staff:log_reviews": Row(
+        expect={"GET": ADMIN_PAGE, "POST": ADMIN_ACTION_POST},
+        data=lambda f: {"period_from": "2026-01-01", "period_to": "2026-12-31", "sample_size": 5},
+        changes_state=True,
+    ),
+    "staff:log_review": Row(
+        expect={"GET": ADMIN_PAGE, "POST": ADMIN_ACTION_POST},
+        kwargs=lambda f: {"pk": _log_review(f).pk},
+        data=lambda f: {"comment": "All accesses were part of the work."},
+        changes_state=True,
+    ),
 }
 
 

@@ -6,14 +6,22 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import access_log, selectors, services
 from ..access import access_staff_member, administrator_required
-from ..forms import AccessLogFilterForm, StaffCreateForm, StaffFilterForm, StaffForm
-from ..models import AccessEvent
+from ..forms import (
+    AccessLogFilterForm,
+    LogReviewDrawForm,
+    LogReviewSignOffForm,
+    StaffCreateForm,
+    StaffFilterForm,
+    StaffForm,
+)
+from ..models import AccessEvent, LogReview
+from .common import add_service_errors
 
 PAGE_SIZE = 50
 
@@ -158,4 +166,52 @@ def access_log_list(request: HttpRequest) -> HttpResponse:
         request,
         "staff/access_log.html",
         {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@administrator_required
+def log_reviews(request: HttpRequest) -> HttpResponse:
+    """The periodic log reviews, and a form to draw a new sample."""
+    form = LogReviewDrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.log_review_draw(
+                reviewer=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect("staff:log_review", pk=review.pk)
+    reviews = LogReview.objects.select_related("reviewer")
+    page = Paginator(reviews, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "staff/log_reviews.html", {"form": form, "page": page})
+
+
+@administrator_required
+def log_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """One review: its sample of accesses, and signing it off."""
+    review = get_object_or_404(LogReview.objects.select_related("reviewer"), pk=pk)
+    form = LogReviewSignOffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.log_review_sign_off(
+                review=review,
+                reviewer=request.user,
+                comment=form.cleaned_data["comment"],
+                request=request,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The log review was signed off."))
+            return redirect("staff:log_review", pk=review.pk)
+    sample = AccessEvent.objects.filter(pk__in=review.sample_ids).order_by("at", "id")
+    access_log.record(
+        action=AccessEvent.Action.VIEW,
+        request=request,
+        object_type="log_review",
+        object_id=str(review.pk),
+    )
+    return render(
+        request, "staff/log_review.html", {"review": review, "sample": sample, "form": form}
     )
