@@ -158,9 +158,7 @@ def _copy_contacts(rows: list[tuple]) -> None:
         return
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(
-            f"COPY {table} ({columns}) FROM STDIN"
-        ) as copy,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
     ):
         for row in rows:
             copy.write_row(row)
@@ -303,7 +301,7 @@ def generate(*, count: int, seed: int, contacts: int = 50, anchor: date = ANCHOR
                     meeting_on=meeting_on,
                     status=MeetingStatus.HELD if held else MeetingStatus.PLANNED,
                     invitation_sent_on=_at_most(
-                        meeting_on - timedelta(days=rng.randint(5, 25)), today
+                        max(start, meeting_on - timedelta(days=rng.randint(5, 25))), today
                     ),
                 )
             )
