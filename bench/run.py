@@ -265,7 +265,8 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"PostgreSQL {version}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; "
         f"{participants} participants, {contacts} contacts, seed {options.seed}; "
-        f"{options.runs} runs a page; database ready in {seeded:.0f} s"
+        f"{options.runs} runs a page; database ready in {seeded:.0f} s; "
+        f"load average {os.getloadavg()[0]:.1f} (the machine may be shared: figures vary)"
     )
     print_table(bench(seed=options.seed, runs=options.runs, pdf_runs=options.pdf_runs))
     print(f"Total {time.monotonic() - began:.0f} s")
