@@ -8,7 +8,7 @@ MANAGE := $(PY) manage.py
 # compilemessages needs at least one locale folder; makemessages fills locale/ (commit it).
 COMPILEMESSAGES := mkdir -p locale && $(MANAGE) compilemessages --ignore ".venv/*" --ignore ".tools/*"
 
-.PHONY: run test lint check-deploy venv system-packages services demo-code messages clean
+.PHONY: run test bench lint check-deploy venv system-packages services demo-code messages clean
 
 # Debian packages the portal needs (WeasyPrint's pango, gettext, Chromium for browser tests).
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
@@ -64,6 +64,10 @@ check-deploy: venv
 	ALLOWED_HOSTS=cm.example.org DATABASE_URL=sqlite:///var/check.sqlite3 \
 	EMAIL_URL=smtp+tls://mailer:password@mail.example.org:587 \
 	$(MANAGE) check --deploy --fail-level WARNING
+
+# make bench [QUICK=1]: seed cm_portal_bench (10,000 participants, or 1,000) and time the pages.
+bench: venv services
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) bench/run.py $(if $(QUICK),--quick,)
 
 services:
 	@scripts/ensure-services

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from participants.models import ActivityRecord, Contact, Participant
 from plans.models import PrioritisedContact, SelfRating
 from reporting.kpis import compute_kpis
-from reporting.management.commands.generate_synthetic import generate
+from reporting.management.commands.seed_synthetic import generate
 
 pytestmark = pytest.mark.django_db
 
@@ -36,10 +36,10 @@ def _queries(**scope) -> int:
 
 @pytest.mark.parametrize("organisation", [False, True])
 def test_same_number_of_queries_for_10_and_1000_participants(db, organisation):
-    generate(count=10, seed=1)
+    generate(count=10, seed=1, contacts=2)
     scope = {"organisation": Participant.objects.first().organisation} if organisation else {}
     with_ten = _queries(**scope)
-    generate(count=990, seed=2)
+    generate(count=990, seed=2, contacts=2)
     assert Participant.objects.count() == 1000
     with_thousand = _queries(**scope)
     assert with_ten == with_thousand
@@ -50,13 +50,15 @@ def test_same_number_of_queries_for_10_and_1000_participants(db, organisation):
 def test_generator_refuses_without_debug_or_force(db, settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="--force"):
-        call_command("generate_synthetic", "--participants", "5")
+        call_command("seed_synthetic", "--participants", "5")
     assert not Participant.objects.exists()
 
 
 def test_generator_makes_consistent_cases(db, settings):
     settings.DEBUG = True
-    call_command("generate_synthetic", "--participants", "50", "--seed", "3", stdout=None)
+    call_command(
+        "seed_synthetic", "--participants", "50", "--seed", "3", "--contacts", "5", stdout=None
+    )
     participants = Participant.objects.all()
     assert participants.count() == 50
     # The made-up rows obey the models' own rules (dates not in the future, not before start).
@@ -69,9 +71,9 @@ def test_generator_makes_consistent_cases(db, settings):
     assert result["participants"]["cumulative_started"] <= 50
 
 
-def test_generator_refuses_a_seed_used_before(db, settings):
+def test_generator_refuses_when_synthetic_data_exists(db, settings):
     settings.DEBUG = True
-    generate(count=3, seed=5)
-    with pytest.raises(CommandError, match="give another --seed"):
-        call_command("generate_synthetic", "--participants", "3", "--seed", "5")
+    generate(count=3, seed=5, contacts=1)
+    with pytest.raises(CommandError, match="synthetic data already"):
+        call_command("seed_synthetic", "--participants", "3", "--seed", "5")
     assert Participant.objects.count() == 3

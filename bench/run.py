@@ -1,0 +1,276 @@
+"""``make bench``: seed a scratch PostgreSQL database and time the pages that must stay fast.
+
+    .venv/bin/python bench/run.py [--quick] [--runs 20] [--participants N] [--seed S]
+
+The database ``cm_portal_bench`` (``BENCH_DATABASE_URL``) is dropped, recreated, migrated and
+seeded with ``seed_synthetic`` unless it holds data of the same size and seed already. Pages are
+timed in-process with Django's test ``Client`` (server time, no network), queries counted with
+``CaptureQueriesContext``; the quarterly PDF is rendered by ``manage.py steering_report`` in a
+child process whose time and peak memory (max RSS) are measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTINGS = "cm_portal.settings.bench"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cm_portal_bench"
+ANCHOR = date(2026, 11, 1)
+
+
+def _manage(*args: str) -> None:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS}
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
+
+
+def prepare_database(*, participants: int, seed: int) -> None:
+    """Drop and recreate the scratch database unless it holds this size and seed already."""
+    import psycopg
+
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    if exists:
+        try:
+            with psycopg.connect(url) as conn:
+                held = conn.execute(
+                    "SELECT count(*) FROM participants_participant WHERE reference LIKE %s",
+                    [f"SYN-{seed}-%"],
+                ).fetchone()[0]
+                total = conn.execute("SELECT count(*) FROM participants_participant").fetchone()[0]
+        except psycopg.Error:
+            held = total = -1
+        if held == participants == total:
+            print(f"Reusing {name}: {participants} participants, seed {seed}.")
+            _manage("migrate", "--verbosity", "0")
+            return
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    _manage("migrate", "--verbosity", "0")
+    _manage(
+        "seed_synthetic",
+        "--participants",
+        str(participants),
+        "--seed",
+        str(seed),
+        "--anchor",
+        ANCHOR.isoformat(),
+        "--force",
+    )
+
+
+def measure(run: Callable[[], object], *, runs: int) -> tuple[float, float, int]:
+    """Median and 95th percentile in ms over ``runs`` calls (after one warm-up), and the
+    number of queries of the last call."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run()
+    times = []
+    queries = 0
+    for _number in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            began = time.perf_counter()
+            run()
+            times.append((time.perf_counter() - began) * 1000)
+        queries = len(captured.captured_queries)
+    times.sort()
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    return statistics.median(times), p95, queries
+
+
+def _client(user):
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def _get(client, url: str, status: int = 200) -> Callable[[], object]:
+    def run():
+        response = client.get(url)
+        if response.status_code != status:
+            raise RuntimeError(f"GET {url}: {response.status_code}")
+        return response
+
+    return run
+
+
+def _pdf(*, period_from: date, period_to: date, runs: int) -> tuple[float, float, float]:
+    """Median and p95 ms and the highest max RSS (MB) of ``steering_report`` child processes."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS}
+    command = [
+        sys.executable,
+        "manage.py",
+        "steering_report",
+        "--from",
+        period_from.isoformat(),
+        "--to",
+        period_to.isoformat(),
+        "--kind",
+        "quarterly",
+        "--output",
+        "/tmp/cm-portal-bench.pdf",  # noqa: S108 - a scratch file
+    ]
+    times, peak = [], 0.0
+    for _number in range(runs):
+        began = time.perf_counter()
+        child = subprocess.Popen(  # noqa: S603 - our own manage.py
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        _pid, status, usage = os.wait4(child.pid, 0)
+        times.append((time.perf_counter() - began) * 1000)
+        if status != 0:
+            raise RuntimeError("steering_report failed")
+        peak = max(peak, usage.ru_maxrss / 1024)
+    times.sort()
+    return statistics.median(times), times[-1], peak
+
+
+def bench(*, seed: int, runs: int, pdf_runs: int) -> list[tuple[str, str, str, str, str]]:
+    """Time every page and job; return the table's rows (name, median, p95, queries, target)."""
+    from django.db import connection
+    from django.urls import reverse
+
+    from cm_portal.models import Organisation, Role, User
+    from participants.models import Participant
+    from reporting.kpis import compute_kpis
+    from reporting.management.commands.seed_synthetic import FIRST_START
+
+    organisation = Organisation.objects.get(slug="hela-manniskan")
+    manager = User.objects.get(email=f"syn{seed}-cm000@hela-manniskan.example.org")
+    lead = User.objects.get(email=f"syn{seed}-lead@hela-manniskan.example.org")
+    admin, _created = User.objects.get_or_create(
+        email="bench-admin@example.org",
+        defaults={
+            "name": "Bench admin",
+            "organisation": organisation,
+            "role": Role.ADMINISTRATOR,
+            "is_superuser": True,
+        },
+    )
+    own = Participant.objects.filter(
+        participantuserobjectpermission__user=manager, intervention_end__isnull=True
+    )
+    person = own.order_by("-intervention_start")[0]
+    longest = max(own, key=lambda p: p.contacts.count())
+    cm, tl, su = _client(manager), _client(lead), _client(admin)
+    contact_url = reverse("participants:contact_create", args=[person.pk])
+    contact_day = min(date.today(), ANCHOR)  # noqa: DTZ011 - a plain day for the form
+
+    def add_contact():
+        response = cm.post(
+            contact_url,
+            {"date": contact_day.isoformat(), "kind": "meeting", "duration_minutes": "30"},
+        )
+        if response.status_code != 302:
+            raise RuntimeError(f"POST {contact_url}: {response.status_code}")
+
+    whole_to = ANCHOR - timedelta(days=1)
+
+    def kpis():
+        compute_kpis(period_from=FIRST_START, period_to=whole_to, today=ANCHOR)
+
+    rows: list[tuple[str, str, str, str, str]] = []
+
+    def add(name: str, run: Callable[[], object], target: str) -> tuple[float, float, int]:
+        median, p95, queries = measure(run, runs=runs)
+        rows.append((name, f"{median:.1f}", f"{p95:.1f}", str(queries), target))
+        return median, p95, queries
+
+    dashboard = add("CM start page (dashboard)", _get(cm, reverse("plans:dashboard")), "p50<=50")
+    caseload = add("CM caseload list", _get(cm, reverse("participants:list")), "p50<=50")
+    add("Team lead org list (page 2)", _get(tl, reverse("participants:list") + "?page=2"), "-")
+    add("Participant page", _get(cm, reverse("participants:detail", args=[longest.pk])), "p50<=80")
+    add("Add a contact (POST)", add_contact, "-")
+    report = reverse("reporting:report")
+    add("Report: quarter", _get(tl, report + "?kind=calendar_quarter&year=2026&q=3"), "-")
+    add("Report: whole period", _get(tl, report + "?kind=to_date"), "-")
+    add("kpis JSON, whole period", kpis, "<=1000")
+    reference = add(
+        "Admin change list (25/page)",
+        _get(su, "/admin/participants/participant/?o=1"),
+        "reference",
+    )
+    median, worst, peak = _pdf(
+        period_from=date(2026, 7, 1), period_to=date(2026, 9, 30), runs=pdf_runs
+    )
+    rows.append(
+        (
+            f"Quarterly PDF ({pdf_runs} runs)",
+            f"{median:.0f}",
+            f"{worst:.0f}",
+            f"{peak:.0f} MB",
+            "<=10000, <300 MB",
+        )
+    )
+    rows.append(("Ratio caseload / admin", f"{caseload[0] / reference[0]:.2f}", "", "", "<=1.00"))
+    rows.append(("Ratio dashboard / admin", f"{dashboard[0] / reference[0]:.2f}", "", "", "<=1.00"))
+    connection.close()
+    return rows
+
+
+def print_table(rows: list[tuple[str, str, str, str, str]]) -> None:
+    head = ("page / job", "median ms", "p95 ms", "queries", "target")
+    widths = [max(len(row[i]) for row in [head, *rows]) for i in range(5)]
+    for row in [head, tuple("-" * w for w in widths), *rows]:
+        print(" | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 participants.")
+    parser.add_argument("--participants", type=int)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--pdf-runs", type=int, default=3)
+    options = parser.parse_args(argv)
+    participants = options.participants or (1000 if options.quick else 10_000)
+    began = time.monotonic()
+    prepare_database(participants=participants, seed=options.seed)
+    seeded = time.monotonic() - began
+
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM participants_contact")
+        contacts = cursor.fetchone()[0]
+    print(
+        f"PostgreSQL {version}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; "
+        f"{participants} participants, {contacts} contacts, seed {options.seed}; "
+        f"{options.runs} runs a page; database ready in {seeded:.0f} s; "
+        f"load average {os.getloadavg()[0]:.1f} (the machine may be shared: figures vary)"
+    )
+    print_table(bench(seed=options.seed, runs=options.runs, pdf_runs=options.pdf_runs))
+    print(f"Total {time.monotonic() - began:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
