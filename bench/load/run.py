@@ -122,41 +122,46 @@ def pause(rng: random.Random, think: float, stop_at: float) -> None:
     time.sleep(max(0.0, min(rng.uniform(0.5, 1.5) * think, stop_at - time.monotonic())))
 
 
+def step(staff: Staff, results: Results, rng: random.Random, kind: str, think: float,
+         stop_at: float) -> None:  # fmt: skip
+    """One action of a member of staff, recorded under its kind."""
+    pk = rng.choice(staff.pks)
+    if kind == "dashboard":
+        timed(results, staff, kind, "GET", "/plans/dashboard/")
+    elif kind == "caseload":
+        timed(results, staff, kind, "GET", "/participants/")
+    elif kind == "participant":
+        timed(results, staff, kind, "GET", f"/participants/{pk}/")
+    elif kind == "plan":
+        timed(results, staff, kind, "GET", f"/plans/participant/{pk}/plan/")
+    else:
+        page = timed(results, staff, "participant", "GET", f"/participants/{pk}/")
+        token = CSRF_INPUT.search(page.decode()) if page else None
+        if token is None:
+            results.add(kind, 0.0, "no CSRF token on the participant page")
+            return
+        pause(rng, think, stop_at)
+        body = urlencode(
+            {
+                "csrfmiddlewaretoken": token.group(1),
+                "date": date.today().isoformat(),  # noqa: DTZ011 (the server's today)
+                "kind": rng.choice(("meeting", "phone", "digital")),
+                "duration_minutes": rng.randint(5, 90),
+                "counterpart": "",
+                "note": "",
+            }
+        )
+        path = f"/participants/{pk}/contacts/"
+        timed(results, staff, kind, "POST", path, body=body, location=f"/{pk}/")
+
+
 def simulate(staff: Staff, results: Results, stop_at: float, budget: threading.Semaphore,
              think: float, ramp: float, seed: int) -> None:  # fmt: skip
     rng = random.Random(seed)  # noqa: S311 (a load mix, not a secret)
     # Staff arrive spread over the ramp-up instead of all in the same millisecond.
     time.sleep(rng.uniform(0, ramp))
     while time.monotonic() < stop_at and budget.acquire(blocking=False):
-        kind = rng.choices(KINDS, WEIGHTS)[0]
-        pk = rng.choice(staff.pks)
-        if kind == "dashboard":
-            timed(results, staff, kind, "GET", "/plans/dashboard/")
-        elif kind == "caseload":
-            timed(results, staff, kind, "GET", "/participants/")
-        elif kind == "participant":
-            timed(results, staff, kind, "GET", f"/participants/{pk}/")
-        elif kind == "plan":
-            timed(results, staff, kind, "GET", f"/plans/participant/{pk}/plan/")
-        else:
-            page = timed(results, staff, "participant", "GET", f"/participants/{pk}/")
-            token = CSRF_INPUT.search(page.decode()) if page else None
-            if token is None:
-                results.add(kind, 0.0, "no CSRF token on the participant page")
-            else:
-                pause(rng, think, stop_at)
-                body = urlencode(
-                    {
-                        "csrfmiddlewaretoken": token.group(1),
-                        "date": date.today().isoformat(),  # noqa: DTZ011 (the server's today)
-                        "kind": rng.choice(("meeting", "phone", "digital")),
-                        "duration_minutes": rng.randint(5, 90),
-                        "counterpart": "",
-                        "note": "",
-                    }
-                )
-                path = f"/participants/{pk}/contacts/"
-                timed(results, staff, kind, "POST", path, body=body, location=f"/{pk}/")
+        step(staff, results, rng, rng.choices(KINDS, WEIGHTS)[0], think, stop_at)
         pause(rng, think, stop_at)
 
 
@@ -205,10 +210,14 @@ def main() -> int:
     staff = [
         Staff(args.host, args.port, prepared["cookie"], p["session"], p["pks"]) for p in people
     ]
-    # Warm-up, not measured: every gunicorn worker imports and connects on its first requests.
+    # Warm-up, not measured: a gunicorn worker imports templates and connects to PostgreSQL
+    # and the broker on its first requests (up to a second for the first contact entry). A
+    # dozen sequential rounds of every kind reach each worker; steady state is what counts.
     warm = Results()
-    for member in staff:
-        timed(warm, member, "dashboard", "GET", "/plans/dashboard/")
+    rng = random.Random(0)  # noqa: S311 (a load mix, not a secret)
+    for member in staff[:12]:
+        for kind in KINDS:
+            step(member, warm, rng, kind, 0.0, time.monotonic())
     if warm.errors:
         print("warm-up failed, nothing measured:", *warm.samples, sep="\n  ", file=sys.stderr)
         return 1
