@@ -8,7 +8,7 @@ MANAGE := $(PY) manage.py
 # compilemessages needs at least one locale folder; makemessages fills locale/ (commit it).
 COMPILEMESSAGES := mkdir -p locale && $(MANAGE) compilemessages --ignore ".venv/*" --ignore ".tools/*"
 
-.PHONY: run test bench lint check-deploy venv system-packages services demo-code messages clean
+.PHONY: run test bench loadtest lint check-deploy venv system-packages services demo-code messages clean
 
 # Debian packages the portal needs (WeasyPrint's pango, gettext, Chromium for browser tests).
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
@@ -80,6 +80,11 @@ test: system-packages venv services
 	DJANGO_SETTINGS_MODULE=cm_portal.settings.test $(MANAGE) makemigrations --check --dry-run -v1
 	$(MAKE) --no-print-directory check-deploy
 	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest $(PYTEST_ARGS)
+
+# make loadtest: gunicorn (production settings over loopback HTTP) and 50 simulated staff for
+# 60 s on a scratch PostgreSQL database (LOAD_DB, default cm_portal_load); see bench/load/.
+loadtest: venv services
+	bench/load/run.sh
 
 clean:
 	rm -rf var .venv $(TOOLS)
