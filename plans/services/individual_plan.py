@@ -73,7 +73,8 @@ def _saved(
     detail: str,
     request: HttpRequest | None,
 ) -> IndividualPlan:
-    """Check an established plan is still whole, bump the version, keep the revision."""
+    """Check an established plan is still whole, bump the version, keep the revision, log
+    it, and have the deadlines recomputed: every write to a plan ends here."""
     if plan.is_established and (missing := missing_parts(plan)):
         raise ValidationError(
             [
@@ -92,6 +93,7 @@ def _saved(
         saved_by=by,
     )
     access_log.record(action=log_action, actor=by, request=request, obj=participant, detail=detail)
+    case_changed(participant.pk)
     return plan
 
 
@@ -168,7 +170,6 @@ def goal_create(
             detail=f"plan goal {goal.pk}",
             request=request,
         )
-        case_changed(participant.pk)
     return goal
 
 
@@ -202,7 +203,6 @@ def goal_update(
             detail=f"plan goal {goal.pk}",
             request=request,
         )
-        case_changed(participant.pk)
     return goal
 
 
@@ -228,7 +228,6 @@ def goal_delete(
             detail=f"plan goal {goal_pk} deleted",
             request=request,
         )
-        case_changed(participant.pk)
 
 
 def _path_objects(plan: IndividualPlan, paths: list[dict[str, Any]]) -> list[ContactPath]:
@@ -273,7 +272,6 @@ def contact_paths_save(
             detail="plan contact paths",
             request=request,
         )
-        case_changed(participant.pk)
     return objects
 
 
@@ -330,7 +328,6 @@ def plan_establish(
             detail="plan established",
             request=request,
         )
-        case_changed(participant.pk)
     return plan
 
 
@@ -388,5 +385,4 @@ def plan_import(
             detail="plan imported",
             request=None,
         )
-        case_changed(participant.pk)
     return plan
