@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -135,8 +135,6 @@ def pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
     if refused := method_not_allowed(request, "GET", "HEAD"):
         return refused
     report = get_object_or_404(SteeringReport, pk=pk)
-    if not report.is_ready:
-        raise Http404
     response = pdf.download(report.file, ready=report.is_ready, filename=report.filename)
     access_log.record(
         action=Action.EXPORT,
