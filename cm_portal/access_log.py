@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from .dates import years_after
 from .models import AccessEvent
 
 if TYPE_CHECKING:
@@ -102,10 +104,19 @@ class ChainBreak:
 
 
 def verify_chain() -> tuple[int, ChainBreak | None]:
-    """Walk the log in order; return how many rows were checked and the first break."""
+    """Walk the log in order; return how many rows were checked and the first break.
+
+    The oldest row left may point to a row :func:`purge_expired` deleted: it is accepted
+    when a purge event names that row's hash, and nowhere but at the start.
+    """
+    purged_up_to = set(
+        AccessEvent.objects.filter(action=Action.LOG_PURGED).values_list("object_id", flat=True)
+    )
     previous = ""
     checked = 0
     for event in AccessEvent.objects.order_by("id").iterator(chunk_size=2000):
+        if checked == 0 and event.previous_hash in purged_up_to:
+            previous = event.previous_hash
         if event.previous_hash != previous:
             return checked, ChainBreak(event.id, "previous_hash does not match the row before")
         if event.hash != _event_hash(event):
@@ -113,3 +124,34 @@ def verify_chain() -> tuple[int, ChainBreak | None]:
         previous = event.hash
         checked += 1
     return checked, None
+
+
+def purge_expired(*, now: datetime | None = None) -> int:
+    """Delete the rows older than ``ACCESS_LOG_RETENTION_YEARS``; return how many.
+
+    Only ever the oldest rows, up to the first one still inside the period, so the chain
+    stays whole from there on; a purge event names the last deleted row's hash, which lets
+    :func:`verify_chain` accept where the log now begins. The database's guard allows
+    deleting a row only once it is five years old (migration 0006), so a mistaken setting
+    can keep rows longer but never delete them sooner.
+    """
+    now = now or timezone.now()
+    cutoff = years_after(now, -settings.ACCESS_LOG_RETENTION_YEARS)
+    with transaction.atomic():
+        first_kept = (
+            AccessEvent.objects.filter(at__gte=cutoff).order_by("id").values_list("id", flat=True)
+        ).first()
+        expired = AccessEvent.objects.filter(at__lt=cutoff)
+        if first_kept is not None:
+            expired = AccessEvent.objects.filter(id__lt=first_kept)
+        last_hash = expired.order_by("-id").values_list("hash", flat=True).first()
+        if last_hash is None:
+            return 0
+        deleted, _by_model = expired.delete()
+        record(
+            action=Action.LOG_PURGED,
+            object_type="access_log",
+            object_id=last_hash,
+            detail=f"{deleted} rows older than {cutoff:%Y-%m-%d}",
+        )
+    return deleted

@@ -59,5 +59,14 @@ app.conf.beat_schedule = {
         "task": "reporting.tasks.produce_quarterly_reports",
         "schedule": crontab(hour=5, minute=0),
     },
+    # Retention: closed cases past their period, then access-log rows past theirs.
+    "delete-expired-cases": {
+        "task": "participants.tasks.delete_expired_cases",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "purge-expired-access-log": {
+        "task": "cm_portal.tasks.purge_expired_access_log",
+        "schedule": crontab(hour=2, minute=50),
+    },
     "flush-outbox": {"task": "cm_portal.tasks.flush_outbox", "schedule": 60.0},
 }

@@ -146,6 +146,8 @@ class AccessEvent(models.Model):
         DEACTIVATE = "deactivate", _("Deactivated")
         EXPORT = "export", _("Exported")
         PRINT = "print", _("Printed")
+        DELETE = "delete", _("Deleted")
+        LOG_PURGED = "log_purged", _("Old access-log rows deleted")
 
     at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from celery import shared_task
 from celery.signals import worker_ready
 
-from . import outbox, services
+from . import access_log, outbox, services
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
@@ -28,3 +28,9 @@ def flush_outbox() -> int:
 def flush_outbox_at_worker_start(sender=None, **kwargs) -> None:
     """A worker that starts (e.g. after the broker came back) catches up at once."""
     flush_outbox.apply_async()
+
+
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700)
+def purge_expired_access_log() -> int:
+    """Nightly: delete the access-log rows past their own retention period (5 years)."""
+    return access_log.purge_expired()

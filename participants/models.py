@@ -62,7 +62,14 @@ class Participant(models.Model):
     intervention_start = models.DateField(_("intervention started"))
     intervention_end = models.DateField(_("intervention ended"), null=True, blank=True)
     end_reason = models.CharField(_("reason for ending"), max_length=200, blank=True)
-    legal_hold = models.BooleanField(_("legal hold"), default=False)
+    legal_hold = models.BooleanField(
+        _("legal hold"),
+        default=False,
+        help_text=_("A case on legal hold is kept past its retention period."),
+    )
+    # Moved forward by every write to the case (participants.retention.note_entry): the
+    # retention period runs from here.
+    last_entry_at = models.DateTimeField(_("last entry"), default=timezone.now)
     created_at = models.DateTimeField(_("registered"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
@@ -87,6 +94,11 @@ class Participant(models.Model):
                 fields=["organisation", "intervention_end"], name="participant_org_open_idx"
             ),
             models.Index(fields=["personal_identity_number"], name="participant_pin_idx"),
+            models.Index(
+                fields=["last_entry_at"],
+                condition=Q(intervention_end__isnull=False),
+                name="participant_closed_entry_idx",
+            ),
         ]
 
     def __str__(self) -> str:

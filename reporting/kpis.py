@@ -48,6 +48,7 @@ from plans.models import (
     SelfRating,
 )
 from plans.models.meetings import INVITATION_DAYS_AHEAD
+from reporting.models import FrozenFigures
 
 PARTICIPANTS_TARGET = 30
 TARGET_PERCENT = {
@@ -330,8 +331,22 @@ def _kpi(name: str, total: dict, by_gender: dict, by_age: dict) -> dict[str, Any
     return result
 
 
+def frozen_figures(scope: Scope) -> dict[str, Any] | None:
+    """The figures frozen for exactly this period and organisation before retention
+    deleted a case they count (``reporting.retention``), or None: one query."""
+    frozen = FrozenFigures.objects.filter(
+        period_start=scope.period_from,
+        period_end=scope.period_to,
+        organisation=scope.organisation,
+    ).first()
+    return frozen.figures if frozen else None
+
+
 def participant_figures(scope: Scope) -> dict[str, Any]:
-    """K1 to K5 with their breakdowns: one query, grouped by gender and age group."""
+    """K1 to K5 with their breakdowns: one query, grouped by gender and age group (or
+    the frozen figures, when the period has them)."""
+    if (frozen := frozen_figures(scope)) is not None:
+        return {"participants": frozen["participants"], "kpis": frozen["kpis"]}
     conditions = _conditions(scope)
     rows = (
         _annotated_participants(scope)
@@ -371,7 +386,10 @@ def participant_figures(scope: Scope) -> dict[str, Any]:
 
 
 def activity_figures(scope: Scope) -> dict[str, Any]:
-    """Contacts, activity records and coordination meetings of the period: three queries."""
+    """Contacts, activity records and coordination meetings of the period: three queries
+    (or the frozen figures, when the period has them)."""
+    if (frozen := frozen_figures(scope)) is not None:
+        return frozen["activity"]
     contacts = Contact.objects.filter(date__gte=scope.period_from, date__lte=scope.period_to)
     records = ActivityRecord.objects.filter(date__gte=scope.period_from, date__lte=scope.period_to)
     meetings = CoordinationMeeting.objects.filter(

@@ -75,3 +75,38 @@ class SteeringReport(RenderedPdf):
     @property
     def filename(self) -> str:
         return f"{self.kind}-{self.period_start.isoformat()}-{self.period_end.isoformat()}.pdf"
+
+
+class FrozenFigures(models.Model):
+    """A finished period's figures, computed before retention deleted a case they count.
+
+    ``reporting.kpis`` returns these instead of computing anew, so a report on a past
+    period says the same after the deletion as before (security.md line 21). Raw figures,
+    like ``compute_kpis`` gives them: disclosure control is applied on the way out, as
+    for live ones. Counts only: nothing here names a person.
+    """
+
+    period_start = models.DateField()
+    period_end = models.DateField()
+    # Null: both organisations together.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    figures = models.JSONField()
+    frozen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "period_end", "organisation"],
+                name="frozen_figures_one_per_scope",
+            ),
+            models.UniqueConstraint(
+                fields=["period_start", "period_end"],
+                condition=models.Q(organisation__isnull=True),
+                name="frozen_figures_one_for_all",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"figures {self.period_start}..{self.period_end} ({self.organisation_id or 'all'})"

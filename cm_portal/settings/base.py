@@ -220,6 +220,14 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Links in e-mails (set-password, reminders) point here.
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 
+# Retention (participants.retention): a closed case is deleted RETENTION_YEARS after its
+# last entry, RETENTION_NOTICE_DAYS after it fell due (the dry-run report shows it first).
+# The access log keeps its rows ACCESS_LOG_RETENTION_YEARS; the database's guard allows
+# deleting nothing younger (cm_portal migration 0006), so this may be raised, not lowered.
+RETENTION_YEARS = env.int("RETENTION_YEARS", default=5)
+RETENTION_NOTICE_DAYS = env.int("RETENTION_NOTICE_DAYS", default=30)
+ACCESS_LOG_RETENTION_YEARS = env.int("ACCESS_LOG_RETENTION_YEARS", default=5)
+
 # Security headers.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
