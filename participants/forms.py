@@ -112,6 +112,24 @@ class CloseForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class LegalHoldForm(forms.Form):
+    hold = forms.TypedChoiceField(
+        choices=[("on", _("Place a legal hold")), ("off", _("Lift the legal hold"))],
+        coerce=lambda value: value == "on",
+    )
+
+
+class RetentionScheduleForm(forms.Form):
+    days = forms.TypedChoiceField(
+        label=_("Falls due within"),
+        choices=[(30, _("30 days")), (60, _("60 days")), (365, _("a year"))],
+        coerce=int,
+        initial=60,
+        required=False,
+        empty_value=60,
+    )
+
+
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
     date = forms.DateField(label=_("Date"), widget=DateInput())

@@ -209,6 +209,34 @@ def participant_reopen(
     return participant
 
 
+def participant_set_legal_hold(
+    *, participant: Participant, hold: bool, changed_by: User, request: HttpRequest | None = None
+) -> bool:
+    """Place or lift a legal hold: a held case is kept past its retention period.
+
+    Not an entry in the case: the retention period keeps running from the last one, so a
+    lifted hold lets a long-due case go at the next nightly run. Returns whether it changed.
+    """
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        if participant.legal_hold == hold:
+            return False
+        before = {"legal_hold": participant.legal_hold}
+        participant.legal_hold = hold
+        record_field_changes(
+            participant=participant, obj=participant, before=before, changed_by=changed_by
+        )
+        participant.save(update_fields=["legal_hold"])
+        access_log.record(
+            action=Action.CHANGE,
+            actor=changed_by,
+            request=request,
+            obj=participant,
+            detail="legal_hold placed" if hold else "legal_hold lifted",
+        )
+    return True
+
+
 def assigned_case_managers(participant: Participant) -> list[User]:
     users = get_users_with_perms(
         participant, only_with_perms_in=[ASSIGNED], with_superusers=False, with_group_users=False

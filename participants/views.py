@@ -3,21 +3,23 @@ assignments and activity records."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from cm_portal import access_log
-from cm_portal.access import role_required
+from cm_portal.access import administrator_required, role_required
 from cm_portal.models import AccessEvent, Role
 from cm_portal.views.common import add_service_errors as _add_errors
 
-from . import selectors, services
+from . import retention, selectors, services
 from .access import access_participant, can_change
 from .forms import (
     ActivityForm,
@@ -26,7 +28,9 @@ from .forms import (
     CloseForm,
     ContactForm,
     IntakeForm,
+    LegalHoldForm,
     ParticipantForm,
+    RetentionScheduleForm,
     TransferForm,
     UnassignForm,
 )
@@ -112,6 +116,8 @@ def _detail(
         "contact_form": contact_form or ContactForm(),
         "close_form": CloseForm(),
         "assign_form": AssignForm(organisation=participant.organisation) if leads else None,
+        "leads_team": leads,
+        "retention": None if participant.is_open else retention.retention_case(participant),
     }
     return render(request, "participants/detail.html", context, status=status)
 
@@ -307,6 +313,52 @@ def participant_unassign(request: HttpRequest, pk: int) -> HttpResponse:
     )
     messages.success(request, _("%(name)s is no longer assigned.") % {"name": staff.name})
     return redirect("participants:detail", pk=participant.pk)
+
+
+@require_POST
+def participant_legal_hold(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = _access_as_team_lead(request, pk)
+    form = LegalHoldForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether to place or lift the legal hold."))
+        return redirect("participants:detail", pk=participant.pk)
+    hold = form.cleaned_data["hold"]
+    services.participant_set_legal_hold(
+        participant=participant, hold=hold, changed_by=request.user, request=request
+    )
+    if hold:
+        messages.success(
+            request, _("The case is on legal hold: it is kept until the hold is lifted.")
+        )
+    else:
+        messages.success(request, _("The legal hold was lifted."))
+    return redirect("participants:detail", pk=participant.pk)
+
+
+@administrator_required
+def retention_schedule(request: HttpRequest) -> HttpResponse:
+    """The dry run for administrators: what the nightly job will delete, and when."""
+    form = RetentionScheduleForm(request.GET or None)
+    days = form.cleaned_data["days"] if form.is_valid() else 60
+    today = timezone.localdate()
+    schedule = retention.retention_schedule(today=today, days_ahead=days)
+    access_log.record(
+        action=AccessEvent.Action.VIEW, request=request, object_type="retention_schedule"
+    )
+    return render(
+        request,
+        "participants/retention.html",
+        {
+            "form": form,
+            "today": today,
+            "schedule": schedule,
+            "due_now": [case for case in schedule if case.is_deletable(today)],
+            "held": [case for case in schedule if case.held],
+            "late": [case for case in schedule if case.is_late(today)],
+            "years": settings.RETENTION_YEARS,
+            "notice_days": settings.RETENTION_NOTICE_DAYS,
+        },
+    )
 
 
 @team_lead_required

@@ -3,6 +3,8 @@
 Everything is counted by the database: one grouped query over the participants gives every
 K figure for the period, cumulatively and by gender and age group; three more give the
 activity figures. The number of queries does not depend on the number of participants.
+A finished period whose figures retention froze (``reporting.retention``) is answered from
+those instead: one query looks for them.
 
 ``cumulative`` applies the same definitions from the earliest record up to ``to``, which is
 the same as leaving the period open at the start (``period_from=None`` below).
@@ -343,10 +345,14 @@ def frozen_figures(scope: Scope) -> dict[str, Any] | None:
 
 
 def participant_figures(scope: Scope) -> dict[str, Any]:
-    """K1 to K5 with their breakdowns: one query, grouped by gender and age group (or
-    the frozen figures, when the period has them)."""
+    """K1 to K5 with their breakdowns, frozen or computed."""
     if (frozen := frozen_figures(scope)) is not None:
         return {"participants": frozen["participants"], "kpis": frozen["kpis"]}
+    return _computed_participant_figures(scope)
+
+
+def _computed_participant_figures(scope: Scope) -> dict[str, Any]:
+    """K1 to K5 with their breakdowns: one query, grouped by gender and age group."""
     conditions = _conditions(scope)
     rows = (
         _annotated_participants(scope)
@@ -386,10 +392,14 @@ def participant_figures(scope: Scope) -> dict[str, Any]:
 
 
 def activity_figures(scope: Scope) -> dict[str, Any]:
-    """Contacts, activity records and coordination meetings of the period: three queries
-    (or the frozen figures, when the period has them)."""
+    """The activity figures of the period, frozen or computed."""
     if (frozen := frozen_figures(scope)) is not None:
         return frozen["activity"]
+    return _computed_activity_figures(scope)
+
+
+def _computed_activity_figures(scope: Scope) -> dict[str, Any]:
+    """Contacts, activity records and coordination meetings of the period: three queries."""
     contacts = Contact.objects.filter(date__gte=scope.period_from, date__lte=scope.period_to)
     records = ActivityRecord.objects.filter(date__gte=scope.period_from, date__lte=scope.period_to)
     meetings = CoordinationMeeting.objects.filter(
@@ -447,7 +457,8 @@ def compute_kpis(
 ) -> dict[str, Any]:
     """The JSON object of kpis.md for ``[period_from, period_to]``, breakdowns included.
 
-    ``today`` (default: the local date) decides who is still *pending*.
+    ``today`` (default: the local date) decides who is still *pending*. A period whose
+    figures retention froze (``reporting.retention``) gives those.
     """
     if period_from > period_to:
         raise ValueError("period_from is after period_to")
@@ -457,10 +468,12 @@ def compute_kpis(
         today=today or timezone.localdate(),
         organisation=organisation,
     )
-    figures = participant_figures(scope)
+    if (frozen := frozen_figures(scope)) is not None:
+        return frozen
+    figures = _computed_participant_figures(scope)
     return {
         "period": {"from": period_from.isoformat(), "to": period_to.isoformat()},
         "participants": figures["participants"],
         "kpis": figures["kpis"],
-        "activity": activity_figures(scope),
+        "activity": _computed_activity_figures(scope),
     }

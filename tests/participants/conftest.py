@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 
 from .factories import log_contact, register
 
@@ -14,3 +15,15 @@ def participant(alice, hela_manniskan):
 @pytest.fixture
 def contact(participant, alice):
     return log_contact(participant, alice, counterpart="Kim", note="First meeting")
+
+
+@pytest.fixture
+def client_as(persona_client):
+    """A verified client for the persona, with the interface in English."""
+
+    def make(name: str):
+        client = persona_client(name)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        return client
+
+    return make

@@ -138,6 +138,14 @@ ROWS |= {
         data=lambda f: {"staff": f("alice").pk},
         changes_state=True,
     ),
+    "participants:legal_hold": Row(
+        expect={"GET": POST_ONLY_GET, "POST": TEAM_LEAD_POST},
+        kwargs=_of,
+        data=lambda f: {"hold": "on"},
+        changes_state=True,
+    ),
+    # The administrators' dry run of retention: references and dates, no case content.
+    "participants:retention": Row(expect={"GET": statuses(anonymous=LOGIN, staff=403, ada=200)}),
     "participants:transfer": Row(
         expect={"GET": TEAM_LEAD_PAGE, "POST": TEAM_LEAD_PAGE_POST},
         data=_transfer_data,
