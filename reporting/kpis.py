@@ -333,6 +333,17 @@ def _kpi(name: str, total: dict, by_gender: dict, by_age: dict) -> dict[str, Any
     return result
 
 
+def frozen_figures_of(
+    periods: list[tuple[date, date]], organisation: Organisation | None
+) -> dict[tuple[date, date], dict[str, Any]]:
+    """The frozen figures of those of ``periods`` that have them, by (start, end): one query."""
+    rows = FrozenFigures.objects.filter(
+        organisation=organisation, period_start__in={start for start, _end in periods}
+    ).values_list("period_start", "period_end", "figures")
+    wanted = set(periods)
+    return {(start, end): figures for start, end, figures in rows if (start, end) in wanted}
+
+
 def frozen_figures(scope: Scope) -> dict[str, Any] | None:
     """The figures frozen for exactly this period and organisation before retention
     deleted a case they count (``reporting.retention``), or None: one query."""
@@ -348,10 +359,10 @@ def participant_figures(scope: Scope) -> dict[str, Any]:
     """K1 to K5 with their breakdowns, frozen or computed."""
     if (frozen := frozen_figures(scope)) is not None:
         return {"participants": frozen["participants"], "kpis": frozen["kpis"]}
-    return _computed_participant_figures(scope)
+    return computed_participant_figures(scope)
 
 
-def _computed_participant_figures(scope: Scope) -> dict[str, Any]:
+def computed_participant_figures(scope: Scope) -> dict[str, Any]:
     """K1 to K5 with their breakdowns: one query, grouped by gender and age group."""
     conditions = _conditions(scope)
     rows = (
@@ -470,7 +481,7 @@ def compute_kpis(
     )
     if (frozen := frozen_figures(scope)) is not None:
         return frozen
-    figures = _computed_participant_figures(scope)
+    figures = computed_participant_figures(scope)
     return {
         "period": {"from": period_from.isoformat(), "to": period_to.isoformat()},
         "participants": figures["participants"],

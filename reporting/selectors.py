@@ -5,7 +5,8 @@ disclosure-controlled and formatted. Counts only: nothing here ever names a part
 
 Queries: the trend costs the result goals' grouped query (with its savepoint and
 ``SET LOCAL jit``: 4 queries) once per project quarter, so a trend over N quarters is 4 N
-queries whatever the number of participants; the data-quality warnings add one query.
+queries whatever the number of participants, plus one that reads the quarters retention
+has frozen; the data-quality warnings add one query.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from reporting.kpis import (
     PARTICIPANTS_TARGET,
     TARGET_PERCENT,
     Scope,
-    participant_figures,
+    computed_participant_figures,
+    frozen_figures_of,
 )
 from reporting.periods import (
     PARTNERSHIP_START,
@@ -67,12 +69,16 @@ def trend(
     """The project quarters that have ended by ``until``'s end, oldest first, with K2 to K5."""
     rows = []
     today = today or timezone.localdate()
-    for quarter in past_project_quarters(until):
+    quarters = past_project_quarters(until)
+    # Quarters retention has frozen (reporting.retention) are read, the others computed.
+    frozen = frozen_figures_of([(q.start, q.end) for q in quarters], organisation)
+    for quarter in quarters:
         # Only the result goals: the activity figures (three more queries) are not trended.
         scope = Scope(
             period_from=quarter.start, period_to=quarter.end, today=today, organisation=organisation
         )
-        figures = protect(participant_figures(scope))
+        raw = frozen.get((quarter.start, quarter.end)) or computed_participant_figures(scope)
+        figures = protect(raw)
         rows.append(
             TrendRow(
                 period=quarter,

@@ -28,13 +28,17 @@ def application_log():
     handlers = [h for h in root.handlers if h.get_name() == "console"]
     assert handlers, "LOGGING configures a console handler"
     buffer = io.StringIO()
-    streams = [handler.setStream(buffer) for handler in handlers]
+    # Swapped, not setStream(): that flushes the old stream, which may be an earlier
+    # test's captured stderr that pytest has closed.
+    streams = [handler.stream for handler in handlers]
+    for handler in handlers:
+        handler.stream = buffer
     level = root.level
     root.setLevel(logging.DEBUG)
     yield buffer
     root.setLevel(level)
     for handler, stream in zip(handlers, streams, strict=True):
-        handler.setStream(stream)
+        handler.stream = stream
 
 
 def test_the_console_handler_scrubs():

@@ -27,7 +27,8 @@ from plans.management.commands.load_demo_cases import (
 from plans.models import DocumentKind, PlanDocument
 from reporting.kpis import compute_kpis
 from reporting.models import FrozenFigures
-from reporting.periods import calendar_quarter
+from reporting.periods import calendar_quarter, project_quarter
+from reporting.selectors import trend
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -254,6 +255,19 @@ def test_the_figures_of_finished_periods_survive_the_deletion(cases, one_year):
     assert compute_kpis(period_from=quarter.start, period_to=quarter.end, today=due) == before
     # Chosen dates are not frozen: those are computed from the cases that remain.
     assert compute_kpis(**chosen_dates)["participants"] != live_before["participants"]
+
+
+def test_the_trend_reads_the_frozen_quarters(cases, one_year):
+    due = _due_day(cases[0])
+    until = project_quarter(4)
+    before = [row.kpis for row in trend(until=until, today=due)]
+
+    retention.delete_expired_cases(today=due)
+
+    assert [row.kpis for row in trend(until=until, today=due)] == before
+    # Without the frozen figures the deletion would show.
+    FrozenFigures.objects.all().delete()
+    assert [row.kpis for row in trend(until=until, today=due)] != before
 
 
 def test_freezing_happens_once_per_period(cases, one_year):
