@@ -33,7 +33,7 @@ from plans.services.self_ratings import self_rating_link_create
 from tests.plans.rows_dashboard import deadline_for, reminder_for
 
 from ..factories import PASSWORD, TOTPDeviceFactory, UserFactory
-from ..helpers import LOGIN_URL, OTP_VERIFY_URL, code_for
+from ..helpers import LOGIN_URL, OTP_ENROL_URL, OTP_VERIFY_URL, code_for
 
 pytestmark = pytest.mark.browser
 
@@ -53,6 +53,7 @@ class Cast:
     case_manager: User
     steering: User
     administrator: User
+    newcomer: User  # no second factor yet: the password leads to the enrolment page
     pages: dict[str, list[tuple[str, str]]]
 
 
@@ -70,6 +71,7 @@ def cast(hela_manniskan, district) -> Cast:
     _staff(CASE_MANAGER_DISTRICT, "Omar Haddad", district, Role.CASE_MANAGER)
     steering = _staff("steve@district.example", "Steve Styr", district, Role.STEERING_GROUP)
     ada = _staff("ada@district.example", "Ada Admin", district, Role.ADMINISTRATOR)
+    nina = UserFactory(email="nina@hela.example", name="Nina Ny", organisation=hela_manniskan)
     import_case_files(data=demo_cases(timezone.localdate()), imported_by=anna)
 
     alex = Participant.objects.get(reference="HM-0001")
@@ -126,7 +128,7 @@ def cast(hela_manniskan, district) -> Cast:
             ("log review", reverse("staff:log_review", args=[review.pk])),
         ],
     }
-    return Cast(case_manager=anna, steering=steering, administrator=ada, pages=pages)
+    return Cast(case_manager=anna, steering=steering, administrator=ada, newcomer=nina, pages=pages)
 
 
 def serious_violations(page: Page) -> list[dict]:
@@ -157,12 +159,12 @@ def _submit(page: Page) -> None:
     page.locator("main form button[type=submit]").click()
 
 
-def _password_step(page: Page, base: str, user) -> None:
+def _password_step(page: Page, base: str, user, *, then: str = OTP_VERIFY_URL) -> None:
     page.goto(f"{base}{LOGIN_URL}")
     page.fill("#id_username", user.email)
     page.fill("#id_password", PASSWORD)
     _submit(page)
-    page.wait_for_url(f"{base}{OTP_VERIFY_URL}")
+    page.wait_for_url(f"{base}{then}")
 
 
 def _log_in(page: Page, base: str, user) -> None:
@@ -196,9 +198,13 @@ def test_main_pages_have_no_serious_accessibility_violation(
         for name, path in cast.pages[persona]:
             page.goto(f"{base}{path}")
             _check_at_each_width(page, subtests, name, language)
-        # The second step of the login: the code from the authenticator app.
+        # The second step of the login: the code from the authenticator app, or at the first
+        # login the enrolment of one.
         _password_step(page, base, cast.case_manager)
         _check_at_each_width(page, subtests, "two-factor code", language)
+        page.context.clear_cookies()
+        _password_step(page, base, cast.newcomer, then=OTP_ENROL_URL)
+        _check_at_each_width(page, subtests, "two-factor enrolment", language)
         return
     _log_in(page, base, getattr(cast, persona))
     for name, path in cast.pages[persona]:
