@@ -13,6 +13,11 @@ COMPILEMESSAGES := mkdir -p locale && $(MANAGE) compilemessages --ignore ".venv/
 # Debian packages the portal needs (WeasyPrint's pango, gettext, Chromium for browser tests).
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	gettext chromium python3-venv poppler-utils
+# npm fetches axe-core for the accessibility tests; a node and npm installed some other
+# way (nvm, NodeSource) are used as they are.
+ifeq ($(shell command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && echo yes),)
+APT_PACKAGES += nodejs npm
+endif
 system-packages:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -40,6 +45,12 @@ venv: $(TOOLS)/bin/uv
 	UV_PYTHON=$$python $(UV) sync --frozen --quiet
 	@mkdir -p var
 
+# axe-core, pinned in package-lock.json, for tests/browser/test_accessibility.py. npm keeps
+# the tarball's file times, hence the touch: otherwise the target is never up to date.
+node_modules/axe-core/axe.min.js: package.json package-lock.json | system-packages
+	npm ci --no-audit --no-fund
+	@touch $@
+
 # make run: SQLite and a folder broker unless DATABASE_URL / REDIS_URL say otherwise.
 run: system-packages venv
 	@DEBUG=$${DEBUG:-true} scripts/run.sh
@@ -50,7 +61,7 @@ demo-code: venv
 messages: venv
 	# English is the source language: only the Swedish catalogue is kept.
 	$(MANAGE) makemessages --locale sv --no-obsolete --ignore ".venv/*" --ignore ".tools/*" \
-		--ignore "tests/*" --ignore "var/*" --add-location file
+		--ignore "tests/*" --ignore "var/*" --ignore "node_modules/*" --add-location file
 	$(COMPILEMESSAGES)
 
 lint: venv
@@ -73,7 +84,7 @@ services:
 	@scripts/ensure-services
 
 # make test: everything CI checks, in the order that fails fastest.
-test: system-packages venv services
+test: system-packages venv services node_modules/axe-core/axe.min.js
 	$(COMPILEMESSAGES) -v0
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
@@ -87,4 +98,4 @@ loadtest: venv services
 	bench/load/run.sh
 
 clean:
-	rm -rf var .venv $(TOOLS)
+	rm -rf var .venv $(TOOLS) node_modules
