@@ -126,6 +126,7 @@ def cast(hela_manniskan, district) -> Cast:
             ("access log", reverse("staff:access_log")),
             ("log reviews", reverse("staff:log_reviews")),
             ("log review", reverse("staff:log_review", args=[review.pk])),
+            ("retention", reverse("participants:retention")),
         ],
     }
     return Cast(case_manager=anna, steering=steering, administrator=ada, newcomer=nina, pages=pages)
