@@ -52,7 +52,7 @@ pytestmark = [
 ]
 
 FUZZ = hypothesis_settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "10")),
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "15")),
     deadline=None,
     derandomize=True,
     database=None,

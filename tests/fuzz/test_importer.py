@@ -40,7 +40,7 @@ pytestmark = [
 ]
 
 FUZZ = hypothesis_settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "10")) * 2,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "15")) * 2,
     deadline=None,
     derandomize=True,
     database=None,
