@@ -9,6 +9,34 @@ from django.utils.translation import gettext_lazy as _
 from .models import AccessEvent, Organisation, Role, User
 
 
+class HiddenFieldErrorsShown:
+    """A form mixin: an error on a hidden field (a plan's version) becomes a form error.
+
+    The pages render a hidden field as the bare input, so its error would be shown nowhere
+    and the person would see the same form again without a word. Only a page that is out
+    of date or was tampered with posts a wrong hidden value.
+    """
+
+    hidden_field_error = _(
+        "The form could not be read. Open the page again and repeat your change."
+    )
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        errors = getattr(self, "_errors", None)
+        if not errors:
+            return
+        hidden = [
+            name
+            for name, field in self.fields.items()  # type: ignore[attr-defined]
+            if field.widget.is_hidden and name in errors
+        ]
+        for name in hidden:
+            del errors[name]
+        if hidden:
+            self.add_error(None, self.hidden_field_error)  # type: ignore[attr-defined]
+
+
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
         label=_("E-mail address"),

@@ -6,10 +6,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cm_portal.forms import HiddenFieldErrorsShown
 from participants.forms import DateInput
 
 
-class CrisisPlanForm(forms.Form):
+class CrisisPlanForm(HiddenFieldErrorsShown, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     warning_signs = forms.CharField(
         label=_("Signs that things are getting worse"),
@@ -59,7 +60,7 @@ class ResponsibilityLinkForm(forms.Form):
 ChainFormSet = forms.formset_factory(ResponsibilityLinkForm, extra=2, can_delete=True)
 
 
-class EstablishForm(forms.Form):
+class EstablishForm(HiddenFieldErrorsShown, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     established_on = forms.DateField(
         label=_("Established on"),

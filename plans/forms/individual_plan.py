@@ -6,11 +6,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cm_portal.forms import HiddenFieldErrorsShown
 from participants.forms import DateInput
 from plans.models import SubGoalStatus
 
 
-class VersionForm(forms.Form):
+class VersionForm(HiddenFieldErrorsShown, forms.Form):
     """The plan version the page was loaded with (0 while there is no plan yet)."""
 
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)

@@ -135,6 +135,25 @@ def _log(meeting: CoordinationMeeting, *, action: str, actor, request, what: str
     )
 
 
+MAX_INVITEES = 100
+
+
+def _check_invitees(units: list[str], outside: list[str], errors: dict[str, str]) -> None:
+    """Each name fits its column and the list its positions: else the database refuses."""
+    limit = MeetingInvitee._meta.get_field("name").max_length
+    for field, names in (("units", units), ("outside_parties", outside)):
+        for name in names:
+            if len(name) > limit:
+                errors[field] = _(
+                    "A name is too long (at most %(limit)d characters): “%(start)s…”"
+                ) % {"limit": limit, "start": name[:40]}
+                break
+    if len(units) + len(outside) > MAX_INVITEES:
+        errors["units"] = _("At most %(limit)d units and parties can be invited.") % {
+            "limit": MAX_INVITEES
+        }
+
+
 def _save_new(meeting: CoordinationMeeting, units: list[str], outside: list[str]) -> None:
     meeting.save(force_insert=True)
     MeetingInvitee.objects.bulk_create(
@@ -178,6 +197,7 @@ def meeting_book(
     )
     if meeting_on is not None:
         _check_dates(meeting, errors)
+    _check_invitees(units, outside, errors)
     if errors:
         raise ValidationError(errors)
     meeting.full_clean()
@@ -351,6 +371,7 @@ def meeting_import(
             "A held meeting names the lead unit, or the date the question went to the managers."
         )
     _check_dates(meeting, errors)
+    _check_invitees(units, outside, errors)
     if errors:
         raise ValidationError(errors)
     meeting.full_clean()

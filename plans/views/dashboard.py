@@ -110,7 +110,8 @@ def _own_reminder_pk(request: HttpRequest) -> int | None:
     raw = request.POST.get("pk", "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    # isdigit() alone lets "²" and 5,000-digit strings through to int(), which raises.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
         raise Http404
     if not Reminder.objects.filter(pk=int(raw), recipient=request.user).exists():
         raise Http404

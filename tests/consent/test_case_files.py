@@ -290,6 +290,13 @@ def test_format_errors(tmp_path, ada):
         run_import(tmp_path, "{oops")
 
 
+def test_a_file_nested_too_deeply_is_refused_with_a_message(tmp_path, ada):
+    depth = 100_000  # json.loads recurses once a level and would raise RecursionError
+    with pytest.raises(CommandError, match="nested too deeply"):
+        run_import(tmp_path, '{"cases": ' + "[" * depth + "]" * depth + "}")
+    assert not Participant.objects.exists()
+
+
 def test_missing_and_unknown_fields(tmp_path, ada, alice, district):
     case = valid_case()
     del case["participant"]["birth_year"]

@@ -269,6 +269,18 @@ def test_edit_form_shows_row_errors(plan, participant, alice):
     assert plan.version == 1
 
 
+def test_a_garbled_version_is_said_on_the_page_and_nothing_stored(plan, participant, alice):
+    """The version is a hidden field: its error would otherwise be shown nowhere."""
+    data = {**edit_post(plan, CHAIN, warning_signs="Changed"), "version": "<b>x</b>"}
+
+    response = english_client(alice).post(_url("crisis_plan_edit", participant), data)
+
+    assert response.status_code == 200
+    assert b"The form could not be read. Open the page again" in response.content
+    plan.refresh_from_db()
+    assert (plan.version, plan.warning_signs) == (1, TEXTS["warning_signs"])
+
+
 def test_two_clients_second_save_gets_the_conflict(plan, participant, alice, tess):
     first, second = english_client(alice), english_client(tess)
     first_form = first.get(_url("crisis_plan_edit", participant))

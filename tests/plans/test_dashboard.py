@@ -278,11 +278,22 @@ def test_nothing_unread_says_so(alice):
     assert "You have no unread reminders." in response.content.decode()
 
 
-@pytest.mark.parametrize("pk", ["theirs", "nonsense", "missing"])
+@pytest.mark.parametrize(
+    "pk", ["theirs", "nonsense", "missing", "superscript", "arabic", "huge", "overlong"]
+)
 def test_someone_elses_reminder_is_not_found_and_nothing_changes(pk, alice, bob, kim):
     theirs = reminder_for(deadline_for(kim, due_on=days(7)), alice)
     reminder_for(deadline_for(kim, kind=Kind.CRISIS_PLAN, due_on=days(7)), bob)
-    posted = {"theirs": theirs.pk, "nonsense": "1; drop", "missing": 999999}[pk]
+    posted = {
+        "theirs": theirs.pk,
+        "nonsense": "1; drop",
+        "missing": 999999,
+        # Digits to str.isdigit() that int() refuses or the database cannot hold.
+        "superscript": "²",
+        "arabic": "١٢",
+        "huge": "9" * 30,
+        "overlong": "9" * 5000,
+    }[pk]
 
     response = client_of(bob).post(READ, {"pk": posted})
 

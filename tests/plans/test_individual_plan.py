@@ -326,6 +326,21 @@ def test_a_goal_without_a_sub_goal_shows_the_error_on_the_field(participant, ali
     assert not Goal.objects.exists()
 
 
+@pytest.mark.parametrize("version", ["abc", "-1", "9" * 5000, ""])
+def test_a_garbled_version_is_said_on_the_page_and_nothing_stored(
+    participant, alice_client, version
+):
+    """The version is a hidden field: its error would otherwise be shown nowhere."""
+    url = reverse("plans:goal_create", kwargs={"participant_pk": participant.pk})
+    data = {"version": version, "title": "Arbete", "first_sub_goal": "Träffa coach"}
+
+    response = alice_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "The form could not be read. Open the page again" in response.content.decode()
+    assert not Goal.objects.exists()
+
+
 def _goal_edit_data(version, title, rows, initial):
     data = {
         "version": version,

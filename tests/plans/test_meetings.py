@@ -147,6 +147,29 @@ def test_someone_must_be_invited(participant, alice):
     assert "at least one" in messages_of(error, "units")
 
 
+def test_a_name_longer_than_its_column_is_refused(participant, alice):
+    with pytest.raises(ValidationError) as error:
+        book(participant, alice, units=["Vuxenenheten", "a" * 201])
+    assert "at most 200 characters" in messages_of(error, "units")
+    assert not CoordinationMeeting.objects.exists()
+
+
+def test_at_most_a_hundred_are_invited(participant, alice):
+    with pytest.raises(ValidationError) as error:
+        book(participant, alice, units=[f"Enhet {number}" for number in range(101)])
+    assert "At most 100" in messages_of(error, "units")
+
+
+def test_an_overlong_line_on_the_booking_page_is_an_error_not_a_crash(participant, alice):
+    url = reverse("plans:meeting_create", kwargs={"participant_pk": participant.pk})
+
+    response = english_client(alice).post(url, booking_form(units="a" * 201))
+
+    assert response.status_code == 200
+    assert "A name is too long (at most 200 characters)" in response.content.decode()
+    assert not CoordinationMeeting.objects.exists()
+
+
 # --- the 14-day rule -----------------------------------------------------------------------
 
 

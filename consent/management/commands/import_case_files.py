@@ -33,6 +33,9 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {file}: {error.strerror}") from error
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise CommandError(f"{file} is not valid JSON: {error}") from error
+        except RecursionError as error:
+            # json.loads recurses once a level: no case file nests this deep.
+            raise CommandError(f"{file} is nested too deeply to be a case file.") from error
         try:
             result = import_case_files(data=data, imported_by=imported_by, dry_run=dry_run)
         except CaseFileInvalid as invalid:

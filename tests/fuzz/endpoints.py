@@ -1,0 +1,172 @@
+"""Which form each URL takes, so that the fuzz tests post every field the form has.
+
+Field names come from the form classes (a field added to a form is fuzzed without a change
+here). Every named URL of the project is in exactly one of ``POST_FORMS``, ``GET_FORMS``
+and ``NO_INPUT``: a new URL fails ``test_every_url_is_classified`` until it is placed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django import forms
+
+from cm_portal.forms import (
+    AccessLogFilterForm,
+    LoginForm,
+    LogReviewDrawForm,
+    LogReviewSignOffForm,
+    StaffCreateForm,
+    StaffFilterForm,
+    StaffForm,
+    TokenForm,
+)
+from consent.forms import ConsentForm, WithdrawForm
+from participants.forms import (
+    ActivityForm,
+    CaseloadFilterForm,
+    CloseForm,
+    ContactForm,
+    IntakeForm,
+    ParticipantForm,
+    TransferForm,
+)
+from plans.forms import crisis_plan as crisis_forms
+from plans.forms import individual_plan as plan_forms
+from plans.forms.meetings import InvitationForm, MeetingForm, MinutesForm
+from plans.forms.prioritised_contacts import PrioritisedContactForm
+from plans.forms.self_ratings import LinkForm, QuestionsForm, SelfRatingForm
+from reporting.forms import PeriodForm
+from reporting.views.pdfs import ReportRequestForm
+
+Fields = Callable[[], list[str]]
+
+
+def form(cls: type[forms.Form], **kwargs) -> Fields:
+    """The fields of a form instance (some forms add fields in ``__init__``)."""
+    return lambda: list(cls(**kwargs).fields)
+
+
+def formset(cls: type[forms.BaseFormSet], prefix: str, rows: int = 3) -> Fields:
+    """The management form and ``rows`` rows of a formset, as the browser names them."""
+
+    def names() -> list[str]:
+        empty = cls(prefix=prefix)
+        management = [f"{prefix}-{name}" for name in empty.management_form.fields]
+        fields = list(empty.empty_form.fields)
+        return management + [f"{prefix}-{i}-{name}" for i in range(rows) for name in fields]
+
+    return names
+
+
+def plain(*names: str) -> Fields:
+    """Parameters a view reads without a form class."""
+    return lambda: list(names)
+
+
+def _organisation_forms(cls):
+    # AssignForm and TransferForm need an organisation only for the choices' queryset.
+    return lambda: list(cls.base_fields)
+
+
+# URL name → the forms (and plain parameters) a POST to it reads; () for a POST that reads
+# nothing but the URL (the fuzz still posts junk to it).
+POST_FORMS: dict[str, tuple[Fields, ...]] = {
+    "set_language": (plain("language", "next"),),
+    "accounts:login": (form(LoginForm), plain("next")),
+    "accounts:logout": (plain("next"),),
+    "accounts:otp_verify": (form(TokenForm), plain("next")),
+    "accounts:otp_enrol": (form(TokenForm), plain("next")),
+    "accounts:password_reset": (plain("email"),),
+    "accounts:password_reset_confirm": (plain("new_password1", "new_password2"),),
+    "staff:create": (form(StaffCreateForm),),
+    "staff:edit": (form(StaffForm),),
+    "staff:deactivate": (),
+    "staff:reactivate": (),
+    "staff:password_link": (),
+    "staff:reset_second_factor": (),
+    "staff:log_reviews": (form(LogReviewDrawForm),),
+    "staff:log_review": (form(LogReviewSignOffForm),),
+    "participants:create": (form(IntakeForm),),
+    "participants:edit": (form(ParticipantForm),),
+    "participants:contact_create": (form(ContactForm),),
+    "participants:contact_edit": (form(ContactForm),),
+    "participants:close": (form(CloseForm),),
+    "participants:reopen": (),
+    "participants:assign": (plain("staff"),),
+    "participants:unassign": (plain("staff"),),
+    "participants:transfer": (_organisation_forms(TransferForm),),
+    "participants:activity_create": (form(ActivityForm),),
+    "consent:create": (form(ConsentForm),),
+    "consent:withdraw": (form(WithdrawForm),),
+    "consent:export_pdf_request": (),
+    "plans:goal_create": (form(plan_forms.GoalCreateForm),),
+    "plans:goal_edit": (form(plan_forms.GoalForm), formset(plan_forms.SubGoalFormSet, "sub")),
+    "plans:goal_delete": (form(plan_forms.VersionForm),),
+    "plans:contact_paths": (
+        form(plan_forms.VersionForm),
+        formset(plan_forms.ContactPathFormSet, "paths"),
+    ),
+    "plans:plan_establish": (form(plan_forms.EstablishForm),),
+    "plans:prioritised_contacts": (form(PrioritisedContactForm),),
+    "plans:prioritised_contact_edit": (form(PrioritisedContactForm),),
+    "plans:crisis_plan_edit": (
+        form(crisis_forms.CrisisPlanForm),
+        formset(crisis_forms.ChainFormSet, "chain"),
+    ),
+    "plans:crisis_plan_establish": (form(crisis_forms.EstablishForm),),
+    "plans:self_ratings": (form(SelfRatingForm),),
+    "plans:self_rating_link_create": (form(LinkForm),),
+    "plans:self_rating_fill": (form(QuestionsForm),),
+    "plans:meeting_create": (form(MeetingForm, covered=[]),),
+    "plans:meeting_invitation": (form(InvitationForm),),
+    "plans:meeting_minutes": (form(MinutesForm),),
+    "plans:meeting_cancel": (),
+    "plans:my_plan_request": (),
+    "plans:invitation_letter_request": (),
+    "plans:reminders_read": (plain("pk"),),
+    "reporting:pdf_request": (form(ReportRequestForm),),
+}
+
+# URL name → the filter or period form its query string is read with.
+GET_FORMS: dict[str, tuple[Fields, ...]] = {
+    "participants:list": (form(CaseloadFilterForm), plain("page")),
+    "participants:activity_list": (plain("page"),),
+    "staff:list": (form(StaffFilterForm), plain("page")),
+    "staff:access_log": (form(AccessLogFilterForm), plain("page")),
+    "staff:log_reviews": (plain("page"),),
+    "plans:reminders": (plain("page"),),
+    "reporting:report": (form(PeriodForm),),
+    "reporting:export_csv": (form(PeriodForm),),
+    "reporting:export_xlsx": (form(PeriodForm),),
+    "reporting:export_account_csv": (form(PeriodForm),),
+}
+
+# Pages that read nothing from the request but the path (an object's id) and the session.
+NO_INPUT = {
+    "home",
+    "accounts:password_reset_done",
+    "accounts:password_reset_complete",
+    "participants:detail",
+    "consent:list",
+    "consent:export_json",
+    "consent:export_pdf_status",
+    "consent:export_pdf_download",
+    "consent:scan",
+    "plans:plan",
+    "plans:plan_history",
+    "plans:crisis_plan",
+    "plans:crisis_plan_history",
+    "plans:self_rating_link",
+    "plans:meetings",
+    "plans:meeting_detail",
+    "plans:document_status",
+    "plans:document_download",
+    "plans:dashboard",
+    "reporting:pdf_list",
+    "reporting:pdf_download",
+}
+
+
+def field_names(table: dict[str, tuple[Fields, ...]], url_name: str) -> list[str]:
+    return sorted({name for fields in table[url_name] for name in fields()})
