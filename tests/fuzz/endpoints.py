@@ -28,7 +28,9 @@ from participants.forms import (
     CloseForm,
     ContactForm,
     IntakeForm,
+    LegalHoldForm,
     ParticipantForm,
+    RetentionScheduleForm,
     TransferForm,
 )
 from plans.forms import crisis_plan as crisis_forms
@@ -97,6 +99,7 @@ POST_FORMS: dict[str, tuple[Fields, ...]] = {
     "participants:unassign": (plain("staff"),),
     "participants:transfer": (_organisation_forms(TransferForm),),
     "participants:activity_create": (form(ActivityForm),),
+    "participants:legal_hold": (form(LegalHoldForm),),
     "consent:create": (form(ConsentForm),),
     "consent:withdraw": (form(WithdrawForm),),
     "consent:export_pdf_request": (),
@@ -132,6 +135,7 @@ POST_FORMS: dict[str, tuple[Fields, ...]] = {
 GET_FORMS: dict[str, tuple[Fields, ...]] = {
     "participants:list": (form(CaseloadFilterForm), plain("page")),
     "participants:activity_list": (plain("page"),),
+    "participants:retention": (form(RetentionScheduleForm),),
     "staff:list": (form(StaffFilterForm), plain("page")),
     "staff:access_log": (form(AccessLogFilterForm), plain("page")),
     "staff:log_reviews": (plain("page"),),
