@@ -126,6 +126,12 @@ class Participant(models.Model):
             errors["birth_year"] = _("Enter a birth year between 1900 and this year.")
         if self.intervention_start and self.intervention_start > today:
             errors["intervention_start"] = _("The start date cannot be in the future.")
+        elif (
+            self.intervention_start
+            and self.birth_year
+            and self.intervention_start.year < self.birth_year
+        ):
+            errors["intervention_start"] = _("The start date is before the birth year.")
         if self.intervention_end:
             if self.intervention_end > today:
                 errors["intervention_end"] = _("The end date cannot be in the future.")

@@ -196,6 +196,12 @@ def custom(start: date, end: date) -> Period:
             _("The period starts on %(start)s, after its end %(end)s: give the earlier date first.")
             % {"start": start.isoformat(), "end": end.isoformat()}
         )
+    for day in (start, end):
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise ValueError(
+                _("%(day)s is outside the years reports cover, %(first)d to %(last)d.")
+                % {"day": day.isoformat(), "first": FIRST_YEAR, "last": LAST_YEAR}
+            )
     return Period(Kind.CUSTOM, start, end, _range_label(start, end))
 
 

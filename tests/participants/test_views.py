@@ -96,6 +96,7 @@ def test_intake_ignores_fields_that_are_not_on_the_form(client_as, alice, bob, d
             {"intervention_start": str(TODAY() + timedelta(days=1))},
             "The start date cannot be in the future.",
         ),
+        ({"intervention_start": "0001-01-01"}, "The start date is before the birth year."),
         (
             {"personal_identity_number": "19811218-9875", "birth_year": 1981},
             "The check digit of the personal identity number is wrong.",

@@ -82,6 +82,8 @@ def test_to_date_whole_and_custom():
     assert custom(date(2026, 6, 1), date(2026, 6, 1)).start == date(2026, 6, 1)
     with pytest.raises(ValueError, match="give the earlier date first"):
         custom(date(2026, 8, 31), date(2026, 6, 1))
+    with pytest.raises(ValueError, match="9999-12-31 is outside the years reports cover"):
+        custom(date(2026, 6, 1), date(9999, 12, 31))
 
 
 def test_finished_and_past_quarters():
