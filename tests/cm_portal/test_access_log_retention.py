@@ -15,13 +15,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.db import DatabaseError, connection, transaction
-from django.db.utils import ConnectionHandler
 from django.utils import timezone
 
 from cm_portal import access_log
 from cm_portal.models import AccessEvent
 
-from .test_access_log import as_application_role  # noqa: F401 (a fixture)
+from .test_access_log import as_application_role, sqlite_connection  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -99,18 +98,12 @@ def test_the_application_role_may_delete_only_rows_past_five_years(log, as_appli
 
 
 @pytest.fixture
-def sqlite(db, tmp_path):
-    handler = ConnectionHandler(
-        {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": tmp_path / "demo.sqlite3"}}
-    )
-    sqlite = handler["default"]
-    with sqlite.schema_editor() as editor:
-        editor.create_model(AccessEvent)
+def sqlite(sqlite_connection):  # noqa: F811 (the imported fixture)
+    """The demo database's access-log table with the guard as migrations 0002 and 0006 leave it."""
     for migration in (migration_0002, migration_0006):
-        with sqlite.schema_editor() as editor:
+        with sqlite_connection.schema_editor() as editor:
             migration.Migration.operations[0].code(None, editor)
-    yield sqlite
-    sqlite.close()
+    return sqlite_connection
 
 
 def test_sqlite_allows_deleting_only_rows_past_five_years(sqlite):
