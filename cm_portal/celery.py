@@ -64,6 +64,10 @@ app.conf.beat_schedule = {
         "task": "participants.tasks.delete_expired_cases",
         "schedule": crontab(hour=2, minute=30),
     },
+    "notify-retention": {
+        "task": "participants.tasks.notify_retention",
+        "schedule": crontab(hour=7, minute=0, day_of_week=1),
+    },
     "purge-expired-access-log": {
         "task": "cm_portal.tasks.purge_expired_access_log",
         "schedule": crontab(hour=2, minute=50),

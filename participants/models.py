@@ -328,3 +328,15 @@ class ActivityRecord(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+
+
+class RetentionNotice(models.Model):
+    """The week's e-mail to the administrators about the cases retention is about to
+    delete: one a week (the unique week claims it), with counts only."""
+
+    week_of = models.DateField(unique=True)  # the Monday of the week
+    sent_at = models.DateTimeField(default=timezone.now)
+    cases = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"retention notice {self.week_of}"

@@ -6,8 +6,8 @@ The rule (security.md line 21, the social services' retention rules):
   (default 5). The last entry is ``Participant.last_entry_at``, which every write to the
   case moves forward (:func:`note_entry` listens to ``participants.events.case_changed``).
 - The nightly job deletes it ``RETENTION_NOTICE_DAYS`` (default 30) after it fell due, so
-  the administrators' dry-run report lists every case for a month before it goes, and a
-  team lead can place a legal hold meanwhile.
+  the administrators' dry-run report lists every case for a month before it goes (and a
+  weekly e-mail says how many), and a team lead can place a legal hold meanwhile.
 - The deletion must be finished by the end of the calendar year after the case fell due;
   the report flags a case that is still here after that.
 - A case on legal hold is never deleted.
@@ -30,16 +30,20 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.files.storage import Storage
+from django.core.mail import send_mail
 from django.db import router, transaction
 from django.db.models import FileField
 from django.db.models.deletion import Collector
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from cm_portal import access_log
 from cm_portal.dates import years_after
-from cm_portal.models import AccessEvent
+from cm_portal.models import AccessEvent, Role, User
 
-from .models import Participant
+from .models import Participant, RetentionNotice
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +126,61 @@ def deletable_ids(*, today: date) -> list[int]:
     return list(
         _closed_with_entries_until(cutoff).filter(legal_hold=False).values_list("pk", flat=True)
     )
+
+
+def administrator_emails() -> list[str]:
+    return list(
+        User.objects.filter(role=Role.ADMINISTRATOR, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("email", flat=True)
+    )
+
+
+def notice_email(*, due: int, held: int, late: int) -> tuple[str, str]:
+    """Subject and body: counts and a link, never a reference (the e-mail leaves the
+    portal)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("CM portal: closed cases will be deleted under the retention rules")
+        body = render_to_string(
+            "participants/email/retention_notice.txt",
+            {
+                "due": due,
+                "held": held,
+                "late": late,
+                "notice_days": settings.RETENTION_NOTICE_DAYS,
+                "link": f"{settings.SITE_URL}{reverse('participants:retention')}",
+            },
+        )
+    return str(subject), body
+
+
+def notify_administrators(*, today: date | None = None) -> bool:
+    """Weekly: tell the administrators how many cases the nightly job will delete within
+    the notice period, so that someone looks before they go. At most one e-mail a week,
+    however often it runs; none when nothing is due. True when one was sent."""
+    today = today or timezone.localdate()
+    schedule = retention_schedule(today=today, days_ahead=0)
+    due = [case for case in schedule if not case.held]
+    if not due:
+        return False
+    recipients = administrator_emails()
+    if not recipients:
+        return False
+    with transaction.atomic():
+        _notice, created = RetentionNotice.objects.get_or_create(
+            week_of=today - timedelta(days=today.weekday()), defaults={"cases": len(due)}
+        )
+        if not created:
+            return False
+        subject, body = notice_email(
+            due=len(due),
+            held=sum(case.held for case in schedule),
+            late=sum(case.is_late(today) for case in schedule),
+        )
+        # Inside the claim's transaction: a failed send releases the week for a retry.
+        send_mail(subject, body, None, recipients)
+    return True
 
 
 def _file_fields(model) -> list[FileField]:

@@ -11,3 +11,9 @@ from . import retention
 def delete_expired_cases() -> int:
     """Nightly: delete the closed cases past their retention period (not those on hold)."""
     return retention.delete_expired_cases()
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
+def notify_retention() -> bool:
+    """Weekly: e-mail the administrators how many cases retention is about to delete."""
+    return retention.notify_administrators()

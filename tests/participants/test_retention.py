@@ -287,6 +287,7 @@ def test_freezing_happens_once_per_period(cases, one_year):
 def test_beat_runs_the_deletion_and_the_log_purge_nightly():
     tasks = {entry["task"] for entry in celery_app.conf.beat_schedule.values()}
     assert "participants.tasks.delete_expired_cases" in tasks
+    assert "participants.tasks.notify_retention" in tasks
     assert "cm_portal.tasks.purge_expired_access_log" in tasks
 
 

@@ -108,3 +108,30 @@ def test_the_dry_run_page_refuses_a_bad_choice(client_as, closed):
     page = client_as("ada").get(reverse("participants:retention"), {"days": "99999"})
     assert page.status_code == 200
     assert b"Select a valid choice" in page.content
+
+
+def test_the_administrators_hear_of_due_cases_once_a_week(closed, ada, mailoutbox):
+    _age(closed, days=0)
+    today = timezone.localdate()
+
+    with translation.override("sv"):
+        assert retention.notify_administrators(today=today) is True
+        # Twice in the same week (a second run, a retried task): still one e-mail.
+        assert retention.notify_administrators(today=today + timedelta(days=1)) is False
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == [ada.email]
+    assert "1 avslutat ärende har passerat gallringsfristen och raderas inom 30 dagar." in (
+        message.body
+    )
+    assert reverse("participants:retention") in message.body
+    assert closed.reference not in message.body and "Kim" not in message.body
+
+
+def test_no_e_mail_when_nothing_is_due_or_all_is_held(closed, ada, mailoutbox):
+    today = timezone.localdate()
+    assert retention.notify_administrators(today=today) is False  # not due yet
+    _age(closed, days=0)
+    Participant.objects.filter(pk=closed.pk).update(legal_hold=True)
+    assert retention.notify_administrators(today=today) is False
+    assert mailoutbox == []
