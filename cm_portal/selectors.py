@@ -27,6 +27,17 @@ def staff_list(
     return staff
 
 
+def emails_of_role(role: str) -> list[str]:
+    """Where to send a role's notices (the steering group's reports, retention): the
+    active accounts with that role, oldest account first."""
+    return list(
+        User.objects.filter(role=role, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("email", flat=True)
+    )
+
+
 def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 

@@ -41,7 +41,8 @@ from django.utils.translation import gettext as _
 
 from cm_portal import access_log
 from cm_portal.dates import years_after
-from cm_portal.models import AccessEvent, Role, User
+from cm_portal.models import AccessEvent, Role
+from cm_portal.selectors import emails_of_role
 
 from .models import Participant, RetentionNotice
 
@@ -128,15 +129,6 @@ def deletable_ids(*, today: date) -> list[int]:
     )
 
 
-def administrator_emails() -> list[str]:
-    return list(
-        User.objects.filter(role=Role.ADMINISTRATOR, is_active=True)
-        .exclude(email="")
-        .order_by("pk")
-        .values_list("email", flat=True)
-    )
-
-
 def notice_email(*, due: int, held: int, late: int) -> tuple[str, str]:
     """Subject and body: counts and a link, never a reference (the e-mail leaves the
     portal)."""
@@ -164,7 +156,7 @@ def notify_administrators(*, today: date | None = None) -> bool:
     due = [case for case in schedule if not case.held]
     if not due:
         return False
-    recipients = administrator_emails()
+    recipients = emails_of_role(Role.ADMINISTRATOR)
     if not recipients:
         return False
     with transaction.atomic():

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, Role, User
+from cm_portal.selectors import emails_of_role
 from participants.models import Gender, Participant
 from plans.models import IndividualPlan, SubGoal
 
@@ -380,15 +381,6 @@ def steering_report_render(report_pk: int) -> None:
 # The automatic quarterly run --------------------------------------------------------------
 
 
-def steering_group_emails() -> list[str]:
-    return list(
-        User.objects.filter(role=Role.STEERING_GROUP, is_active=True)
-        .exclude(email="")
-        .order_by("pk")
-        .values_list("email", flat=True)
-    )
-
-
 def report_email(report: SteeringReport) -> tuple[str, str]:
     """Subject and body: the period and a link, no figure about anyone."""
     with translation.override(settings.LANGUAGE_CODE):
@@ -421,7 +413,7 @@ def steering_reports_notify() -> int:
         notified_at__isnull=True,
     ).order_by("period_start")
     sent = 0
-    recipients = steering_group_emails()
+    recipients = emails_of_role(Role.STEERING_GROUP)
     for report in ready:
         if not _claim_notification(report.pk):
             continue
