@@ -88,6 +88,23 @@ class RetentionCase:
         return today > self.deadline
 
 
+@dataclass(frozen=True)
+class ScheduleCounts:
+    """What a dry run says in numbers on ``today``."""
+
+    deletable: int  # deleted at the next nightly run
+    held: int
+    late: int  # past the deadline, held or not
+
+
+def schedule_counts(schedule: list[RetentionCase], today: date) -> ScheduleCounts:
+    return ScheduleCounts(
+        deletable=sum(case.is_deletable(today) for case in schedule),
+        held=sum(case.held for case in schedule),
+        late=sum(case.is_late(today) for case in schedule),
+    )
+
+
 def retention_case(participant: Participant) -> RetentionCase:
     last_entry = timezone.localdate(participant.last_entry_at)
     due_on = years_after(last_entry, settings.RETENTION_YEARS)
@@ -165,11 +182,8 @@ def notify_administrators(*, today: date | None = None) -> bool:
         )
         if not created:
             return False
-        subject, body = notice_email(
-            due=len(due),
-            held=sum(case.held for case in schedule),
-            late=sum(case.is_late(today) for case in schedule),
-        )
+        counts = schedule_counts(schedule, today)
+        subject, body = notice_email(due=len(due), held=counts.held, late=counts.late)
         # Inside the claim's transaction: a failed send releases the week for a retry.
         send_mail(subject, body, None, recipients)
     return True

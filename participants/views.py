@@ -351,10 +351,8 @@ def retention_schedule(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "today": today,
-            "schedule": schedule,
-            "due_now": [case for case in schedule if case.is_deletable(today)],
-            "held": [case for case in schedule if case.held],
-            "late": [case for case in schedule if case.is_late(today)],
+            "rows": [(case, case.is_deletable(today), case.is_late(today)) for case in schedule],
+            "counts": retention.schedule_counts(schedule, today),
             "years": settings.RETENTION_YEARS,
             "notice_days": settings.RETENTION_NOTICE_DAYS,
         },

@@ -51,9 +51,8 @@ class Command(BaseCommand):
                     ]
                 )
             )
-        due = sum(case.is_deletable(today) for case in schedule)
-        held = sum(case.held for case in schedule)
+        counts = retention.schedule_counts(schedule, today)
         self.stdout.write(
-            f"{len(schedule)} cases listed: {due} due for deletion now, {held} on legal hold. "
-            "Dry run: nothing was deleted."
+            f"{len(schedule)} cases listed: {counts.deletable} due for deletion now, "
+            f"{counts.held} on legal hold. Dry run: nothing was deleted."
         )
