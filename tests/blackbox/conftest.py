@@ -3,8 +3,10 @@ port, and an attacker's HTTP client (httpx) that knows only URLs, forms and e-ma
 
 The accounts and cases are made with the suite's factories in the test database, committed
 (``transactional_db``), so that gunicorn's workers see them; everything after that goes over
-HTTP. Rate limits live in the server's Redis cache under a prefix of this run's own, emptied
-before each test, and django-axes' records live in the database, emptied after each test.
+HTTP. Each test gets a gunicorn of its own: emptying the tables after a test also recreates
+the content types under new ids, which a running worker would keep in its cache (and then
+find no object permission). Rate limits live in the server's Redis cache under a prefix of the
+server's own, removed afterwards.
 """
 
 from __future__ import annotations
@@ -107,11 +109,11 @@ def _wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"gunicorn did not answer in 60 s:\n{log.read_text()[-4000:]}")
 
 
-@pytest.fixture(scope="session")
-def gunicorn_server(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Server]:
-    with django_db_blocker.unblock():
-        database = connection.settings_dict
-    folder = tmp_path_factory.mktemp("blackbox")
+@pytest.fixture
+def server(transactional_db, broker, tmp_path) -> Iterator[Server]:
+    """gunicorn serving the test database with production settings, on a free loopback port."""
+    database = connection.settings_dict
+    folder = tmp_path
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     prefix = f"blackbox-{uuid.uuid4().hex[:12]}"
@@ -158,14 +160,6 @@ def gunicorn_server(django_db_setup, django_db_blocker, tmp_path_factory) -> Ite
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-@pytest.fixture
-def server(gunicorn_server: Server, transactional_db, broker) -> Iterator[Server]:
-    """The running server, with no mail and no rate-limit counts left from an earlier test."""
-    stale = list(broker.scan_iter(match=f"*{gunicorn_server.cache_prefix}*"))
-    if stale:
-        broker.delete(*stale)
-    for path in gunicorn_server.mail_dir.glob("*.log"):
-        path.unlink()
-    yield gunicorn_server
+        leftovers = list(broker.scan_iter(match=f"*{prefix}*"))
+        if leftovers:
+            broker.delete(*leftovers)
