@@ -1,4 +1,4 @@
-"""The case-file format (docs: spec/case-file-format.md): export and all-or-nothing import.
+"""The case-file format (docs/case-file-format.md): export and all-or-nothing import.
 
 - ``exporting``: a participant as a case, every key in the format's order;
 - ``importing``: validate the whole file, then write every case through the services, or none;
