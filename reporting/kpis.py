@@ -355,13 +355,6 @@ def frozen_figures(scope: Scope) -> dict[str, Any] | None:
     return frozen.figures if frozen else None
 
 
-def participant_figures(scope: Scope) -> dict[str, Any]:
-    """K1 to K5 with their breakdowns, frozen or computed."""
-    if (frozen := frozen_figures(scope)) is not None:
-        return {"participants": frozen["participants"], "kpis": frozen["kpis"]}
-    return computed_participant_figures(scope)
-
-
 def computed_participant_figures(scope: Scope) -> dict[str, Any]:
     """K1 to K5 with their breakdowns: one query, grouped by gender and age group."""
     conditions = _conditions(scope)
