@@ -235,6 +235,9 @@ SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 RETENTION_YEARS = env.int("RETENTION_YEARS", default=5)
 RETENTION_NOTICE_DAYS = env.int("RETENTION_NOTICE_DAYS", default=30)
 ACCESS_LOG_RETENTION_YEARS = env.int("ACCESS_LOG_RETENTION_YEARS", default=5)
+# Each night the head of the access log's hash chain is e-mailed to the administrators and
+# to these addresses (comma-separated; e.g. the data protection officer, outside IT).
+ACCESS_LOG_ANCHOR_EMAILS = env.list("ACCESS_LOG_ANCHOR_EMAILS", default=[])
 
 # Security headers.
 SECURE_CONTENT_TYPE_NOSNIFF = True
