@@ -77,7 +77,7 @@ typecheck: venv
 check-deploy: venv
 	DJANGO_SETTINGS_MODULE=cm_portal.settings.production \
 	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
-	ALLOWED_HOSTS=cm.example.org DATABASE_URL=sqlite:///var/check.sqlite3 \
+	ALLOWED_HOSTS=cm.example.org SITE_URL=https://cm.example.org DATABASE_URL=sqlite:///var/check.sqlite3 \
 	EMAIL_URL=smtp+tls://mailer:password@mail.example.org:587 \
 	$(MANAGE) check --deploy --fail-level WARNING
 

@@ -143,6 +143,7 @@ class AccessEvent(models.Model):
         OTP_ENROLLED = "otp_enrolled", _("Second factor enrolled")
         OTP_RESET = "otp_reset", _("Second factor reset")
         PASSWORD_LINK_SENT = "password_link_sent", _("Set-password link sent")
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", _("New password asked for")
         PASSWORD_SET = "password_set", _("Password set")
         SESSION_EXPIRED = "session_expired", _("Session expired")
         VIEW = "view", _("Viewed")
@@ -153,6 +154,7 @@ class AccessEvent(models.Model):
         PRINT = "print", _("Printed")
         DELETE = "delete", _("Deleted")
         LOG_PURGED = "log_purged", _("Old access-log rows deleted")
+        LOG_ANCHORED = "log_anchored", _("Head of the access log sent out")
 
     at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
