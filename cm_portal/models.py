@@ -148,6 +148,10 @@ class AccessEvent(models.Model):
         PRINT = "print", _("Printed")
         DELETE = "delete", _("Deleted")
         LOG_PURGED = "log_purged", _("Old access-log rows deleted")
+        # An attempt on an existing participant the user may not reach (they got 404).
+        REFUSED = "refused", _("Refused")
+        # The intake's check whether an identity number is already a participant here.
+        DUPLICATE_CHECK = "duplicate_check", _("Duplicate check at intake")
 
     at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
