@@ -105,7 +105,9 @@ def test_the_worker_refuses_when_the_consent_lapsed_after_the_request(meeting, c
         action="refused",
         actor=alice,
         object_id=str(meeting.participant_id),
-        detail=f"invitation letter {document.pk} meeting {meeting.pk} not generated: consent lapsed",
+        detail=(
+            f"invitation letter {document.pk} meeting {meeting.pk} not generated: consent lapsed"
+        ),
     ).exists()
     page = english_client(alice).get(reverse("plans:document_status", kwargs={"pk": document.pk}))
     text = page.content.decode()
