@@ -35,10 +35,9 @@ def too_large_response(request: HttpRequest) -> HttpResponse:
     """The 413 page: on its own (no navigation), as the request got no further than here."""
     limit_mb = settings.UPLOAD_MAX_BODY_BYTES // (1024 * 1024)
     content = render_to_string("413.html", {"limit_mb": limit_mb})
-    response = HttpResponse(content, status=413)
-    # The rest of the body is never read: the connection cannot be reused for another request.
-    response["Connection"] = "close"
-    return response
+    # No "Connection: close" here: WSGI forbids hop-by-hop headers from the application; the
+    # server deals with the body nobody read.
+    return HttpResponse(content, status=413)
 
 
 class LimitedUploadHandler(FileUploadHandler):
