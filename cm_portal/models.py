@@ -155,6 +155,10 @@ class AccessEvent(models.Model):
         DELETE = "delete", _("Deleted")
         LOG_PURGED = "log_purged", _("Old access-log rows deleted")
         LOG_ANCHORED = "log_anchored", _("Head of the access log sent out")
+        # An attempt on an existing participant the user may not reach (they got 404).
+        REFUSED = "refused", _("Refused")
+        # The intake's check whether an identity number is already a participant here.
+        DUPLICATE_CHECK = "duplicate_check", _("Duplicate check at intake")
 
     at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

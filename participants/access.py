@@ -19,7 +19,8 @@ from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
-from cm_portal.models import User
+from cm_portal import access_log
+from cm_portal.models import AccessEvent, User
 
 from .models import Participant, SharingGrant
 
@@ -64,14 +65,27 @@ def can_change(user: User, participant: Participant) -> bool:
     return user.has_perm("participants.change_participant", participant)
 
 
+def _refused(user: User, pk: int) -> Http404:
+    """The 404 for a participant out of the user's reach; logged as refused when the
+    participant exists (the log reviewer sees the attempt; the user sees nothing more)."""
+    if Participant.objects.filter(pk=pk).exists():
+        access_log.record(
+            action=AccessEvent.Action.REFUSED,
+            actor=user,
+            object_type="participant",
+            object_id=pk,
+        )
+    return Http404()
+
+
 def access_participant(user: User, pk: int, *, need: Need = "view") -> Participant:
     """Fetch a participant the user may see (``need="view"``) or change; else 404."""
     if not user.is_authenticated:
         raise Http404
     if not user.works_with_cases:
-        raise Http404
+        raise _refused(user, pk)
     try:
         participant = participants_for(user, need=need).select_related("organisation").get(pk=pk)
     except Participant.DoesNotExist:
-        raise Http404 from None
+        raise _refused(user, pk) from None
     return participant

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -17,6 +18,7 @@ from cm_portal.models import AccessEvent, Organisation, Role, User
 
 from .events import case_changed
 from .models import ActivityRecord, CaseChange, Contact, Participant, SharingGrant
+from .selectors import likely_duplicates
 
 Action = AccessEvent.Action
 ASSIGNED = "change_participant"
@@ -401,3 +403,81 @@ def sharing_grants_revoke(*, consent_id: int) -> int:
     return SharingGrant.objects.filter(consent_id=consent_id, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+
+
+# --- the intake's duplicate check --------------------------------------------------------
+
+# The check tells whether an identity number is a participant here: an oracle, so each one
+# is logged with what it matched, and a user gets this many an hour.
+DUPLICATE_CHECKS_PER_HOUR = 20
+DUPLICATE_CHECK_WINDOW = 3600  # seconds, counted from the user's first check in the window
+DUPLICATE_MATCHES_LOGGED = 10
+
+
+class TooManyDuplicateChecks(Exception):
+    """The user has used up this hour's duplicate checks."""
+
+
+def _count_duplicate_check(user: User) -> int:
+    key = f"participants:duplicate-checks:{user.pk}"
+    cache.add(key, 0, timeout=DUPLICATE_CHECK_WINDOW)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the key expired between add and incr
+        cache.set(key, 1, timeout=DUPLICATE_CHECK_WINDOW)
+        return 1
+
+
+def duplicate_check(
+    *,
+    organisation: Organisation,
+    checked_by: User,
+    request: HttpRequest | None = None,
+    personal_identity_number: str = "",
+    display_name: str = "",
+    birth_year: int | None = None,
+) -> bool:
+    """Whether the intake's data matches a participant of the organisation.
+
+    Logged with each participant it matched (or that it matched none), never with the number
+    checked; past ``DUPLICATE_CHECKS_PER_HOUR`` checks an hour it raises
+    ``TooManyDuplicateChecks`` (and logs that) instead of answering.
+    """
+    if _count_duplicate_check(checked_by) > DUPLICATE_CHECKS_PER_HOUR:
+        access_log.record(
+            action=Action.REFUSED,
+            actor=checked_by,
+            request=request,
+            object_type="duplicate_check",
+            detail="over the hourly limit",
+        )
+        raise TooManyDuplicateChecks
+    matches = list(
+        likely_duplicates(
+            organisation=organisation,
+            personal_identity_number=personal_identity_number,
+            display_name=display_name,
+            birth_year=birth_year,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[: DUPLICATE_MATCHES_LOGGED + 1]
+    )
+    with transaction.atomic():
+        for pk in matches[:DUPLICATE_MATCHES_LOGGED]:
+            access_log.record(
+                action=Action.DUPLICATE_CHECK,
+                actor=checked_by,
+                request=request,
+                object_type="participant",
+                object_id=pk,
+                detail="matched at intake",
+            )
+        if not matches:
+            access_log.record(
+                action=Action.DUPLICATE_CHECK,
+                actor=checked_by,
+                request=request,
+                object_type="duplicate_check",
+                detail="no match",
+            )
+    return bool(matches)

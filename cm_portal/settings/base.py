@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Refuses an oversized body before anything reads it (the CSRF check would).
+    "cm_portal.uploads.UploadLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -197,6 +199,17 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Uploads are refused while they stream (cm_portal/uploads.py): a declared body over the
+# first limit, or files past the second, get 413 before the rest is read. The forms' own
+# limit (10 MB for a consent scan) sits below both and says so on the form.
+UPLOAD_MAX_BODY_BYTES = 12 * 1024 * 1024
+UPLOAD_MAX_FILE_BYTES = 12 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "cm_portal.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -18,6 +18,7 @@ from participants.models import Participant
 
 from ..models import CoordinationMeeting, DocumentKind, DocumentStatus, PlanDocument
 from ..selectors import documents as selectors
+from . import meetings
 
 Action = AccessEvent.Action
 
@@ -78,7 +79,9 @@ def my_plan_request(
 def invitation_letter_request(
     *, meeting: CoordinationMeeting, requested_by: User, request: HttpRequest | None = None
 ) -> PlanDocument:
-    """Queue the invitation letter (kallelse) of a coordination meeting."""
+    """Queue the invitation letter (kallelse) of a coordination meeting; it names the outside
+    parties, so each must still be covered by a consent valid today."""
+    meetings.meeting_require_consent(meeting)
     return _queue(
         participant=meeting.participant,
         kind=DocumentKind.INVITATION,
@@ -111,6 +114,17 @@ def plan_document_render(document_pk: int) -> None:
     document = PlanDocument.objects.select_related(
         "participant", "meeting__created_by__organisation", "requested_by"
     ).get(pk=document_pk)
+    if document.kind == DocumentKind.INVITATION:
+        # Checked again in the worker: the consent may have lapsed since the request.
+        uncovered = meetings.meeting_uncovered_parties(document.meeting)
+        if uncovered:
+            access_log.record(
+                action=Action.REFUSED,
+                actor=document.requested_by,
+                obj=document.participant,
+                detail=f"{_log_detail(document)} not generated: consent lapsed",
+            )
+            raise meetings.ConsentLapsed(uncovered)
     content = plan_document_pdf(document)
     with transaction.atomic():
         document.file.save(f"{document.kind}.pdf", ContentFile(content), save=False)
