@@ -143,7 +143,7 @@ def _gated_fields(user: User, changed: dict[str, object]) -> dict[str, object]:
     gated = {}
     if will_work_with_cases and ("role" in changed or "organisation" in changed):
         # Role and organisation go together: half of the move would be a move too.
-        for field in ("role", "organisation"):
+        for field in ("organisation", "role"):
             gated[field] = changed.get(field, getattr(user, field))
     if "email" in changed and (user.works_with_cases or will_work_with_cases):
         gated["email"] = changed["email"]
@@ -156,10 +156,13 @@ def _staff_apply(
     values: dict[str, object],
     changed_by: User,
     request: HttpRequest | None,
-    detail_suffix: str = "",
 ) -> None:
     previous_organisation_id, previous_role = user.organisation_id, user.role
-    changed = [field for field, value in values.items() if getattr(user, field) != value]
+    changed = [
+        field
+        for field in STAFF_EDITABLE_FIELDS
+        if field in values and getattr(user, field) != values[field]
+    ]
     if not changed:
         return
     for field in changed:
@@ -172,7 +175,7 @@ def _staff_apply(
             actor=changed_by,
             request=request,
             obj=user,
-            detail=",".join(changed) + detail_suffix,
+            detail=",".join(changed),
         )
         if {"organisation", "role"} & set(changed):
             # Assignments belong to the place the person leaves; so do the sessions
@@ -374,35 +377,32 @@ def account_change_approve(
         _log_change(change, Action.CHANGE_APPROVED, decided_by, request)
         previous_email = target.email
         _apply(change, target, decided_by, request)
-    _tell_the_account(change, requested=False, address=previous_email)
+    if change.kind != Kind.CREATE:  # a new account has no earlier address to tell
+        _tell_the_account(change, requested=False, address=previous_email)
     return change
 
 
 def _apply(
     change: AccountChangeRequest, target: User, decided_by: User, request: HttpRequest | None
 ) -> None:
+    # The change is the requester's, logged as theirs; the approval row names the approver.
+    requester = change.requested_by
     if change.kind == Kind.CREATE:
         target.is_active = True
         target.save(update_fields=["is_active"])
         if change.values.get("send_link"):
-            _password_link_send(user=target, sent_by=decided_by, request=request)
+            _password_link_send(user=target, sent_by=requester, request=request)
     elif change.kind == Kind.UPDATE:
         values = dict(change.values)
         if "organisation" in values:
             values["organisation"] = Organisation.objects.get(pk=values["organisation"])
-        _staff_apply(
-            user=target,
-            values=values,
-            changed_by=decided_by,
-            request=request,
-            detail_suffix=f" (request {change.pk})",
-        )
+        _staff_apply(user=target, values=values, changed_by=requester, request=request)
     elif change.kind == Kind.SECOND_FACTOR_RESET:
-        _second_factor_reset(user=target, reset_by=decided_by, request=request)
+        _second_factor_reset(user=target, reset_by=requester, request=request)
     elif change.kind == Kind.PASSWORD_LINK:
         if not target.is_active:
             raise ValidationError(_("The account is deactivated."))
-        _password_link_send(user=target, sent_by=decided_by, request=request)
+        _password_link_send(user=target, sent_by=requester, request=request)
 
 
 def account_change_refuse(
