@@ -58,6 +58,24 @@ def _log_review(f: Fixtures):
     )
 
 
+def _pending_change(f: Fixtures) -> dict:
+    """A set-password link for bob, asked for by ada: tess (his team lead) decides."""
+    from cm_portal.models import AccountChangeRequest
+    from cm_portal.services import account_change_request
+
+    change = AccountChangeRequest.objects.filter(target=f("bob"), status="pending").first()
+    change = change or account_change_request(
+        kind=AccountChangeRequest.Kind.PASSWORD_LINK, target=f("bob"), requested_by=f("ada")
+    )
+    f("tess")
+    return {"pk": change.pk}
+
+
+# The team lead decides; the administrator who asked is refused as if it did not exist.
+DECISION_PAGE = statuses(anonymous=LOGIN, staff=403, tess=200, ada=404)
+DECISION_POST = statuses(anonymous=LOGIN, staff=403, tess=302, ada=404)
+
+
 def _staff_form(f: Fixtures, **values) -> dict:
     data = {
         "name": "Nora Ny",
@@ -146,6 +164,18 @@ MATRIX: dict[str, Row] = {
         changes_state=True,
     ),
     "staff:access_log": Row(expect={"GET": ADMIN_PAGE}),
+    # --- approvals of account changes (security.md 30) ----------------------------------
+    "approvals:list": Row(expect={"GET": statuses(anonymous=LOGIN, staff=403, tess=200, ada=200)}),
+    "approvals:approve": Row(
+        expect={"GET": DECISION_PAGE, "POST": DECISION_POST},
+        kwargs=_pending_change,
+        changes_state=True,
+    ),
+    "approvals:refuse": Row(
+        expect={"GET": DECISION_PAGE, "POST": DECISION_POST},
+        kwargs=_pending_change,
+        changes_state=True,
+    ),
     "staff:log_reviews": Row(
         expect={"GET": ADMIN_PAGE, "POST": ADMIN_ACTION_POST},
         data=lambda f: {"period_from": "2026-01-01", "period_to": "2026-12-31", "sample_size": 5},

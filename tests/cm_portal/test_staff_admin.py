@@ -187,9 +187,7 @@ def test_create_with_a_taken_address_says_so(admin_client, alice, hela_manniskan
     assert not AccessEvent.objects.filter(action=Action.CREATE).exists()
 
 
-def test_create_ignores_fields_that_are_not_on_the_form(
-    admin_client, alice, tess, hela_manniskan
-):
+def test_create_ignores_fields_that_are_not_on_the_form(admin_client, alice, tess, hela_manniskan):
     data = _form(
         hela_manniskan,
         is_superuser="on",
