@@ -34,7 +34,17 @@ from cm_portal.models import Role
 
 from .conftest import PERSONAS
 from .helpers import named_urls
-from .matrix import HOME, LOGIN, Fixtures, Redirect, Row, Status, pk_of, statuses
+from .matrix import (
+    HOME,
+    LOGIN,
+    Fixtures,
+    Redirect,
+    Row,
+    Status,
+    pk_of,
+    share_with_the_district,
+    statuses,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -242,6 +252,7 @@ def test_permission_matrix(url_name, method, persona, request, persona_client):
     expected = row.expect[method][persona]
     url = reverse(url_name, kwargs=row.kwargs(request.getfixturevalue))
     data = row.data(request.getfixturevalue)
+    share_with_the_district(request.getfixturevalue)
     client = persona_client(persona)
     before = database_state()
 
@@ -252,6 +263,29 @@ def test_permission_matrix(url_name, method, persona, request, persona_client):
         assert database_state() == before, "a refused POST changed the database"
     elif method == "POST" and row.changes_state:
         assert database_state() != before, "an accepted POST changed nothing"
+
+
+def test_the_consent_shared_persona_holds_a_real_grant(request):
+    """dana's grant in the matrix comes from a real consent naming the district; it lets
+    her read, not change, and covers no other persona's organisation (security.md 37)."""
+    from django.http import Http404
+
+    from consent.models import Consent
+    from participants.access import access_participant
+    from participants.models import SharingGrant
+
+    f = request.getfixturevalue
+    pk = MATRIX["participants:detail"].kwargs(f)["pk"]
+    share_with_the_district(f)
+
+    grant = SharingGrant.objects.get(participant_id=pk)
+    consent = Consent.objects.get(pk=grant.consent_id, participant_id=pk)
+    assert grant.organisation == f("district") == f("dana").organisation
+    assert consent.parties.filter(organisation=f("district")).exists()
+    assert access_participant(f("dana"), pk).pk == pk
+    for persona, need in (("dana", "change"), ("charlie", "view")):
+        with pytest.raises(Http404):
+            access_participant(f(persona), pk, need=need)
 
 
 POST_URLS = [name for name, row in MATRIX.items() if "POST" in row.expect]
