@@ -98,8 +98,10 @@ def account_changes_of(target: User) -> QuerySet[AccountChangeRequest]:
     return target.change_requests.select_related("requested_by", "decided_by", "organisation")
 
 
-def account_changes_requested(*, limit: int = 50) -> QuerySet[AccountChangeRequest]:
-    """The latest change requests and their status, for the administrators' staff list."""
-    return AccountChangeRequest.objects.select_related(
-        "target", "requested_by", "decided_by", "organisation"
-    ).order_by("-requested_at", "-id")[:limit]
+def account_changes_pending(*, limit: int = 50) -> list[AccountChangeRequest]:
+    """The change requests still waiting for a decision, oldest first, for the staff list."""
+    return list(
+        AccountChangeRequest.objects.filter(status=AccountChangeRequest.Status.PENDING)
+        .select_related("target", "requested_by", "organisation")
+        .order_by("requested_at", "id")[:limit]
+    )

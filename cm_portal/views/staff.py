@@ -32,7 +32,8 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     staff = selectors.staff_list(**filters)
     page = Paginator(staff, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "staff/list.html", {"form": form, "page": page})
+    pending = selectors.account_changes_pending()
+    return render(request, "staff/list.html", {"form": form, "page": page, "pending": pending})
 
 
 def _waits() -> str:

@@ -75,6 +75,10 @@ def test_a_new_team_lead_cannot_log_in_before_a_team_lead_approves(
     mallory.refresh_from_db()
     assert not mallory.is_active
 
+    # The administrators see what waits, and whom it waits for.
+    listed = admin_client.get(reverse("staff:list")).context["pending"]
+    assert [change.target for change in listed] == [mallory]
+
     tess_client = verified_client(tess)
     change = AccountChangeRequest.objects.get(target=mallory)
     start = tess_client.get(reverse("home"), follow=True).content.decode()
