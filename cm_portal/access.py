@@ -13,7 +13,7 @@ from .models import AccountChangeRequest, Role, User
 from .selectors import account_changes_to_decide
 
 
-def role_required(*roles: Role) -> Callable:
+def role_required(*roles: str) -> Callable:
     """Only these roles may use the view; everyone else gets 403 (no object is named)."""
 
     def decorator(view: Callable) -> Callable:

@@ -69,7 +69,7 @@ def record(
     ``detail`` must never hold personal data: it is for field names and the like.
     """
     if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user  # type: ignore[assignment]
+        actor = request.user
     if obj is not None:
         object_type = obj._meta.model_name or ""
         object_id = obj.pk

@@ -21,15 +21,16 @@ class TransactionAwareTask(Task):
 
     abstract = True
 
-    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+    # (*args, **kwargs): Celery's arguments and options pass through exactly as given.
+    def apply_async(self, *args: Any, **kwargs: Any) -> Any:
         connection = transaction.get_connection()
         if connection.in_atomic_block:
             transaction.on_commit(
-                lambda: super(TransactionAwareTask, self).apply_async(args, kwargs, **options),
+                lambda: super(TransactionAwareTask, self).apply_async(*args, **kwargs),
                 robust=True,
             )
             return None
-        return super().apply_async(args, kwargs, **options)
+        return super().apply_async(*args, **kwargs)
 
 
 app = Celery("cm_portal", task_cls=TransactionAwareTask)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -68,6 +69,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = UserManager()
+
+    if TYPE_CHECKING:
+        # django-otp's OTPMiddleware sets this on request.user.
+        def is_verified(self) -> bool: ...
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

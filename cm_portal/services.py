@@ -121,7 +121,9 @@ def staff_update(
             _staff_apply(user=user, values=immediate, changed_by=changed_by, request=request)
         if not gated:
             return None
-        organisation = gated.get("organisation", user.organisation)
+        organisation = gated.get("organisation")
+        if not isinstance(organisation, Organisation):
+            organisation = user.organisation
         stored = {
             field: value.pk if isinstance(value, Organisation) else value
             for field, value in gated.items()

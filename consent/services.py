@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, Organisation, User
 from participants.events import case_changed
-from participants.models import ContactKind, EntryPath, Gender, Participant
+from participants.models import Participant
 from participants.services import sharing_grant_create, sharing_grants_revoke
 
-from .models import Consent, ConsentParty, ExportStatus, ParticipantExport, SignedBy
+from .models import Consent, ConsentParty, ExportStatus, ParticipantExport
 
 Action = AccessEvent.Action
 
@@ -209,39 +209,17 @@ def participant_export_request(
 _refuse_url = pdf.refuse_url  # the PDF template uses no outside resource
 
 
-def _with_labels(case: dict) -> dict:
-    """The case file with each coded value's label beside it (``gender_label`` …),
-    so the PDF reads as words in the reader's language rather than codes."""
-    person = case["participant"]
-    person["gender_label"] = Gender(person["gender"]).label
-    person["entry_path_label"] = EntryPath(person["entry_path"]).label
-    for contact in case["contacts"]:
-        contact["kind_label"] = ContactKind(contact["kind"]).label
-    for consent in case["consents"]:
-        consent["signed_by_label"] = SignedBy(consent["signed_by"]).label
-    from .case_files import sections  # the package imports this module
-
-    sections.add_labels(case)  # the parts other apps add (plans)
-    return case
-
-
 def participant_export_pdf(participant: Participant) -> bytes:
     """The participant's case file (exactly the JSON export's content) as a PDF."""
-    from . import case_files  # the package imports this module
+    from .case_files.right_of_access import labelled_case  # the package imports this module
 
-    participant = case_files.participants_for_export().get(pk=participant.pk)
-    case = _with_labels(case_files.case_data(participant))
+    case = labelled_case(participant)
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(
             "consent/participant_export.html",
             {"case": case, "generated_at": timezone.localtime()},
         )
     return pdf.html_to_pdf(html)
-
-
-def participant_export_start(export_pk: int) -> bool:
-    """Claim a queued export for rendering; False when another worker has it (or it is done)."""
-    return pdf.claim(ParticipantExport, export_pk)
 
 
 def participant_export_render(export_pk: int) -> None:
@@ -253,8 +231,3 @@ def participant_export_render(export_pk: int) -> None:
     export.finished_at = timezone.now()
     export.failure_reason = ""
     export.save(update_fields=["file", "status", "finished_at", "failure_reason"])
-
-
-def participant_export_mark(export_pk: int, *, status: str, reason: str = "") -> None:
-    """Set a rendering export back to queued (to retry) or to failed, with a reason."""
-    pdf.mark(ParticipantExport, export_pk, status=status, reason=reason)

@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .. import access_log
 from ..forms import LoginForm, TokenForm
+from ..http import AuthenticatedHttpRequest
 from ..middleware import allow_without_second_factor
 from ..models import AccessEvent, StaffSession
 from ..services import staff_sessions_end
@@ -34,7 +35,7 @@ def _safe_next(request: HttpRequest) -> str:
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
-    return reverse_lazy("home")
+    return reverse("home")
 
 
 def _second_factor_passed(request: HttpRequest, device: TOTPDevice) -> HttpResponse:
@@ -58,7 +59,7 @@ login_view = allow_without_second_factor(login_not_required(LoginView.as_view())
 @allow_without_second_factor
 @sensitive_post_parameters("token")
 @never_cache
-def otp_verify(request: HttpRequest) -> HttpResponse:
+def otp_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Second step of the login: the code from the authenticator app."""
     if request.user.is_verified():
         return redirect(_safe_next(request))
@@ -90,7 +91,7 @@ def _qr_code_svg(device: TOTPDevice) -> str:
 @allow_without_second_factor
 @sensitive_post_parameters("token")
 @never_cache
-def otp_enrol(request: HttpRequest) -> HttpResponse:
+def otp_enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
     """First login: add this portal to an authenticator app and prove it with a code."""
     if user_has_device(request.user):
         return redirect("accounts:otp_verify")

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from .. import selectors, services
 from ..access import access_account_change, role_required
+from ..http import AuthenticatedHttpRequest
 from ..models import AccountChangeRequest, Organisation, Role
 
 deciders_only = role_required(Role.TEAM_LEAD, Role.ADMINISTRATOR)
@@ -76,13 +77,13 @@ def describe(change: AccountChangeRequest) -> list[str]:
 
 
 @deciders_only
-def approvals(request: HttpRequest) -> HttpResponse:
+def approvals(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The changes waiting for this person's decision."""
     changes = list(selectors.account_changes_to_decide(request.user))
     return render(request, "staff/approvals.html", {"changes": changes})
 
 
-def _decision(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
+def _decision(request: AuthenticatedHttpRequest, pk: int, *, approve: bool) -> HttpResponse:
     change = access_account_change(request.user, pk)
     if request.method == "POST":
         decide = services.account_change_approve if approve else services.account_change_refuse
@@ -106,10 +107,10 @@ def _decision(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
 
 
 @deciders_only
-def approve(request: HttpRequest, pk: int) -> HttpResponse:
+def approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _decision(request, pk, approve=True)
 
 
 @deciders_only
-def refuse(request: HttpRequest, pk: int) -> HttpResponse:
+def refuse(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _decision(request, pk, approve=False)

@@ -20,6 +20,7 @@ from ..forms import (
     StaffFilterForm,
     StaffForm,
 )
+from ..http import AuthenticatedHttpRequest
 from ..models import AccessEvent, AccountChangeRequest, LogReview
 from .common import add_service_errors
 
@@ -44,7 +45,7 @@ def _waits() -> str:
 
 
 @administrator_required
-def staff_create(request: HttpRequest) -> HttpResponse:
+def staff_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = StaffCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -82,7 +83,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
 
 
 @administrator_required
-def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = access_staff_member(request.user, pk)
     form = StaffForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
@@ -115,7 +116,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "staff/edit.html", {"form": form, "member": member, "changes": changes})
 
 
-def _state_change(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
+def _state_change(request: AuthenticatedHttpRequest, pk: int, action, success: str) -> HttpResponse:
     member = access_staff_member(request.user, pk)
     try:
         result = action(member)
@@ -136,7 +137,7 @@ def _state_change(request: HttpRequest, pk: int, action, success: str) -> HttpRe
 
 @require_POST
 @administrator_required
-def staff_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,
         pk,
@@ -149,7 +150,7 @@ def staff_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @administrator_required
-def staff_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_reactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,
         pk,
@@ -162,7 +163,7 @@ def staff_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @administrator_required
-def staff_send_password_link(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_send_password_link(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,
         pk,
@@ -175,7 +176,7 @@ def staff_send_password_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @administrator_required
-def staff_reset_second_factor(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_reset_second_factor(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,
         pk,
@@ -204,7 +205,7 @@ def access_log_list(request: HttpRequest) -> HttpResponse:
 
 
 @administrator_required
-def log_reviews(request: HttpRequest) -> HttpResponse:
+def log_reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The periodic log reviews, and a form to draw a new sample."""
     form = LogReviewDrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -222,7 +223,7 @@ def log_reviews(request: HttpRequest) -> HttpResponse:
 
 
 @administrator_required
-def log_review(request: HttpRequest, pk: int) -> HttpResponse:
+def log_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One review: its sample of accesses, and signing it off."""
     review = get_object_or_404(LogReview.objects.select_related("reviewer"), pk=pk)
     form = LogReviewSignOffForm(request.POST or None)
