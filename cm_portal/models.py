@@ -156,9 +156,12 @@ class AccessEvent(models.Model):
         LOG_PURGED = "log_purged", _("Old access-log rows deleted")
         LOG_ANCHORED = "log_anchored", _("Head of the access log sent out")
         # An attempt on an existing participant the user may not reach (they got 404).
-        REFUSED = "refused", _("Refused")
+        REFUSED = "refused", _("Access refused")
         # The intake's check whether an identity number is already a participant here.
         DUPLICATE_CHECK = "duplicate_check", _("Duplicate check at intake")
+        CHANGE_REQUESTED = "change_requested", _("Account change requested")
+        CHANGE_APPROVED = "change_approved", _("Account change approved")
+        CHANGE_REFUSED = "change_refused", _("Account change refused")
 
     at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -277,3 +280,71 @@ class LogReview(models.Model):
     @property
     def is_signed_off(self) -> bool:
         return self.signed_off_at is not None
+
+
+class AccountChangeRequest(models.Model):
+    """A change that would give an account case access, waiting for a second person.
+
+    Separation of duties (security.md 30): an administrator asks, and the change takes
+    effect only when a team lead of the organisation concerned approves it (or, where that
+    organisation has no other active team lead, a second administrator). Until then it has
+    no effect: a new account stays inactive, an e-mail, role or organisation stays as it
+    was, no set-password link is sent and no second factor is removed.
+    """
+
+    class Kind(models.TextChoices):
+        CREATE = "create", _("New account")
+        UPDATE = "update", _("Change of e-mail, role or organisation")
+        SECOND_FACTOR_RESET = "second_factor_reset", _("Second-factor reset")
+        PASSWORD_LINK = "password_link", _("Set-password link")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    target = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="change_requests", verbose_name=_("account")
+    )
+    # The organisation whose team lead decides: the one the account gets case access to.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    # The new values (update: email, organisation id, role; create: send_link).
+    values = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("account change request")
+        verbose_name_plural = _("account change requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "kind"],
+                condition=models.Q(status="pending"),
+                name="account_change_one_pending_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.target_id} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

@@ -1,7 +1,8 @@
 """The one way to fetch a participant: who may see and who may change whom.
 
 - case managers see and change the participants assigned to them (guardian object
-  permission ``change_participant``);
+  permission ``change_participant``), but only while the participant belongs to their own
+  organisation: an assignment left behind by a move to another organisation gives nothing;
 - a team lead sees and changes every participant of their own organisation;
 - staff who work with cases in another organisation see a participant only while a
   valid sharing grant (from a consent) covers their organisation;
@@ -28,6 +29,12 @@ Need = Literal["view", "change"]
 
 
 def _assigned_to(user: User) -> QuerySet[Participant]:
+    """Assigned participants of the user's own organisation (security.md 29).
+
+    Assignments are made within an organisation only; one that outlived a move of the
+    person (or of the case) is ignored here, checked on every request, whatever else
+    should have removed it.
+    """
     return get_objects_for_user(
         user,
         "participants.change_participant",
@@ -35,7 +42,7 @@ def _assigned_to(user: User) -> QuerySet[Participant]:
         use_groups=False,
         with_superuser=False,
         accept_global_perms=False,
-    )
+    ).filter(organisation_id=user.organisation_id)
 
 
 def _shared_with(user: User) -> QuerySet[SharingGrant]:
@@ -60,7 +67,9 @@ def participants_for(user: User, *, need: Need = "view") -> QuerySet[Participant
 def can_change(user: User, participant: Participant) -> bool:
     if not user.works_with_cases:
         return False
-    if user.is_team_lead and participant.organisation_id == user.organisation_id:
+    if participant.organisation_id != user.organisation_id:
+        return False
+    if user.is_team_lead:
         return True
     return user.has_perm("participants.change_participant", participant)
 

@@ -5,15 +5,20 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
 
 from cm_portal import access_log
+from cm_portal.events import StaffMoved
 from cm_portal.models import AccessEvent, Organisation, Role, User
 
 from .events import case_changed
@@ -481,3 +486,55 @@ def duplicate_check(
                 detail="no match",
             )
     return bool(matches)
+
+
+def assignments_end_for_moved_staff(event: StaffMoved) -> list[Participant]:
+    """A person moved to another organisation or role loses every assignment (security.md 29).
+
+    Registered on ``cm_portal.events.on_staff_moved``; runs in the caller's transaction.
+    The team leads of the organisation the person left are told which cases lost them.
+    Returns the participants they were assigned to.
+    """
+    from .models import ParticipantUserObjectPermission
+
+    user = event.user
+    rows = ParticipantUserObjectPermission.objects.filter(user=user).select_related(
+        "content_object"
+    )
+    participants = {row.content_object.pk: row.content_object for row in rows}
+    if not participants:
+        return []
+    with transaction.atomic():
+        rows.delete()
+        for participant in participants.values():
+            access_log.record(
+                action=Action.CHANGE,
+                actor=event.changed_by,
+                request=event.request,
+                obj=participant,
+                detail=f"unassigned staff {user.pk} (moved)",
+            )
+    lost = sorted(participants.values(), key=lambda participant: participant.reference)
+    _tell_team_leads_of_lost_case_manager(event, lost)
+    return lost
+
+
+def _tell_team_leads_of_lost_case_manager(event: StaffMoved, lost: list[Participant]) -> None:
+    team_leads = list(
+        User.objects.filter(
+            organisation_id=event.previous_organisation_id, role=Role.TEAM_LEAD, is_active=True
+        )
+        .exclude(pk=event.user.pk)
+        .values_list("email", flat=True)
+    )
+    if not team_leads:
+        return
+    context = {
+        "name": event.user.name,
+        "references": [participant.reference for participant in lost],
+        "link": f"{settings.SITE_URL}{reverse('participants:list')}",
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Cases that lost their case manager")
+        body = render_to_string("participants/email/case_manager_moved.txt", context)
+    send_mail(subject, body, None, team_leads)

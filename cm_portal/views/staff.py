@@ -21,7 +21,7 @@ from ..forms import (
     StaffForm,
 )
 from ..http import AuthenticatedHttpRequest
-from ..models import AccessEvent, LogReview
+from ..models import AccessEvent, AccountChangeRequest, LogReview
 from .common import add_service_errors
 
 PAGE_SIZE = 50
@@ -33,7 +33,15 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     staff = selectors.staff_list(**filters)
     page = Paginator(staff, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "staff/list.html", {"form": form, "page": page})
+    pending = selectors.account_changes_pending()
+    return render(request, "staff/list.html", {"form": form, "page": page, "pending": pending})
+
+
+def _waits() -> str:
+    return _(
+        "It takes effect when a team lead of the organisation (or a second administrator) "
+        "approves it."
+    )
 
 
 @administrator_required
@@ -48,13 +56,23 @@ def staff_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 organisation=data["organisation"],
                 role=data["role"],
                 created_by=request.user,
+                send_link=data["send_link"],
                 request=request,
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            if data["send_link"]:
-                services.staff_password_link_send(user=user, sent_by=request.user, request=request)
+            if not user.is_active:
+                messages.success(
+                    request,
+                    _(
+                        "The account was created but cannot log in yet: "
+                        "it gives access to case data."
+                    )
+                    + " "
+                    + _waits(),
+                )
+            elif data["send_link"]:
                 messages.success(
                     request, _("The account was created and a set-password link was sent.")
                 )
@@ -73,31 +91,47 @@ def staff_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         # the service compares the values with themselves, sees no change and saves nothing.
         member.refresh_from_db()
         try:
-            services.staff_update(
+            pending = services.staff_update(
                 user=member,
                 changed_by=request.user,
                 request=request,
                 **{field: form.cleaned_data[field] for field in StaffForm.Meta.fields},
             )
         except ValidationError as error:
+            member.refresh_from_db()
             form.add_error(None, error)
         else:
-            messages.success(request, _("The changes were saved."))
+            if pending:
+                messages.success(
+                    request,
+                    _("The change of e-mail, role or organisation was asked for.") + " " + _waits(),
+                )
+            else:
+                messages.success(request, _("The changes were saved."))
             return redirect("staff:edit", pk=member.pk)
     elif request.method == "POST":
         # The form's instance now carries the rejected values; show what is stored.
         member.refresh_from_db()
-    return render(request, "staff/edit.html", {"form": form, "member": member})
+    changes = selectors.account_changes_of(member)
+    return render(request, "staff/edit.html", {"form": form, "member": member, "changes": changes})
 
 
 def _state_change(request: AuthenticatedHttpRequest, pk: int, action, success: str) -> HttpResponse:
     member = access_staff_member(request.user, pk)
     try:
-        action(member)
+        result = action(member)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, success)
+        if isinstance(result, AccountChangeRequest):
+            messages.success(
+                request,
+                _("This account has access to case data, so the change was asked for.")
+                + " "
+                + _waits(),
+            )
+        else:
+            messages.success(request, success)
     return redirect("staff:edit", pk=member.pk)
 
 

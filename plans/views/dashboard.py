@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from cm_portal import access_log
 from cm_portal.access import role_required
 from cm_portal.models import AccessEvent, Role
+from cm_portal.selectors import account_changes_to_decide
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 
 from ..models import Deadline, DeadlineKind, Reminder
@@ -84,6 +85,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     context: dict = {"today": today, "team_view": user.is_team_lead}
     if user.is_team_lead:
+        # Account changes that give case access wait for this team lead (security.md 30).
+        context["approvals"] = list(account_changes_to_decide(user))
         context["sections"] = [
             (case_manager, _rows(deadlines, today))
             for case_manager, deadlines in deadlines_by_case_manager(user, today=today)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from playwright.sync_api import Page
 
 from cm_portal.models import Role, User
-from cm_portal.services import log_review_draw
+from cm_portal.services import account_change_request, log_review_draw
 from consent.case_files import import_case_files
 from participants.models import Participant
 from plans.management.commands.load_demo_cases import (
@@ -96,6 +96,8 @@ def cast(hela_manniskan, district) -> Cast:
     today = timezone.localdate()
     review = log_review_draw(reviewer=ada, period_from=today, period_to=today)
     assert review.sample_ids
+    # An account change waiting for approval shows on the staff list and the account's page.
+    account_change_request(kind="password_link", target=anna, requested_by=ada)
 
     on_alex = {"participant_pk": alex.pk}
     pages = {
@@ -129,6 +131,8 @@ def cast(hela_manniskan, district) -> Cast:
         "administrator": [
             ("start page", reverse("home")),
             ("staff list", reverse("staff:list")),
+            ("staff account with a change waiting", reverse("staff:edit", args=[anna.pk])),
+            ("approvals", reverse("approvals:list")),
             ("access log", reverse("staff:access_log")),
             ("log reviews", reverse("staff:log_reviews")),
             ("log review", reverse("staff:log_review", args=[review.pk])),

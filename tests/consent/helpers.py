@@ -73,8 +73,8 @@ def consent_of(f: Fixtures) -> Consent:
     """The participant's consent, with a scan.
 
     It names the participant's own organisation and an outside actor, so it creates no
-    sharing grant: in the matrix dana is refused like charlie. Grants are tested in
-    ``test_services.py``.
+    sharing grant itself; the permission matrix adds dana's grant with a consent of its own
+    (``tests.matrix.share_with_the_district``).
     """
     participant = consent_participant_of(f)
     existing = Consent.objects.filter(participant=participant).order_by("pk").first()
