@@ -9,10 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from .models import Role, User
+from .models import AccountChangeRequest, Role, User
+from .selectors import account_changes_to_decide
 
 
-def role_required(*roles: Role) -> Callable:
+def role_required(*roles: str) -> Callable:
     """Only these roles may use the view; everyone else gets 403 (no object is named)."""
 
     def decorator(view: Callable) -> Callable:
@@ -35,3 +36,8 @@ def access_staff_member(user: User, pk: int) -> User:
     if not user.is_administrator:
         raise PermissionDenied
     return get_object_or_404(User.objects.select_related("organisation"), pk=pk)
+
+
+def access_account_change(user: User, pk: int) -> AccountChangeRequest:
+    """A pending account change this person may decide; 404 for anyone else (or once decided)."""
+    return get_object_or_404(account_changes_to_decide(user), pk=pk)

@@ -21,15 +21,16 @@ class TransactionAwareTask(Task):
 
     abstract = True
 
-    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+    # (*args, **kwargs): Celery's arguments and options pass through exactly as given.
+    def apply_async(self, *args: Any, **kwargs: Any) -> Any:
         connection = transaction.get_connection()
         if connection.in_atomic_block:
             transaction.on_commit(
-                lambda: super(TransactionAwareTask, self).apply_async(args, kwargs, **options),
+                lambda: super(TransactionAwareTask, self).apply_async(*args, **kwargs),
                 robust=True,
             )
             return None
-        return super().apply_async(args, kwargs, **options)
+        return super().apply_async(*args, **kwargs)
 
 
 app = Celery("cm_portal", task_cls=TransactionAwareTask)
@@ -71,6 +72,11 @@ app.conf.beat_schedule = {
     "purge-expired-access-log": {
         "task": "cm_portal.tasks.purge_expired_access_log",
         "schedule": crontab(hour=2, minute=50),
+    },
+    # The head of the access log's chain leaves the database each night (after the purge).
+    "send-access-log-anchor": {
+        "task": "cm_portal.tasks.send_access_log_anchor",
+        "schedule": crontab(hour=3, minute=40),
     },
     "flush-outbox": {"task": "cm_portal.tasks.flush_outbox", "schedule": 60.0},
 }

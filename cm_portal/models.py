@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -68,6 +69,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = UserManager()
+
+    if TYPE_CHECKING:
+        # django-otp's OTPMiddleware sets this on request.user.
+        def is_verified(self) -> bool: ...
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -138,6 +143,7 @@ class AccessEvent(models.Model):
         OTP_ENROLLED = "otp_enrolled", _("Second factor enrolled")
         OTP_RESET = "otp_reset", _("Second factor reset")
         PASSWORD_LINK_SENT = "password_link_sent", _("Set-password link sent")
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", _("New password asked for")
         PASSWORD_SET = "password_set", _("Password set")
         SESSION_EXPIRED = "session_expired", _("Session expired")
         VIEW = "view", _("Viewed")
@@ -148,6 +154,14 @@ class AccessEvent(models.Model):
         PRINT = "print", _("Printed")
         DELETE = "delete", _("Deleted")
         LOG_PURGED = "log_purged", _("Old access-log rows deleted")
+        LOG_ANCHORED = "log_anchored", _("Head of the access log sent out")
+        # An attempt on an existing participant the user may not reach (they got 404).
+        REFUSED = "refused", _("Access refused")
+        # The intake's check whether an identity number is already a participant here.
+        DUPLICATE_CHECK = "duplicate_check", _("Duplicate check at intake")
+        CHANGE_REQUESTED = "change_requested", _("Account change requested")
+        CHANGE_APPROVED = "change_approved", _("Account change approved")
+        CHANGE_REFUSED = "change_refused", _("Account change refused")
 
     at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -266,3 +280,71 @@ class LogReview(models.Model):
     @property
     def is_signed_off(self) -> bool:
         return self.signed_off_at is not None
+
+
+class AccountChangeRequest(models.Model):
+    """A change that would give an account case access, waiting for a second person.
+
+    Separation of duties (security.md 30): an administrator asks, and the change takes
+    effect only when a team lead of the organisation concerned approves it (or, where that
+    organisation has no other active team lead, a second administrator). Until then it has
+    no effect: a new account stays inactive, an e-mail, role or organisation stays as it
+    was, no set-password link is sent and no second factor is removed.
+    """
+
+    class Kind(models.TextChoices):
+        CREATE = "create", _("New account")
+        UPDATE = "update", _("Change of e-mail, role or organisation")
+        SECOND_FACTOR_RESET = "second_factor_reset", _("Second-factor reset")
+        PASSWORD_LINK = "password_link", _("Set-password link")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    target = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="change_requests", verbose_name=_("account")
+    )
+    # The organisation whose team lead decides: the one the account gets case access to.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    # The new values (update: email, organisation id, role; create: send_link).
+    values = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("account change request")
+        verbose_name_plural = _("account change requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "kind"],
+                condition=models.Q(status="pending"),
+                name="account_change_one_pending_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.target_id} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

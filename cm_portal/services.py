@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,9 +20,21 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import access_log
-from .models import AccessEvent, LogReview, Organisation, StaffSession, User
+from .events import StaffMoved, staff_moved
+from .models import (
+    AccessEvent,
+    AccountChangeRequest,
+    LogReview,
+    Organisation,
+    Role,
+    StaffSession,
+    User,
+)
+from .throttling import client_ip
+from .tokens import password_token_generator
 
 Action = AccessEvent.Action
 
@@ -33,6 +47,11 @@ def organisation_create(*, slug: str, name: str, kind: str) -> Organisation:
     return organisation
 
 
+CASE_ROLES = (Role.CASE_MANAGER, Role.TEAM_LEAD)
+Kind = AccountChangeRequest.Kind
+Status = AccountChangeRequest.Status
+
+
 def staff_create(
     *,
     email: str,
@@ -41,18 +60,38 @@ def staff_create(
     role: str,
     password: str | None = None,
     created_by: User | None = None,
+    send_link: bool = False,
     request: HttpRequest | None = None,
 ) -> User:
-    """Create a staff account. Without a password it cannot log in until one is set."""
+    """Create a staff account. Without a password it cannot log in until one is set.
+
+    An account with case access made on the administrators' pages stays inactive until a
+    team lead of its organisation (or a second administrator) approves it (security.md 30);
+    the set-password link, if asked for, goes out on approval.
+    """
     email = User.objects.normalize_email(email.strip()).lower()
     user = User(email=email, name=name.strip(), organisation=organisation, role=role)
     user.full_clean(exclude=["password"])
     if password is not None:
         validate_password(password, user)
     user.set_password(password)
+    # Management commands run by the operator on the server (created_by None) are not the
+    # administrators' pages: whoever runs them already holds the database.
+    needs_approval = role in CASE_ROLES and created_by is not None
+    user.is_active = not needs_approval
     with transaction.atomic():
         user.save(force_insert=True)
         access_log.record(action=Action.CREATE, actor=created_by, request=request, obj=user)
+        if needs_approval and created_by is not None:
+            account_change_request(
+                kind=Kind.CREATE,
+                target=user,
+                requested_by=created_by,
+                values={"send_link": send_link},
+                request=request,
+            )
+    if send_link and not needs_approval and created_by is not None:
+        staff_password_link_send(user=user, sent_by=created_by, request=request)
     return user
 
 
@@ -61,16 +100,77 @@ STAFF_EDITABLE_FIELDS = ("name", "email", "organisation", "role")
 
 def staff_update(
     *, user: User, changed_by: User, request: HttpRequest | None = None, **values: object
-) -> User:
-    """Change name, e-mail, organisation or role of an account."""
+) -> AccountChangeRequest | None:
+    """Change name, e-mail, organisation or role of an account.
+
+    An administrator never changes their own role or organisation. A change that gives
+    case access (role or organisation of an account that will work with cases, or the
+    e-mail of one that does) waits for approval and is returned as a pending request; the
+    rest is saved at once.
+    """
     unknown = set(values) - set(STAFF_EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"staff_update cannot change {sorted(unknown)}")
     if "email" in values:
         values["email"] = User.objects.normalize_email(str(values["email"]).strip()).lower()
-    changed = [field for field, value in values.items() if getattr(user, field) != value]
+    changed = {field: value for field, value in values.items() if getattr(user, field) != value}
     if not changed:
-        return user
+        return None
+    if user.pk == changed_by.pk and {"role", "organisation"} & set(changed):
+        raise ValidationError(_("You cannot change your own role or organisation."))
+    gated = _gated_fields(user, changed)
+    immediate = {field: value for field, value in changed.items() if field not in gated}
+    with transaction.atomic():
+        if immediate:
+            _staff_apply(user=user, values=immediate, changed_by=changed_by, request=request)
+        if not gated:
+            return None
+        organisation = gated.get("organisation")
+        if not isinstance(organisation, Organisation):
+            organisation = user.organisation
+        stored = {
+            field: value.pk if isinstance(value, Organisation) else value
+            for field, value in gated.items()
+        }
+        return account_change_request(
+            kind=Kind.UPDATE,
+            target=user,
+            requested_by=changed_by,
+            values=stored,
+            organisation=organisation,
+            request=request,
+        )
+
+
+def _gated_fields(user: User, changed: dict[str, object]) -> dict[str, object]:
+    """The part of ``changed`` that gives case access and so needs a second person."""
+    role = changed.get("role", user.role)
+    will_work_with_cases = role in CASE_ROLES
+    gated = {}
+    if will_work_with_cases and ("role" in changed or "organisation" in changed):
+        # Role and organisation go together: half of the move would be a move too.
+        for field in ("organisation", "role"):
+            gated[field] = changed.get(field, getattr(user, field))
+    if "email" in changed and (user.works_with_cases or will_work_with_cases):
+        gated["email"] = changed["email"]
+    return gated
+
+
+def _staff_apply(
+    *,
+    user: User,
+    values: dict[str, object],
+    changed_by: User,
+    request: HttpRequest | None,
+) -> None:
+    previous_organisation_id, previous_role = user.organisation_id, user.role
+    changed = [
+        field
+        for field in STAFF_EDITABLE_FIELDS
+        if field in values and getattr(user, field) != values[field]
+    ]
+    if not changed:
+        return
     for field in changed:
         setattr(user, field, values[field])
     user.full_clean(exclude=["password"])
@@ -83,7 +183,19 @@ def staff_update(
             obj=user,
             detail=",".join(changed),
         )
-    return user
+        if {"organisation", "role"} & set(changed):
+            # Assignments belong to the place the person leaves; so do the sessions
+            # opened there (security.md 29).
+            staff_moved(
+                StaffMoved(
+                    user=user,
+                    previous_organisation_id=previous_organisation_id,
+                    previous_role=previous_role,
+                    changed_by=changed_by,
+                    request=request,
+                )
+            )
+            staff_sessions_end(user=user)
 
 
 def staff_sessions_end(*, user: User) -> int:
@@ -109,6 +221,9 @@ def staff_deactivate(*, user: User, deactivated_by: User, request: HttpRequest |
 
 
 def staff_reactivate(*, user: User, reactivated_by: User, request: HttpRequest | None = None):
+    """Reactivate an account; never one whose creation has not been approved."""
+    if user.change_requests.filter(kind=Kind.CREATE).exclude(status=Status.APPROVED).exists():
+        raise ValidationError(_("This account has not been approved yet."))
     with transaction.atomic():
         user.is_active = True
         user.save(update_fields=["is_active"])
@@ -122,8 +237,22 @@ def staff_reactivate(*, user: User, reactivated_by: User, request: HttpRequest |
     return user
 
 
-def staff_second_factor_reset(*, user: User, reset_by: User, request: HttpRequest | None = None):
-    """Remove every second-factor device: the person enrols anew at their next login."""
+def staff_second_factor_reset(
+    *, user: User, reset_by: User, request: HttpRequest | None = None
+) -> AccountChangeRequest | None:
+    """Remove every second-factor device: the person enrols anew at their next login.
+
+    For an account with case access this waits for approval (returned as the request).
+    """
+    if user.works_with_cases:
+        return account_change_request(
+            kind=Kind.SECOND_FACTOR_RESET, target=user, requested_by=reset_by, request=request
+        )
+    _second_factor_reset(user=user, reset_by=reset_by, request=request)
+    return None
+
+
+def _second_factor_reset(*, user: User, reset_by: User, request: HttpRequest | None) -> None:
     with transaction.atomic():
         for device in devices_for_user(user, confirmed=None):
             device.delete()
@@ -137,7 +266,7 @@ def password_link(user: User) -> str:
         "accounts:password_reset_confirm",
         kwargs={
             "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
+            "token": password_token_generator.make_token(user),
         },
     )
     return f"{settings.SITE_URL}{path}"
@@ -145,16 +274,175 @@ def password_link(user: User) -> str:
 
 def staff_password_link_send(
     *, user: User, sent_by: User, request: HttpRequest | None = None
-) -> None:
-    """E-mail a set-password link. The link sets the password only: the second factor stays."""
+) -> AccountChangeRequest | None:
+    """E-mail a set-password link. The link sets the password only: the second factor stays.
+
+    For an account with case access the link goes out on approval (returned as the request).
+    """
     if not user.is_active:
         raise ValidationError(_("The account is deactivated."))
+    if user.works_with_cases:
+        return account_change_request(
+            kind=Kind.PASSWORD_LINK, target=user, requested_by=sent_by, request=request
+        )
+    _password_link_send(user=user, sent_by=sent_by, request=request)
+    return None
+
+
+def _password_link_send(*, user: User, sent_by: User, request: HttpRequest | None) -> None:
     context = {"user": user, "link": password_link(user), "days": 3}
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Set your password for CM-portalen")
         body = render_to_string("staff/email/set_password.txt", context)
     send_mail(subject, body, None, [user.email])
     access_log.record(action=Action.PASSWORD_LINK_SENT, actor=sent_by, request=request, obj=user)
+
+
+# --- separation of duties (security.md 30) -----------------------------------------------
+
+
+def account_change_deciders(change: AccountChangeRequest) -> QuerySet[User]:
+    """Who may decide: the active team leads of the organisation concerned, but never the
+    account itself; where there is none, the active administrators but the requester."""
+    team_leads = User.objects.filter(
+        organisation_id=change.organisation_id, role=Role.TEAM_LEAD, is_active=True
+    ).exclude(pk__in=[change.target_id, change.requested_by_id])
+    if team_leads.exists():
+        return team_leads
+    return User.objects.filter(role=Role.ADMINISTRATOR, is_active=True).exclude(
+        pk__in=[change.target_id, change.requested_by_id]
+    )
+
+
+def account_change_request(
+    *,
+    kind: str,
+    target: User,
+    requested_by: User,
+    values: dict | None = None,
+    organisation: Organisation | None = None,
+    request: HttpRequest | None = None,
+) -> AccountChangeRequest:
+    """Record a change that gives case access; it has no effect until approved."""
+    if not requested_by.is_administrator:
+        raise ValidationError(_("Only an administrator can ask for this change."))
+    if target.pk == requested_by.pk:
+        raise ValidationError(_("You cannot ask for changes of your own account."))
+    if target.change_requests.filter(kind=kind, status=Status.PENDING).exists():
+        raise ValidationError(_("The same change of this account is already waiting for approval."))
+    change = AccountChangeRequest(
+        kind=kind,
+        target=target,
+        organisation=organisation or target.organisation,
+        requested_by=requested_by,
+        values=values or {},
+    )
+    change.full_clean()
+    with transaction.atomic():
+        change.save(force_insert=True)
+        _log_change(change, Action.CHANGE_REQUESTED, requested_by, request)
+    if kind != Kind.CREATE:
+        _tell_the_account(change, requested=True)
+    return change
+
+
+def _log_change(
+    change: AccountChangeRequest, action: str, actor: User, request: HttpRequest | None
+) -> None:
+    access_log.record(
+        action=action,
+        actor=actor,
+        request=request,
+        object_type="account_change_request",
+        object_id=str(change.pk),
+        detail=f"{change.kind} of staff {change.target_id}",
+    )
+
+
+def _decide(change: AccountChangeRequest, decided_by: User) -> AccountChangeRequest:
+    """Lock the pending request and check that this person may decide it."""
+    locked = AccountChangeRequest.objects.select_for_update().get(pk=change.pk)
+    if not locked.is_pending:
+        raise ValidationError(_("This request has already been decided."))
+    if not account_change_deciders(locked).filter(pk=decided_by.pk).exists():
+        raise ValidationError(_("You cannot decide this request."))
+    return locked
+
+
+def account_change_approve(
+    *, change: AccountChangeRequest, decided_by: User, request: HttpRequest | None = None
+) -> AccountChangeRequest:
+    """Approve and apply the change; raises ValidationError if it cannot be applied."""
+    with transaction.atomic():
+        change = _decide(change, decided_by)
+        target = User.objects.select_for_update().get(pk=change.target_id)
+        change.status = Status.APPROVED
+        change.decided_by = decided_by
+        change.decided_at = timezone.now()
+        change.save(update_fields=["status", "decided_by", "decided_at"])
+        _log_change(change, Action.CHANGE_APPROVED, decided_by, request)
+        previous_email = target.email
+        _apply(change, target, decided_by, request)
+    if change.kind != Kind.CREATE:  # a new account has no earlier address to tell
+        _tell_the_account(change, requested=False, address=previous_email)
+    return change
+
+
+def _apply(
+    change: AccountChangeRequest, target: User, decided_by: User, request: HttpRequest | None
+) -> None:
+    # The change is the requester's, logged as theirs; the approval row names the approver.
+    requester = change.requested_by
+    if change.kind == Kind.CREATE:
+        target.is_active = True
+        target.save(update_fields=["is_active"])
+        if change.values.get("send_link"):
+            _password_link_send(user=target, sent_by=requester, request=request)
+    elif change.kind == Kind.UPDATE:
+        values = dict(change.values)
+        if "organisation" in values:
+            values["organisation"] = Organisation.objects.get(pk=values["organisation"])
+        _staff_apply(user=target, values=values, changed_by=requester, request=request)
+    elif change.kind == Kind.SECOND_FACTOR_RESET:
+        _second_factor_reset(user=target, reset_by=requester, request=request)
+    elif change.kind == Kind.PASSWORD_LINK:
+        if not target.is_active:
+            raise ValidationError(_("The account is deactivated."))
+        _password_link_send(user=target, sent_by=requester, request=request)
+
+
+def account_change_refuse(
+    *, change: AccountChangeRequest, decided_by: User, request: HttpRequest | None = None
+) -> AccountChangeRequest:
+    """Refuse the change: nothing of it takes effect."""
+    with transaction.atomic():
+        change = _decide(change, decided_by)
+        change.status = Status.REFUSED
+        change.decided_by = decided_by
+        change.decided_at = timezone.now()
+        change.save(update_fields=["status", "decided_by", "decided_at"])
+        _log_change(change, Action.CHANGE_REFUSED, decided_by, request)
+    if change.kind != Kind.CREATE:
+        _tell_the_account(change, requested=False)
+    return change
+
+
+def _tell_the_account(
+    change: AccountChangeRequest, *, requested: bool, address: str | None = None
+) -> None:
+    """A plain e-mail to the account's address before the change: what, when, no case data."""
+    address = address or change.target.email
+    context = {
+        "name": change.target.name,
+        "requested": requested,
+        "when": timezone.localtime(change.decided_at or change.requested_at),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        context["what"] = str(change.get_kind_display())
+        context["status"] = str(change.get_status_display())
+        subject = _("A change to your CM-portalen account")
+        body = render_to_string("staff/email/account_change.txt", context)
+    send_mail(subject, body, None, [address])
 
 
 def sessions_clear_expired() -> int:
@@ -239,3 +527,117 @@ def log_review_sign_off(
         )
     review.refresh_from_db()
     return review
+
+
+# --- password reset (security.md 35) ----------------------------------------------------
+
+# Asked for on the public page: at most this many e-mails to one account, and this many
+# requests from one client address, in PASSWORD_RESET_WINDOW. Beyond that the page answers
+# as always and nothing is sent, so the limits tell nobody whether an account exists.
+PASSWORD_RESET_EMAILS_PER_ACCOUNT = 3
+PASSWORD_RESET_REQUESTS_PER_ADDRESS = 10
+PASSWORD_RESET_WINDOW = timedelta(hours=1)
+
+
+def password_reset_request(*, email: str, request: HttpRequest) -> bool:
+    """The public "forgotten your password?" form; returns whether a link was e-mailed.
+
+    Every request is written to the access log (the account, if the address is one, and
+    the client address; never the typed address otherwise), and the log is what the limits
+    count: requests from the address, links sent to the account.
+    """
+    address = client_ip(request)
+    since = timezone.now() - PASSWORD_RESET_WINDOW
+    with transaction.atomic():
+        # Locked, so that parallel requests for one account are counted one after another.
+        user = (
+            User.objects.select_for_update()
+            .filter(email__iexact=email.strip(), is_active=True)
+            .first()
+        )
+        if user is not None and not user.has_usable_password():
+            user = None
+        from_address = AccessEvent.objects.filter(
+            action=Action.PASSWORD_RESET_REQUESTED, ip_address=address, at__gte=since
+        ).count()
+        to_account = (
+            AccessEvent.objects.filter(
+                action=Action.PASSWORD_LINK_SENT,
+                object_type="user",
+                object_id=str(user.pk),
+                at__gte=since,
+            ).count()
+            if user is not None
+            else 0
+        )
+        limited = (
+            from_address >= PASSWORD_RESET_REQUESTS_PER_ADDRESS
+            or to_account >= PASSWORD_RESET_EMAILS_PER_ACCOUNT
+        )
+        if user is None:
+            detail = "unknown account"
+        elif limited:
+            detail = "limit reached, nothing sent"
+        else:
+            detail = ""
+        access_log.record(
+            action=Action.PASSWORD_RESET_REQUESTED,
+            actor=user,
+            request=request,
+            obj=user,
+            detail=detail,
+        )
+        if user is None or limited:
+            return False
+        context = {"user": user, "link": password_link(user)}
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = render_to_string("registration/password_reset_subject.txt", context)
+            body = render_to_string("registration/password_reset_email.txt", context)
+        send_mail("".join(subject.splitlines()), body, None, [user.email])
+        access_log.record(action=Action.PASSWORD_LINK_SENT, actor=user, request=request, obj=user)
+    return True
+
+
+# --- second-factor enrolment (security.md 34) --------------------------------------------
+
+
+def otp_enrolment_start(*, user: User, device_id: int | None) -> TOTPDevice:
+    """The unconfirmed device of this enrolment attempt: ``device_id`` (kept in the
+    session that started the attempt) if it is still there, else a new one with a fresh
+    secret. A new attempt deletes every other unconfirmed device of the account, so a secret
+    shown to another session can never be confirmed."""
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        device = otp_enrolment_device(user=user, device_id=device_id)
+        if device is not None:
+            return device
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        return TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
+
+
+def otp_enrolment_device(*, user: User, device_id: int | None) -> TOTPDevice | None:
+    """This attempt's unconfirmed device, or None once a newer attempt has replaced it."""
+    if device_id is None:
+        return None
+    return TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
+
+
+def otp_enrolment_confirm(
+    *, user: User, device: TOTPDevice, token: str, request: HttpRequest | None = None
+) -> bool:
+    """Confirm this attempt's device if ``token`` is its current code; False otherwise
+    (a wrong code, or the attempt was replaced by a newer one meanwhile)."""
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        current = TOTPDevice.objects.filter(pk=device.pk, user=user, confirmed=False).first()
+        if current is None or TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            return False
+        if not current.verify_token(token):
+            access_log.record(action=Action.OTP_FAILED, actor=user, request=request)
+            return False
+        current.confirmed = True
+        current.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        access_log.record(action=Action.OTP_ENROLLED, actor=user, request=request)
+    device.refresh_from_db()
+    return True

@@ -34,3 +34,9 @@ def flush_outbox_at_worker_start(sender=None, **kwargs) -> None:
 def purge_expired_access_log() -> int:
     """Nightly: delete the access-log rows past their own retention period (5 years)."""
     return access_log.purge_expired()
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
+def send_access_log_anchor() -> bool:
+    """Nightly: e-mail the head of the access log's chain (once a night, however often)."""
+    return access_log.anchor_send() is not None

@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from .middleware import allow_without_second_factor
-from .views import accounts, home, staff
+from .views import accounts, approvals, home, staff
 
 accounts_patterns = (
     [
@@ -47,10 +47,20 @@ staff_patterns = (
     "staff",
 )
 
+approvals_patterns = (
+    [
+        path("", approvals.approvals, name="list"),
+        path("<int:pk>/approve/", approvals.approve, name="approve"),
+        path("<int:pk>/refuse/", approvals.refuse, name="refuse"),
+    ],
+    "approvals",
+)
+
 urlpatterns = [
     path("", home.home, name="home"),
     path("accounts/", include(accounts_patterns)),
     path("administration/", include(staff_patterns)),
+    path("approvals/", include(approvals_patterns)),
     path("participants/", include("participants.urls")),
     path("consent/", include("consent.urls")),
     path("plans/", include("plans.urls")),

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import io
+import warnings
 from collections.abc import Iterable
 from datetime import date
 
+import pypdf
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
 
 from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, Organisation, User
 from participants.events import case_changed
-from participants.models import ContactKind, EntryPath, Gender, Participant
+from participants.models import Participant
 from participants.services import sharing_grant_create, sharing_grants_revoke
 
-from .models import Consent, ConsentParty, ExportStatus, ParticipantExport, SignedBy
+from .models import Consent, ConsentParty, ExportStatus, ParticipantExport
 
 Action = AccessEvent.Action
 
@@ -32,25 +36,107 @@ SCAN_SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
 )
+IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
+# An A4 page scanned at 600 dpi is 35 megapixels; more is a decompression bomb, not a scan.
+MAX_SCAN_PIXELS = 60_000_000
+
+
+def _unreadable() -> ValidationError:
+    return ValidationError(
+        _("The scan could not be opened: it is not a whole PDF, JPEG or PNG file."),
+        code="unreadable",
+    )
+
+
+def _check_pdf(scan: UploadedFile) -> None:
+    """A PDF library must open it and find at least one page."""
+    scan.seek(0)
+    try:
+        reader = pypdf.PdfReader(scan, strict=False)
+        pages = len(reader.pages)
+    except Exception as error:  # pypdf raises many kinds for a broken file
+        raise _unreadable() from error
+    finally:
+        scan.seek(0)
+    if pages < 1:
+        raise _unreadable()
+
+
+def _open_image(scan: UploadedFile, image_format: str):
+    """The image, opened and decoded; ValidationError for anything Pillow cannot read whole.
+
+    Pillow works on a copy in memory (at most 10 MB): it may close the file it was given.
+    """
+    scan.seek(0)
+    data = scan.read()
+    scan.seek(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data), formats=[image_format]) as image:
+                width, height = image.size
+                if width * height > MAX_SCAN_PIXELS:
+                    raise _unreadable()
+                image.verify()  # the structure; verify() leaves the image unusable
+            image = Image.open(io.BytesIO(data), formats=[image_format])
+            image.load()  # the pixels: a truncated file fails here
+        except ValidationError:
+            raise
+        except Exception as error:
+            raise _unreadable() from error
+    return image
 
 
 def scan_content_type(scan: UploadedFile) -> str:
-    """The scan's content type, read from its first bytes; ValidationError if not allowed."""
+    """The scan's content type, read from its first bytes and proved by opening it with a
+    real parser; ValidationError if not allowed."""
     if scan.size is not None and scan.size > MAX_SCAN_BYTES:
         raise ValidationError(_("The scan is larger than 10 MB."), code="too_large")
     scan.seek(0)
     head = scan.read(16)
     scan.seek(0)
-    for signature, content_type in SCAN_SIGNATURES:
-        if head.startswith(signature):
-            return content_type
-    raise ValidationError(_("The scan must be a PDF, JPEG or PNG file."), code="file_type")
+    content_type = next(
+        (kind for signature, kind in SCAN_SIGNATURES if head.startswith(signature)), None
+    )
+    if content_type is None:
+        raise ValidationError(_("The scan must be a PDF, JPEG or PNG file."), code="file_type")
+    if content_type == "application/pdf":
+        _check_pdf(scan)
+    else:
+        _open_image(scan, IMAGE_FORMATS[content_type]).close()
+    return content_type
+
+
+def scan_without_metadata(scan: UploadedFile, content_type: str) -> File:
+    """What is stored: a PDF as it came; an image re-encoded from its pixels alone, so that
+    no EXIF (where it was taken, the device), XMP or text chunk is kept. The orientation
+    EXIF gave is applied to the pixels first, so the scan still reads the right way up."""
+    image_format = IMAGE_FORMATS.get(content_type)
+    if image_format is None:
+        return scan
+    with _open_image(scan, image_format) as opened:
+        upright = ImageOps.exif_transpose(opened)
+    if image_format == "JPEG":
+        mode = "L" if upright.mode in ("1", "L") else "RGB"
+    elif upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info:
+        mode = "RGBA"
+    else:
+        mode = "L" if upright.mode in ("1", "L") else "RGB"
+    converted = upright.convert(mode)
+    # A new image from the raw pixels carries no info dict at all.
+    clean = Image.frombytes(mode, converted.size, converted.tobytes())
+    output = io.BytesIO()
+    if image_format == "JPEG":
+        clean.save(output, format="JPEG", quality=90)
+    else:
+        clean.save(output, format="PNG")
+    return ContentFile(output.getvalue())
 
 
 def _save_consent(
     consent: Consent,
     *,
-    scan: UploadedFile | None,
+    scan: File | None,
     parties: list[ConsentParty],
     organisations: list[Organisation],
 ) -> None:
@@ -104,6 +190,7 @@ def consent_record(
     )
     if scan is not None:
         consent.scan_content_type = scan_content_type(scan)
+        scan = scan_without_metadata(scan, consent.scan_content_type)
     consent.full_clean(exclude=["scan"])
     parties = [ConsentParty(organisation=organisation) for organisation in organisations] + [
         ConsentParty(external_name=name) for name in external_names
@@ -209,39 +296,17 @@ def participant_export_request(
 _refuse_url = pdf.refuse_url  # the PDF template uses no outside resource
 
 
-def _with_labels(case: dict) -> dict:
-    """The case file with each coded value's label beside it (``gender_label`` …),
-    so the PDF reads as words in the reader's language rather than codes."""
-    person = case["participant"]
-    person["gender_label"] = Gender(person["gender"]).label
-    person["entry_path_label"] = EntryPath(person["entry_path"]).label
-    for contact in case["contacts"]:
-        contact["kind_label"] = ContactKind(contact["kind"]).label
-    for consent in case["consents"]:
-        consent["signed_by_label"] = SignedBy(consent["signed_by"]).label
-    from .case_files import sections  # the package imports this module
-
-    sections.add_labels(case)  # the parts other apps add (plans)
-    return case
-
-
 def participant_export_pdf(participant: Participant) -> bytes:
     """The participant's case file (exactly the JSON export's content) as a PDF."""
-    from . import case_files  # the package imports this module
+    from .case_files.right_of_access import labelled_case  # the package imports this module
 
-    participant = case_files.participants_for_export().get(pk=participant.pk)
-    case = _with_labels(case_files.case_data(participant))
+    case = labelled_case(participant)
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(
             "consent/participant_export.html",
             {"case": case, "generated_at": timezone.localtime()},
         )
     return pdf.html_to_pdf(html)
-
-
-def participant_export_start(export_pk: int) -> bool:
-    """Claim a queued export for rendering; False when another worker has it (or it is done)."""
-    return pdf.claim(ParticipantExport, export_pk)
 
 
 def participant_export_render(export_pk: int) -> None:
@@ -253,8 +318,3 @@ def participant_export_render(export_pk: int) -> None:
     export.finished_at = timezone.now()
     export.failure_reason = ""
     export.save(update_fields=["file", "status", "finished_at", "failure_reason"])
-
-
-def participant_export_mark(export_pk: int, *, status: str, reason: str = "") -> None:
-    """Set a rendering export back to queued (to retry) or to failed, with a reason."""
-    pdf.mark(ParticipantExport, export_pk, status=status, reason=reason)

@@ -1,7 +1,8 @@
 """The one way to fetch a participant: who may see and who may change whom.
 
 - case managers see and change the participants assigned to them (guardian object
-  permission ``change_participant``);
+  permission ``change_participant``), but only while the participant belongs to their own
+  organisation: an assignment left behind by a move to another organisation gives nothing;
 - a team lead sees and changes every participant of their own organisation;
 - staff who work with cases in another organisation see a participant only while a
   valid sharing grant (from a consent) covers their organisation;
@@ -19,7 +20,8 @@ from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
-from cm_portal.models import User
+from cm_portal import access_log
+from cm_portal.models import AccessEvent, User
 
 from .models import Participant, SharingGrant
 
@@ -27,6 +29,12 @@ Need = Literal["view", "change"]
 
 
 def _assigned_to(user: User) -> QuerySet[Participant]:
+    """Assigned participants of the user's own organisation (security.md 29).
+
+    Assignments are made within an organisation only; one that outlived a move of the
+    person (or of the case) is ignored here, checked on every request, whatever else
+    should have removed it.
+    """
     return get_objects_for_user(
         user,
         "participants.change_participant",
@@ -34,7 +42,7 @@ def _assigned_to(user: User) -> QuerySet[Participant]:
         use_groups=False,
         with_superuser=False,
         accept_global_perms=False,
-    )
+    ).filter(organisation_id=user.organisation_id)
 
 
 def _shared_with(user: User) -> QuerySet[SharingGrant]:
@@ -59,9 +67,24 @@ def participants_for(user: User, *, need: Need = "view") -> QuerySet[Participant
 def can_change(user: User, participant: Participant) -> bool:
     if not user.works_with_cases:
         return False
-    if user.is_team_lead and participant.organisation_id == user.organisation_id:
+    if participant.organisation_id != user.organisation_id:
+        return False
+    if user.is_team_lead:
         return True
     return user.has_perm("participants.change_participant", participant)
+
+
+def _refused(user: User, pk: int) -> Http404:
+    """The 404 for a participant out of the user's reach; logged as refused when the
+    participant exists (the log reviewer sees the attempt; the user sees nothing more)."""
+    if Participant.objects.filter(pk=pk).exists():
+        access_log.record(
+            action=AccessEvent.Action.REFUSED,
+            actor=user,
+            object_type="participant",
+            object_id=pk,
+        )
+    return Http404()
 
 
 def access_participant(user: User, pk: int, *, need: Need = "view") -> Participant:
@@ -69,9 +92,9 @@ def access_participant(user: User, pk: int, *, need: Need = "view") -> Participa
     if not user.is_authenticated:
         raise Http404
     if not user.works_with_cases:
-        raise Http404
+        raise _refused(user, pk)
     try:
         participant = participants_for(user, need=need).select_related("organisation").get(pk=pk)
     except Participant.DoesNotExist:
-        raise Http404 from None
+        raise _refused(user, pk) from None
     return participant

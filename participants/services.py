@@ -5,18 +5,25 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
 
 from cm_portal import access_log
+from cm_portal.events import StaffMoved
 from cm_portal.models import AccessEvent, Organisation, Role, User
 
 from .events import case_changed
 from .models import ActivityRecord, CaseChange, Contact, Participant, SharingGrant
+from .selectors import likely_duplicates
 
 Action = AccessEvent.Action
 ASSIGNED = "change_participant"
@@ -401,3 +408,133 @@ def sharing_grants_revoke(*, consent_id: int) -> int:
     return SharingGrant.objects.filter(consent_id=consent_id, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+
+
+# --- the intake's duplicate check --------------------------------------------------------
+
+# The check tells whether an identity number is a participant here: an oracle, so each one
+# is logged with what it matched, and a user gets this many an hour.
+DUPLICATE_CHECKS_PER_HOUR = 20
+DUPLICATE_CHECK_WINDOW = 3600  # seconds, counted from the user's first check in the window
+DUPLICATE_MATCHES_LOGGED = 10
+
+
+class TooManyDuplicateChecks(Exception):
+    """The user has used up this hour's duplicate checks."""
+
+
+def _count_duplicate_check(user: User) -> int:
+    key = f"participants:duplicate-checks:{user.pk}"
+    cache.add(key, 0, timeout=DUPLICATE_CHECK_WINDOW)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the key expired between add and incr
+        cache.set(key, 1, timeout=DUPLICATE_CHECK_WINDOW)
+        return 1
+
+
+def duplicate_check(
+    *,
+    organisation: Organisation,
+    checked_by: User,
+    request: HttpRequest | None = None,
+    personal_identity_number: str = "",
+    display_name: str = "",
+    birth_year: int | None = None,
+) -> bool:
+    """Whether the intake's data matches a participant of the organisation.
+
+    Logged with each participant it matched (or that it matched none), never with the number
+    checked; past ``DUPLICATE_CHECKS_PER_HOUR`` checks an hour it raises
+    ``TooManyDuplicateChecks`` (and logs that) instead of answering.
+    """
+    if _count_duplicate_check(checked_by) > DUPLICATE_CHECKS_PER_HOUR:
+        access_log.record(
+            action=Action.REFUSED,
+            actor=checked_by,
+            request=request,
+            object_type="duplicate_check",
+            detail="over the hourly limit",
+        )
+        raise TooManyDuplicateChecks
+    matches = list(
+        likely_duplicates(
+            organisation=organisation,
+            personal_identity_number=personal_identity_number,
+            display_name=display_name,
+            birth_year=birth_year,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[: DUPLICATE_MATCHES_LOGGED + 1]
+    )
+    with transaction.atomic():
+        for pk in matches[:DUPLICATE_MATCHES_LOGGED]:
+            access_log.record(
+                action=Action.DUPLICATE_CHECK,
+                actor=checked_by,
+                request=request,
+                object_type="participant",
+                object_id=pk,
+                detail="matched at intake",
+            )
+        if not matches:
+            access_log.record(
+                action=Action.DUPLICATE_CHECK,
+                actor=checked_by,
+                request=request,
+                object_type="duplicate_check",
+                detail="no match",
+            )
+    return bool(matches)
+
+
+def assignments_end_for_moved_staff(event: StaffMoved) -> list[Participant]:
+    """A person moved to another organisation or role loses every assignment (security.md 29).
+
+    Registered on ``cm_portal.events.on_staff_moved``; runs in the caller's transaction.
+    The team leads of the organisation the person left are told which cases lost them.
+    Returns the participants they were assigned to.
+    """
+    from .models import ParticipantUserObjectPermission
+
+    user = event.user
+    rows = ParticipantUserObjectPermission.objects.filter(user=user).select_related(
+        "content_object"
+    )
+    participants = {row.content_object.pk: row.content_object for row in rows}
+    if not participants:
+        return []
+    with transaction.atomic():
+        rows.delete()
+        for participant in participants.values():
+            access_log.record(
+                action=Action.CHANGE,
+                actor=event.changed_by,
+                request=event.request,
+                obj=participant,
+                detail=f"unassigned staff {user.pk} (moved)",
+            )
+    lost = sorted(participants.values(), key=lambda participant: participant.reference)
+    _tell_team_leads_of_lost_case_manager(event, lost)
+    return lost
+
+
+def _tell_team_leads_of_lost_case_manager(event: StaffMoved, lost: list[Participant]) -> None:
+    team_leads = list(
+        User.objects.filter(
+            organisation_id=event.previous_organisation_id, role=Role.TEAM_LEAD, is_active=True
+        )
+        .exclude(pk=event.user.pk)
+        .values_list("email", flat=True)
+    )
+    if not team_leads:
+        return
+    context = {
+        "name": event.user.name,
+        "references": [participant.reference for participant in lost],
+        "link": f"{settings.SITE_URL}{reverse('participants:list')}",
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Cases that lost their case manager")
+        body = render_to_string("participants/email/case_manager_moved.txt", context)
+    send_mail(subject, body, None, team_leads)

@@ -56,6 +56,14 @@ def participant_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    # That a search happened and how many rows it showed: never the search text.
+    what = "search" if filters.get("q", "").strip() else "list"
+    access_log.record(
+        action=AccessEvent.Action.VIEW,
+        request=request,
+        object_type="participant_list",
+        detail=f"{what}, {len(page.object_list)} rows shown",
+    )
     return render(
         request,
         "participants/list.html",
@@ -69,33 +77,45 @@ def participant_create(request: HttpRequest) -> HttpResponse:
     duplicates = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        duplicates = selectors.likely_duplicates(
-            organisation=request.user.organisation,
-            personal_identity_number=data["personal_identity_number"],
-            display_name=data["display_name"],
-            birth_year=data["birth_year"],
-        ).exists()
-        if duplicates and not data["register_anyway"]:
+        try:
+            duplicates = services.duplicate_check(
+                organisation=request.user.organisation,
+                checked_by=request.user,
+                request=request,
+                personal_identity_number=data["personal_identity_number"],
+                display_name=data["display_name"],
+                birth_year=data["birth_year"],
+            )
+        except services.TooManyDuplicateChecks:
             form.add_error(
-                "register_anyway",
-                _("Check that this is not the same person, then tick the box to register."),
+                None,
+                _(
+                    "You have checked many identity numbers in a short time, so no more "
+                    "checks are made for a while. Try again in an hour, or ask your team lead."
+                ),
             )
         else:
-            try:
-                participant = services.participant_register(
-                    organisation=request.user.organisation,
-                    registered_by=request.user,
-                    request=request,
-                    **{field: data[field] for field in IntakeForm.FIELDS},
+            if duplicates and not data["register_anyway"]:
+                form.add_error(
+                    "register_anyway",
+                    _("Check that this is not the same person, then tick the box to register."),
                 )
-            except ValidationError as error:
-                _add_errors(form, error)
             else:
-                messages.success(
-                    request,
-                    _("%(reference)s was registered.") % {"reference": participant.reference},
-                )
-                return redirect("participants:detail", pk=participant.pk)
+                try:
+                    participant = services.participant_register(
+                        organisation=request.user.organisation,
+                        registered_by=request.user,
+                        request=request,
+                        **{field: data[field] for field in IntakeForm.FIELDS},
+                    )
+                except ValidationError as error:
+                    _add_errors(form, error)
+                else:
+                    messages.success(
+                        request,
+                        _("%(reference)s was registered.") % {"reference": participant.reference},
+                    )
+                    return redirect("participants:detail", pk=participant.pk)
     return render(request, "participants/create.html", {"form": form, "duplicates": duplicates})
 
 
@@ -163,10 +183,12 @@ def _edit_with_history(
     saved_message: str,
     texts: dict[str, str],
     history,
+    view_detail: str | None = None,
 ) -> HttpResponse:
     """A form whose save keeps old and new values, with the change history beside it.
 
-    ``save(cleaned_data)`` calls the service and returns the changed fields.
+    ``save(cleaned_data)`` calls the service and returns the changed fields; with
+    ``view_detail`` the page shown (the data and its history) is logged as a view.
     """
     if request.method == "POST" and form.is_valid():
         try:
@@ -179,6 +201,10 @@ def _edit_with_history(
             else:
                 messages.info(request, _("Nothing was changed."))
             return redirect("participants:detail", pk=participant.pk)
+    if view_detail is not None:
+        access_log.record(
+            action=AccessEvent.Action.VIEW, request=request, obj=participant, detail=view_detail
+        )
     context = {"participant": participant, "form": form, "history": history, **texts}
     return render(request, "participants/edit_with_history.html", context)
 
@@ -207,6 +233,7 @@ def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse
             "no_history": _("Not changed since it was logged."),
         },
         history=selectors.contact_history(contact),
+        view_detail=f"contact {contact.pk} with its history",
     )
 
 
@@ -389,6 +416,12 @@ def caseload_transfer(request: HttpRequest) -> HttpResponse:
 def activity_list(request: HttpRequest) -> HttpResponse:
     records = selectors.activity_records(request.user.organisation)
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    access_log.record(
+        action=AccessEvent.Action.VIEW,
+        request=request,
+        object_type="activity_list",
+        detail=f"{len(page.object_list)} rows shown",
+    )
     return render(request, "participants/activity_list.html", {"page": page, "query": ""})
 
 

@@ -2,8 +2,9 @@
 
 - alice: case manager at Hela Människan, assigned to the participants under test
 - bob: case manager at Hela Människan, not assigned (same-organisation colleague)
-- charlie: case manager at the district, no consent covers the district
-- dana: case manager at the district, for whom a valid consent covers the district
+- charlie: case manager at another district (Skärholmen), which no consent covers
+- dana: case manager at the district; in the permission matrix a real consent of the
+  participant under test covers the district (a sharing grant), so dana reads, never changes
 - tess: team lead at Hela Människan
 - steve: steering group
 - ada: administrator
@@ -50,6 +51,16 @@ def _staff(email, name, organisation, role):
 
 
 @pytest.fixture
+def other_district(db) -> Organisation:
+    """Where charlie works: a third organisation, which no consent in the tests covers."""
+    return OrganisationFactory(
+        slug="skarholmen",
+        name="Skärholmens stadsdelsförvaltning",
+        kind=Organisation.Kind.PUBLIC_AUTHORITY,
+    )
+
+
+@pytest.fixture
 def alice(hela_manniskan):
     return _staff("alice@hela.example", "Alice Andersson", hela_manniskan, Role.CASE_MANAGER)
 
@@ -60,8 +71,8 @@ def bob(hela_manniskan):
 
 
 @pytest.fixture
-def charlie(district):
-    return _staff("charlie@district.example", "Charlie Carlsson", district, Role.CASE_MANAGER)
+def charlie(other_district):
+    return _staff("charlie@district.example", "Charlie Carlsson", other_district, Role.CASE_MANAGER)
 
 
 @pytest.fixture

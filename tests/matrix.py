@@ -40,6 +40,12 @@ def statuses(*, anonymous: Status, staff: Status, **each: Status) -> dict[str, S
     return table
 
 
+# A participant's page that reading is enough for: the assigned case manager, the team lead,
+# and dana through the district's sharing grant (access_participant(need="view")). Pages
+# that need "change" keep dana out with 404, as for anyone else who may not change.
+SHARED_READ = statuses(anonymous=LOGIN, staff=404, alice=200, tess=200, dana=200)
+
+
 def no_kwargs(f: Fixtures) -> dict:
     return {}
 
@@ -54,3 +60,31 @@ class Row:
     kwargs: Callable[[Fixtures], dict] = no_kwargs
     data: Callable[[Fixtures], dict] = no_kwargs
     changes_state: bool = False  # an accepted POST must change the database
+
+
+def share_with_the_district(f: Fixtures) -> None:
+    """The consent-shared persona's grant (security.md 37): every participant the row built,
+    all of Hela Människan, gets a real signed consent naming the district, so that a
+    sharing grant covers dana (a district case manager) and nobody else of the personas.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from consent.services import consent_record
+    from participants.models import Participant, SharingGrant
+
+    district, alice = f("district"), f("alice")
+    shared = SharingGrant.objects.filter(organisation=district).values("participant_id")
+    for participant in Participant.objects.filter(organisation=f("hela_manniskan")).exclude(
+        pk__in=shared
+    ):
+        consent_record(
+            participant=participant,
+            recorded_by=alice,
+            organisations=[district],
+            purpose="Samordning med stadsdelen",
+            signed_on=timezone.localdate() - timedelta(days=1),
+            signed_by="participant",
+        )
+    f("dana")

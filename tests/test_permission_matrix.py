@@ -30,11 +30,21 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from cm_portal.models import Role
+from cm_portal.models import AccessEvent, Role
 
 from .conftest import PERSONAS
 from .helpers import named_urls
-from .matrix import HOME, LOGIN, Fixtures, Redirect, Row, Status, pk_of, statuses
+from .matrix import (
+    HOME,
+    LOGIN,
+    Fixtures,
+    Redirect,
+    Row,
+    Status,
+    pk_of,
+    share_with_the_district,
+    statuses,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +66,24 @@ def _log_review(f: Fixtures):
     return existing or LogReview.objects.create(
         reviewer=f("ada"), period_from=date(2026, 1, 1), period_to=date(2026, 12, 31)
     )
+
+
+def _pending_change(f: Fixtures) -> dict:
+    """A set-password link for bob, asked for by ada: tess (his team lead) decides."""
+    from cm_portal.models import AccountChangeRequest
+    from cm_portal.services import account_change_request
+
+    change = AccountChangeRequest.objects.filter(target=f("bob"), status="pending").first()
+    change = change or account_change_request(
+        kind=AccountChangeRequest.Kind.PASSWORD_LINK, target=f("bob"), requested_by=f("ada")
+    )
+    f("tess")
+    return {"pk": change.pk}
+
+
+# The team lead decides; the administrator who asked is refused as if it did not exist.
+DECISION_PAGE = statuses(anonymous=LOGIN, staff=403, tess=200, ada=404)
+DECISION_POST = statuses(anonymous=LOGIN, staff=403, tess=302, ada=404)
 
 
 def _staff_form(f: Fixtures, **values) -> dict:
@@ -146,6 +174,18 @@ MATRIX: dict[str, Row] = {
         changes_state=True,
     ),
     "staff:access_log": Row(expect={"GET": ADMIN_PAGE}),
+    # --- approvals of account changes (security.md 30) ----------------------------------
+    "approvals:list": Row(expect={"GET": statuses(anonymous=LOGIN, staff=403, tess=200, ada=200)}),
+    "approvals:approve": Row(
+        expect={"GET": DECISION_PAGE, "POST": DECISION_POST},
+        kwargs=_pending_change,
+        changes_state=True,
+    ),
+    "approvals:refuse": Row(
+        expect={"GET": DECISION_PAGE, "POST": DECISION_POST},
+        kwargs=_pending_change,
+        changes_state=True,
+    ),
     "staff:log_reviews": Row(
         expect={"GET": ADMIN_PAGE, "POST": ADMIN_ACTION_POST},
         data=lambda f: {"period_from": "2026-01-01", "period_to": "2026-12-31", "sample_size": 5},
@@ -181,7 +221,11 @@ def database_state() -> dict[str, object]:
     state: dict[str, object] = {"mail": [message.to for message in mail.outbox]}
     for label in PROJECT_APPS:
         for model in apps.get_app_config(label).get_models():
-            state[model._meta.label] = list(model._default_manager.order_by("pk").values())
+            rows = model._default_manager.order_by("pk")
+            if model is AccessEvent:
+                # The one row a refusal writes: the log's record of it (security.md 33).
+                rows = rows.exclude(action=AccessEvent.Action.REFUSED)
+            state[model._meta.label] = list(rows.values())
     return state
 
 
@@ -212,6 +256,7 @@ def test_permission_matrix(url_name, method, persona, request, persona_client):
     expected = row.expect[method][persona]
     url = reverse(url_name, kwargs=row.kwargs(request.getfixturevalue))
     data = row.data(request.getfixturevalue)
+    share_with_the_district(request.getfixturevalue)
     client = persona_client(persona)
     before = database_state()
 
@@ -222,6 +267,29 @@ def test_permission_matrix(url_name, method, persona, request, persona_client):
         assert database_state() == before, "a refused POST changed the database"
     elif method == "POST" and row.changes_state:
         assert database_state() != before, "an accepted POST changed nothing"
+
+
+def test_the_consent_shared_persona_holds_a_real_grant(request):
+    """dana's grant in the matrix comes from a real consent naming the district; it lets
+    her read, not change, and covers no other persona's organisation (security.md 37)."""
+    from django.http import Http404
+
+    from consent.models import Consent
+    from participants.access import access_participant
+    from participants.models import SharingGrant
+
+    f = request.getfixturevalue
+    pk = MATRIX["participants:detail"].kwargs(f)["pk"]
+    share_with_the_district(f)
+
+    grant = SharingGrant.objects.get(participant_id=pk)
+    consent = Consent.objects.get(pk=grant.consent_id, participant_id=pk)
+    assert grant.organisation == f("district") == f("dana").organisation
+    assert consent.parties.filter(organisation=f("district")).exists()
+    assert access_participant(f("dana"), pk).pk == pk
+    for persona, need in (("dana", "change"), ("charlie", "view")):
+        with pytest.raises(Http404):
+            access_participant(f(persona), pk, need=need)
 
 
 POST_URLS = [name for name, row in MATRIX.items() if "POST" in row.expect]

@@ -20,7 +20,8 @@ from ..forms import (
     StaffFilterForm,
     StaffForm,
 )
-from ..models import AccessEvent, LogReview
+from ..http import AuthenticatedHttpRequest
+from ..models import AccessEvent, AccountChangeRequest, LogReview
 from .common import add_service_errors
 
 PAGE_SIZE = 50
@@ -32,11 +33,19 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     staff = selectors.staff_list(**filters)
     page = Paginator(staff, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "staff/list.html", {"form": form, "page": page})
+    pending = selectors.account_changes_pending()
+    return render(request, "staff/list.html", {"form": form, "page": page, "pending": pending})
+
+
+def _waits() -> str:
+    return _(
+        "It takes effect when a team lead of the organisation (or a second administrator) "
+        "approves it."
+    )
 
 
 @administrator_required
-def staff_create(request: HttpRequest) -> HttpResponse:
+def staff_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = StaffCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -47,13 +56,23 @@ def staff_create(request: HttpRequest) -> HttpResponse:
                 organisation=data["organisation"],
                 role=data["role"],
                 created_by=request.user,
+                send_link=data["send_link"],
                 request=request,
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            if data["send_link"]:
-                services.staff_password_link_send(user=user, sent_by=request.user, request=request)
+            if not user.is_active:
+                messages.success(
+                    request,
+                    _(
+                        "The account was created but cannot log in yet: "
+                        "it gives access to case data."
+                    )
+                    + " "
+                    + _waits(),
+                )
+            elif data["send_link"]:
                 messages.success(
                     request, _("The account was created and a set-password link was sent.")
                 )
@@ -64,7 +83,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
 
 
 @administrator_required
-def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = access_staff_member(request.user, pk)
     form = StaffForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
@@ -72,37 +91,53 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
         # the service compares the values with themselves, sees no change and saves nothing.
         member.refresh_from_db()
         try:
-            services.staff_update(
+            pending = services.staff_update(
                 user=member,
                 changed_by=request.user,
                 request=request,
                 **{field: form.cleaned_data[field] for field in StaffForm.Meta.fields},
             )
         except ValidationError as error:
+            member.refresh_from_db()
             form.add_error(None, error)
         else:
-            messages.success(request, _("The changes were saved."))
+            if pending:
+                messages.success(
+                    request,
+                    _("The change of e-mail, role or organisation was asked for.") + " " + _waits(),
+                )
+            else:
+                messages.success(request, _("The changes were saved."))
             return redirect("staff:edit", pk=member.pk)
     elif request.method == "POST":
         # The form's instance now carries the rejected values; show what is stored.
         member.refresh_from_db()
-    return render(request, "staff/edit.html", {"form": form, "member": member})
+    changes = selectors.account_changes_of(member)
+    return render(request, "staff/edit.html", {"form": form, "member": member, "changes": changes})
 
 
-def _state_change(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
+def _state_change(request: AuthenticatedHttpRequest, pk: int, action, success: str) -> HttpResponse:
     member = access_staff_member(request.user, pk)
     try:
-        action(member)
+        result = action(member)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, success)
+        if isinstance(result, AccountChangeRequest):
+            messages.success(
+                request,
+                _("This account has access to case data, so the change was asked for.")
+                + " "
+                + _waits(),
+            )
+        else:
+            messages.success(request, success)
     return redirect("staff:edit", pk=member.pk)
 
 
 @require_POST
 @administrator_required
-def staff_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,
         pk,
@@ -115,7 +150,7 @@ def staff_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @administrator_required
-def staff_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_reactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,
         pk,
@@ -128,7 +163,7 @@ def staff_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @administrator_required
-def staff_send_password_link(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_send_password_link(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,
         pk,
@@ -141,7 +176,7 @@ def staff_send_password_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @administrator_required
-def staff_reset_second_factor(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_reset_second_factor(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,
         pk,
@@ -170,7 +205,7 @@ def access_log_list(request: HttpRequest) -> HttpResponse:
 
 
 @administrator_required
-def log_reviews(request: HttpRequest) -> HttpResponse:
+def log_reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The periodic log reviews, and a form to draw a new sample."""
     form = LogReviewDrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -188,7 +223,7 @@ def log_reviews(request: HttpRequest) -> HttpResponse:
 
 
 @administrator_required
-def log_review(request: HttpRequest, pk: int) -> HttpResponse:
+def log_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One review: its sample of accesses, and signing it off."""
     review = get_object_or_404(LogReview.objects.select_related("reviewer"), pk=pk)
     form = LogReviewSignOffForm(request.POST or None)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -16,6 +18,7 @@ from participants.models import Participant
 
 from ..models import CoordinationMeeting, DocumentKind, DocumentStatus, PlanDocument
 from ..selectors import documents as selectors
+from . import meetings
 
 Action = AccessEvent.Action
 
@@ -76,7 +79,9 @@ def my_plan_request(
 def invitation_letter_request(
     *, meeting: CoordinationMeeting, requested_by: User, request: HttpRequest | None = None
 ) -> PlanDocument:
-    """Queue the invitation letter (kallelse) of a coordination meeting."""
+    """Queue the invitation letter (kallelse) of a coordination meeting; it names the outside
+    parties, so each must still be covered by a consent valid today."""
+    meetings.meeting_require_consent(meeting)
     return _queue(
         participant=meeting.participant,
         kind=DocumentKind.INVITATION,
@@ -88,10 +93,13 @@ def invitation_letter_request(
 
 def plan_document_html(document: PlanDocument) -> str:
     """The document's HTML, in the portal's language (Swedish) whoever asked for it."""
+    context: dict[str, Any]
     if document.kind == DocumentKind.MY_PLAN:
         context = {"plan": selectors.my_plan_data(document.participant)}
-    else:
+    elif document.meeting is not None:  # an invitation letter has its meeting
         context = {"letter": selectors.invitation_data(document.meeting)}
+    else:
+        raise ValueError(f"plan document {document.pk} has no meeting to invite to")
     context["printed_on"] = timezone.localdate()
     with translation.override(settings.LANGUAGE_CODE):
         return render_to_string(TEMPLATES[DocumentKind(document.kind)], context)
@@ -106,6 +114,17 @@ def plan_document_render(document_pk: int) -> None:
     document = PlanDocument.objects.select_related(
         "participant", "meeting__created_by__organisation", "requested_by"
     ).get(pk=document_pk)
+    if document.kind == DocumentKind.INVITATION:
+        # Checked again in the worker: the consent may have lapsed since the request.
+        uncovered = meetings.meeting_uncovered_parties(document.meeting)
+        if uncovered:
+            access_log.record(
+                action=Action.REFUSED,
+                actor=document.requested_by,
+                obj=document.participant,
+                detail=f"{_log_detail(document)} not generated: consent lapsed",
+            )
+            raise meetings.ConsentLapsed(uncovered)
     content = plan_document_pdf(document)
     with transaction.atomic():
         document.file.save(f"{document.kind}.pdf", ContentFile(content), save=False)

@@ -13,13 +13,14 @@ import copy
 from collections.abc import Iterable
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log
+from cm_portal.fields import max_length
 from cm_portal.models import AccessEvent, User
 from consent.selectors import parties_covered_on
 from participants.events import case_changed
@@ -59,7 +60,7 @@ def covered_party_names(participant: Participant, day: date) -> list[str]:
     an organisation's name and slug, an outside actor's name."""
     names: list[str] = []
     for party in parties_covered_on(participant, day):
-        if party.organisation_id:
+        if party.organisation is not None:
             names += [party.organisation.name, party.organisation.slug]
         else:
             names.append(party.external_name)
@@ -83,6 +84,43 @@ def _uncovered_error(uncovered: list[str], day: date | None = None) -> Validatio
             "No consent of the participant valid on the meeting date (%(day)s) covers %(parties)s."
         ) % {"parties": parties, "day": day.isoformat()}
     return ValidationError({"outside_parties": message}, code="not_covered")
+
+
+class ConsentLapsed(Exception):
+    """An outside party of a meeting is no longer covered by a consent valid today: nothing
+    naming them may go out. Raised where there is no form to show the message on (the worker
+    rendering a letter); its parties are never logged."""
+
+    def __init__(self, parties: list[str]) -> None:
+        super().__init__("consent lapsed")
+        self.parties = parties
+
+
+def meeting_uncovered_parties(meeting: CoordinationMeeting, day: date | None = None) -> list[str]:
+    """The meeting's invited outside parties that no consent valid on ``day`` (today) covers."""
+    outside = [invitee.name for invitee in meeting.invitees.all() if invitee.outside]
+    if not outside:
+        return []
+    return uncovered_parties(meeting.participant, outside, day or timezone.localdate())
+
+
+def lapsed_consent_message(parties: list[str]) -> str:
+    return _(
+        "No consent of the participant valid today covers %(parties)s any more. Nothing that "
+        "names the participant may go to them: record a new consent that names them, or "
+        "cancel the meeting."
+    ) % {"parties": ", ".join(parties)}
+
+
+def meeting_require_consent(meeting: CoordinationMeeting) -> None:
+    """Before each step that discloses to an outside party (the invitation, the letter, the
+    minutes): every outside party still covered by a consent valid today, else a
+    ValidationError naming them."""
+    uncovered = meeting_uncovered_parties(meeting)
+    if uncovered:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: lapsed_consent_message(uncovered)}, code="consent_lapsed"
+        )
 
 
 def _check_dates(meeting: CoordinationMeeting, errors: dict[str, str]) -> None:
@@ -140,7 +178,7 @@ MAX_INVITEES = 100
 
 def _check_invitees(units: list[str], outside: list[str], errors: dict[str, str]) -> None:
     """Each name fits its column and the list its positions: else the database refuses."""
-    limit = MeetingInvitee._meta.get_field("name").max_length
+    limit = max_length(MeetingInvitee, "name")
     for field, names in (("units", units), ("outside_parties", outside)):
         for name in names:
             if len(name) > limit:
@@ -246,8 +284,10 @@ def meeting_invitation_record(
     request: HttpRequest | None = None,
 ) -> CoordinationMeeting:
     """Record the day the invitation went out. Less than 14 days ahead is allowed but
-    flagged (``meeting.invited_late``) and counted in the reports."""
+    flagged (``meeting.invited_late``) and counted in the reports. Every outside party
+    must still be covered by a consent valid today."""
     _require_planned(meeting)
+    meeting_require_consent(meeting)
     with transaction.atomic():
         changed = _tracked_save(meeting, {"invitation_sent_on": sent_on}, recorded_by)
         if changed:
@@ -273,8 +313,10 @@ def meeting_minutes_record(
     request: HttpRequest | None = None,
 ) -> CoordinationMeeting:
     """Record the meeting as held with its minutes; without a lead unit the question goes to
-    the managers, and only with the participant's consent to that."""
+    the managers, and only with the participant's consent to that. Every outside party must
+    still be covered by a consent valid today."""
     _require_planned(meeting)
+    meeting_require_consent(meeting)
     chair, minute_taker, lead_unit = chair.strip(), minute_taker.strip(), lead_unit.strip()
     errors: dict[str, str] = {}
     if not chair:

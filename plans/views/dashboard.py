@@ -1,7 +1,8 @@
 """The case workers' start page (what is due) and their reminders.
 
 Like the caseload list, these pages list references without opening a case, so they write no
-access-log row per participant; the pages they link to do.
+access-log row per participant; each page view writes one row saying how many rows it showed
+(the pages they link to log the participant).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cm_portal import access_log
 from cm_portal.access import role_required
-from cm_portal.models import Role
+from cm_portal.models import AccessEvent, Role
+from cm_portal.selectors import account_changes_to_decide
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 
 from ..models import Deadline, DeadlineKind, Reminder
@@ -27,6 +30,7 @@ from ..selectors.deadlines import deadlines_by_case_manager, deadlines_due_for, 
 from ..services.dashboard import reminders_mark_read
 
 REMINDERS_PER_PAGE = 50
+Action = AccessEvent.Action
 
 works_with_cases_required = role_required(Role.CASE_MANAGER, Role.TEAM_LEAD)
 
@@ -81,12 +85,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     context: dict = {"today": today, "team_view": user.is_team_lead}
     if user.is_team_lead:
+        # Account changes that give case access wait for this team lead (security.md 30).
+        context["approvals"] = list(account_changes_to_decide(user))
         context["sections"] = [
             (case_manager, _rows(deadlines, today))
             for case_manager, deadlines in deadlines_by_case_manager(user, today=today)
         ]
+        shown = sum(len(rows) for _case_manager, rows in context["sections"])
     else:
         context["rows"] = _rows(deadlines_due_for(user, today=today), today)
+        shown = len(context["rows"])
+    access_log.record(
+        action=Action.VIEW, request=request, object_type="dashboard", detail=f"{shown} rows shown"
+    )
     return render(request, "plans/dashboard/dashboard.html", context)
 
 
@@ -98,6 +109,12 @@ def reminders(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     items = [(reminder, deadline_url(reminder.deadline)) for reminder in page]
+    access_log.record(
+        action=Action.VIEW,
+        request=request,
+        object_type="reminders",
+        detail=f"{len(items)} rows shown",
+    )
     return render(
         request,
         "plans/dashboard/reminders.html",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from participants.access import access_participant
 from ..access import access_document, access_meeting
 from ..models import DocumentKind
 from ..services import documents as services
+from ..services import meetings as meeting_services
 
 Action = AccessEvent.Action
 
@@ -37,11 +39,23 @@ def invitation_letter_request(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = access_meeting(request.user, pk, need="change")
     if refused := _method_not_allowed(request, "POST"):
         return refused
-    document = services.invitation_letter_request(
-        meeting=meeting, requested_by=request.user, request=request
-    )
+    try:
+        document = services.invitation_letter_request(
+            meeting=meeting, requested_by=request.user, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("plans:meeting_detail", pk=meeting.pk)
     messages.success(request, _("The invitation letter is being produced."))
     return redirect("plans:document_status", pk=document.pk)
+
+
+def _lapsed_parties(document) -> list[str]:
+    """The invitation letter's outside parties no consent valid today covers any more."""
+    if document.kind != DocumentKind.INVITATION:
+        return []
+    document.meeting.participant = document.participant
+    return meeting_services.meeting_uncovered_parties(document.meeting)
 
 
 def document_status(request: HttpRequest, pk: int) -> HttpResponse:
@@ -54,6 +68,7 @@ def document_status(request: HttpRequest, pk: int) -> HttpResponse:
         obj=document.participant,
         detail=f"plan document {document.pk}",
     )
+    lapsed = _lapsed_parties(document)
     return render(
         request,
         "plans/documents/status.html",
@@ -61,7 +76,8 @@ def document_status(request: HttpRequest, pk: int) -> HttpResponse:
             "document": document,
             "participant": document.participant,
             "current": "meetings" if document.kind == DocumentKind.INVITATION else "plan",
-            "ready": document.is_ready,
+            "ready": document.is_ready and not lapsed,
+            "lapsed_message": meeting_services.lapsed_consent_message(lapsed) if lapsed else "",
         },
     )
 
@@ -70,6 +86,10 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     document = access_document(request.user, pk)
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
+    if lapsed := _lapsed_parties(document):
+        # A letter made while the consent held is not handed out once it has lapsed.
+        messages.error(request, meeting_services.lapsed_consent_message(lapsed))
+        return redirect("plans:document_status", pk=document.pk)
     # The file name is fixed: nothing about the participant in it.
     filename = "min-plan.pdf" if document.kind == DocumentKind.MY_PLAN else "kallelse.pdf"
     response = pdf.download(document.file, ready=document.is_ready, filename=filename)

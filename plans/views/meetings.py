@@ -88,6 +88,7 @@ def _detail(
     planned = meeting.status == MeetingStatus.PLANNED
     may_change = planned and can_change(request.user, participant)
     invitees = list(meeting.invitees.all())
+    lapsed = services.meeting_uncovered_parties(meeting) if planned else []
     return render(
         request,
         "plans/meetings/detail.html",
@@ -100,6 +101,7 @@ def _detail(
             "invitation_form": invitation_form or InvitationForm(),
             "minutes_form": minutes_form or MinutesForm(),
             "in_future": meeting.meeting_on > timezone.localdate(),
+            "lapsed_message": services.lapsed_consent_message(lapsed) if lapsed else "",
         },
         status=status,
     )

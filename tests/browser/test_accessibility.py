@@ -20,7 +20,7 @@ from django.utils import timezone
 from playwright.sync_api import Page
 
 from cm_portal.models import Role, User
-from cm_portal.services import log_review_draw
+from cm_portal.services import account_change_request, log_review_draw
 from consent.case_files import import_case_files
 from participants.models import Participant
 from plans.management.commands.load_demo_cases import (
@@ -33,7 +33,13 @@ from plans.services.self_ratings import self_rating_link_create
 from tests.plans.rows_dashboard import deadline_for, reminder_for
 
 from ..factories import PASSWORD, TOTPDeviceFactory, UserFactory
-from ..helpers import LOGIN_URL, OTP_ENROL_URL, OTP_VERIFY_URL, code_for
+from ..helpers import (
+    LOGIN_URL,
+    OTP_ENROL_URL,
+    OTP_VERIFY_URL,
+    code_for,
+    set_password_in_the_browser,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -90,6 +96,8 @@ def cast(hela_manniskan, district) -> Cast:
     today = timezone.localdate()
     review = log_review_draw(reviewer=ada, period_from=today, period_to=today)
     assert review.sample_ids
+    # An account change waiting for approval shows on the staff list and the account's page.
+    account_change_request(kind="password_link", target=anna, requested_by=ada)
 
     on_alex = {"participant_pk": alex.pk}
     pages = {
@@ -123,6 +131,8 @@ def cast(hela_manniskan, district) -> Cast:
         "administrator": [
             ("start page", reverse("home")),
             ("staff list", reverse("staff:list")),
+            ("staff account with a change waiting", reverse("staff:edit", args=[anna.pk])),
+            ("approvals", reverse("approvals:list")),
             ("access log", reverse("staff:access_log")),
             ("log reviews", reverse("staff:log_reviews")),
             ("log review", reverse("staff:log_review", args=[review.pk])),
@@ -204,6 +214,7 @@ def test_main_pages_have_no_serious_accessibility_violation(
         _password_step(page, base, cast.case_manager)
         _check_at_each_width(page, subtests, "two-factor code", language)
         page.context.clear_cookies()
+        set_password_in_the_browser(page, base, cast.newcomer)
         _password_step(page, base, cast.newcomer, then=OTP_ENROL_URL)
         _check_at_each_width(page, subtests, "two-factor enrolment", language)
         return

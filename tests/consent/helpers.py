@@ -7,8 +7,10 @@ the tests in this folder. Each builder is get-or-create, so calling it twice is 
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
+import pypdf
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -27,7 +29,18 @@ INTAKE = {
     "crisis_relevant": False,
     "intervention_start": date(2026, 6, 1),
 }
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"
+
+
+def _one_page_pdf() -> bytes:
+    """A real one-page PDF: scans are opened with a PDF library before they are accepted."""
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+PDF = _one_page_pdf()
 
 
 def use_temporary_storage(f: Fixtures) -> None:
@@ -60,8 +73,8 @@ def consent_of(f: Fixtures) -> Consent:
     """The participant's consent, with a scan.
 
     It names the participant's own organisation and an outside actor, so it creates no
-    sharing grant: in the matrix dana is refused like charlie. Grants are tested in
-    ``test_services.py``.
+    sharing grant itself; the permission matrix adds dana's grant with a consent of its own
+    (``tests.matrix.share_with_the_district``).
     """
     participant = consent_participant_of(f)
     existing = Consent.objects.filter(participant=participant).order_by("pk").first()

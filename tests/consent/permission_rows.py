@@ -1,12 +1,13 @@
 """Consent URLs by persona.
 
-The matrix consent gives the district no sharing grant, so dana is refused like charlie
-(grants and dana's access while one is valid are tested in ``test_services.py``).
+The row's own consent names no other organisation; the matrix adds a second, real consent
+naming the district (``tests.matrix.share_with_the_district``), so dana reads what "view"
+allows and is refused with 404 wherever "change" is needed. Charlie's district has none.
 """
 
 from __future__ import annotations
 
-from tests.matrix import LOGIN, Fixtures, Row, statuses
+from tests.matrix import LOGIN, SHARED_READ, Fixtures, Row, statuses
 
 from .helpers import consent_of, consent_participant_of, export_of
 
@@ -48,7 +49,7 @@ def _withdrawal(f: Fixtures) -> dict:
 
 
 ROWS: dict[str, Row] = {
-    "consent:list": Row(expect={"GET": CASE_PAGE}, kwargs=_participant_kwargs),
+    "consent:list": Row(expect={"GET": SHARED_READ}, kwargs=_participant_kwargs),
     "consent:create": Row(
         expect={"GET": CASE_PAGE, "POST": CASE_ACTION},
         kwargs=_participant_kwargs,
@@ -61,7 +62,7 @@ ROWS: dict[str, Row] = {
         data=_withdrawal,
         changes_state=True,
     ),
-    "consent:scan": Row(expect={"GET": CASE_PAGE}, kwargs=_consent_kwargs),
+    "consent:scan": Row(expect={"GET": SHARED_READ}, kwargs=_consent_kwargs),
     # The right-of-access export needs "change": a consent-shared reader never gets it.
     "consent:export_json": Row(expect={"GET": CASE_PAGE}, kwargs=_participant_kwargs),
     # The PDF is the same right-of-access export: "change" again, rendered by a task.

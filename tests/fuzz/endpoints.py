@@ -88,6 +88,8 @@ POST_FORMS: dict[str, tuple[Fields, ...]] = {
     "staff:password_link": (),
     "staff:reset_second_factor": (),
     "staff:log_reviews": (form(LogReviewDrawForm),),
+    "approvals:approve": (),
+    "approvals:refuse": (),
     "staff:log_review": (form(LogReviewSignOffForm),),
     "participants:create": (form(IntakeForm),),
     "participants:edit": (form(ParticipantForm),),
@@ -167,6 +169,7 @@ NO_INPUT = {
     "plans:document_status",
     "plans:document_download",
     "plans:dashboard",
+    "approvals:list",
     "reporting:pdf_list",
     "reporting:pdf_download",
 }

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from participants.models import Contact, Participant
 
-from ..matrix import LOGIN, Fixtures, Row, statuses
+from ..matrix import LOGIN, SHARED_READ, Fixtures, Row, statuses
 from .factories import log_contact, register
 
 CASE_PAGE = statuses(anonymous=LOGIN, staff=200, steve=403, ada=403)
@@ -76,7 +76,7 @@ ROWS: dict[str, Row] = {
         },
         changes_state=True,
     ),
-    "participants:detail": Row(expect={"GET": PARTICIPANT_PAGE}, kwargs=_of),
+    "participants:detail": Row(expect={"GET": SHARED_READ}, kwargs=_of),
     "participants:contact_create": Row(
         expect={"GET": POST_ONLY_GET, "POST": PARTICIPANT_POST},
         kwargs=_of,

@@ -29,16 +29,14 @@ TODAY = timezone.localdate
 
 
 def state() -> dict:
-    return {
+    tables = {
         model._meta.label: list(model.objects.order_by("pk").values())
-        for model in (
-            Participant,
-            CaseChange,
-            ActivityRecord,
-            ParticipantUserObjectPermission,
-            AccessEvent,
-        )
+        for model in (Participant, CaseChange, ActivityRecord, ParticipantUserObjectPermission)
     }
+    # A refusal writes only the log's record of it (security.md 33).
+    refusals_aside = AccessEvent.objects.exclude(action=AccessEvent.Action.REFUSED)
+    tables[AccessEvent._meta.label] = list(refusals_aside.order_by("pk").values())
+    return tables
 
 
 def activity_form(**values) -> dict:

@@ -12,6 +12,7 @@ from datetime import date
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from consent.services import consent_record
 from participants.models import Participant
 from participants.services import participant_register
 from plans.models import (
@@ -98,11 +99,20 @@ def plan_of(f: Fixtures) -> IndividualPlan:
 
 
 def meeting_of(f: Fixtures) -> CoordinationMeeting:
-    """A planned Intern-SIP meeting booked by alice, with two units and one outside party."""
+    """A planned Intern-SIP meeting booked by alice, with two units and one outside party,
+    whom a consent valid today covers (the letter is refused without one)."""
     participant = document_participant_of(f)
     existing = CoordinationMeeting.objects.filter(participant=participant).first()
     if existing:
         return existing
+    consent_record(
+        participant=participant,
+        recorded_by=f("alice"),
+        external_names=["Vårdcentralen Älvsjö"],
+        purpose="Samordning",
+        signed_on=date(2026, 6, 2),
+        signed_by="participant",
+    )
     meeting = CoordinationMeeting.objects.create(
         participant=participant,
         kind="intern_sip",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.matrix import LOGIN, Fixtures, Row, statuses
+from tests.matrix import LOGIN, SHARED_READ, Fixtures, Row, statuses
 
 from .helpers_crisis_plan import CHAIN, crisis_plan_of, edit_post, participant_of
 
@@ -26,7 +26,7 @@ def _establish(f: Fixtures) -> dict:
 
 
 ROWS: dict[str, Row] = {
-    "plans:crisis_plan": Row(expect={"GET": CASE_PAGE}, kwargs=_participant_kwargs),
+    "plans:crisis_plan": Row(expect={"GET": SHARED_READ}, kwargs=_participant_kwargs),
     "plans:crisis_plan_edit": Row(
         expect={"GET": CASE_PAGE, "POST": CASE_ACTION},
         kwargs=_participant_kwargs,
@@ -39,5 +39,5 @@ ROWS: dict[str, Row] = {
         data=_establish,
         changes_state=True,
     ),
-    "plans:crisis_plan_history": Row(expect={"GET": CASE_PAGE}, kwargs=_participant_kwargs),
+    "plans:crisis_plan_history": Row(expect={"GET": SHARED_READ}, kwargs=_participant_kwargs),
 }

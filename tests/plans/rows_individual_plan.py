@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from tests.matrix import LOGIN, Fixtures, Row, statuses
+from tests.matrix import LOGIN, SHARED_READ, Fixtures, Row, statuses
 
 from .helpers_individual_plan import goal_of, plan_of, plan_participant_of, version_of
 
@@ -62,7 +62,7 @@ def _version_only(f: Fixtures) -> dict:
 
 
 ROWS: dict[str, Row] = {
-    "plans:plan": Row(expect={"GET": CASE_PAGE}, kwargs=_participant_kwargs),
+    "plans:plan": Row(expect={"GET": SHARED_READ}, kwargs=_participant_kwargs),
     "plans:goal_create": Row(
         expect={"GET": CASE_PAGE, "POST": CASE_ACTION},
         kwargs=_participant_kwargs,
@@ -93,5 +93,5 @@ ROWS: dict[str, Row] = {
         data=_establish,
         changes_state=True,
     ),
-    "plans:plan_history": Row(expect={"GET": CASE_PAGE}, kwargs=_participant_kwargs),
+    "plans:plan_history": Row(expect={"GET": SHARED_READ}, kwargs=_participant_kwargs),
 }

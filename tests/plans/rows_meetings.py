@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.matrix import LOGIN, Fixtures, Row, statuses
+from tests.matrix import LOGIN, SHARED_READ, Fixtures, Row, statuses
 
 from .helpers_meetings import booking_form, days, meeting_of, meeting_participant_of, minutes_form
 
@@ -21,14 +21,14 @@ def _meeting_kwargs(f: Fixtures) -> dict:
 
 
 ROWS: dict[str, Row] = {
-    "plans:meetings": Row(expect={"GET": CASE_PAGE}, kwargs=_participant_kwargs),
+    "plans:meetings": Row(expect={"GET": SHARED_READ}, kwargs=_participant_kwargs),
     "plans:meeting_create": Row(
         expect={"GET": CASE_PAGE, "POST": CASE_ACTION},
         kwargs=_participant_kwargs,
         data=lambda f: booking_form(),
         changes_state=True,
     ),
-    "plans:meeting_detail": Row(expect={"GET": CASE_PAGE}, kwargs=_meeting_kwargs),
+    "plans:meeting_detail": Row(expect={"GET": SHARED_READ}, kwargs=_meeting_kwargs),
     "plans:meeting_invitation": Row(
         expect={"GET": POST_ONLY_GET, "POST": CASE_ACTION},
         kwargs=_meeting_kwargs,

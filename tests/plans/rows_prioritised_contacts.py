@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.matrix import LOGIN, Fixtures, Row, statuses
+from tests.matrix import LOGIN, SHARED_READ, Fixtures, Row, statuses
 
 from .helpers_individual_plan import plan_participant_of, prioritised_contact_of
 
@@ -41,7 +41,7 @@ def _completed(f: Fixtures) -> dict:
 
 ROWS: dict[str, Row] = {
     "plans:prioritised_contacts": Row(
-        expect={"GET": CASE_PAGE, "POST": CASE_ACTION},
+        expect={"GET": SHARED_READ, "POST": CASE_ACTION},
         kwargs=_participant_kwargs,
         data=_new_contact,
         changes_state=True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.matrix import LOGIN, Fixtures, Row, statuses
+from tests.matrix import LOGIN, SHARED_READ, Fixtures, Row, statuses
 
 from .helpers_crisis_plan import participant_of
 from .helpers_self_ratings import ANSWERS, fresh_token, link_of
@@ -28,7 +28,7 @@ def _rating(f: Fixtures) -> dict:
 
 ROWS: dict[str, Row] = {
     "plans:self_ratings": Row(
-        expect={"GET": CASE_PAGE, "POST": CASE_ACTION},
+        expect={"GET": SHARED_READ, "POST": CASE_ACTION},
         kwargs=_participant_kwargs,
         data=_rating,
         changes_state=True,

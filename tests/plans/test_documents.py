@@ -17,6 +17,7 @@ from cm_portal import pdf
 from cm_portal.models import AccessEvent
 from consent import case_files
 from consent import services as consent_services
+from consent.case_files import right_of_access
 from plans import tasks
 from plans.models import DocumentKind, DocumentStatus, PlanDocument
 from plans.selectors.documents import add_plan_labels
@@ -419,7 +420,7 @@ def test_the_export_pdf_shows_the_plan_parts(f, alice):
     participant = case_files.participants_for_export().get(pk=document_participant_of(f).pk)
     case = case_files.case_data(participant)
     case.update(PLAN_PARTS)
-    case = consent_services._with_labels(case)  # the labellers registered by the plans app
+    case = right_of_access.with_labels(case)  # the labellers registered by the plans app
     html = render_to_string(
         "consent/participant_export.html", {"case": case, "generated_at": timezone.localtime()}
     )

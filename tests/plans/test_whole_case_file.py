@@ -12,6 +12,7 @@ import json
 import pytest
 from django.utils import timezone
 
+from cm_portal import pdf
 from cm_portal.models import Role
 from consent import services as consent_services
 from consent.case_files import (
@@ -74,7 +75,7 @@ def test_the_readable_export_shows_every_plan_part(staff, settings, tmp_path):
     assert case_data(alex)["plan"]["goals"][0]["title"] == "Eget boende"
 
     export = ParticipantExport.objects.create(participant=alex, requested_by=staff)
-    assert consent_services.participant_export_start(export.pk)
+    assert pdf.claim(ParticipantExport, export.pk)  # as the render task does
     consent_services.participant_export_render(export.pk)
     export.refresh_from_db()
     with export.file.open("rb") as handle:
