@@ -13,6 +13,7 @@ export DJANGO_SETTINGS_MODULE=bench.load.settings
 export DEBUG=false
 export SECRET_KEY=${SECRET_KEY:-$($PY -c 'import secrets; print(secrets.token_urlsafe(64))')}
 export ALLOWED_HOSTS=127.0.0.1,localhost
+export SITE_URL=${SITE_URL:-https://localhost}  # production insists on an https origin
 export LOG_LEVEL=WARNING
 # As docker-compose.yml runs it (WEB_CONCURRENCY=3).
 WORKERS=${LOAD_WORKERS:-3}

@@ -29,6 +29,7 @@ import httpx
 import pytest
 from django.conf import settings
 from django.db import connection
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ..factories import PASSWORD
@@ -40,10 +41,15 @@ CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 @dataclass
 class Server:
-    url: str
+    url: str  # what the client talks to: plain HTTP on loopback
     mail_dir: Path
     cache_prefix: str
     process: subprocess.Popen
+
+    @property
+    def site_url(self) -> str:
+        """Where the server's e-mails point: SITE_URL, the https origin of the proxy."""
+        return self.url.replace("http://", "https://")
 
     def client(self) -> BlackBoxClient:
         return BlackBoxClient(self)
@@ -86,7 +92,12 @@ class BlackBoxClient(httpx.Client):
         if response.status_code != 302:
             return response  # the form again: wrong password, or locked
         device = device or TOTPDevice.objects.get(user=user, confirmed=True)
-        return self.form_post("/accounts/two-factor/", {"token": code_for(device)})
+        device.refresh_from_db()
+        # A code is good once: a second login within the same 30 seconds (the same person
+        # in a second browser) types the next one, which the device's tolerance accepts.
+        now = TOTP(device.bin_key, device.step, device.t0, device.digits).t()
+        drift = 1 if device.last_t >= now else 0
+        return self.form_post("/accounts/two-factor/", {"token": code_for(device, drift=drift)})
 
 
 def _free_port() -> int:
@@ -127,7 +138,8 @@ def server(transactional_db, broker, tmp_path) -> Iterator[Server]:
         "REDIS_URL": settings.REDIS_URL,
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SITE_URL": url,
+        # Production insists on an https origin: the proxy in front of gunicorn has TLS.
+        "SITE_URL": url.replace("http://", "https://"),
         "EMAIL_URL": "smtp://127.0.0.1:1",
         "BLACKBOX_MAIL_DIR": str(folder / "mail"),
         "BLACKBOX_CACHE_PREFIX": prefix,
