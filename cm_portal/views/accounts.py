@@ -23,6 +23,7 @@ from .. import access_log
 from ..forms import LoginForm, TokenForm
 from ..middleware import allow_without_second_factor
 from ..models import AccessEvent, StaffSession
+from ..oidc.views import login_redirect as oidc_login_redirect
 from ..services import staff_sessions_end
 
 Action = AccessEvent.Action
@@ -50,6 +51,10 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        # An address of an organisation with its own identity provider is sent there.
+        return oidc_login_redirect(request) or super().post(request, *args, **kwargs)
 
 
 login_view = allow_without_second_factor(login_not_required(LoginView.as_view()))
