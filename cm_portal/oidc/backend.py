@@ -146,9 +146,9 @@ class OrganisationOIDCBackend(ProviderSettingsMixin, OIDCAuthenticationBackend):
         except jwt.InvalidTokenError as error:
             raise LoginRefused("id token invalid") from error
         audience = claims["aud"]
-        if isinstance(audience, list) and len(audience) > 1:
-            if claims.get("azp") != self.OIDC_RP_CLIENT_ID:
-                raise LoginRefused("id token azp")
+        several = isinstance(audience, list) and len(audience) > 1
+        if several and claims.get("azp") != self.OIDC_RP_CLIENT_ID:
+            raise LoginRefused("id token azp")
         return claims
 
     def verify_token(self, token, **kwargs):
