@@ -192,11 +192,18 @@ class OrganisationOIDCBackend(ProviderSettingsMixin, OIDCAuthenticationBackend):
 
 
 class PasswordBackend(ModelBackend):
-    """ModelBackend that refuses the password of staff whose organisation logs in elsewhere."""
+    """ModelBackend that refuses the password of staff whose organisation logs in elsewhere.
 
-    def user_can_authenticate(self, user) -> bool:
-        if not super().user_can_authenticate(user):
-            return False
-        return not IdentityProvider.objects.filter(
+    Only the login is refused: a session begun with the password before the switch lasts
+    until its own limits, so an administrator who switches their own organisation is not
+    thrown out in the middle of it.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is None:
+            return None
+        uses_provider = IdentityProvider.objects.filter(
             organisation_id=user.organisation_id, enabled=True
         ).exists()
+        return None if uses_provider else user
