@@ -37,10 +37,18 @@ class LoginRefused(Exception):
         self.reason = reason
 
 
+def _discovery_key(provider: IdentityProvider) -> str:
+    return f"oidc-discovery:{provider.pk}:{provider.issuer.rstrip('/')}"
+
+
+def cached_discovery(provider: IdentityProvider) -> dict | None:
+    return cache.get(_discovery_key(provider))
+
+
 def discovery(provider: IdentityProvider) -> dict:
     """The provider's OpenID configuration (cached an hour); its issuer must be ours."""
     issuer = provider.issuer.rstrip("/")
-    key = f"oidc-discovery:{provider.pk}:{issuer}"
+    key = _discovery_key(provider)
     config = cache.get(key)
     if config is None:
         response = requests.get(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from functools import wraps
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.conf import settings
@@ -31,6 +32,7 @@ from .backend import (
     LoginRefused,
     OrganisationOIDCBackend,
     ProviderSettingsMixin,
+    cached_discovery,
     provider_settings,
 )
 from .forms import IdentityProviderForm
@@ -95,6 +97,39 @@ def login_redirect(request: HttpRequest) -> HttpResponse | None:
     request.session["oidc_login_next"] = _safe_next(request)
     request.session.modified = True
     return response
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def provider_origins() -> list[str]:
+    """Where the login form may send the browser: each enabled provider's authorisation
+    endpoint (from the cached discovery) and issuer origin. Never fetches anything."""
+    origins: set[str] = set()
+    for provider in IdentityProvider.objects.filter(enabled=True):
+        origins.add(_origin(provider.issuer) or "")
+        config = cached_discovery(provider) or {}
+        origins.add(_origin(config.get("authorization_endpoint", "")) or "")
+    return sorted(origin for origin in origins if origin)
+
+
+def with_provider_form_action(view):
+    """The login page's CSP lets its form lead to the providers (browsers check form-action
+    on the redirect that follows a form's submission too)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        origins = provider_origins()
+        if origins:
+            policy = dict(getattr(response, "_csp_config", None) or settings.SECURE_CSP)
+            policy["form-action"] = [*policy.get("form-action", []), *origins]
+            response._csp_config = policy
+        return response
+
+    return wrapped
 
 
 def _refuse(request: HttpRequest, provider: IdentityProvider | None, reason: str) -> HttpResponse:

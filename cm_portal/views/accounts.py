@@ -24,6 +24,7 @@ from ..forms import LoginForm, TokenForm
 from ..middleware import allow_without_second_factor
 from ..models import AccessEvent, StaffSession
 from ..oidc.views import login_redirect as oidc_login_redirect
+from ..oidc.views import with_provider_form_action
 from ..services import staff_sessions_end
 
 Action = AccessEvent.Action
@@ -57,7 +58,9 @@ class LoginView(auth_views.LoginView):
         return oidc_login_redirect(request) or super().post(request, *args, **kwargs)
 
 
-login_view = allow_without_second_factor(login_not_required(LoginView.as_view()))
+login_view = allow_without_second_factor(
+    login_not_required(with_provider_form_action(LoginView.as_view()))
+)
 
 
 @allow_without_second_factor
