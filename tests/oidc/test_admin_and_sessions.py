@@ -179,3 +179,23 @@ def test_a_password_logout_is_unchanged(alice):
     client = verified_client(alice)
     response = client.post("/accounts/logout/")
     assert response["Location"] == "/accounts/login/"
+
+
+def test_the_break_glass_command_switches_back_to_passwords(district_idp):
+    from django.core.management import call_command
+
+    call_command("oidc_disable", "district")
+
+    district_idp.refresh_from_db()
+    assert not district_idp.enabled
+    event = AccessEvent.objects.get(action=Action.CHANGE, object_type="identityprovider")
+    assert event.detail == "enabled (manage.py)"
+
+
+def test_administrators_find_the_page_in_the_navigation(ada, bob):
+    labels = [item.url for item in verified_client(ada).get("/").context["nav_items"]]
+    assert "/administration/identity-providers/" in labels
+    labels = [
+        item.url for item in verified_client(bob).get("/plans/dashboard/").context["nav_items"]
+    ]
+    assert "/administration/identity-providers/" not in labels
