@@ -197,3 +197,30 @@ def test_the_password_of_an_organisation_with_a_provider_is_refused(district_idp
     # The address goes to the provider; the password form never sees it.
     assert response["Location"].startswith(district_idp.issuer)
     assert session_user_id(client) is None
+
+
+def test_the_session_key_rotates_at_a_provider_login(client, oidc_provider, district_idp, charlie):
+    location = _start(client, charlie.email)
+    before = client.session.session_key
+    back = oidc_provider.log_in(location, "charlie.mfa")
+
+    client.get(back.removeprefix("http://testserver"))
+
+    assert session_user_id(client) == str(charlie.pk)
+    assert client.session.session_key != before
+    assert StaffSession.objects.get(user=charlie).session_key == client.session.session_key
+
+
+@pytest.mark.parametrize("next_url", ["//evil.example/", "https://evil.example/x"])
+def test_a_foreign_next_leads_to_the_start_page(
+    client, oidc_provider, district_idp, charlie, next_url
+):
+    back = oidc_provider.log_in(_start(client, charlie.email, next_url), "charlie.mfa")
+    response = client.get(back.removeprefix("http://testserver"))
+    assert response["Location"] == "/"
+
+
+def test_a_local_next_is_followed(client, oidc_provider, district_idp, charlie):
+    back = oidc_provider.log_in(_start(client, charlie.email, "/participants/"), "charlie.mfa")
+    response = client.get(back.removeprefix("http://testserver"))
+    assert response["Location"] == "/participants/"
