@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import wraps
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 from django.conf import settings
@@ -92,7 +92,7 @@ def login_redirect(request: HttpRequest) -> HttpResponse | None:
         return redirect("accounts:login")
     # The library keeps state → nonce and PKCE verifier; the callback also needs which
     # provider this state was sent to.
-    state = response["Location"].split("state=", 1)[1].split("&", 1)[0]
+    state = parse_qs(urlsplit(response["Location"]).query)["state"][0]
     request.session["oidc_states"][state]["provider"] = provider.pk
     request.session["oidc_login_next"] = _safe_next(request)
     request.session.modified = True

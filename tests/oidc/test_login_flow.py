@@ -224,3 +224,15 @@ def test_a_local_next_is_followed(client, oidc_provider, district_idp, charlie):
     back = oidc_provider.log_in(_start(client, charlie.email, "/participants/"), "charlie.mfa")
     response = client.get(back.removeprefix("http://testserver"))
     assert response["Location"] == "/participants/"
+
+
+def test_a_provider_that_cannot_be_reached_gives_a_message_not_an_error(client, district_idp):
+    district_idp.issuer = "http://127.0.0.1:9"  # discard port: nothing listens
+    district_idp.save(update_fields=["issuer"])
+
+    response = client.post("/accounts/login/", {"username": "charlie@district.example"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
+    page = client.get("/accounts/login/")
+    assert "inloggningstjänst går inte att nå" in page.content.decode()
