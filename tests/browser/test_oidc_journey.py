@@ -8,9 +8,14 @@ import re
 
 import pytest
 
-from ..browser.conftest import browser, open_page  # noqa: F401  (the shared browser fixtures)
 from ..helpers import code_for
-from .provider import PROVIDER_PASSWORD
+from ..oidc import conftest as oidc_fixtures
+from ..oidc.provider import PROVIDER_PASSWORD
+
+# The provider and the district registered there, as tests/oidc uses them (the session's
+# provider here is a second one, started when the first of these tests runs).
+oidc_provider = oidc_fixtures.oidc_provider
+district_idp = oidc_fixtures.district_idp
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +40,7 @@ def test_a_provider_login_with_mfa_then_logout_at_the_provider_too(
     portal_at_provider,
     oidc_provider,
     charlie,
-    open_page,  # noqa: F811
+    open_page,
 ):
     base = portal_at_provider
     page = open_page()
@@ -56,7 +61,7 @@ def test_a_provider_login_with_mfa_then_logout_at_the_provider_too(
 def test_a_provider_login_without_mfa_asks_for_the_portals_code(
     portal_at_provider,
     charlie,
-    open_page,  # noqa: F811
+    open_page,
 ):
     base = portal_at_provider
     page = open_page()
