@@ -41,6 +41,7 @@ def _items_for(user) -> list[tuple[StrPromise, str]]:
         items.append((_("Reports"), REPORT))
     if user.is_administrator:
         items += [(_("Staff"), "staff:list"), (_("Access log"), "staff:access_log")]
+        items.append((_("Identity providers"), "oidc:providers"))
     return items
 
 

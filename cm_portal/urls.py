@@ -3,12 +3,13 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from .middleware import allow_without_second_factor
+from .oidc.views import with_end_session_offer
 from .views import accounts, approvals, home, staff
 
 accounts_patterns = (
     [
         path("login/", accounts.login_view, name="login"),
-        path("logout/", accounts.logout_view, name="logout"),
+        path("logout/", with_end_session_offer(accounts.logout_view), name="logout"),
         path("two-factor/", accounts.otp_verify, name="otp_verify"),
         path("two-factor/setup/", accounts.otp_enrol, name="otp_enrol"),
         path("password/reset/", accounts.password_reset_view, name="password_reset"),
@@ -59,6 +60,7 @@ approvals_patterns = (
 urlpatterns = [
     path("", home.home, name="home"),
     path("accounts/", include(accounts_patterns)),
+    path("", include("cm_portal.oidc.urls")),
     path("administration/", include(staff_patterns)),
     path("approvals/", include(approvals_patterns)),
     path("participants/", include("participants.urls")),

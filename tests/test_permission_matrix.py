@@ -212,7 +212,15 @@ def _collect_app_rows() -> None:
 _collect_app_rows()
 
 # The apps whose tables a refused request must leave alone, plus the second factors.
-PROJECT_APPS = ("cm_portal", "participants", "consent", "plans", "reporting", "otp_totp")
+PROJECT_APPS = (
+    "cm_portal",
+    "oidc",
+    "participants",
+    "consent",
+    "plans",
+    "reporting",
+    "otp_totp",
+)
 REFUSED = {403, 404, 405}
 
 

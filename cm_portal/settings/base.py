@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "consent",
     "plans",
     "reporting",
+    "cm_portal.oidc",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -127,7 +128,10 @@ AUTH_USER_MODEL = "cm_portal.User"
 AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses locked-out credentials before a password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, refusing the password of an organisation that logs in through its
+    # identity provider; then that provider's login (cm_portal.oidc).
+    "cm_portal.oidc.backend.PasswordBackend",
+    "cm_portal.oidc.backend.OrganisationOIDCBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -181,6 +185,10 @@ ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="CM-portalen")
+
+# Encrypts the identity providers' client secrets in the database (cm_portal.oidc);
+# without it a key is derived from SECRET_KEY. OIDC_SECRET_KEY_FILE works too.
+OIDC_SECRET_KEY = env.str("OIDC_SECRET_KEY", default="")
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]

@@ -24,6 +24,8 @@ from ..forms import LoginForm, TokenForm
 from ..http import AuthenticatedHttpRequest
 from ..middleware import allow_without_second_factor
 from ..models import AccessEvent, StaffSession
+from ..oidc.views import login_redirect as oidc_login_redirect
+from ..oidc.views import with_provider_form_action
 from ..services import (
     otp_enrolment_confirm,
     otp_enrolment_device,
@@ -59,8 +61,14 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        # An address of an organisation with its own identity provider is sent there.
+        return oidc_login_redirect(request) or super().post(request, *args, **kwargs)
 
-login_view = allow_without_second_factor(login_not_required(LoginView.as_view()))
+
+login_view = allow_without_second_factor(
+    login_not_required(with_provider_form_action(LoginView.as_view()))
+)
 
 
 @allow_without_second_factor

@@ -137,6 +137,8 @@ def cast(hela_manniskan, district) -> Cast:
             ("log reviews", reverse("staff:log_reviews")),
             ("log review", reverse("staff:log_review", args=[review.pk])),
             ("retention", reverse("participants:retention")),
+            ("identity providers", reverse("oidc:providers")),
+            ("identity provider form", reverse("oidc:provider_edit", args=[ada.organisation.slug])),
         ],
     }
     return Cast(case_manager=anna, steering=steering, administrator=ada, newcomer=nina, pages=pages)

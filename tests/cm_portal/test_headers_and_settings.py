@@ -137,8 +137,12 @@ PRODUCTION_RESPONSE = """
     import django
     from django.conf import settings
     django.setup()
+    from django.core.management import call_command
     from django.test import Client
     from django.test.utils import override_settings
+
+    # The login page reads which organisations log in through an identity provider.
+    call_command("migrate", verbosity=0)
 
     # No collected static files here: plain storage, so the page renders.
     plain = {**settings.STORAGES, "staticfiles": {

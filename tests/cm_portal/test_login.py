@@ -54,6 +54,8 @@ REACHABLE_BEFORE_SECOND_FACTOR = {
     "accounts:password_reset_confirm",
     "accounts:password_reset_complete",
     "set_language",
+    "oidc:callback",  # the identity provider's answer, before any login
+    "oidc:logged_out",  # after logout: the offer to log out at the provider too
     "plans:self_rating_fill",  # the participant's single-use self-rating link
 }
 

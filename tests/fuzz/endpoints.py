@@ -21,6 +21,7 @@ from cm_portal.forms import (
     StaffForm,
     TokenForm,
 )
+from cm_portal.oidc.forms import IdentityProviderForm
 from consent.forms import ConsentForm, WithdrawForm
 from participants.forms import (
     ActivityForm,
@@ -91,6 +92,7 @@ POST_FORMS: dict[str, tuple[Fields, ...]] = {
     "approvals:approve": (),
     "approvals:refuse": (),
     "staff:log_review": (form(LogReviewSignOffForm),),
+    "oidc:provider_edit": (form(IdentityProviderForm),),
     "participants:create": (form(IntakeForm),),
     "participants:edit": (form(ParticipantForm),),
     "participants:contact_create": (form(ContactForm),),
@@ -153,6 +155,11 @@ NO_INPUT = {
     "home",
     "accounts:password_reset_done",
     "accounts:password_reset_complete",
+    # The provider's answer never gives a page (always a redirect), so the GET fuzz cannot
+    # take it; its query (code, state, error) is fuzzed in tests/oidc/test_callback_fuzz.py.
+    "oidc:callback",
+    "oidc:logged_out",
+    "oidc:providers",
     "participants:detail",
     "consent:list",
     "consent:export_json",
