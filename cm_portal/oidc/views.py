@@ -22,6 +22,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from cm_portal import access_log
 from cm_portal.access import administrator_required
+from cm_portal.enrolment import enrolment_allow
 from cm_portal.middleware import allow_without_second_factor
 from cm_portal.models import AccessEvent, Organisation
 from cm_portal.views.common import add_service_errors
@@ -187,7 +188,10 @@ def callback(request: HttpRequest) -> HttpResponse:
         )
         otp_login(request, device)
         access_log.record(action=Action.OTP_VERIFIED, request=request, detail="identity provider")
-    # Without an accepted MFA assertion the second-factor guard asks for the TOTP code next.
+    else:
+        # The guard asks for the TOTP code next. A first one may be enrolled in this session:
+        # the provider's login proves the person at least as well as the mailbox link does.
+        enrolment_allow(request, user)
     return redirect(next_url)
 
 

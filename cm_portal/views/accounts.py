@@ -20,6 +20,7 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .. import access_log
+from ..enrolment import ENROL_ALLOWED_KEY, ENROL_DEVICE_KEY, enrolment_allow
 from ..forms import LoginForm, TokenForm
 from ..http import AuthenticatedHttpRequest
 from ..middleware import allow_without_second_factor
@@ -101,18 +102,6 @@ def _qr_code_svg(device: TOTPDevice) -> str:
     return segno.make(device.config_url, error="m").svg_inline(
         scale=5, dark="#000", light="#fff", title=_("QR code for your authenticator app")
     )
-
-
-# Set by the set-password link's page, in the session that opened it: only that session
-# may enrol a first second factor (the link proves the mailbox; a password alone does not).
-ENROL_ALLOWED_KEY = "cm_enrol_allowed_for"
-# The unconfirmed device this session's enrolment attempt shows the secret of.
-ENROL_DEVICE_KEY = "cm_enrol_device"
-
-
-def enrolment_allow(request: HttpRequest, user) -> None:
-    request.session[ENROL_ALLOWED_KEY] = user.pk
-    request.session.pop(ENROL_DEVICE_KEY, None)
 
 
 @allow_without_second_factor

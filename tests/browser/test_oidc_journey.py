@@ -16,6 +16,7 @@ from ..oidc.provider import PROVIDER_PASSWORD
 # provider here is a second one, started when the first of these tests runs).
 oidc_provider = oidc_fixtures.oidc_provider
 district_idp = oidc_fixtures.district_idp
+charlie = oidc_fixtures.charlie
 
 pytestmark = pytest.mark.browser
 

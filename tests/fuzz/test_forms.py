@@ -32,9 +32,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from cm_portal.enrolment import ENROL_ALLOWED_KEY
 from cm_portal.models import Role
 from cm_portal.tokens import password_token_generator
-from cm_portal.views.accounts import ENROL_ALLOWED_KEY
 from tests.conftest import verified_client
 from tests.consent.helpers import use_temporary_storage
 from tests.factories import PASSWORD, UserFactory

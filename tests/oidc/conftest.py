@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
+from cm_portal.models import Role
 from cm_portal.oidc import secret_box
 from cm_portal.oidc.models import IdentityProvider
 
+from ..conftest import _staff
 from . import provider as test_provider
 
 LOA3 = "http://id.elegnamnden.se/loa/1.0/loa3"
@@ -23,6 +25,13 @@ def oidc_provider(tmp_path_factory):
     except Exception:  # pragma: no cover - a provider that ignores SIGTERM
         process.kill()
         process.wait()
+
+
+@pytest.fixture
+def charlie(district):
+    """Here charlie works at the district, whose identity provider these tests configure
+    (elsewhere he is at a third organisation, so that no consent covers him)."""
+    return _staff("charlie@district.example", "Charlie Carlsson", district, Role.CASE_MANAGER)
 
 
 @pytest.fixture

@@ -14,7 +14,13 @@ from django.test import Client
 
 from cm_portal.models import AccessEvent, StaffSession
 
-from ..helpers import OTP_VERIFY_URL, code_for, log_in_with_password, session_user_id
+from ..helpers import (
+    OTP_ENROL_URL,
+    OTP_VERIFY_URL,
+    code_for,
+    log_in_with_password,
+    session_user_id,
+)
 from .provider import CLIENT_ID
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +104,20 @@ def test_a_good_login_without_mfa_still_asks_for_the_totp_code(
     response = client.post(OTP_VERIFY_URL, {"token": code_for(charlie.totpdevice_set.get())})
     assert response.status_code == 302
     assert client.get(CASE_WORKER_START).status_code == 200
+
+
+def test_a_provider_login_without_mfa_may_enrol_a_first_totp_device(
+    client, oidc_provider, district_idp, charlie
+):
+    """Without the e-mailed link a password alone is shown no secret (security.md 34); the
+    provider's login proves the person, so its session may enrol the portal's code."""
+    charlie.totpdevice_set.all().delete()
+    _login(client, oidc_provider, charlie.email, "charlie")
+
+    response = client.get(OTP_ENROL_URL)
+
+    assert response.status_code == 200
+    assert 'id="totp-secret"' in response.content.decode()
 
 
 def test_mfa_is_not_skipped_when_the_organisation_does_not_accept_the_assertion(
