@@ -3,7 +3,7 @@ from __future__ import annotations
 from celery import shared_task
 from celery.signals import worker_ready
 
-from . import access_log, outbox, services
+from . import access_log, outbox, pdf, services
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
@@ -34,3 +34,16 @@ def flush_outbox_at_worker_start(sender=None, **kwargs) -> None:
 def purge_expired_access_log() -> int:
     """Nightly: delete the access-log rows past their own retention period (5 years)."""
     return access_log.purge_expired()
+
+
+@shared_task(**pdf.RENDER_TASK_OPTIONS)
+def render_pdf(self, model_label: str, pk: int) -> None:
+    """Render one queued PDF of any kind (``pdf.register``); a second run does nothing."""
+    pdf.render(model_label, pk, retries_left=self.request.retries < pdf.MAX_RETRIES)
+
+
+# expires: a sweep that waited longer than the next one is dropped, as for the outbox.
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100, expires=300)
+def release_stale_pdf_claims() -> int:
+    """Every five minutes: render again the PDFs whose worker died while rendering them."""
+    return pdf.release_stale_claims()

@@ -1,0 +1,44 @@
+"""The right-of-access PDF: the participant's case file (exactly the JSON export's content)
+as a readable PDF, in the portal's language. Its template and context; the rest of the flow
+(request, task, store, download) is the PDF kit's (``cm_portal.pdf``)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from cm_portal import pdf
+from participants.models import ContactKind, EntryPath, Gender, Participant
+
+from ..models import SignedBy
+from . import sections
+from .exporting import case_data, participants_for_export
+
+_refuse_url = pdf.refuse_url  # the PDF template uses no outside resource
+
+
+def _with_labels(case: dict) -> dict:
+    """The case file with each coded value's label beside it (``gender_label`` …),
+    so the PDF reads as words in the reader's language rather than codes."""
+    person = case["participant"]
+    person["gender_label"] = Gender(person["gender"]).label
+    person["entry_path_label"] = EntryPath(person["entry_path"]).label
+    for contact in case["contacts"]:
+        contact["kind_label"] = ContactKind(contact["kind"]).label
+    for consent in case["consents"]:
+        consent["signed_by_label"] = SignedBy(consent["signed_by"]).label
+    sections.add_labels(case)  # the parts other apps add (plans)
+    return case
+
+
+def participant_export_pdf(participant: Participant) -> bytes:
+    """The participant's case file (exactly the JSON export's content) as a PDF."""
+    participant = participants_for_export().get(pk=participant.pk)
+    case = _with_labels(case_data(participant))
+    with translation.override(settings.LANGUAGE_CODE):
+        html = render_to_string(
+            "consent/participant_export.html",
+            {"case": case, "generated_at": timezone.localtime()},
+        )
+    return pdf.html_to_pdf(html)
