@@ -263,7 +263,13 @@ def render(model_label: str, pk: int, *, retries_left: bool) -> None:
         if retries_left:
             mark(model, pk, claimed_at=claimed_at, status=PdfStatus.QUEUED)
         else:
-            mark(model, pk, claimed_at=claimed_at, status=PdfStatus.FAILED, reason="database")
+            mark(
+                model,
+                pk,
+                claimed_at=claimed_at,
+                status=PdfStatus.FAILED,
+                reason="database unavailable",
+            )
         raise
     except Exception as error:
         # The reason names the kind of error only: its message may quote personal data.

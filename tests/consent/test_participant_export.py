@@ -311,3 +311,30 @@ def test_the_sweep_runs_every_five_minutes():
     assert entry["task"] == "cm_portal.tasks.release_stale_pdf_claims"
     assert entry["schedule"] == 300.0
     assert pdf.CLAIM_TIMEOUT.total_seconds() > pdf.RENDER_TASK_OPTIONS["time_limit"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_down_the_request_answers_at_once_and_the_job_waits(noted, alice):
+    """The PDF requests go through the outbox too (spec line 25)."""
+    OutboxMessage.objects.all().delete()
+    broker_url = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    try:
+        began = time.monotonic()
+        response = english_client(alice).post(
+            reverse("consent:export_pdf_request", kwargs={"participant_pk": noted.pk})
+        )
+        took = time.monotonic() - began
+    finally:
+        app.conf.broker_url = broker_url
+    assert response.status_code == 302
+    assert took < 5, f"asking for the PDF took {took:.1f} s with the broker down"
+    export = ParticipantExport.objects.get()
+    assert export.status == PdfStatus.QUEUED
+    row = OutboxMessage.objects.get()
+    assert (row.task_name, row.args, row.published_at) == (
+        pdf.RENDER_TASK,
+        [EXPORT, export.pk],
+        None,
+    )
+    assert row.last_error == "OperationalError"
