@@ -14,7 +14,6 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,13 +23,13 @@ from django.utils.translation import gettext as _
 from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, Role, User
 from cm_portal.selectors import emails_of_role
-from participants.models import Gender, Participant
-from plans.models import IndividualPlan, SubGoal
+from participants.models import Gender
 
 from . import periods
 from .disclosure import HIDDEN, SMALL, protect, protected_kpis
 from .kpis import AGE_GROUPS, GENDERS, OTHER_AGE, compute_kpis
 from .models import ReportKind, SteeringReport
+from .selectors import labelled_warnings
 
 logger = logging.getLogger(__name__)
 Action = AccessEvent.Action
@@ -139,20 +138,6 @@ def _breakdowns(protected: dict[str, Any], labels: dict[str, str]) -> list[dict[
             }
         )
     return tables
-
-
-def _plans_without_sub_goals(report: SteeringReport) -> dict[str, int]:
-    """Data-quality warning: plans of participants active in the period with no sub-goal."""
-    active = Participant.objects.filter(intervention_start__lte=report.period_end).exclude(
-        intervention_end__lt=report.period_start
-    )
-    plans_without_sub_goals = (
-        IndividualPlan.objects.filter(participant__in=active)
-        .annotate(has=Exists(SubGoal.objects.filter(goal__plan=OuterRef("pk"))))
-        .filter(has=False)
-        .count()
-    )
-    return {"plans_without_sub_goals": plans_without_sub_goals}
 
 
 def _period_of(report: SteeringReport) -> periods.Period:
@@ -307,13 +292,8 @@ def steering_report_context(report: SteeringReport, *, today: date | None = None
         "chart": _chart(trend) if len(trend) > 1 else None,
         "activity": figures["activity"],
         "breakdowns": _breakdowns(figures, labels),
-        "quality": {
-            "missing_rating": figures["kpis"]["self_rating_improved"]["missing_rating"],
-            "no_contact_registered": figures["kpis"]["prioritised_contacts_3_months"][
-                "no_contact_registered"
-            ],
-            **_plans_without_sub_goals(report),
-        },
+        # The page's warnings, defined once (reporting.selectors.data_quality).
+        "warnings": labelled_warnings(figures, period=period),
     }
 
 

@@ -340,3 +340,25 @@ def test_the_list_needs_the_same_queries_for_many_reports(storage, steve):
         response = client.get(url)
     assert len(six.captured_queries) == len(one.captured_queries)
     assert response.content.count(b"Being produced") == 6
+
+
+def test_the_pdf_and_the_page_give_the_same_data_quality_figures(people, hela_manniskan):
+    """One definition (``selectors.data_quality``): before, the PDF counted plans without
+    any sub-goal and the page established plans missing a sub-goal or a contact path."""
+    from plans.models import ContactPath, Goal, IndividualPlan, SubGoal
+    from reporting import selectors
+
+    # A plan with a goal and its sub-goal but no contact path: incomplete on the page.
+    plan = IndividualPlan.objects.get(participant=people[0])
+    SubGoal.objects.create(goal=Goal.objects.create(plan=plan, title="g"), title="s")
+    ContactPath.objects.filter(plan=plan).delete()
+    report = SteeringReport(kind=ReportKind.QUARTERLY, period_start=Q1_START, period_end=Q1_END)
+
+    pdf_warnings = services.steering_report_context(report, today=AFTER_Q2)["warnings"]
+    page_warnings = selectors.report_context(period=periods.project_quarter(1), today=AFTER_Q2)[
+        "warnings"
+    ]
+
+    assert pdf_warnings == page_warnings
+    incomplete = {w["key"]: w for w in pdf_warnings}["incomplete_plans"]
+    assert incomplete["period"] == 5  # every plan of the fixture, the one with a goal too
