@@ -31,6 +31,7 @@ COPY . .
 RUN mkdir -p locale \
  && export DJANGO_SETTINGS_MODULE=cm_portal.settings.production \
       SECRET_KEY=image-build-only-never-used-at-run-time-0123456789abcdefghijklmnopqrstuvwxyz \
+      SITE_URL=https://build.invalid \
  && python manage.py compilemessages -v0 \
  && python manage.py collectstatic --no-input -v0 \
  && python -m compileall -q /app

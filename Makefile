@@ -8,7 +8,7 @@ MANAGE := $(PY) manage.py
 # compilemessages needs at least one locale folder; makemessages fills locale/ (commit it).
 COMPILEMESSAGES := mkdir -p locale && $(MANAGE) compilemessages --ignore ".venv/*" --ignore ".tools/*"
 
-.PHONY: run test bench loadtest lint check-deploy venv system-packages services demo-code messages clean
+.PHONY: run test bench loadtest lint typecheck check-deploy venv system-packages services demo-code messages clean
 
 # Debian packages the portal needs (WeasyPrint's pango, gettext, Chromium for browser tests).
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
@@ -68,11 +68,16 @@ lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 
+# mypy with django-stubs on what [tool.mypy] in pyproject.toml lists (cm_portal/, the access
+# modules, the services).
+typecheck: venv
+	.venv/bin/mypy
+
 # Production settings as a deployment has them: a real key, a host, an SMTP mailer.
 check-deploy: venv
 	DJANGO_SETTINGS_MODULE=cm_portal.settings.production \
 	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
-	ALLOWED_HOSTS=cm.example.org DATABASE_URL=sqlite:///var/check.sqlite3 \
+	ALLOWED_HOSTS=cm.example.org SITE_URL=https://cm.example.org DATABASE_URL=sqlite:///var/check.sqlite3 \
 	EMAIL_URL=smtp+tls://mailer:password@mail.example.org:587 \
 	$(MANAGE) check --deploy --fail-level WARNING
 
@@ -88,6 +93,7 @@ test: system-packages venv services node_modules/axe-core/axe.min.js
 	$(COMPILEMESSAGES) -v0
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 	DJANGO_SETTINGS_MODULE=cm_portal.settings.test $(MANAGE) makemigrations --check --dry-run -v1
 	$(MAKE) --no-print-directory check-deploy
 	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest $(PYTEST_ARGS)

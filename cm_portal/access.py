@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from .models import Role, User
 
 
-def role_required(*roles: Role) -> Callable:
+def role_required(*roles: str) -> Callable:
     """Only these roles may use the view; everyone else gets 403 (no object is named)."""
 
     def decorator(view: Callable) -> Callable:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from .dates import years_after
 from .models import AccessEvent
+from .throttling import client_ip
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -30,10 +31,10 @@ _CHAIN_LOCK_ID = 0x434D_4C4F47  # "CMLOG"
 
 
 def client_address(request: HttpRequest | None) -> str | None:
-    """The address django-axes settled on (it knows the proxy settings), else REMOTE_ADDR."""
+    """The address django-axes settled on, else the client's behind our proxies (the same rule)."""
     if request is None:
         return None
-    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR") or None
+    return getattr(request, "axes_ip_address", None) or client_ip(request)
 
 
 def _event_hash(event: AccessEvent) -> str:
@@ -69,7 +70,7 @@ def record(
     ``detail`` must never hold personal data: it is for field names and the like.
     """
     if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user  # type: ignore[assignment]
+        actor = request.user
     if obj is not None:
         object_type = obj._meta.model_name or ""
         object_id = obj.pk
@@ -155,3 +156,110 @@ def purge_expired(*, now: datetime | None = None) -> int:
             detail=f"{deleted} rows older than {cutoff:%Y-%m-%d}",
         )
     return deleted
+
+
+# --- the anchor outside the database (security.md 38) ------------------------------------
+
+# Serialises the nightly anchor runs (not the chain's writers: an e-mail may take seconds).
+_ANCHOR_LOCK_ID = 0x434D_414E43  # "CMANC"
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    hash: str
+    rows: int
+    at: datetime
+    event_id: int
+
+
+def chain_head() -> ChainHead | None:
+    """The newest row of the chain: its hash, how many rows the log holds, and when."""
+    last = AccessEvent.objects.order_by("-id").values("id", "hash", "at").first()
+    if last is None:
+        return None
+    rows = AccessEvent.objects.filter(id__lte=last["id"]).count()
+    return ChainHead(hash=last["hash"], rows=rows, at=last["at"], event_id=last["id"])
+
+
+def anchor_send(*, now: datetime | None = None) -> ChainHead | None:
+    """Nightly: e-mail the administrators the head of the chain, so that a chain rewritten
+    later can be caught from outside (``verify_access_log --expect HASH``). At most one
+    e-mail a night (Europe/Stockholm) however often it runs; the sending is itself logged.
+    Returns the head sent, or None when nothing was sent."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from .models import Role
+    from .selectors import emails_of_role
+
+    now = now or timezone.now()
+    night = timezone.localdate(now).isoformat()
+    recipients = emails_of_role(Role.ADMINISTRATOR) + list(settings.ACCESS_LOG_ANCHOR_EMAILS)
+    if not recipients:
+        return None
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ANCHOR_LOCK_ID])
+        if AccessEvent.objects.filter(action=Action.LOG_ANCHORED, object_id=night).exists():
+            return None
+        head = chain_head()
+        if head is None:
+            return None
+        context = {"head": head, "at_utc": f"{head.at.astimezone(UTC):%Y-%m-%d %H:%M:%S}"}
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _("CM portal: tonight's head of the access log")
+            body = render_to_string("staff/email/access_log_anchor.txt", context)
+        record(
+            action=Action.LOG_ANCHORED,
+            object_type="access_log",
+            object_id=night,
+            detail=f"head {head.event_id} of {head.rows} rows: {head.hash}",
+        )
+        # Last: a mail that fails rolls the record back, and the next run tries again.
+        send_mail(str(subject), body, None, recipients)
+    return head
+
+
+@dataclass(frozen=True)
+class AnchorCheck:
+    ok: bool
+    message: str
+
+
+def verify_against(expected: str) -> AnchorCheck:
+    """Check the chain against a head e-mailed earlier.
+
+    The rule: the whole chain must verify (as :func:`verify_chain`), and one of its rows
+    must carry exactly ``expected`` as its own hash. Since every row's hash covers the one
+    before it, that row and everything before it are then exactly as they were when the
+    head was sent; rows after it are newer than the anchor and only the chain vouches for
+    them. The check fails when the chain is broken, or when no row has that hash: the log
+    was rewritten at or before that head (or those rows were deleted, which the retention
+    purge does only after ACCESS_LOG_RETENTION_YEARS).
+    """
+    expected = expected.strip().lower()
+    if len(expected) != 64 or any(c not in "0123456789abcdef" for c in expected):
+        return AnchorCheck(False, "The expected hash must be 64 hexadecimal characters.")
+    checked, broken = verify_chain()
+    if broken is not None:
+        return AnchorCheck(
+            False,
+            f"Broken at access event {broken.event_id} after {checked} good rows: {broken.reason}.",
+        )
+    row = AccessEvent.objects.filter(hash=expected).values("id", "at").first()
+    if row is None:
+        return AnchorCheck(
+            False,
+            f"No row of the access log has the hash {expected}: the chain was rewritten at or "
+            f"before that head, or its rows were deleted ({checked} rows checked).",
+        )
+    later = AccessEvent.objects.filter(id__gt=row["id"]).count()
+    return AnchorCheck(
+        True,
+        f"The access log is intact and contains the expected head (access event {row['id']}, "
+        f"{row['at'].astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC); {checked} rows checked, "
+        f"{later} newer than it.",
+    )

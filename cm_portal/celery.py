@@ -54,6 +54,11 @@ app.conf.beat_schedule = {
         "task": "cm_portal.tasks.purge_expired_access_log",
         "schedule": crontab(hour=2, minute=50),
     },
+    # The head of the access log's chain leaves the database each night (after the purge).
+    "send-access-log-anchor": {
+        "task": "cm_portal.tasks.send_access_log_anchor",
+        "schedule": crontab(hour=3, minute=40),
+    },
     "flush-outbox": {"task": "cm_portal.tasks.flush_outbox", "schedule": 60.0},
     # A PDF whose worker died while rendering it is rendered again (cm_portal.pdf).
     "release-stale-pdf-claims": {

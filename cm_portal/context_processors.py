@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 @dataclass(frozen=True)
@@ -22,7 +26,7 @@ REMINDERS = "plans:reminders"
 REPORT = "reporting:report"
 
 
-def _items_for(user) -> list[tuple[str, str]]:
+def _items_for(user) -> list[tuple[StrPromise, str]]:
     if not user.works_with_cases:
         items = [(_("Start"), "home")]
     else:

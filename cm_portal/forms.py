@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -82,8 +83,9 @@ class StaffForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = Organisation.objects.order_by("name")
-        self.fields["organisation"].empty_label = None
+        organisation = cast(forms.ModelChoiceField, self.fields["organisation"])
+        organisation.queryset = Organisation.objects.order_by("name")
+        organisation.empty_label = None
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"].strip()).lower()
@@ -140,7 +142,7 @@ class AccessLogFilterForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             raise forms.ValidationError(_("The from date must not be after the to date."))

@@ -73,7 +73,7 @@ class RequireTwoFactorMiddleware:
 
     def process_view(self, request: HttpRequest, view_func: Callable, *args, **kwargs):
         user = request.user
-        if not user.is_authenticated or user.is_verified():  # type: ignore[union-attr]
+        if not user.is_authenticated or user.is_verified():
             return None
         if getattr(view_func, "allow_without_second_factor", False):
             return None

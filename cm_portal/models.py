@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -68,6 +69,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = UserManager()
+
+    if TYPE_CHECKING:
+        # django-otp's OTPMiddleware sets this on request.user.
+        def is_verified(self) -> bool: ...
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -138,6 +143,7 @@ class AccessEvent(models.Model):
         OTP_ENROLLED = "otp_enrolled", _("Second factor enrolled")
         OTP_RESET = "otp_reset", _("Second factor reset")
         PASSWORD_LINK_SENT = "password_link_sent", _("Set-password link sent")
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", _("New password asked for")
         PASSWORD_SET = "password_set", _("Password set")
         SESSION_EXPIRED = "session_expired", _("Session expired")
         VIEW = "view", _("Viewed")
@@ -148,6 +154,7 @@ class AccessEvent(models.Model):
         PRINT = "print", _("Printed")
         DELETE = "delete", _("Deleted")
         LOG_PURGED = "log_purged", _("Old access-log rows deleted")
+        LOG_ANCHORED = "log_anchored", _("Head of the access log sent out")
 
     at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

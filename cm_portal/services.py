@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -18,9 +19,12 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import access_log
 from .models import AccessEvent, LogReview, Organisation, StaffSession, User
+from .throttling import client_ip
+from .tokens import password_token_generator
 
 Action = AccessEvent.Action
 
@@ -137,7 +141,7 @@ def password_link(user: User) -> str:
         "accounts:password_reset_confirm",
         kwargs={
             "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
+            "token": password_token_generator.make_token(user),
         },
     )
     return f"{settings.SITE_URL}{path}"
@@ -239,3 +243,117 @@ def log_review_sign_off(
         )
     review.refresh_from_db()
     return review
+
+
+# --- password reset (security.md 35) ----------------------------------------------------
+
+# Asked for on the public page: at most this many e-mails to one account, and this many
+# requests from one client address, in PASSWORD_RESET_WINDOW. Beyond that the page answers
+# as always and nothing is sent, so the limits tell nobody whether an account exists.
+PASSWORD_RESET_EMAILS_PER_ACCOUNT = 3
+PASSWORD_RESET_REQUESTS_PER_ADDRESS = 10
+PASSWORD_RESET_WINDOW = timedelta(hours=1)
+
+
+def password_reset_request(*, email: str, request: HttpRequest) -> bool:
+    """The public "forgotten your password?" form; returns whether a link was e-mailed.
+
+    Every request is written to the access log (the account, if the address is one, and
+    the client address; never the typed address otherwise), and the log is what the limits
+    count: requests from the address, links sent to the account.
+    """
+    address = client_ip(request)
+    since = timezone.now() - PASSWORD_RESET_WINDOW
+    with transaction.atomic():
+        # Locked, so that parallel requests for one account are counted one after another.
+        user = (
+            User.objects.select_for_update()
+            .filter(email__iexact=email.strip(), is_active=True)
+            .first()
+        )
+        if user is not None and not user.has_usable_password():
+            user = None
+        from_address = AccessEvent.objects.filter(
+            action=Action.PASSWORD_RESET_REQUESTED, ip_address=address, at__gte=since
+        ).count()
+        to_account = (
+            AccessEvent.objects.filter(
+                action=Action.PASSWORD_LINK_SENT,
+                object_type="user",
+                object_id=str(user.pk),
+                at__gte=since,
+            ).count()
+            if user is not None
+            else 0
+        )
+        limited = (
+            from_address >= PASSWORD_RESET_REQUESTS_PER_ADDRESS
+            or to_account >= PASSWORD_RESET_EMAILS_PER_ACCOUNT
+        )
+        if user is None:
+            detail = "unknown account"
+        elif limited:
+            detail = "limit reached, nothing sent"
+        else:
+            detail = ""
+        access_log.record(
+            action=Action.PASSWORD_RESET_REQUESTED,
+            actor=user,
+            request=request,
+            obj=user,
+            detail=detail,
+        )
+        if user is None or limited:
+            return False
+        context = {"user": user, "link": password_link(user)}
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = render_to_string("registration/password_reset_subject.txt", context)
+            body = render_to_string("registration/password_reset_email.txt", context)
+        send_mail("".join(subject.splitlines()), body, None, [user.email])
+        access_log.record(action=Action.PASSWORD_LINK_SENT, actor=user, request=request, obj=user)
+    return True
+
+
+# --- second-factor enrolment (security.md 34) --------------------------------------------
+
+
+def otp_enrolment_start(*, user: User, device_id: int | None) -> TOTPDevice:
+    """The unconfirmed device of this enrolment attempt: ``device_id`` (kept in the
+    session that started the attempt) if it is still there, else a new one with a fresh
+    secret. A new attempt deletes every other unconfirmed device of the account, so a secret
+    shown to another session can never be confirmed."""
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        device = otp_enrolment_device(user=user, device_id=device_id)
+        if device is not None:
+            return device
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        return TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
+
+
+def otp_enrolment_device(*, user: User, device_id: int | None) -> TOTPDevice | None:
+    """This attempt's unconfirmed device, or None once a newer attempt has replaced it."""
+    if device_id is None:
+        return None
+    return TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
+
+
+def otp_enrolment_confirm(
+    *, user: User, device: TOTPDevice, token: str, request: HttpRequest | None = None
+) -> bool:
+    """Confirm this attempt's device if ``token`` is its current code; False otherwise
+    (a wrong code, or the attempt was replaced by a newer one meanwhile)."""
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        current = TOTPDevice.objects.filter(pk=device.pk, user=user, confirmed=False).first()
+        if current is None or TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            return False
+        if not current.verify_token(token):
+            access_log.record(action=Action.OTP_FAILED, actor=user, request=request)
+            return False
+        current.confirmed = True
+        current.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        access_log.record(action=Action.OTP_ENROLLED, actor=user, request=request)
+    device.refresh_from_db()
+    return True

@@ -36,6 +36,12 @@ def purge_expired_access_log() -> int:
     return access_log.purge_expired()
 
 
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
+def send_access_log_anchor() -> bool:
+    """Nightly: e-mail the head of the access log's chain (once a night, however often)."""
+    return access_log.anchor_send() is not None
+
+
 @shared_task(**pdf.RENDER_TASK_OPTIONS)
 def render_pdf(self, model_label: str, pk: int) -> None:
     """Render one queued PDF of any kind (``pdf.register``); a second run does nothing."""

@@ -9,12 +9,12 @@ class ConsentConfig(AppConfig):
     def ready(self) -> None:
         from cm_portal import pdf
 
-        from .case_files import pdf as case_file_pdf
+        from .case_files import right_of_access
         from .models import ParticipantExport
 
         pdf.register(
             ParticipantExport,
             # Looked up at run time, so tests can replace the service.
-            render=lambda export: case_file_pdf.participant_export_pdf(export.participant),
+            render=lambda export: right_of_access.participant_export_pdf(export.participant),
             related=("participant",),
         )

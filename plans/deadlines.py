@@ -1,4 +1,4 @@
-"""The dates the result goals are measured against (spec/kpis.md, "Deadlines")."""
+"""The dates the result goals are measured against (docs/kpis.md, "Deadlines")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Disclosure control for what the steering group sees (spec/kpis.md, "Breakdowns and
+"""Disclosure control for what the steering group sees (docs/kpis.md, "Breakdowns and
 disclosure control").
 
 ``protect`` takes the object ``reporting.kpis.compute_kpis`` returns and gives a copy in

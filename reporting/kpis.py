@@ -1,4 +1,4 @@
-"""The result goals K1 to K5, the activity figures and their breakdowns (spec/kpis.md).
+"""The result goals K1 to K5, the activity figures and their breakdowns (docs/kpis.md).
 
 Everything is counted by the database: one grouped query over the participants gives every
 K figure for the period, cumulatively and by gender and age group; three more give the
@@ -323,7 +323,7 @@ def _kpi(name: str, total: dict, by_gender: dict, by_age: dict) -> dict[str, Any
     result = figures(total, prefix)
     extra = {}
     if name == "prioritised_contacts_3_months":
-        # kpis.md: the keys of K2, then the data-quality count.
+        # docs/kpis.md: the keys of K2, then the data-quality count.
         extra["no_contact_registered"] = result.pop("no_contact_registered")
     result["target_percent"] = TARGET_PERCENT[name]
     result["cumulative"] = figures(total, f"cum_{prefix}")
@@ -353,13 +353,6 @@ def frozen_figures(scope: Scope) -> dict[str, Any] | None:
         organisation=scope.organisation,
     ).first()
     return frozen.figures if frozen else None
-
-
-def participant_figures(scope: Scope) -> dict[str, Any]:
-    """K1 to K5 with their breakdowns, frozen or computed."""
-    if (frozen := frozen_figures(scope)) is not None:
-        return {"participants": frozen["participants"], "kpis": frozen["kpis"]}
-    return computed_participant_figures(scope)
 
 
 def computed_participant_figures(scope: Scope) -> dict[str, Any]:
@@ -466,7 +459,7 @@ def compute_kpis(
     organisation: Organisation | None = None,
     today: date | None = None,
 ) -> dict[str, Any]:
-    """The JSON object of kpis.md for ``[period_from, period_to]``, breakdowns included.
+    """The JSON object of docs/kpis.md for ``[period_from, period_to]``, breakdowns included.
 
     ``today`` (default: the local date) decides who is still *pending*. A period whose
     figures retention froze (``reporting.retention``) gives those.

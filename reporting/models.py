@@ -29,6 +29,9 @@ class ReportKind(models.TextChoices):
 
 
 class SteeringReport(RenderedPdf):
+    # Not a field: steering_report_request says whether it queued this one (for the view).
+    newly_requested: bool
+
     kind = models.CharField(_("kind"), max_length=10, choices=ReportKind.choices)
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))

@@ -102,7 +102,7 @@ def _cell(value: Any) -> str:
 
 def _breakdowns(protected: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
     """The breakdowns by gender and age group, from ``disclosure.protect``'s figures only."""
-    columns = {
+    columns: dict[str, list[tuple[str, Any]]] = {
         "by_gender": [(str(g), Gender(g).label) for g in GENDERS],
         "by_age_group": [(key, key) for key in AGE_GROUPS] + [(OTHER_AGE, _("Other age"))],
     }

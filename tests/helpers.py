@@ -100,3 +100,30 @@ def wait_for(condition, timeout: float = 30.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def set_password_path(user) -> str:
+    """The path of a fresh set-password link for ``user``, as the e-mail carries it."""
+    from urllib.parse import urlsplit
+
+    from cm_portal.services import password_link
+
+    user.refresh_from_db()  # the token depends on the password and the last login as stored
+    return urlsplit(password_link(user)).path
+
+
+def set_password_through_the_link(client: Client, user, password: str = PASSWORD) -> None:
+    """Open the e-mailed set-password link in ``client`` and choose ``password``: what a
+    newcomer does first, and what lets that session enrol a second factor."""
+    form_url = client.get(set_password_path(user))["Location"]
+    response = client.post(form_url, {"new_password1": password, "new_password2": password})
+    assert response.status_code == 302, response.content
+
+
+def set_password_in_the_browser(page, base_url: str, user, password: str = PASSWORD) -> None:
+    """The newcomer's first step in a real browser: the e-mailed link, the password twice."""
+    page.goto(f"{base_url}{set_password_path(user)}")
+    page.fill("#id_new_password1", password)
+    page.fill("#id_new_password2", password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{base_url}{reverse('accounts:password_reset_complete')}")

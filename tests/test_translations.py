@@ -194,7 +194,7 @@ def test_placeholders_are_kept(catalogue):
     assert not wrong, "Placeholders differ:\n" + "\n".join(wrong)
 
 
-# The terms of /work/shared/spec/glossary.md, where the catalogue has the string.
+# The terms of docs/glossary.md, where the catalogue has the string.
 GLOSSARY = {
     "CM portal": "CM-portalen",
     "Participants": "Deltagare",

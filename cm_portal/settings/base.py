@@ -154,17 +154,25 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_flag("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-# django-axes: five failures from one address on one account lock it for 15 minutes.
+# django-axes (cm_portal.throttling): five failures within 15 minutes lock the login for 15
+# minutes, counted both per account whatever the address (one account attacked from many
+# addresses) and per client address whatever the account (password spraying). The e-mail
+# address is counted in lower case, the address is the client's behind PROXY_COUNT proxies,
+# and a success forgives that account's failures only.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "cm_portal.throttling.AxesHandler"
+AXES_USERNAME_CALLABLE = "cm_portal.throttling.axes_username"
+AXES_CLIENT_IP_CALLABLE = "cm_portal.throttling.client_ip"
 # Our login form names the e-mail field "username" (AuthenticationForm's name).
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["username", "password"]
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
+# How many reverse proxies of ours append to X-Forwarded-For (cm_portal.throttling.client_ip).
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 
 # django-guardian: no anonymous user row; nobody anonymous ever sees case data.
 ANONYMOUS_USER_NAME = None
@@ -227,6 +235,9 @@ SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 RETENTION_YEARS = env.int("RETENTION_YEARS", default=5)
 RETENTION_NOTICE_DAYS = env.int("RETENTION_NOTICE_DAYS", default=30)
 ACCESS_LOG_RETENTION_YEARS = env.int("ACCESS_LOG_RETENTION_YEARS", default=5)
+# Each night the head of the access log's hash chain is e-mailed to the administrators and
+# to these addresses (comma-separated; e.g. the data protection officer, outside IT).
+ACCESS_LOG_ANCHOR_EMAILS = env.list("ACCESS_LOG_ANCHOR_EMAILS", default=[])
 
 # Security headers.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -8,9 +8,9 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,9 +21,17 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .. import access_log
 from ..forms import LoginForm, TokenForm
+from ..http import AuthenticatedHttpRequest
 from ..middleware import allow_without_second_factor
 from ..models import AccessEvent, StaffSession
-from ..services import staff_sessions_end
+from ..services import (
+    otp_enrolment_confirm,
+    otp_enrolment_device,
+    otp_enrolment_start,
+    password_reset_request,
+    staff_sessions_end,
+)
+from ..tokens import password_token_generator
 
 Action = AccessEvent.Action
 
@@ -34,7 +42,7 @@ def _safe_next(request: HttpRequest) -> str:
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
-    return reverse_lazy("home")
+    return reverse("home")
 
 
 def _second_factor_passed(request: HttpRequest, device: TOTPDevice) -> HttpResponse:
@@ -58,7 +66,7 @@ login_view = allow_without_second_factor(login_not_required(LoginView.as_view())
 @allow_without_second_factor
 @sensitive_post_parameters("token")
 @never_cache
-def otp_verify(request: HttpRequest) -> HttpResponse:
+def otp_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Second step of the login: the code from the authenticator app."""
     if request.user.is_verified():
         return redirect(_safe_next(request))
@@ -87,26 +95,59 @@ def _qr_code_svg(device: TOTPDevice) -> str:
     )
 
 
+# Set by the set-password link's page, in the session that opened it: only that session
+# may enrol a first second factor (the link proves the mailbox; a password alone does not).
+ENROL_ALLOWED_KEY = "cm_enrol_allowed_for"
+# The unconfirmed device this session's enrolment attempt shows the secret of.
+ENROL_DEVICE_KEY = "cm_enrol_device"
+
+
+def enrolment_allow(request: HttpRequest, user) -> None:
+    request.session[ENROL_ALLOWED_KEY] = user.pk
+    request.session.pop(ENROL_DEVICE_KEY, None)
+
+
 @allow_without_second_factor
 @sensitive_post_parameters("token")
 @never_cache
-def otp_enrol(request: HttpRequest) -> HttpResponse:
-    """First login: add this portal to an authenticator app and prove it with a code."""
+def otp_enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """First login: add this portal to an authenticator app and prove it with a code.
+
+    Only in the session that came through the e-mailed set-password link; each session's
+    attempt has a secret of its own, and a newer attempt voids the older ones.
+    """
     if user_has_device(request.user):
         return redirect("accounts:otp_verify")
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=request.user, confirmed=False, defaults={"name": "TOTP"}
-    )
+    if request.session.get(ENROL_ALLOWED_KEY) != request.user.pk:
+        return render(request, "registration/otp_enrol_needs_link.html")
+    shown = request.session.get(ENROL_DEVICE_KEY)
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            access_log.record(action=Action.OTP_ENROLLED, request=request)
-            messages.success(request, _("Two-factor login is now set up."))
-            return _second_factor_passed(request, device)
-        access_log.record(action=Action.OTP_FAILED, request=request)
-        form.add_error("token", _("The code is wrong or has expired. Try the next one."))
+    if request.method == "POST":
+        device = otp_enrolment_device(user=request.user, device_id=shown)
+        if device is None:
+            # A newer attempt (another browser or tab) replaced this one: never confirm a
+            # secret that is no longer the account's, and do not void the newer one either.
+            form.add_error(
+                None,
+                _(
+                    "This setup was replaced by a newer one, started in another browser or "
+                    "tab. Open this page again to start over."
+                ),
+            )
+            context = {"form": form, "qr_svg": None, "next": _safe_next(request)}
+            return render(request, "registration/otp_enrol.html", context)
+        if form.is_valid():
+            if otp_enrolment_confirm(
+                user=request.user, device=device, token=form.cleaned_data["token"], request=request
+            ):
+                request.session.pop(ENROL_ALLOWED_KEY, None)
+                request.session.pop(ENROL_DEVICE_KEY, None)
+                messages.success(request, _("Two-factor login is now set up."))
+                return _second_factor_passed(request, device)
+            form.add_error("token", _("The code is wrong or has expired. Try the next one."))
+    else:
+        device = otp_enrolment_start(user=request.user, device_id=shown)
+        request.session[ENROL_DEVICE_KEY] = device.pk
     secret = base64.b32encode(device.bin_key).decode()
     context = {
         "form": form,
@@ -127,9 +168,13 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password_reset_complete")
     post_reset_login = False
 
+    token_generator = password_token_generator
+
     def form_valid(self, form):
         response = super().form_valid(form)
         staff_sessions_end(user=form.user)
+        if not user_has_device(form.user):
+            enrolment_allow(self.request, form.user)
         access_log.record(
             action=Action.PASSWORD_SET, actor=form.user, request=self.request, obj=form.user
         )
@@ -140,14 +185,19 @@ def _public(view):
     return allow_without_second_factor(login_not_required(view))
 
 
-password_reset_view = _public(
-    auth_views.PasswordResetView.as_view(
-        template_name="registration/password_reset_form.html",
-        email_template_name="registration/password_reset_email.txt",
-        subject_template_name="registration/password_reset_subject.txt",
-        success_url=reverse_lazy("accounts:password_reset_done"),
-    )
-)
+class PasswordResetView(auth_views.PasswordResetView):
+    """Asks for a set-password link. The link is built from SITE_URL, never from the
+    request's host; the limits and the log are the service's. Always the same answer."""
+
+    template_name = "registration/password_reset_form.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        password_reset_request(email=form.cleaned_data["email"], request=self.request)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+password_reset_view = _public(PasswordResetView.as_view())
 password_reset_done_view = _public(
     auth_views.PasswordResetDoneView.as_view(template_name="registration/password_reset_done.html")
 )

@@ -20,6 +20,7 @@ from ..forms import (
     StaffFilterForm,
     StaffForm,
 )
+from ..http import AuthenticatedHttpRequest
 from ..models import AccessEvent, LogReview
 from .common import add_service_errors
 
@@ -36,7 +37,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 @administrator_required
-def staff_create(request: HttpRequest) -> HttpResponse:
+def staff_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = StaffCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -64,7 +65,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
 
 
 @administrator_required
-def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = access_staff_member(request.user, pk)
     form = StaffForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
@@ -89,7 +90,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "staff/edit.html", {"form": form, "member": member})
 
 
-def _state_change(request: HttpRequest, pk: int, action, success: str) -> HttpResponse:
+def _state_change(request: AuthenticatedHttpRequest, pk: int, action, success: str) -> HttpResponse:
     member = access_staff_member(request.user, pk)
     try:
         action(member)
@@ -102,7 +103,7 @@ def _state_change(request: HttpRequest, pk: int, action, success: str) -> HttpRe
 
 @require_POST
 @administrator_required
-def staff_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,
         pk,
@@ -115,7 +116,7 @@ def staff_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @administrator_required
-def staff_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_reactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,
         pk,
@@ -128,7 +129,7 @@ def staff_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @administrator_required
-def staff_send_password_link(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_send_password_link(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,
         pk,
@@ -141,7 +142,7 @@ def staff_send_password_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @administrator_required
-def staff_reset_second_factor(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_reset_second_factor(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,
         pk,
@@ -170,7 +171,7 @@ def access_log_list(request: HttpRequest) -> HttpResponse:
 
 
 @administrator_required
-def log_reviews(request: HttpRequest) -> HttpResponse:
+def log_reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The periodic log reviews, and a form to draw a new sample."""
     form = LogReviewDrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -188,7 +189,7 @@ def log_reviews(request: HttpRequest) -> HttpResponse:
 
 
 @administrator_required
-def log_review(request: HttpRequest, pk: int) -> HttpResponse:
+def log_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One review: its sample of accesses, and signing it off."""
     review = get_object_or_404(LogReview.objects.select_related("reviewer"), pk=pk)
     form = LogReviewSignOffForm(request.POST or None)

@@ -12,7 +12,7 @@ not empty, so a file is never half imported.
 Writing a section:
 
 - ``export(participant)`` returns the JSON value (dates as ``readers.iso``), with its
-  keys in the order of ``spec/case-file-format.md``.
+  keys in the order of ``docs/case-file-format.md``.
 - ``read(case, raw)`` checks the shape only and returns the parsed values; it names each
   problem with ``case.error(path, message)`` (paths start with the section's key, e.g.
   ``plan.goals[0].title``). ``raw`` is the section's ``empty`` when the key is absent.

@@ -1,4 +1,4 @@
-"""Deadlines (tidsfrister) and the reminders sent about them (spec/kpis.md, "Deadlines").
+"""Deadlines (tidsfrister) and the reminders sent about them (docs/kpis.md, "Deadlines").
 
 Deadlines are derived data: ``plans.services.deadlines`` computes them from the case and
 rewrites them whenever what they depend on changes, and nightly for the passage of time.

@@ -1,7 +1,7 @@
 """Self-ratings (självskattning): UCLA-3 loneliness and social participation.
 
 UCLA items: 1 hardly ever, 2 some of the time, 3 often (sum 3 to 9, higher is lonelier);
-participation: one item 1 to 5, higher is more participation (domain.md step 7).
+participation: one item 1 to 5, higher is more participation (docs/domain.md, step 7).
 """
 
 from __future__ import annotations

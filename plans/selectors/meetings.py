@@ -1,4 +1,4 @@
-"""Reads of coordination meetings: a participant's list and the report counts (kpis.md)."""
+"""Reads of coordination meetings: a participant's list and the report counts (docs/kpis.md)."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log
+from cm_portal.fields import max_length
 from cm_portal.models import AccessEvent, User
 from participants.events import case_changed
 from participants.models import Participant
@@ -61,7 +62,7 @@ def _ordered_chain(chain: list[dict[str, Any]]) -> list[dict[str, str]]:
                 }
             )
         for field in LINK_FIELDS:
-            if len(link[field]) > ResponsibilityLink._meta.get_field(field).max_length:
+            if len(link[field]) > max_length(ResponsibilityLink, field):
                 raise ValidationError(
                     {
                         "chain": _(

@@ -1,4 +1,4 @@
-"""Compute a participant's deadlines (spec/kpis.md, "Deadlines") and store them.
+"""Compute a participant's deadlines (docs/kpis.md, "Deadlines") and store them.
 
 Deadlines are derived data: ``deadlines_for`` is a pure reading of the case as of ``today``;
 ``deadlines_recompute`` rewrites the stored rows to match it. The stored rows keep their ids
@@ -234,7 +234,7 @@ def _meeting_values(participant: Participant, today: date) -> Iterator[DeadlineV
 
 
 def deadlines_for(participant: Participant, *, today: date) -> list[DeadlineValue]:
-    """Every deadline of the table in kpis.md for this participant, with its state as of
+    """Every deadline of the table in docs/kpis.md for this participant, with its state as of
     ``today``. Reads only; ``deadlines_recompute`` stores the result."""
     start = participant.intervention_start
     d2 = plan_deadline(start)

@@ -4,6 +4,8 @@ What is particular to them: their templates, their context, their access-log row
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
@@ -84,10 +86,13 @@ def invitation_letter_request(
 
 def plan_document_html(document: PlanDocument) -> str:
     """The document's HTML, in the portal's language (Swedish) whoever asked for it."""
+    context: dict[str, Any]
     if document.kind == DocumentKind.MY_PLAN:
         context = {"plan": selectors.my_plan_data(document.participant)}
-    else:
+    elif document.meeting is not None:  # an invitation letter has its meeting
         context = {"letter": selectors.invitation_data(document.meeting)}
+    else:
+        raise ValueError(f"plan document {document.pk} has no meeting to invite to")
     context["printed_on"] = timezone.localdate()
     with translation.override(settings.LANGUAGE_CODE):
         return render_to_string(TEMPLATES[DocumentKind(document.kind)], context)

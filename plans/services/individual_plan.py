@@ -309,7 +309,7 @@ def plan_establish(
     _check_established_on(participant, established_on)
     with transaction.atomic():
         plan = _plan_locked(participant, expected_version)
-        if plan.is_established:
+        if plan.established_on is not None:
             raise ValidationError(
                 _("The plan was already established on %(date)s.")
                 % {"date": formats.date_format(plan.established_on, "Y-m-d")},

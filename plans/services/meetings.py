@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log
+from cm_portal.fields import max_length
 from cm_portal.models import AccessEvent, User
 from consent.selectors import parties_covered_on
 from participants.events import case_changed
@@ -59,7 +60,7 @@ def covered_party_names(participant: Participant, day: date) -> list[str]:
     an organisation's name and slug, an outside actor's name."""
     names: list[str] = []
     for party in parties_covered_on(participant, day):
-        if party.organisation_id:
+        if party.organisation is not None:
             names += [party.organisation.name, party.organisation.slug]
         else:
             names.append(party.external_name)
@@ -140,7 +141,7 @@ MAX_INVITEES = 100
 
 def _check_invitees(units: list[str], outside: list[str], errors: dict[str, str]) -> None:
     """Each name fits its column and the list its positions: else the database refuses."""
-    limit = MeetingInvitee._meta.get_field("name").max_length
+    limit = max_length(MeetingInvitee, "name")
     for field, names in (("units", units), ("outside_parties", outside)):
         for name in names:
             if len(name) > limit:

@@ -1,4 +1,4 @@
-"""Every write to prioritised contacts (domain.md step 4)."""
+"""Every write to prioritised contacts (docs/domain.md, step 4)."""
 
 from __future__ import annotations
 

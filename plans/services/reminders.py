@@ -1,6 +1,6 @@
 """Reminders about deadlines: in the portal, and by e-mail without personal data.
 
-Three stages a deadline (kpis.md): when its window opens, 7 days before the due date, and
+Three stages a deadline (docs/kpis.md): when its window opens, 7 days before the due date, and
 on the first day overdue. Each goes once to each assigned case manager (the organisation's
 team leads when nobody is assigned).
 

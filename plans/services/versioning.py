@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cm_portal.models import User
-from plans.models import PlanRevision
+from plans.models import CrisisPlan, IndividualPlan, PlanRevision
 
 
 class PlanConflict(ValidationError):
@@ -32,16 +31,18 @@ class PlanConflict(ValidationError):
         )
 
 
-def lock_version[M: models.Model](model: type[M], pk: int, *, expected_version: int) -> M:
+def lock_version[M: (IndividualPlan, CrisisPlan)](
+    model: type[M], pk: int, *, expected_version: int
+) -> M:
     """The row locked for this transaction; ``PlanConflict`` unless it is still at
     ``expected_version``. Call inside ``transaction.atomic``."""
-    obj = model.objects.select_for_update().get(pk=pk)
+    obj = model._default_manager.select_for_update().get(pk=pk)
     if obj.version != expected_version:
         raise PlanConflict
     return obj
 
 
-def version_bump(obj: models.Model, *, by: User | None) -> None:
+def version_bump(obj: IndividualPlan | CrisisPlan, *, by: User | None) -> None:
     """Mark ``obj`` (a plan or crisis plan) as saved once more by ``by``."""
     obj.version += 1
     obj.updated_at = timezone.now()

@@ -33,7 +33,13 @@ from plans.services.self_ratings import self_rating_link_create
 from tests.plans.rows_dashboard import deadline_for, reminder_for
 
 from ..factories import PASSWORD, TOTPDeviceFactory, UserFactory
-from ..helpers import LOGIN_URL, OTP_ENROL_URL, OTP_VERIFY_URL, code_for
+from ..helpers import (
+    LOGIN_URL,
+    OTP_ENROL_URL,
+    OTP_VERIFY_URL,
+    code_for,
+    set_password_in_the_browser,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -204,6 +210,7 @@ def test_main_pages_have_no_serious_accessibility_violation(
         _password_step(page, base, cast.case_manager)
         _check_at_each_width(page, subtests, "two-factor code", language)
         page.context.clear_cookies()
+        set_password_in_the_browser(page, base, cast.newcomer)
         _password_step(page, base, cast.newcomer, then=OTP_ENROL_URL)
         _check_at_each_width(page, subtests, "two-factor enrolment", language)
         return

@@ -13,7 +13,7 @@ from playwright.sync_api import Page
 from cm_portal.models import Role
 
 from ..factories import PASSWORD, OrganisationFactory, UserFactory
-from ..helpers import code_for, code_for_key
+from ..helpers import code_for, code_for_key, set_password_in_the_browser
 
 pytestmark = pytest.mark.browser
 
@@ -40,6 +40,7 @@ def test_first_login_enrols_the_second_factor_then_logs_in_again(live_server, op
     base = live_server.url
     page = open_page()
 
+    set_password_in_the_browser(page, base, nina)  # the link from the welcome e-mail
     _log_in_with_password(page, base, nina.email)
 
     page.wait_for_url(f"{base}/accounts/two-factor/setup/")

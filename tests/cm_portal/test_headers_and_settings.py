@@ -44,6 +44,7 @@ def _production_env(tmp_path, **overrides: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "cm_portal.settings.production",
         "SECRET_KEY": GOOD_KEY,
         "ALLOWED_HOSTS": "cm.example.org,testserver",
+        "SITE_URL": "https://cm.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'check.sqlite3'}",
         "EMAIL_URL": "smtp+tls://portal:secret@mail.example.org:587",
     }

@@ -33,6 +33,7 @@ from ..helpers import (
     log_in_with_password,
     named_urls,
     session_user_id,
+    set_password_through_the_link,
 )
 
 pytestmark = pytest.mark.django_db
@@ -209,6 +210,7 @@ def test_without_a_device_every_page_leads_to_enrolment(newcomer):
 
 def test_enrolment_shows_a_qr_code_and_the_secret_and_a_code_confirms(newcomer):
     client = Client()
+    set_password_through_the_link(client, newcomer)
     log_in_with_password(client, newcomer.email)
 
     response = client.get(OTP_ENROL_URL)
@@ -236,6 +238,7 @@ def test_enrolment_shows_a_qr_code_and_the_secret_and_a_code_confirms(newcomer):
 
 def test_enrolment_refuses_a_wrong_code(newcomer):
     client = Client()
+    set_password_through_the_link(client, newcomer)
     log_in_with_password(client, newcomer.email)
     client.get(OTP_ENROL_URL)
     device = TOTPDevice.objects.get(user=newcomer)
@@ -327,6 +330,7 @@ def test_a_local_next_is_kept_through_both_steps(ada):
 
 def test_a_local_next_is_kept_through_enrolment(newcomer):
     client = Client()
+    set_password_through_the_link(client, newcomer)
     log_in_with_password(client, newcomer.email, next_url="/?tab=mine")
     response = client.get("/?tab=mine")
     assert response["Location"].startswith(OTP_ENROL_URL + "?next=")
@@ -459,7 +463,8 @@ def test_logout_ends_the_session_on_the_server(persona_client, alice):
 
 
 def _reset_link(message) -> str:
-    match = re.search(r"https?://testserver(/accounts/password/set/\S+/)", message.body)
+    # Links are built from SITE_URL (the test settings keep the development default).
+    match = re.search(r"http://localhost:8000(/accounts/password/set/\S+/)", message.body)
     assert match, message.body
     return match.group(1)
 

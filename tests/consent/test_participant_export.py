@@ -19,7 +19,7 @@ from cm_portal.models import AccessEvent, OutboxMessage
 from cm_portal.pdf import PdfStatus
 from cm_portal.tasks import release_stale_pdf_claims, render_pdf
 from consent import services
-from consent.case_files import pdf as case_file_pdf
+from consent.case_files import right_of_access
 from consent.models import ParticipantExport
 from participants.services import contact_log, participant_register
 from tests.helpers import pdf_to_text
@@ -132,7 +132,7 @@ def test_running_the_task_twice_renders_once(noted, alice):
     render_pdf(EXPORT, export.pk)
     export.refresh_from_db()
     name, finished_at = export.file.name, export.finished_at
-    with mock.patch.object(case_file_pdf, "participant_export_pdf") as render:
+    with mock.patch.object(right_of_access, "participant_export_pdf") as render:
         render_pdf(EXPORT, export.pk)
     render.assert_not_called()
     export.refresh_from_db()
@@ -146,7 +146,7 @@ def test_running_the_task_twice_renders_once(noted, alice):
 def test_a_failed_render_keeps_no_personal_data_in_the_reason(noted, alice):
     export = request_export(noted, alice)
     with mock.patch.object(
-        case_file_pdf, "participant_export_pdf", side_effect=ValueError(noted.reference)
+        right_of_access, "participant_export_pdf", side_effect=ValueError(noted.reference)
     ):
         render_pdf(EXPORT, export.pk)
     export.refresh_from_db()
@@ -157,7 +157,7 @@ def test_a_failed_render_keeps_no_personal_data_in_the_reason(noted, alice):
 
 def test_the_pdf_fetches_no_urls(noted):
     with pytest.raises(ValueError):
-        case_file_pdf._refuse_url("https://example.com/logo.png")
+        right_of_access._refuse_url("https://example.com/logo.png")
 
 
 def test_the_request_view_redirects_to_the_status_page(noted, alice):
@@ -245,7 +245,7 @@ def test_a_render_killed_half_way_is_rendered_again_after_the_time_out(noted, al
     # The worker dies half-way through the render: claimed, nothing stored, nothing marked
     # (SystemExit is what a killed worker leaves behind: no except clause sees it).
     with (
-        mock.patch.object(case_file_pdf, "participant_export_pdf", side_effect=SystemExit),
+        mock.patch.object(right_of_access, "participant_export_pdf", side_effect=SystemExit),
         pytest.raises(SystemExit),
     ):
         render_pdf(EXPORT, export.pk)
@@ -253,7 +253,7 @@ def test_a_render_killed_half_way_is_rendered_again_after_the_time_out(noted, al
     assert export.status == PdfStatus.RENDERING
     # The broker hands the message on again at once (acks_late): the claim is still
     # fresh, so it does nothing, and the sweep has nothing to release yet.
-    with mock.patch.object(case_file_pdf, "participant_export_pdf") as render:
+    with mock.patch.object(right_of_access, "participant_export_pdf") as render:
         render_pdf(EXPORT, export.pk)
     render.assert_not_called()
     assert pdf.release_stale_claims() == 0

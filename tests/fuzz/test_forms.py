@@ -21,7 +21,6 @@ from http.cookies import SimpleCookie
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
@@ -34,6 +33,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from cm_portal.models import Role
+from cm_portal.tokens import password_token_generator
+from cm_portal.views.accounts import ENROL_ALLOWED_KEY
 from tests.conftest import verified_client
 from tests.consent.helpers import use_temporary_storage
 from tests.factories import PASSWORD, UserFactory
@@ -145,11 +146,17 @@ def _otp_enrol(f) -> Target:
     newcomer = UserFactory(
         email="nina@hela.example", organisation=f("hela_manniskan"), role=Role.CASE_MANAGER
     )
-    return Target(
-        reverse("accounts:otp_enrol"),
-        {"token": "123456"},
-        _logged_in_without_second_factor(newcomer),
-    )
+
+    def make() -> Client:
+        client = _logged_in_without_second_factor(newcomer)()
+        # As after the e-mailed set-password link, the only way to the enrolment form.
+        session = client.session
+        session[ENROL_ALLOWED_KEY] = newcomer.pk
+        session.save()
+        client.get(reverse("accounts:otp_enrol"))  # the attempt whose code is then posted
+        return client
+
+    return Target(reverse("accounts:otp_enrol"), {"token": "123456"}, make)
 
 
 def _password_reset(f) -> Target:
@@ -161,7 +168,7 @@ def _password_reset_confirm(f) -> Target:
     uid = urlsafe_base64_encode(force_bytes(bob.pk))
     token_url = reverse(
         "accounts:password_reset_confirm",
-        kwargs={"uidb64": uid, "token": default_token_generator.make_token(bob)},
+        kwargs={"uidb64": uid, "token": password_token_generator.make_token(bob)},
     )
     set_url = reverse(
         "accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": "set-password"}

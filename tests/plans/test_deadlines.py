@@ -1,4 +1,4 @@
-"""Deadlines (kpis.md "Deadlines"): each kind through its states, the edge dates, and a
+"""Deadlines (docs/kpis.md "Deadlines"): each kind through its states, the edge dates, and a
 recomputation that gives the same rows twice."""
 
 from __future__ import annotations

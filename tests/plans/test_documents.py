@@ -19,7 +19,7 @@ from cm_portal.models import AccessEvent
 from cm_portal.pdf import PdfStatus
 from cm_portal.tasks import render_pdf
 from consent import case_files
-from consent.case_files import pdf as consent_services
+from consent.case_files import right_of_access
 from plans.models import DocumentKind, PlanDocument
 from plans.selectors.documents import add_plan_labels
 from plans.services import documents as services
@@ -419,7 +419,7 @@ def test_the_export_pdf_shows_the_plan_parts(f, alice):
     participant = case_files.participants_for_export().get(pk=document_participant_of(f).pk)
     case = case_files.case_data(participant)
     case.update(PLAN_PARTS)
-    case = consent_services._with_labels(case)  # the labellers registered by the plans app
+    case = right_of_access.with_labels(case)  # the labellers registered by the plans app
     html = render_to_string(
         "consent/participant_export.html", {"case": case, "generated_at": timezone.localtime()}
     )
@@ -472,7 +472,7 @@ def test_labels_are_added_beside_the_codes():
 
 def test_the_full_export_shows_the_registered_plan_parts(meeting, alice):
     """The real export path: the sections the plans app registers, labelled in Swedish."""
-    text = pdf_to_text(consent_services.participant_export_pdf(meeting.participant))
+    text = pdf_to_text(right_of_access.participant_export_pdf(meeting.participant))
     assert REFERENCE in text
     assert date(2026, 6, 1).isoformat() in text
     for expected in ("2026-09-15 (Intern-SIP)", "Vuxenenheten, Ekonomiskt bistånd"):

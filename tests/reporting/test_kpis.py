@@ -1,4 +1,4 @@
-"""Every rule and edge case of spec/kpis.md, one table per result goal."""
+"""Every rule and edge case of docs/kpis.md, one table per result goal."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``manage.py kpis``: the JSON of kpis.md for a hand-computed fixture, and its errors."""
+"""``manage.py kpis``: the JSON of docs/kpis.md for a hand-computed fixture, and its errors."""
 
 from __future__ import annotations
 
@@ -211,7 +211,7 @@ EXPECTED = {
 def test_kpis_command_prints_the_json_of_the_spec(quarter):
     result = run("--from", "2026-04-01", "--to", "2026-06-30", "--format", "json")
     assert result == EXPECTED
-    # Key names and their order as kpis.md writes them.
+    # Key names and their order as docs/kpis.md writes them.
     assert json.dumps(result) == json.dumps(EXPECTED)
 
 

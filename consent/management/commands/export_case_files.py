@@ -9,7 +9,7 @@ from ._operator import operator
 
 class Command(BaseCommand):
     help = (
-        "Print participants as a case file (JSON, docs: spec/case-file-format.md). "
+        "Print participants as a case file (JSON, docs/case-file-format.md). "
         "With --as the export is recorded in the access log, one event per case."
     )
 

@@ -10,7 +10,7 @@ from ._operator import operator
 
 class Command(BaseCommand):
     help = (
-        "Import a case file (JSON, docs: spec/case-file-format.md): every case or none. "
+        "Import a case file (JSON, docs/case-file-format.md): every case or none. "
         "Exit status 1 with every error when the file is not valid."
     )
 

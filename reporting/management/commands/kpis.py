@@ -1,4 +1,4 @@
-"""``manage.py kpis --from YYYY-MM-DD --to YYYY-MM-DD --format json``: the figures of kpis.md.
+"""``manage.py kpis --from YYYY-MM-DD --to YYYY-MM-DD --format json``: the figures of docs/kpis.md.
 
 Raw counts for operators; disclosure control applies to what the steering group sees.
 """

@@ -1,8 +1,14 @@
-"""The right-of-access PDF: the participant's case file (exactly the JSON export's content)
-as a readable PDF, in the portal's language. Its template and context; the rest of the flow
-(request, task, store, download) is the PDF kit's (``cm_portal.pdf``)."""
+"""The participant's own copy (GDPR right of access): the case file with labels.
+
+The readable PDF shows exactly what the JSON export holds, with each coded value's label
+beside it (``gender_label`` ...), so it reads as words in the reader's language rather than
+codes. ``participant_export_pdf`` is its template and context; the rest of the flow
+(request, task, store, download) is the PDF kit's (``cm_portal.pdf``).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -15,12 +21,9 @@ from ..models import SignedBy
 from . import sections
 from .exporting import case_data, participants_for_export
 
-_refuse_url = pdf.refuse_url  # the PDF template uses no outside resource
 
-
-def _with_labels(case: dict) -> dict:
-    """The case file with each coded value's label beside it (``gender_label`` …),
-    so the PDF reads as words in the reader's language rather than codes."""
+def with_labels(case: dict[str, Any]) -> dict[str, Any]:
+    """``case`` (as ``case_data`` gives it) with a ``*_label`` beside each coded value."""
     person = case["participant"]
     person["gender_label"] = Gender(person["gender"]).label
     person["entry_path_label"] = EntryPath(person["entry_path"]).label
@@ -32,10 +35,18 @@ def _with_labels(case: dict) -> dict:
     return case
 
 
+def labelled_case(participant: Participant) -> dict[str, Any]:
+    """Everything stored about ``participant``, as the export has it, with labels."""
+    participant = participants_for_export().get(pk=participant.pk)
+    return with_labels(case_data(participant))
+
+
+_refuse_url = pdf.refuse_url  # the PDF template uses no outside resource
+
+
 def participant_export_pdf(participant: Participant) -> bytes:
     """The participant's case file (exactly the JSON export's content) as a PDF."""
-    participant = participants_for_export().get(pk=participant.pk)
-    case = _with_labels(case_data(participant))
+    case = labelled_case(participant)
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(
             "consent/participant_export.html",

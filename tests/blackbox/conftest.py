@@ -1,0 +1,171 @@
+"""The black-box run: the portal served by gunicorn with production settings on a loopback
+port, and an attacker's HTTP client (httpx) that knows only URLs, forms and e-mails.
+
+The accounts and cases are made with the suite's factories in the test database, committed
+(``transactional_db``), so that gunicorn's workers see them; everything after that goes over
+HTTP. Rate limits live in the server's Redis cache under a prefix of this run's own, emptied
+before each test, and django-axes' records live in the database, emptied after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx
+import pytest
+from django.conf import settings
+from django.db import connection
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ..factories import PASSWORD
+from ..helpers import code_for
+
+ROOT = Path(__file__).resolve().parents[2]
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@dataclass
+class Server:
+    url: str
+    mail_dir: Path
+    cache_prefix: str
+    process: subprocess.Popen
+
+    def client(self) -> BlackBoxClient:
+        return BlackBoxClient(self)
+
+    def mails(self) -> list[EmailMessage]:
+        """Every e-mail the server has sent in this test, oldest first."""
+        messages = []
+        for path in sorted(self.mail_dir.glob("*.log"), key=lambda p: p.stat().st_mtime_ns):
+            # The file backend writes each message followed by a line of dashes.
+            for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+                if chunk.strip():
+                    messages.append(message_from_bytes(chunk.lstrip(), policy=policy.default))
+        return messages
+
+
+class BlackBoxClient(httpx.Client):
+    """An HTTP client of its own cookie jar, never following a redirect by itself."""
+
+    def __init__(self, server: Server) -> None:
+        super().__init__(base_url=server.url, follow_redirects=False, timeout=30)
+        self.server = server
+
+    def form_post(self, path: str, data: dict, *, form_page: str | None = None, **kwargs):
+        """POST as the browser would after loading the form: with the page's CSRF token."""
+        page = self.get(form_page or path)
+        match = CSRF_FIELD.search(page.text)
+        assert match, f"no CSRF token on {form_page or path} ({page.status_code})"
+        return self.post(path, data={**data, "csrfmiddlewaretoken": match.group(1)}, **kwargs)
+
+    def csrf_token(self, path: str) -> str:
+        match = CSRF_FIELD.search(self.get(path).text)
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    def log_in(self, user, *, password: str = PASSWORD, device: TOTPDevice | None = None):
+        """Password, then the authenticator's code; returns the last response."""
+        response = self.form_post(
+            "/accounts/login/", {"username": user.email, "password": password}
+        )
+        if response.status_code != 302:
+            return response  # the form again: wrong password, or locked
+        device = device or TOTPDevice.objects.get(user=user, confirmed=True)
+        return self.form_post("/accounts/two-factor/", {"token": code_for(device)})
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn stopped:\n{log.read_text()[-4000:]}")
+        try:
+            if httpx.get(f"{url}/accounts/login/", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"gunicorn did not answer in 60 s:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def gunicorn_server(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Server]:
+    with django_db_blocker.unblock():
+        database = connection.settings_dict
+    folder = tmp_path_factory.mktemp("blackbox")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    prefix = f"blackbox-{uuid.uuid4().hex[:12]}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.blackbox.settings",
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+            f"{database['NAME']}"
+        ),
+        "REDIS_URL": settings.REDIS_URL,
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SITE_URL": url,
+        "EMAIL_URL": "smtp://127.0.0.1:1",
+        "BLACKBOX_MAIL_DIR": str(folder / "mail"),
+        "BLACKBOX_CACHE_PREFIX": prefix,
+        "PRIVATE_MEDIA_ROOT": str(folder / "private"),
+        # No connection kept between requests: the tests empty the tables between tests.
+        "CONN_MAX_AGE": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    log = folder / "gunicorn.log"
+    with log.open("w") as log_file:
+        process = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
+            [
+                str(Path(sys.executable).with_name("gunicorn")),
+                "cm_portal.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--timeout",
+                "60",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_serving(url, process, log)
+        yield Server(url=url, mail_dir=folder / "mail", cache_prefix=prefix, process=process)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture
+def server(gunicorn_server: Server, transactional_db, broker) -> Iterator[Server]:
+    """The running server, with no mail and no rate-limit counts left from an earlier test."""
+    stale = list(broker.scan_iter(match=f"*{gunicorn_server.cache_prefix}*"))
+    if stale:
+        broker.delete(*stale)
+    for path in gunicorn_server.mail_dir.glob("*.log"):
+        path.unlink()
+    yield gunicorn_server
