@@ -60,19 +60,10 @@ CLAIM_TIMEOUT = timedelta(seconds=RENDER_TIME_LIMIT * 5)
 # A PDF whose render killed its worker this many times is given up (it would loop forever).
 MAX_CLAIMS = 5
 
-# The options of the render task: safe to run again (the claim makes a second run a
-# no-op), retried with backoff while the database is away, and never left hanging.
-RENDER_TASK_OPTIONS = {
-    "bind": True,
-    "acks_late": True,
-    "time_limit": RENDER_TIME_LIMIT,
-    "soft_time_limit": RENDER_TIME_LIMIT - 20,
-    "autoretry_for": (OperationalError,),
-    "retry_backoff": True,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": MAX_RETRIES,
-}
+# The render task (cm_portal.tasks.render_pdf) is safe to run again (the claim makes a
+# second run a no-op), retried with backoff while the database is away (OperationalError),
+# and never left hanging (these limits).
+RENDER_SOFT_TIME_LIMIT = RENDER_TIME_LIMIT - 20
 
 
 class RenderedPdf(models.Model):
@@ -145,13 +136,13 @@ def registered_models() -> list[type[RenderedPdf]]:
 # --- request -------------------------------------------------------------------------------
 
 
-def _pending(model: type[RenderedPdf], subject: dict[str, Any]) -> RenderedPdf | None:
+def _pending[Pdf: RenderedPdf](model: type[Pdf], subject: dict[str, Any]) -> Pdf | None:
     return model._default_manager.filter(**subject, status__in=PENDING).first()
 
 
-def request(
-    model: type[RenderedPdf], *, subject: dict[str, Any], **fields: Any
-) -> tuple[RenderedPdf, bool]:
+def request[Pdf: RenderedPdf](
+    model: type[Pdf], *, subject: dict[str, Any], **fields: Any
+) -> tuple[Pdf, bool]:
     """The queued or rendering PDF about ``subject``, or a new one (``created`` True) whose
     render is enqueued once the caller's transaction commits. Returns (row, created)."""
     with transaction.atomic():
@@ -238,7 +229,10 @@ def _store(kind: PdfKind, document: RenderedPdf, content: bytes, claimed_at: dat
             document.status = PdfStatus.READY
             document.finished_at = timezone.now()
             document.failure_reason = ""
-            document.save(update_fields=["file", "status", "finished_at", "failure_reason"])
+            # "file" is each concrete model's field, which the abstract model cannot see.
+            document.save(  # type: ignore[misc]
+                update_fields=["file", "status", "finished_at", "failure_reason"]
+            )
             if kind.stored is not None:
                 kind.stored(document)
         except Exception:

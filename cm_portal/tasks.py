@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 from celery.signals import worker_ready
+from django.db import OperationalError
 
 from . import access_log, outbox, pdf, services
 
@@ -42,7 +43,17 @@ def send_access_log_anchor() -> bool:
     return access_log.anchor_send() is not None
 
 
-@shared_task(**pdf.RENDER_TASK_OPTIONS)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    time_limit=pdf.RENDER_TIME_LIMIT,
+    soft_time_limit=pdf.RENDER_SOFT_TIME_LIMIT,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=pdf.MAX_RETRIES,
+)
 def render_pdf(self, model_label: str, pk: int) -> None:
     """Render one queued PDF of any kind (``pdf.register``); a second run does nothing."""
     pdf.render(model_label, pk, retries_left=self.request.retries < pdf.MAX_RETRIES)

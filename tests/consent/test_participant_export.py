@@ -310,7 +310,7 @@ def test_the_sweep_runs_every_five_minutes():
     entry = app.conf.beat_schedule["release-stale-pdf-claims"]
     assert entry["task"] == "cm_portal.tasks.release_stale_pdf_claims"
     assert entry["schedule"] == 300.0
-    assert pdf.CLAIM_TIMEOUT.total_seconds() > pdf.RENDER_TASK_OPTIONS["time_limit"]
+    assert pdf.CLAIM_TIMEOUT.total_seconds() > render_pdf.time_limit
 
 
 @pytest.mark.django_db(transaction=True)
