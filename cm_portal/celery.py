@@ -1,39 +1,20 @@
-"""The Celery app, its static beat schedule and the task base every task uses."""
+"""The Celery app and its static beat schedule.
+
+Project code never sends a task itself: it asks ``cm_portal.outbox.enqueue`` inside its
+transaction, which publishes after the commit and survives a broker that is down.
+"""
 
 from __future__ import annotations
 
 import os
-from typing import Any
 
-from celery import Celery, Task
+from celery import Celery
 from celery.schedules import crontab
-from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cm_portal.settings.base")
 
 
-class TransactionAwareTask(Task):
-    """Enqueues only once the surrounding transaction commits.
-
-    A task started inside a transaction that rolls back is never sent, and a worker never
-    picks up a task before the rows it needs are visible (pretix's TransactionAwareTask).
-    """
-
-    abstract = True
-
-    # (*args, **kwargs): Celery's arguments and options pass through exactly as given.
-    def apply_async(self, *args: Any, **kwargs: Any) -> Any:
-        connection = transaction.get_connection()
-        if connection.in_atomic_block:
-            transaction.on_commit(
-                lambda: super(TransactionAwareTask, self).apply_async(*args, **kwargs),
-                robust=True,
-            )
-            return None
-        return super().apply_async(*args, **kwargs)
-
-
-app = Celery("cm_portal", task_cls=TransactionAwareTask)
+app = Celery("cm_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
@@ -79,4 +60,9 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=40),
     },
     "flush-outbox": {"task": "cm_portal.tasks.flush_outbox", "schedule": 60.0},
+    # A PDF whose worker died while rendering it is rendered again (cm_portal.pdf).
+    "release-stale-pdf-claims": {
+        "task": "cm_portal.tasks.release_stale_pdf_claims",
+        "schedule": 300.0,
+    },
 }

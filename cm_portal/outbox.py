@@ -22,6 +22,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .celery import app
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -105,8 +106,6 @@ def flush(*, limit: int = 100, only: Iterable[int] | None = None) -> int | None:
     Rows locked by another flush or by a transaction still running are skipped. On the
     first failure the flush stops: the broker is down and the rest wait for the next one.
     """
-    from .celery import app
-
     published = 0
     with transaction.atomic():
         pending = OutboxMessage.objects.select_for_update(skip_locked=True).filter(

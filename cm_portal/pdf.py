@@ -1,11 +1,19 @@
 """A PDF rendered by a task, shown on a status page, then downloaded (pretix's async
-invoices): the shared parts of the participant export (consent) and the plan PDFs (plans).
+invoices). The whole flow lives here once; each app (the participant export in consent,
+the plan documents in plans, the steering reports in reporting) keeps only what differs,
+its template and its context, and registers them with ``register``.
 
-- ``RenderedPdf``: the abstract model (status, times, failure reason); each app adds its
-  ``file`` with its own ``upload_to`` and whatever the PDF is about.
-- ``html_to_pdf``: WeasyPrint with a ``url_fetcher`` that refuses every URL.
-- ``claim`` / ``mark`` / ``run_render``: the idempotent task body (a conditional UPDATE
-  queued to rendering before any side effect; back to queued for a retry, or failed).
+- ``RenderedPdf``: the abstract model (status, times, failure reason, the claim); each app
+  adds its ``file`` with its own ``upload_to``, whatever the PDF is about, and
+  ``one_pending_per(...)`` in its constraints: at most one queued or rendering row per
+  subject, enforced by the database.
+- ``request``: the pending row for a subject, or a new one whose render is enqueued through
+  the outbox (``cm_portal.outbox``), so it is sent only after the commit and survives a
+  broker outage.
+- ``render``: the body of the one render task (``cm_portal.tasks.render_pdf``, model label
+  and pk): claim with a conditional UPDATE, render, store; a second run does nothing.
+- ``release_stale_claims``: the beat sweep. A row left in ``rendering`` by a worker that
+  died (the claim is older than ``CLAIM_TIMEOUT``) is rendered again.
 - ``download``: the stored file as an attachment.
 """
 
@@ -13,16 +21,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
-from celery import Task
-from django.db import OperationalError, models
+from django.apps import apps
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, OperationalError, models, transaction
+from django.db.models import F, Q
 from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
+from . import outbox
+
 logger = logging.getLogger(__name__)
+
+RENDER_TASK = "cm_portal.tasks.render_pdf"
 
 
 class PdfStatus(models.TextChoices):
@@ -32,6 +49,23 @@ class PdfStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+PENDING = (PdfStatus.QUEUED, PdfStatus.RENDERING)
+
+MAX_RETRIES = 3
+# The render task's hard limit (seconds): a worker still rendering after this is killed.
+RENDER_TIME_LIMIT = 120
+# A claim older than this belongs to a worker that died: the render task's hard time limit
+# has long passed, so no live worker can still be rendering it.
+CLAIM_TIMEOUT = timedelta(seconds=RENDER_TIME_LIMIT * 5)
+# A PDF whose render killed its worker this many times is given up (it would loop forever).
+MAX_CLAIMS = 5
+
+# The render task (cm_portal.tasks.render_pdf) is safe to run again (the claim makes a
+# second run a no-op), retried with backoff while the database is away (OperationalError),
+# and never left hanging (these limits).
+RENDER_SOFT_TIME_LIMIT = RENDER_TIME_LIMIT - 20
+
+
 class RenderedPdf(models.Model):
     requested_at = models.DateTimeField(_("requested"), default=timezone.now)
     status = models.CharField(
@@ -39,33 +73,105 @@ class RenderedPdf(models.Model):
     )
     failure_reason = models.CharField(_("failure reason"), max_length=200, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Set by the worker that claims the row; a stale one is released by the sweep.
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    claims = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    file: FieldFile  # each concrete model declares its own, with its upload_to
 
     class Meta:
         abstract = True
 
     @property
     def is_pending(self) -> bool:
-        return self.status in (PdfStatus.QUEUED, PdfStatus.RENDERING)
+        return self.status in PENDING
 
     @property
     def is_ready(self) -> bool:
         return self.status == PdfStatus.READY and bool(getattr(self, "file", None))
 
 
-MAX_RETRIES = 3
-# The options of every task that renders a PDF: safe to run again (the claim makes a second
-# run a no-op), retried with backoff while the database is away, and never left hanging.
-RENDER_TASK_OPTIONS = {
-    "bind": True,
-    "acks_late": True,
-    "time_limit": 120,
-    "soft_time_limit": 100,
-    "autoretry_for": (OperationalError,),
-    "retry_backoff": True,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": MAX_RETRIES,
-}
+def one_pending_per(*fields: str, name: str, where: Q | None = None):
+    """The constraint every RenderedPdf declares: one queued or rendering row per subject
+    (``where`` narrows it, e.g. to the rows whose nullable subject field is null)."""
+    condition = Q(status__in=PENDING)
+    return models.UniqueConstraint(
+        fields=list(fields),
+        condition=condition & where if where is not None else condition,
+        name=name,
+    )
+
+
+# --- what each app registers ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PdfKind:
+    # The PDF's bytes (the app's template and context through ``html_to_pdf``).
+    render: Callable[[Any], bytes]
+    # Called in the transaction that stores the file (an access-log row, a notification).
+    stored: Callable[[Any], None] | None = None
+    # select_related for loading the row before rendering.
+    related: tuple[str, ...] = ()
+
+
+_kinds: dict[str, PdfKind] = {}
+
+
+def register(
+    model: type[RenderedPdf],
+    *,
+    render: Callable[[Any], bytes],
+    stored: Callable[[Any], None] | None = None,
+    related: tuple[str, ...] = (),
+) -> None:
+    """Tell the render task how to make ``model``'s PDF (from the app's ``ready``)."""
+    _kinds[model._meta.label_lower] = PdfKind(render=render, stored=stored, related=related)
+
+
+def registered_models() -> list[type[RenderedPdf]]:
+    return [apps.get_model(label) for label in sorted(_kinds)]
+
+
+# --- request -------------------------------------------------------------------------------
+
+
+def _pending[Pdf: RenderedPdf](model: type[Pdf], subject: dict[str, Any]) -> Pdf | None:
+    return model._default_manager.filter(**subject, status__in=PENDING).first()
+
+
+def request[Pdf: RenderedPdf](
+    model: type[Pdf], *, subject: dict[str, Any], **fields: Any
+) -> tuple[Pdf, bool]:
+    """The queued or rendering PDF about ``subject``, or a new one (``created`` True) whose
+    render is enqueued once the caller's transaction commits. Returns (row, created)."""
+    with transaction.atomic():
+        pending = _pending(model, subject)
+        if pending is not None:
+            return pending, False
+        document = model(**subject, **fields)
+        # The pending constraint is the database's: checked by the insert, race included.
+        document.full_clean(exclude=["file"], validate_constraints=False)
+        try:
+            # A savepoint: a request racing this one waits on the constraint, fails, and
+            # then gets the row the first one wrote.
+            with transaction.atomic():
+                document.save(force_insert=True)
+        except IntegrityError:
+            pending = _pending(model, subject)
+            if pending is None:
+                raise
+            return pending, False
+        enqueue_render(model._meta.label_lower, document.pk)
+    return document, True
+
+
+def enqueue_render(model_label: str, pk: int) -> None:
+    """Ask for ``render_pdf(model_label, pk)`` after the commit, through the outbox."""
+    outbox.enqueue(RENDER_TASK, model_label, pk, dedupe_key=f"pdf:{model_label}:{pk}")
+
+
+# --- render --------------------------------------------------------------------------------
 
 
 def refuse_url(url: str, *args, **kwargs):
@@ -79,47 +185,117 @@ def html_to_pdf(html: str) -> bytes:
     return weasyprint.HTML(string=html, base_url=None, url_fetcher=refuse_url).write_pdf()
 
 
-def claim(model: type[RenderedPdf], pk: int) -> bool:
-    """Claim a queued PDF for rendering; False when another worker has it (or it is done)."""
-    claimed = model._default_manager.filter(pk=pk, status=PdfStatus.QUEUED).update(
-        status=PdfStatus.RENDERING
+def claim(model: type[RenderedPdf], pk: int) -> datetime | None:
+    """Claim a queued PDF (or one whose claim went stale) for rendering; returns the claim's
+    time, or None when another worker has it or it is done. A conditional UPDATE: of two
+    workers exactly one gets it."""
+    now = timezone.now()
+    stale = Q(status=PdfStatus.RENDERING) & (
+        Q(claimed_at__lt=now - CLAIM_TIMEOUT) | Q(claimed_at__isnull=True)
     )
-    return claimed == 1
+    claimed = (
+        model._default_manager.filter(pk=pk)
+        .filter(Q(status=PdfStatus.QUEUED) | stale)
+        .update(status=PdfStatus.RENDERING, claimed_at=now, claims=F("claims") + 1)
+    )
+    return now if claimed == 1 else None
 
 
-def mark(model: type[RenderedPdf], pk: int, *, status: str, reason: str = "") -> None:
-    """Set a rendering PDF back to queued (to retry) or to failed, with a reason."""
+def mark(
+    model: type[RenderedPdf], pk: int, *, claimed_at: datetime, status: str, reason: str = ""
+) -> None:
+    """Set a PDF this worker rendered back to queued (to retry) or to failed, with a reason."""
     values: dict = {"status": status, "failure_reason": reason[:200]}
     if status == PdfStatus.FAILED:
         values["finished_at"] = timezone.now()
-    model._default_manager.filter(pk=pk, status=PdfStatus.RENDERING).update(**values)
+    model._default_manager.filter(pk=pk, status=PdfStatus.RENDERING, claimed_at=claimed_at).update(
+        **values
+    )
 
 
-def run_render(
-    task: Task,
-    *,
-    model: type[RenderedPdf],
-    pk: int,
-    render: Callable[[int], None],
-    max_retries: int,
-) -> None:
-    """The body of a render task: claim, render, and on failure mark (and let Celery retry
-    on ``OperationalError``). A second run, or a second worker, does nothing."""
-    if not claim(model, pk):
+def _store(kind: PdfKind, document: RenderedPdf, content: bytes, claimed_at: datetime) -> bool:
+    """Store the file and mark the row ready, if this worker still holds the claim."""
+    model = type(document)
+    with transaction.atomic():
+        held = (
+            model._default_manager.select_for_update()
+            .filter(pk=document.pk, status=PdfStatus.RENDERING, claimed_at=claimed_at)
+            .exists()
+        )
+        if not held:
+            return False  # released and claimed by another worker: that one stores it
+        document.file.save("document.pdf", ContentFile(content), save=False)
+        try:
+            document.status = PdfStatus.READY
+            document.finished_at = timezone.now()
+            document.failure_reason = ""
+            # "file" is each concrete model's field, which the abstract model cannot see.
+            document.save(  # type: ignore[misc]
+                update_fields=["file", "status", "finished_at", "failure_reason"]
+            )
+            if kind.stored is not None:
+                kind.stored(document)
+        except Exception:
+            document.file.delete(save=False)  # the file is not part of the transaction
+            raise
+    return True
+
+
+def render(model_label: str, pk: int, *, retries_left: bool) -> None:
+    """The body of the render task: claim, render, store; on failure mark (and let Celery
+    retry on ``OperationalError``). A second run, or a second worker, does nothing."""
+    kind = _kinds[model_label]
+    model = apps.get_model(model_label)
+    claimed_at = claim(model, pk)
+    if claimed_at is None:
         return
     try:
-        render(pk)
+        document = model._default_manager.select_related(*kind.related).get(pk=pk)
+        _store(kind, document, kind.render(document), claimed_at)
     except OperationalError:
         # The database went away: queue it again for the retry, or give up after the last.
-        if task.request.retries < max_retries:
-            mark(model, pk, status=PdfStatus.QUEUED)
+        if retries_left:
+            mark(model, pk, claimed_at=claimed_at, status=PdfStatus.QUEUED)
         else:
-            mark(model, pk, status=PdfStatus.FAILED, reason="database unavailable")
+            mark(
+                model,
+                pk,
+                claimed_at=claimed_at,
+                status=PdfStatus.FAILED,
+                reason="database unavailable",
+            )
         raise
     except Exception as error:
         # The reason names the kind of error only: its message may quote personal data.
-        logger.warning("%s %s failed: %s", model._meta.model_name, pk, type(error).__name__)
-        mark(model, pk, status=PdfStatus.FAILED, reason=type(error).__name__)
+        logger.warning("%s %s failed: %s", model_label, pk, type(error).__name__)
+        mark(model, pk, claimed_at=claimed_at, status=PdfStatus.FAILED, reason=type(error).__name__)
+
+
+def release_stale_claims(*, now: datetime | None = None) -> int:
+    """Every few minutes: render again each PDF whose worker died while rendering it (its
+    claim is older than ``CLAIM_TIMEOUT``), or give it up after ``MAX_CLAIMS`` tries.
+    Returns how many were enqueued again."""
+    now = now or timezone.now()
+    stale = Q(status=PdfStatus.RENDERING) & (
+        Q(claimed_at__lt=now - CLAIM_TIMEOUT) | Q(claimed_at__isnull=True)
+    )
+    enqueued = 0
+    for model in registered_models():
+        rows = model._default_manager.filter(stale)
+        given_up = rows.filter(claims__gte=MAX_CLAIMS).update(
+            status=PdfStatus.FAILED, failure_reason="worker lost", finished_at=now
+        )
+        if given_up:
+            logger.warning("%d %s given up: the worker was lost", given_up, model._meta.label)
+        with transaction.atomic():
+            for pk in rows.filter(claims__lt=MAX_CLAIMS).values_list("pk", flat=True):
+                # The render task claims it again (a stale claim may be taken over).
+                enqueue_render(model._meta.label_lower, pk)
+                enqueued += 1
+    return enqueued
+
+
+# --- download ------------------------------------------------------------------------------
 
 
 def download(file: FieldFile, *, ready: bool, filename: str) -> HttpResponse:

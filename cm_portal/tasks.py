@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from celery import shared_task
 from celery.signals import worker_ready
+from django.db import OperationalError
 
-from . import access_log, outbox, services
+from . import access_log, outbox, pdf, services
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
@@ -40,3 +41,26 @@ def purge_expired_access_log() -> int:
 def send_access_log_anchor() -> bool:
     """Nightly: e-mail the head of the access log's chain (once a night, however often)."""
     return access_log.anchor_send() is not None
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    time_limit=pdf.RENDER_TIME_LIMIT,
+    soft_time_limit=pdf.RENDER_SOFT_TIME_LIMIT,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=pdf.MAX_RETRIES,
+)
+def render_pdf(self, model_label: str, pk: int) -> None:
+    """Render one queued PDF of any kind (``pdf.register``); a second run does nothing."""
+    pdf.render(model_label, pk, retries_left=self.request.retries < pdf.MAX_RETRIES)
+
+
+# expires: a sweep that waited longer than the next one is dropped, as for the outbox.
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100, expires=300)
+def release_stale_pdf_claims() -> int:
+    """Every five minutes: render again the PDFs whose worker died while rendering them."""
+    return pdf.release_stale_claims()

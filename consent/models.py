@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cm_portal.models import Organisation
-from cm_portal.pdf import PdfStatus, RenderedPdf
+from cm_portal.pdf import RenderedPdf, one_pending_per
 from participants.models import Participant
 
 ADULT_AGE = 18
@@ -147,9 +147,6 @@ def export_upload_to(instance: ParticipantExport, filename: str) -> str:
     return str(PurePosixPath("participant-exports") / f"{uuid.uuid4().hex}.pdf")
 
 
-ExportStatus = PdfStatus  # the statuses every task-rendered PDF shares
-
-
 class ParticipantExport(RenderedPdf):
     """Everything stored about a participant as a PDF, rendered by a task (right of access)."""
 
@@ -163,6 +160,10 @@ class ParticipantExport(RenderedPdf):
         ordering = ["-requested_at", "-id"]
         verbose_name = _("participant export")
         verbose_name_plural = _("participant exports")
+        constraints = [
+            # Asking again while one is queued or rendering gives that one.
+            one_pending_per("participant", name="participant_export_one_pending"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.participant_id} {self.status}"

@@ -8,14 +8,12 @@ from collections.abc import Iterable
 from datetime import date
 
 import pypdf
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
@@ -25,7 +23,7 @@ from participants.events import case_changed
 from participants.models import Participant
 from participants.services import sharing_grant_create, sharing_grants_revoke
 
-from .models import Consent, ConsentParty, ExportStatus, ParticipantExport
+from .models import Consent, ConsentParty, ParticipantExport
 
 Action = AccessEvent.Action
 
@@ -263,58 +261,16 @@ def participant_export_request(
     *, participant: Participant, requested_by: User, request: HttpRequest | None = None
 ) -> ParticipantExport:
     """Queue a PDF of everything stored about the participant; reuse one still pending."""
-    from . import tasks  # the task module imports this one
-
     with transaction.atomic():
-        # Serialises requests for the same participant, so two never both queue a render.
-        Participant.objects.select_for_update().filter(pk=participant.pk).first()
-        pending = (
-            ParticipantExport.objects.filter(
-                participant=participant,
-                status__in=[ExportStatus.QUEUED, ExportStatus.RENDERING],
+        export, created = pdf.request(
+            ParticipantExport, subject={"participant": participant}, requested_by=requested_by
+        )
+        if created:
+            access_log.record(
+                action=Action.EXPORT,
+                actor=requested_by,
+                request=request,
+                obj=participant,
+                detail=f"case file pdf {export.pk}",
             )
-            .order_by("-requested_at", "-pk")
-            .first()
-        )
-        if pending is not None:
-            return pending
-        export = ParticipantExport.objects.create(
-            participant=participant, requested_by=requested_by
-        )
-        access_log.record(
-            action=Action.EXPORT,
-            actor=requested_by,
-            request=request,
-            obj=participant,
-            detail=f"case file pdf {export.pk}",
-        )
-        # TransactionAwareTask: sent only once this transaction commits.
-        tasks.render_participant_export.delay(export.pk)
     return export
-
-
-_refuse_url = pdf.refuse_url  # the PDF template uses no outside resource
-
-
-def participant_export_pdf(participant: Participant) -> bytes:
-    """The participant's case file (exactly the JSON export's content) as a PDF."""
-    from .case_files.right_of_access import labelled_case  # the package imports this module
-
-    case = labelled_case(participant)
-    with translation.override(settings.LANGUAGE_CODE):
-        html = render_to_string(
-            "consent/participant_export.html",
-            {"case": case, "generated_at": timezone.localtime()},
-        )
-    return pdf.html_to_pdf(html)
-
-
-def participant_export_render(export_pk: int) -> None:
-    """Render a claimed export and store the file; the caller marks failures."""
-    export = ParticipantExport.objects.select_related("participant").get(pk=export_pk)
-    content = participant_export_pdf(export.participant)
-    export.file.save("export.pdf", ContentFile(content), save=False)
-    export.status = ExportStatus.READY
-    export.finished_at = timezone.now()
-    export.failure_reason = ""
-    export.save(update_fields=["file", "status", "finished_at", "failure_reason"])

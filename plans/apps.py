@@ -16,8 +16,24 @@ class PlansConfig(AppConfig):
         from .selectors.documents import add_plan_labels
 
         register_sections()
+        _register_documents()
         sections.register_labeller(add_plan_labels)
         on_case_changed(enqueue_deadline_recomputation)
+
+
+def _register_documents() -> None:
+    from cm_portal import pdf
+
+    from .models import PlanDocument
+    from .services import documents
+
+    pdf.register(
+        PlanDocument,
+        # Looked up at run time, so tests can replace the service.
+        render=lambda document: documents.plan_document_pdf(document),
+        stored=lambda document: documents.plan_document_stored(document),
+        related=("participant", "meeting__created_by__organisation", "requested_by"),
+    )
 
 
 def enqueue_deadline_recomputation(participant_id: int) -> None:

@@ -1,31 +1,13 @@
-"""Background work for plans: the plan PDFs ("Min plan", invitation letters), deadlines and
-reminders."""
+"""Background work for plans: deadlines and reminders. (The plan PDFs are rendered by the
+PDF kit's task, ``cm_portal.tasks.render_pdf``.)"""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.db import OperationalError
 
-from cm_portal import pdf
-
-from .models import PlanDocument
 from .services import deadlines as deadline_services
-from .services import documents as services
 from .services import reminders as reminder_services
-
-
-@shared_task(**pdf.RENDER_TASK_OPTIONS)
-def render_plan_document(self, document_pk: int) -> None:
-    """Render one queued plan document; a second run (or a second worker) does nothing."""
-    pdf.run_render(
-        self,
-        model=PlanDocument,
-        pk=document_pk,
-        # Looked up at run time, so tests can replace the service.
-        render=lambda pk: services.plan_document_render(pk),
-        max_retries=pdf.MAX_RETRIES,
-    )
-
 
 # Deadlines and reminders. Every task is idempotent (recompute rewrites rows to match the
 # case; reminders are unique per deadline, stage and person), so acks_late is safe: a task

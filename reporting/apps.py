@@ -12,3 +12,19 @@ class ReportingConfig(AppConfig):
         from .retention import freeze_periods_counting
 
         before_deletion(freeze_periods_counting)
+        _register_reports()
+
+
+def _register_reports() -> None:
+    from cm_portal import pdf
+
+    from . import services
+    from .models import SteeringReport
+
+    pdf.register(
+        SteeringReport,
+        # Looked up at run time, so tests can replace the service.
+        render=lambda report: services.steering_report_pdf(report),
+        stored=lambda report: services.steering_report_stored(report),
+        related=("requested_by",),
+    )

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cm_portal.models import Organisation
-from cm_portal.pdf import PdfStatus, RenderedPdf
+from cm_portal.pdf import RenderedPdf, one_pending_per
 
 
 def report_upload_to(instance: SteeringReport, filename: str) -> str:
@@ -26,9 +26,6 @@ class ReportKind(models.TextChoices):
     ANNUAL = "annual", _("Annual report")
     FINAL = "final", _("Final report")
     CUSTOM = "custom", _("Report for chosen dates")
-
-
-PENDING = (PdfStatus.QUEUED, PdfStatus.RENDERING)
 
 
 class SteeringReport(RenderedPdf):
@@ -65,10 +62,8 @@ class SteeringReport(RenderedPdf):
                 name="steering_report_period_in_order",
             ),
             # Asking twice for a period while one is queued or rendering gives that one.
-            models.UniqueConstraint(
-                fields=["kind", "period_start", "period_end"],
-                condition=models.Q(status__in=PENDING),
-                name="steering_report_one_pending_per_period",
+            one_pending_per(
+                "kind", "period_start", "period_end", name="steering_report_one_pending_per_period"
             ),
         ]
 

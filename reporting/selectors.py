@@ -148,6 +148,17 @@ def data_quality(
     ]
 
 
+def labelled_warnings(
+    figures: dict[str, Any], *, period: Period, organisation: Organisation | None = None
+) -> list[dict[str, Any]]:
+    """The data-quality warnings with their labels, as the page and the PDF show them
+    (``templates/reporting/_data_quality.html``): one definition of each figure."""
+    warnings = data_quality(
+        figures, period_from=period.start, period_to=period.end, organisation=organisation
+    )
+    return [{**warning, "label": WARNING_LABELS[warning["key"]]} for warning in warnings]
+
+
 # --- The report as the templates show it ----------------------------------------------
 
 GOAL_NAMES = {
@@ -391,9 +402,6 @@ def report_context(
     today = today or timezone.localdate()
     figures = protected_kpis(period=period, organisation=organisation, today=today)
     trend_rows = trend(until=period, organisation=organisation, today=today)
-    warnings = data_quality(
-        figures, period_from=period.start, period_to=period.end, organisation=organisation
-    )
     genders = [(str(gender), str(Gender(gender).label)) for gender in GENDERS]
     ages = [(age, str(AGE_LABELS[age])) for age in [*AGE_GROUPS, OTHER_AGE]]
     return {
@@ -420,5 +428,5 @@ def report_context(
         ],
         "goal_codes": [code for code, _label in GOAL_NAMES.values()],
         "charts": _charts(trend_rows),
-        "warnings": [{**warning, "label": WARNING_LABELS[warning["key"]]} for warning in warnings],
+        "warnings": labelled_warnings(figures, period=period, organisation=organisation),
     }

@@ -1,5 +1,5 @@
 """The steering group's PDFs: asked for here (or by the beat task for every finished project
-quarter), rendered by ``reporting.tasks.render_steering_report``, downloaded once ready.
+quarter), rendered by the PDF kit's task (``cm_portal.pdf``), downloaded once ready.
 
 Everything in a report is an aggregate through ``reporting.disclosure``: no name, reference,
 identity number, free text or date of a person is ever read into its context.
@@ -12,10 +12,8 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,13 +23,13 @@ from django.utils.translation import gettext as _
 from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, Role, User
 from cm_portal.selectors import emails_of_role
-from participants.models import Gender, Participant
-from plans.models import IndividualPlan, SubGoal
+from participants.models import Gender
 
 from . import periods
 from .disclosure import HIDDEN, SMALL, protect, protected_kpis
 from .kpis import AGE_GROUPS, GENDERS, OTHER_AGE, compute_kpis
-from .models import PENDING, ReportKind, SteeringReport
+from .models import ReportKind, SteeringReport
+from .selectors import labelled_warnings
 
 logger = logging.getLogger(__name__)
 Action = AccessEvent.Action
@@ -48,44 +46,19 @@ K_GOALS = [
 # Asking ---------------------------------------------------------------------------------
 
 
-def _pending(*, kind: str, period) -> SteeringReport | None:
-    return (
-        SteeringReport.objects.select_for_update()
-        .filter(kind=kind, period_start=period.start, period_end=period.end, status__in=PENDING)
-        .first()
-    )
-
-
 def steering_report_request(
     *, period, kind: str, requested_by: User | None, request: HttpRequest | None = None
 ) -> SteeringReport:
     """Queue a report of ``kind`` for ``period``; while one for the same kind and period is
     queued or rendering, that one is returned and nothing more is rendered."""
-    from . import tasks  # the task module imports this one
-
     kind = ReportKind(kind)
     with transaction.atomic():
-        report = _pending(kind=kind, period=period)
-        created = report is None
-        if report is None:
-            report = SteeringReport(
-                kind=kind,
-                period_start=period.start,
-                period_end=period.end,
-                period_label=str(period.label)[:100],
-                requested_by=requested_by,
-            )
-            report.full_clean(exclude=["file"], validate_constraints=False)
-            try:
-                # A savepoint: a second request racing this one hits the partial unique
-                # constraint, and then gets the row the first one wrote.
-                with transaction.atomic():
-                    report.save(force_insert=True)
-            except IntegrityError:
-                report = _pending(kind=kind, period=period)
-                created = False
-                if report is None:  # pragma: no cover - rendered between the two reads
-                    raise
+        report, created = pdf.request(
+            SteeringReport,
+            subject={"kind": kind, "period_start": period.start, "period_end": period.end},
+            period_label=str(period.label)[:100],
+            requested_by=requested_by,
+        )
         access_log.record(
             action=Action.EXPORT,
             actor=requested_by,
@@ -95,9 +68,6 @@ def steering_report_request(
             detail=f"steering report {report.pk} {'requested' if created else 'asked again'}",
         )
         report.newly_requested = created  # for the view's message; not a field
-        if created:
-            # TransactionAwareTask: sent only once this transaction commits.
-            tasks.render_steering_report.delay(report.pk)
     return report
 
 
@@ -168,20 +138,6 @@ def _breakdowns(protected: dict[str, Any], labels: dict[str, str]) -> list[dict[
             }
         )
     return tables
-
-
-def _plans_without_sub_goals(report: SteeringReport) -> dict[str, int]:
-    """Data-quality warning: plans of participants active in the period with no sub-goal."""
-    active = Participant.objects.filter(intervention_start__lte=report.period_end).exclude(
-        intervention_end__lt=report.period_start
-    )
-    plans_without_sub_goals = (
-        IndividualPlan.objects.filter(participant__in=active)
-        .annotate(has=Exists(SubGoal.objects.filter(goal__plan=OuterRef("pk"))))
-        .filter(has=False)
-        .count()
-    )
-    return {"plans_without_sub_goals": plans_without_sub_goals}
 
 
 def _period_of(report: SteeringReport) -> periods.Period:
@@ -336,13 +292,8 @@ def steering_report_context(report: SteeringReport, *, today: date | None = None
         "chart": _chart(trend) if len(trend) > 1 else None,
         "activity": figures["activity"],
         "breakdowns": _breakdowns(figures, labels),
-        "quality": {
-            "missing_rating": figures["kpis"]["self_rating_improved"]["missing_rating"],
-            "no_contact_registered": figures["kpis"]["prioritised_contacts_3_months"][
-                "no_contact_registered"
-            ],
-            **_plans_without_sub_goals(report),
-        },
+        # The page's warnings, defined once (reporting.selectors.data_quality).
+        "warnings": labelled_warnings(figures, period=period),
     }
 
 
@@ -356,26 +307,18 @@ def steering_report_pdf(report: SteeringReport) -> bytes:
     return pdf.html_to_pdf(steering_report_html(report))
 
 
-def steering_report_render(report_pk: int) -> None:
-    """Render a claimed report, store the file and log the generation."""
-    report = SteeringReport.objects.select_related("requested_by").get(pk=report_pk)
-    content = steering_report_pdf(report)
-    with transaction.atomic():
-        report.file.save(f"{report.kind}.pdf", ContentFile(content), save=False)
-        report.status = pdf.PdfStatus.READY
-        report.finished_at = timezone.now()
-        report.failure_reason = ""
-        report.save(update_fields=["file", "status", "finished_at", "failure_reason"])
-        access_log.record(
-            action=Action.PRINT,
-            actor=report.requested_by,
-            object_type="report",
-            object_id=report.pk,
-            detail=f"steering report {report.pk} generated",
-        )
-        if report.requested_by_id is None:
-            # The automatic quarterly report: tell the steering group once it is there.
-            transaction.on_commit(steering_reports_notify, robust=True)
+def steering_report_stored(report: SteeringReport) -> None:
+    """Log the generation, in the transaction that stores the file."""
+    access_log.record(
+        action=Action.PRINT,
+        actor=report.requested_by,
+        object_type="report",
+        object_id=report.pk,
+        detail=f"steering report {report.pk} generated",
+    )
+    if report.requested_by_id is None:
+        # The automatic quarterly report: tell the steering group once it is there.
+        transaction.on_commit(steering_reports_notify, robust=True)
 
 
 # The automatic quarterly run --------------------------------------------------------------
@@ -441,7 +384,7 @@ def quarterly_reports_produce(*, today: date | None = None) -> int:
             kind=ReportKind.QUARTERLY,
             period_start=quarter.start,
             period_end=quarter.end,
-            status__in=[*PENDING, pdf.PdfStatus.READY],
+            status__in=[*pdf.PENDING, pdf.PdfStatus.READY],
         ).exists()
         if exists:
             continue

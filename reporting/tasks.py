@@ -1,27 +1,12 @@
-"""Background work for reporting: the steering group's PDFs."""
+"""Background work for reporting: the automatic quarterly steering-group reports. (Their
+PDFs are rendered by the PDF kit's task, ``cm_portal.tasks.render_pdf``.)"""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.db import OperationalError
 
-from cm_portal import pdf
-
 from . import services
-from .models import SteeringReport
-
-
-@shared_task(**pdf.RENDER_TASK_OPTIONS)
-def render_steering_report(self, report_pk: int) -> None:
-    """Render one queued report; a second run (or a second worker) does nothing."""
-    pdf.run_render(
-        self,
-        model=SteeringReport,
-        pk=report_pk,
-        # Looked up at run time, so tests can replace the service.
-        render=lambda pk: services.steering_report_render(pk),
-        max_retries=pdf.MAX_RETRIES,
-    )
 
 
 @shared_task(

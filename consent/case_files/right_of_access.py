@@ -2,13 +2,19 @@
 
 The readable PDF shows exactly what the JSON export holds, with each coded value's label
 beside it (``gender_label`` ...), so it reads as words in the reader's language rather than
-codes. Rendering it is ``consent.services.participant_export_render``'s (a task).
+codes. ``participant_export_pdf`` is its template and context; the rest of the flow
+(request, task, store, download) is the PDF kit's (``cm_portal.pdf``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from cm_portal import pdf
 from participants.models import ContactKind, EntryPath, Gender, Participant
 
 from ..models import SignedBy
@@ -33,3 +39,17 @@ def labelled_case(participant: Participant) -> dict[str, Any]:
     """Everything stored about ``participant``, as the export has it, with labels."""
     participant = participants_for_export().get(pk=participant.pk)
     return with_labels(case_data(participant))
+
+
+_refuse_url = pdf.refuse_url  # the PDF template uses no outside resource
+
+
+def participant_export_pdf(participant: Participant) -> bytes:
+    """The participant's case file (exactly the JSON export's content) as a PDF."""
+    case = labelled_case(participant)
+    with translation.override(settings.LANGUAGE_CODE):
+        html = render_to_string(
+            "consent/participant_export.html",
+            {"case": case, "generated_at": timezone.localtime()},
+        )
+    return pdf.html_to_pdf(html)

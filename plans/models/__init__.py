@@ -3,7 +3,7 @@ coordination meetings and the PDFs made from them. One module a subject."""
 
 from .crisis_plan import CrisisPlan, ResponsibilityLink
 from .deadlines import Deadline, DeadlineKind, DeadlineState, Reminder, ReminderStage
-from .documents import DocumentKind, DocumentStatus, PlanDocument
+from .documents import DocumentKind, PlanDocument
 from .individual_plan import ContactPath, Goal, IndividualPlan, PlanRevision, SubGoal, SubGoalStatus
 from .meetings import CoordinationMeeting, MeetingInvitee, MeetingKind, MeetingStatus
 from .prioritised_contacts import ActorKind, PrioritisedContact, PrioritisedContactStatus
@@ -18,7 +18,6 @@ __all__ = [
     "DeadlineKind",
     "DeadlineState",
     "DocumentKind",
-    "DocumentStatus",
     "Goal",
     "IndividualPlan",
     "MeetingInvitee",

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cm_portal.pdf import PdfStatus, RenderedPdf
+from cm_portal.pdf import RenderedPdf, one_pending_per
 from participants.models import Participant
 
 from .meetings import CoordinationMeeting
@@ -24,9 +24,6 @@ def document_upload_to(instance: PlanDocument, filename: str) -> str:
 class DocumentKind(models.TextChoices):
     MY_PLAN = "my_plan", _("My plan")
     INVITATION = "invitation", _("Invitation letter")
-
-
-DocumentStatus = PdfStatus  # the statuses every task-rendered PDF shares
 
 
 class PlanDocument(RenderedPdf):
@@ -55,7 +52,16 @@ class PlanDocument(RenderedPdf):
                 condition=models.Q(kind="invitation", meeting__isnull=False)
                 | models.Q(kind="my_plan", meeting__isnull=True),
                 name="plan_document_meeting_iff_invitation",
-            )
+            ),
+            # Asking again while one is queued or rendering gives that one: per meeting for
+            # a letter, per participant for "Min plan" (which has no meeting).
+            one_pending_per("meeting", name="plan_document_one_pending_letter"),
+            one_pending_per(
+                "participant",
+                "kind",
+                name="plan_document_one_pending_my_plan",
+                where=models.Q(meeting__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,12 +1,12 @@
 """The plan PDFs ("Min plan", a meeting's invitation letter): requested here, rendered by
-``plans.tasks.render_plan_document``, downloaded once ready (as the participant export)."""
+the PDF kit's task (``cm_portal.pdf``), downloaded once ready (as the participant export).
+What is particular to them: their templates, their context, their access-log rows."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -16,7 +16,7 @@ from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, User
 from participants.models import Participant
 
-from ..models import CoordinationMeeting, DocumentKind, DocumentStatus, PlanDocument
+from ..models import CoordinationMeeting, DocumentKind, PlanDocument
 from ..selectors import documents as selectors
 from . import meetings
 
@@ -43,23 +43,19 @@ def _queue(
     requested_by: User,
     request: HttpRequest | None,
 ) -> PlanDocument:
-    from .. import tasks  # the task module imports this one
-
     with transaction.atomic():
-        document = PlanDocument(
-            participant=participant, kind=kind, meeting=meeting, requested_by=requested_by
+        document, created = pdf.request(
+            PlanDocument,
+            subject={"participant": participant, "kind": kind, "meeting": meeting},
+            requested_by=requested_by,
         )
-        document.full_clean(exclude=["file"])
-        document.save(force_insert=True)
         access_log.record(
             action=Action.EXPORT,
             actor=requested_by,
             request=request,
             obj=participant,
-            detail=f"{_log_detail(document)} requested",
+            detail=f"{_log_detail(document)} {'requested' if created else 'asked again'}",
         )
-        # TransactionAwareTask: sent only once this transaction commits.
-        tasks.render_plan_document.delay(document.pk)
     return document
 
 
@@ -106,16 +102,9 @@ def plan_document_html(document: PlanDocument) -> str:
 
 
 def plan_document_pdf(document: PlanDocument) -> bytes:
-    return pdf.html_to_pdf(plan_document_html(document))
-
-
-def plan_document_render(document_pk: int) -> None:
-    """Render a claimed document, store the file and log the generation."""
-    document = PlanDocument.objects.select_related(
-        "participant", "meeting__created_by__organisation", "requested_by"
-    ).get(pk=document_pk)
-    if document.kind == DocumentKind.INVITATION:
-        # Checked again in the worker: the consent may have lapsed since the request.
+    """What the PDF kit renders. An invitation letter names outside parties: the consent is
+    checked again here, in the worker, since it may have lapsed after the request."""
+    if document.kind == DocumentKind.INVITATION and document.meeting is not None:
         uncovered = meetings.meeting_uncovered_parties(document.meeting)
         if uncovered:
             access_log.record(
@@ -125,16 +114,14 @@ def plan_document_render(document_pk: int) -> None:
                 detail=f"{_log_detail(document)} not generated: consent lapsed",
             )
             raise meetings.ConsentLapsed(uncovered)
-    content = plan_document_pdf(document)
-    with transaction.atomic():
-        document.file.save(f"{document.kind}.pdf", ContentFile(content), save=False)
-        document.status = DocumentStatus.READY
-        document.finished_at = timezone.now()
-        document.failure_reason = ""
-        document.save(update_fields=["file", "status", "finished_at", "failure_reason"])
-        access_log.record(
-            action=Action.PRINT,
-            actor=document.requested_by,
-            obj=document.participant,
-            detail=f"{_log_detail(document)} generated",
-        )
+    return pdf.html_to_pdf(plan_document_html(document))
+
+
+def plan_document_stored(document: PlanDocument) -> None:
+    """Log the generation, in the transaction that stores the file."""
+    access_log.record(
+        action=Action.PRINT,
+        actor=document.requested_by,
+        obj=document.participant,
+        detail=f"{_log_detail(document)} generated",
+    )

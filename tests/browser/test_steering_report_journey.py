@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
+from cm_portal import pdf
 from cm_portal.pdf import PdfStatus
-from reporting import tasks
+from cm_portal.tasks import render_pdf
 from reporting.models import SteeringReport
 from tests.consent.helpers import use_temporary_storage
 from tests.helpers import pdf_to_text
@@ -43,7 +44,7 @@ def test_a_steering_group_member_asks_for_and_downloads_a_quarterly_report(
     known_fixture(hela_manniskan, alice)
     queued: list[int] = []
     # The worker is played by the test: the request only notes what it would have sent.
-    monkeypatch.setattr(tasks.render_steering_report, "delay", queued.append)
+    monkeypatch.setattr(pdf, "enqueue_render", lambda label, pk: queued.append(pk))
     base = live_server.url
     page = open_page(**PHONE)
     _log_in(page, base, steve)
@@ -60,7 +61,7 @@ def test_a_steering_group_member_asks_for_and_downloads_a_quarterly_report(
     assert page.evaluate("document.documentElement.scrollWidth") <= 376
 
     assert len(queued) == 1
-    tasks.render_steering_report.apply(args=(queued[0],))
+    render_pdf.apply(args=(SteeringReport._meta.label_lower, queued[0]))
     assert SteeringReport.objects.get(pk=queued[0]).status == PdfStatus.READY
 
     page.reload()

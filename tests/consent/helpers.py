@@ -15,8 +15,9 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from cm_portal.pdf import PdfStatus
 from consent import services
-from consent.models import Consent, ExportStatus, ParticipantExport
+from consent.models import Consent, ParticipantExport
 from participants.models import Participant
 from participants.services import participant_register
 from tests.conftest import verified_client
@@ -111,7 +112,7 @@ def export_of(f: Fixtures) -> ParticipantExport:
     export = ParticipantExport(
         participant=participant,
         requested_by=f("alice"),
-        status=ExportStatus.READY,
+        status=PdfStatus.READY,
         finished_at=timezone.now(),
     )
     export.file.save("export.pdf", ContentFile(PDF), save=False)

@@ -12,6 +12,7 @@ from datetime import date
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from cm_portal.pdf import PdfStatus
 from consent.services import consent_record
 from participants.models import Participant
 from participants.services import participant_register
@@ -20,7 +21,6 @@ from plans.models import (
     CoordinationMeeting,
     CrisisPlan,
     DocumentKind,
-    DocumentStatus,
     Goal,
     IndividualPlan,
     MeetingInvitee,
@@ -141,7 +141,7 @@ def document_of(f: Fixtures) -> PlanDocument:
         participant=participant,
         kind=DocumentKind.MY_PLAN,
         requested_by=f("alice"),
-        status=DocumentStatus.READY,
+        status=PdfStatus.READY,
         finished_at=timezone.now(),
     )
     document.file.save("my_plan.pdf", ContentFile(PDF), save=False)

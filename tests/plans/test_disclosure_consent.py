@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from cm_portal.models import AccessEvent
+from cm_portal.pdf import PdfStatus
+from cm_portal.tasks import render_pdf
 from consent.services import consent_withdraw
-from plans import tasks
-from plans.models import DocumentStatus, MeetingStatus, PlanDocument
+from plans.models import MeetingStatus, PlanDocument
 from plans.services import documents as document_services
 from tests.conftest import verified_client
 from tests.consent.helpers import english_client, use_temporary_storage
@@ -27,6 +28,8 @@ from .fixtures_meetings import (  # noqa: F401
 from .helpers_meetings import OUTSIDE, minutes_form
 
 pytestmark = pytest.mark.django_db
+
+DOCUMENT = PlanDocument._meta.label_lower  # what the PDF kit's task is given
 
 
 @pytest.fixture(autouse=True)
@@ -74,7 +77,7 @@ def test_the_minutes_are_refused_once_the_consent_is_withdrawn(meeting, consent,
 def test_the_letter_is_refused_at_the_request(meeting, consent, alice):
     withdraw(consent, alice)
     client = english_client(alice)
-    with mock.patch.object(tasks.render_plan_document, "delay") as delay:
+    with mock.patch("cm_portal.pdf.enqueue_render") as delay:
         response = client.post(
             reverse("plans:invitation_letter_request", kwargs={"pk": meeting.pk}), follow=True
         )
@@ -90,15 +93,15 @@ def test_the_letter_is_refused_at_the_request(meeting, consent, alice):
 
 
 def test_the_worker_refuses_when_the_consent_lapsed_after_the_request(meeting, consent, alice):
-    with mock.patch.object(tasks.render_plan_document, "delay"):
+    with mock.patch("cm_portal.pdf.enqueue_render"):
         document = document_services.invitation_letter_request(meeting=meeting, requested_by=alice)
     withdraw(consent, alice)  # between the request and the render
     with mock.patch("cm_portal.pdf.html_to_pdf") as html_to_pdf:
-        tasks.render_plan_document(document.pk)
+        render_pdf(DOCUMENT, document.pk)
 
     html_to_pdf.assert_not_called()
     document.refresh_from_db()
-    assert document.status == DocumentStatus.FAILED
+    assert document.status == PdfStatus.FAILED
     assert not document.file
     assert OUTSIDE not in document.failure_reason
     assert AccessEvent.objects.filter(
@@ -116,11 +119,11 @@ def test_the_worker_refuses_when_the_consent_lapsed_after_the_request(meeting, c
 
 
 def test_a_letter_made_earlier_is_not_handed_out_after_the_consent_lapsed(meeting, consent, alice):
-    with mock.patch.object(tasks.render_plan_document, "delay"):
+    with mock.patch("cm_portal.pdf.enqueue_render"):
         document = document_services.invitation_letter_request(meeting=meeting, requested_by=alice)
-    tasks.render_plan_document(document.pk)
+    render_pdf(DOCUMENT, document.pk)
     document.refresh_from_db()
-    assert document.status == DocumentStatus.READY
+    assert document.status == PdfStatus.READY
     withdraw(consent, alice)
 
     client = english_client(alice)

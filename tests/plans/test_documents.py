@@ -14,12 +14,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from cm_portal import pdf
+from cm_portal.celery import app
 from cm_portal.models import AccessEvent
+from cm_portal.pdf import PdfStatus
+from cm_portal.tasks import render_pdf
 from consent import case_files
-from consent import services as consent_services
 from consent.case_files import right_of_access
-from plans import tasks
-from plans.models import DocumentKind, DocumentStatus, PlanDocument
+from plans.models import DocumentKind, PlanDocument
 from plans.selectors.documents import add_plan_labels
 from plans.services import documents as services
 from tests.consent.helpers import english_client, use_temporary_storage
@@ -39,6 +40,7 @@ from .helpers_documents import (
 pytestmark = pytest.mark.django_db
 
 Action = AccessEvent.Action
+DOCUMENT = PlanDocument._meta.label_lower  # what the PDF kit's task is given
 
 
 @pytest.fixture(autouse=True)
@@ -71,16 +73,15 @@ def pdf_text(document: PlanDocument) -> str:
 
 
 def requested(kind: str, user, participant=None, meeting=None) -> PlanDocument:
-    with mock.patch.object(tasks.render_plan_document, "delay"):
-        if kind == DocumentKind.MY_PLAN:
-            return services.my_plan_request(participant=participant, requested_by=user)
-        return services.invitation_letter_request(meeting=meeting, requested_by=user)
+    if kind == DocumentKind.MY_PLAN:
+        return services.my_plan_request(participant=participant, requested_by=user)
+    return services.invitation_letter_request(meeting=meeting, requested_by=user)
 
 
 def rendered(document: PlanDocument) -> PlanDocument:
-    tasks.render_plan_document(document.pk)
+    render_pdf(DOCUMENT, document.pk)
     document.refresh_from_db()
-    assert document.status == DocumentStatus.READY, document.failure_reason
+    assert document.status == PdfStatus.READY, document.failure_reason
     return document
 
 
@@ -191,15 +192,16 @@ def test_without_a_display_name_the_letter_says_the_participant(meeting, alice, 
 def test_requesting_enqueues_one_task_after_commit(
     participant, alice, django_capture_on_commit_callbacks
 ):
-    with mock.patch("celery.app.task.Task.apply_async") as sent:
+    # The outbox publishes with send_task once the transaction commits.
+    with mock.patch.object(app, "send_task") as sent:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             document = services.my_plan_request(participant=participant, requested_by=alice)
         sent.assert_not_called()
         assert len(callbacks) == 1
         callbacks[0]()
     sent.assert_called_once()
-    assert sent.call_args.args[0] == (document.pk,)
-    assert document.status == DocumentStatus.QUEUED
+    assert sent.call_args.kwargs["args"] == [DOCUMENT, document.pk]
+    assert document.status == PdfStatus.QUEUED
     assert AccessEvent.objects.filter(
         action=Action.EXPORT,
         object_id=str(participant.pk),
@@ -224,11 +226,11 @@ def test_running_the_task_twice_renders_once(participant, alice):
     document = rendered(requested(DocumentKind.MY_PLAN, alice, participant=participant))
     name, finished_at = document.file.name, document.finished_at
     with mock.patch.object(services, "plan_document_pdf") as render:
-        tasks.render_plan_document(document.pk)
+        render_pdf(DOCUMENT, document.pk)
     render.assert_not_called()
     document.refresh_from_db()
     assert (document.status, document.file.name, document.finished_at) == (
-        DocumentStatus.READY,
+        PdfStatus.READY,
         name,
         finished_at,
     )
@@ -242,9 +244,9 @@ def test_running_the_task_twice_renders_once(participant, alice):
 def test_a_failed_render_keeps_no_personal_data_in_the_reason(participant, alice):
     document = requested(DocumentKind.MY_PLAN, alice, participant=participant)
     with mock.patch.object(services, "plan_document_pdf", side_effect=ValueError("Kim")):
-        tasks.render_plan_document(document.pk)
+        render_pdf(DOCUMENT, document.pk)
     document.refresh_from_db()
-    assert document.status == DocumentStatus.FAILED
+    assert document.status == PdfStatus.FAILED
     assert document.failure_reason == "ValueError"
 
 
@@ -254,9 +256,9 @@ def test_a_lost_database_queues_the_document_again_for_the_retry(participant, al
         mock.patch.object(services, "plan_document_pdf", side_effect=OperationalError("gone")),
         pytest.raises(OperationalError),
     ):
-        tasks.render_plan_document(document.pk)
+        render_pdf(DOCUMENT, document.pk)
     document.refresh_from_db()
-    assert document.status == DocumentStatus.QUEUED
+    assert document.status == PdfStatus.QUEUED
     # The retry claims it again and renders it.
     rendered(document)
 
@@ -293,10 +295,7 @@ def test_requesting_my_plan_in_the_browser(participant, alice, django_capture_on
 
 def test_requesting_the_invitation_letter_in_the_browser(meeting, tess):
     client = english_client(tess)
-    with mock.patch.object(tasks.render_plan_document, "delay"):
-        response = client.post(
-            reverse("plans:invitation_letter_request", kwargs={"pk": meeting.pk})
-        )
+    response = client.post(reverse("plans:invitation_letter_request", kwargs={"pk": meeting.pk}))
     document = PlanDocument.objects.get()
     assert response.status_code == 302
     assert (document.kind, document.meeting, document.requested_by) == (
@@ -473,9 +472,26 @@ def test_labels_are_added_beside_the_codes():
 
 def test_the_full_export_shows_the_registered_plan_parts(meeting, alice):
     """The real export path: the sections the plans app registers, labelled in Swedish."""
-    text = pdf_to_text(consent_services.participant_export_pdf(meeting.participant))
+    text = pdf_to_text(right_of_access.participant_export_pdf(meeting.participant))
     assert REFERENCE in text
     assert date(2026, 6, 1).isoformat() in text
     for expected in ("2026-09-15 (Intern-SIP)", "Vuxenenheten, Ekonomiskt bistånd"):
         assert expected in text, expected
     assert "Vårdcentralen Älvsjö" in text
+
+
+# --- asking twice --------------------------------------------------------------------------
+
+
+def test_asking_again_while_one_is_pending_gives_that_one(participant, meeting, alice, tess):
+    my_plan = requested(DocumentKind.MY_PLAN, alice, participant=participant)
+    letter = requested(DocumentKind.INVITATION, alice, meeting=meeting)
+    assert requested(DocumentKind.MY_PLAN, tess, participant=participant).pk == my_plan.pk
+    assert requested(DocumentKind.INVITATION, tess, meeting=meeting).pk == letter.pk
+    assert PlanDocument.objects.count() == 2
+    assert AccessEvent.objects.filter(
+        action=Action.EXPORT, actor=tess, detail=f"my plan {my_plan.pk} asked again"
+    ).exists()
+    # Once it is ready, asking again makes a new one (the plan may have changed since).
+    rendered(my_plan)
+    assert requested(DocumentKind.MY_PLAN, alice, participant=participant).pk != my_plan.pk

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from celery.contrib.testing.worker import start_worker
 
+from cm_portal import outbox
 from cm_portal.celery import app
-from plans import tasks
-from plans.models import DocumentStatus, PlanDocument
+from cm_portal.pdf import PdfStatus
+from plans.models import PlanDocument
 from plans.services import documents as services
 from tests.helpers import wait_for
 
@@ -22,20 +23,14 @@ def test_a_real_worker_renders_my_plan(request, settings, tmp_path, queue, monke
     f = request.getfixturevalue
     plan_of(f)
     participant = document_participant_of(f)
-    # The request sends on commit; send it to this test's own queue.
-    original = tasks.render_plan_document.delay
-    monkeypatch.setattr(
-        tasks.render_plan_document,
-        "delay",
-        lambda *args: tasks.render_plan_document.apply_async(args, queue=queue),
-    )
+    # The request's outbox row is published on commit; to this test's own queue.
+    original = outbox.enqueue
+    monkeypatch.setattr(outbox, "enqueue", lambda *args, **kw: original(*args, **kw, queue=queue))
     with start_worker(
         app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=10
     ):
         document = services.my_plan_request(participant=participant, requested_by=f("alice"))
-        done = wait_for(
-            lambda: PlanDocument.objects.get(pk=document.pk).status == DocumentStatus.READY
-        )
+        done = wait_for(lambda: PlanDocument.objects.get(pk=document.pk).status == PdfStatus.READY)
     assert original is not None
     assert done, "the worker did not render the document"
     document.refresh_from_db()

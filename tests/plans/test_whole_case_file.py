@@ -12,9 +12,9 @@ import json
 import pytest
 from django.utils import timezone
 
-from cm_portal import pdf
 from cm_portal.models import Role
-from consent import services as consent_services
+from cm_portal.pdf import PdfStatus
+from cm_portal.tasks import render_pdf
 from consent.case_files import (
     case_data,
     dumps,
@@ -75,9 +75,9 @@ def test_the_readable_export_shows_every_plan_part(staff, settings, tmp_path):
     assert case_data(alex)["plan"]["goals"][0]["title"] == "Eget boende"
 
     export = ParticipantExport.objects.create(participant=alex, requested_by=staff)
-    assert pdf.claim(ParticipantExport, export.pk)  # as the render task does
-    consent_services.participant_export_render(export.pk)
+    render_pdf(ParticipantExport._meta.label_lower, export.pk)  # claims, renders, stores
     export.refresh_from_db()
+    assert export.status == PdfStatus.READY, export.failure_reason
     with export.file.open("rb") as handle:
         text = pdf_to_text(handle.read())
     for part in (

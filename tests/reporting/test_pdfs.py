@@ -17,7 +17,8 @@ from django.utils import translation
 
 from cm_portal import pdf
 from cm_portal.models import AccessEvent
-from reporting import periods, services, tasks
+from cm_portal.tasks import render_pdf
+from reporting import periods, services
 from reporting.disclosure import HIDDEN, SMALL
 from reporting.models import ReportKind, SteeringReport
 from tests.consent.helpers import english_client, use_temporary_storage
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.django_db
 
 Status = pdf.PdfStatus
 AFTER_Q2 = date(2026, 11, 5)  # project quarters 1 and 2 have finished
+REPORT = SteeringReport._meta.label_lower  # what the PDF kit's task is given
 
 
 @pytest.fixture(autouse=True)
@@ -48,14 +50,13 @@ def people(hela_manniskan, alice):
 
 
 def _request(kind=ReportKind.QUARTERLY, period=None, user=None) -> SteeringReport:
-    with mock.patch.object(tasks.render_steering_report, "delay"):
-        return services.steering_report_request(
-            period=period or periods.project_quarter(1), kind=kind, requested_by=user
-        )
+    return services.steering_report_request(
+        period=period or periods.project_quarter(1), kind=kind, requested_by=user
+    )
 
 
 def _run(report: SteeringReport) -> SteeringReport:
-    tasks.render_steering_report.apply(args=(report.pk,))
+    render_pdf.apply(args=(REPORT, report.pk))
     report.refresh_from_db()
     return report
 
@@ -131,7 +132,7 @@ def test_the_pdf_fetches_no_url(storage, people):
 def test_two_requests_for_the_same_period_render_once(
     storage, steve, django_capture_on_commit_callbacks
 ):
-    with mock.patch.object(tasks.render_steering_report, "delay") as delay:
+    with mock.patch.object(pdf, "enqueue_render") as delay:
         with django_capture_on_commit_callbacks(execute=True):
             first = services.steering_report_request(
                 period=periods.project_quarter(1), kind=ReportKind.QUARTERLY, requested_by=steve
@@ -142,7 +143,7 @@ def test_two_requests_for_the_same_period_render_once(
             )
     assert first.pk == second.pk
     assert SteeringReport.objects.count() == 1
-    delay.assert_called_once_with(first.pk)
+    delay.assert_called_once_with(REPORT, first.pk)
     events = AccessEvent.objects.filter(object_type="report", action=AccessEvent.Action.EXPORT)
     assert events.count() == 2
 
@@ -157,10 +158,10 @@ def test_a_ready_report_does_not_stop_a_new_one(storage, steve):
 def test_the_task_twice_renders_once(storage, people):
     report = _request()
     with mock.patch.object(
-        services, "steering_report_render", wraps=services.steering_report_render
+        services, "steering_report_pdf", wraps=services.steering_report_pdf
     ) as render:
-        tasks.render_steering_report.apply(args=(report.pk,))
-        tasks.render_steering_report.apply(args=(report.pk,))
+        render_pdf.apply(args=(REPORT, report.pk))
+        render_pdf.apply(args=(REPORT, report.pk))
     assert render.call_count == 1
     report.refresh_from_db()
     assert report.status == Status.READY
@@ -171,7 +172,7 @@ def test_a_failed_render_names_only_the_kind_of_error(storage):
     with mock.patch.object(
         services, "steering_report_pdf", side_effect=RuntimeError("Zlatana 20030511-2381")
     ):
-        tasks.render_steering_report.apply(args=(report.pk,))
+        render_pdf.apply(args=(REPORT, report.pk))
     report.refresh_from_db()
     assert (report.status, report.failure_reason) == (Status.FAILED, "RuntimeError")
 
@@ -192,7 +193,7 @@ def test_the_automatic_run_produces_each_finished_quarter_once_and_mails_once(
 
     with django_capture_on_commit_callbacks(execute=True):
         for report in reports:
-            tasks.render_steering_report.apply(args=(report.pk,))
+            render_pdf.apply(args=(REPORT, report.pk))
     assert len(mail.outbox) == 2
     assert {tuple(m.to) for m in mail.outbox} == {(steve.email,)}
     for message in mail.outbox:
@@ -215,10 +216,7 @@ def test_the_run_before_any_quarter_has_finished_does_nothing(storage):
 
 def test_a_steering_group_member_asks_for_a_report(storage, steve):
     client = english_client(steve)
-    with mock.patch.object(tasks.render_steering_report, "delay"):
-        response = client.post(
-            reverse("reporting:pdf_request"), {"kind": "quarterly", "quarter": 1}
-        )
+    response = client.post(reverse("reporting:pdf_request"), {"kind": "quarterly", "quarter": 1})
     assert response.status_code == 302
     report = SteeringReport.objects.get()
     assert (report.kind, report.period_start, report.requested_by) == (
@@ -324,6 +322,7 @@ def test_the_command_refuses_a_missing_folder(tmp_path):
 def test_the_beat_runs_the_quarterly_reports_daily():
     from cm_portal.celery import app
 
+    app.loader.import_default_modules()  # the task modules, as a worker loads them
     entry = app.conf.beat_schedule["produce-quarterly-reports"]
     assert entry["task"] == "reporting.tasks.produce_quarterly_reports"
     assert "reporting.tasks.produce_quarterly_reports" in app.tasks
@@ -341,3 +340,25 @@ def test_the_list_needs_the_same_queries_for_many_reports(storage, steve):
         response = client.get(url)
     assert len(six.captured_queries) == len(one.captured_queries)
     assert response.content.count(b"Being produced") == 6
+
+
+def test_the_pdf_and_the_page_give_the_same_data_quality_figures(people, hela_manniskan):
+    """One definition (``selectors.data_quality``): before, the PDF counted plans without
+    any sub-goal and the page established plans missing a sub-goal or a contact path."""
+    from plans.models import ContactPath, Goal, IndividualPlan, SubGoal
+    from reporting import selectors
+
+    # A plan with a goal and its sub-goal but no contact path: incomplete on the page.
+    plan = IndividualPlan.objects.get(participant=people[0])
+    SubGoal.objects.create(goal=Goal.objects.create(plan=plan, title="g"), title="s")
+    ContactPath.objects.filter(plan=plan).delete()
+    report = SteeringReport(kind=ReportKind.QUARTERLY, period_start=Q1_START, period_end=Q1_END)
+
+    pdf_warnings = services.steering_report_context(report, today=AFTER_Q2)["warnings"]
+    page_warnings = selectors.report_context(period=periods.project_quarter(1), today=AFTER_Q2)[
+        "warnings"
+    ]
+
+    assert pdf_warnings == page_warnings
+    incomplete = {w["key"]: w for w in pdf_warnings}["incomplete_plans"]
+    assert incomplete["period"] == 5  # every plan of the fixture, the one with a goal too

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from celery.contrib.testing.worker import start_worker
 
+from cm_portal import outbox
 from cm_portal.celery import app
 from cm_portal.pdf import PdfStatus
-from reporting import periods, services, tasks
+from reporting import periods, services
 from reporting.models import ReportKind, SteeringReport
 from tests.consent.helpers import use_temporary_storage
 from tests.helpers import wait_for
@@ -21,12 +22,9 @@ def test_a_real_worker_renders_the_quarterly_report(
 ):
     use_temporary_storage({"settings": settings, "tmp_path": tmp_path}.__getitem__)
     known_fixture(hela_manniskan, alice)
-    # The request sends on commit; send it to this test's own queue.
-    monkeypatch.setattr(
-        tasks.render_steering_report,
-        "delay",
-        lambda *args: tasks.render_steering_report.apply_async(args, queue=queue),
-    )
+    # The request's outbox row is published on commit; to this test's own queue.
+    enqueue = outbox.enqueue
+    monkeypatch.setattr(outbox, "enqueue", lambda *args, **kw: enqueue(*args, **kw, queue=queue))
     with start_worker(
         app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=10
     ):

@@ -1,0 +1,139 @@
+"""Imports go one way, read from the source with ``ast`` (every import, function-local ones
+included, relative ones resolved):
+
+- a task module imports its services, never the reverse: a service module never imports a
+  task module (it enqueues through the outbox by task name), so the two cannot import each
+  other at any level;
+- apps depend downwards: cm_portal <- participants <- consent <- plans <- reporting.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYERS = ("cm_portal", "participants", "consent", "plans", "reporting")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports(tree: ast.AST, module: str, *, is_package: bool) -> set[str]:
+    """Every module ``module`` imports, wherever in the file the import statement is."""
+    package = module if is_package else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".")
+                base_parts = parts[: len(parts) - (node.level - 1)]
+                base = ".".join([*base_parts, node.module] if node.module else base_parts)
+            else:
+                base = node.module or ""
+            found.add(base)
+            # "from plans import tasks" imports the module plans.tasks.
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def project_graph() -> dict[str, set[str]]:
+    modules: dict[str, Path] = {}
+    for app in LAYERS:
+        for path in (ROOT / app).rglob("*.py"):
+            if "migrations" not in path.parts:
+                modules[module_name(path)] = path
+    graph = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(), str(path))
+        found = imports(tree, name, is_package=path.name == "__init__.py")
+        graph[name] = {target for target in found if target in modules}
+    return graph
+
+
+def is_service(module: str) -> bool:
+    return "services" in module.split(".")
+
+
+def is_task(module: str) -> bool:
+    return module.split(".")[-1] == "tasks"
+
+
+def service_task_edges(graph: dict[str, set[str]]) -> list[str]:
+    return sorted(
+        f"{source} imports {target}"
+        for source, targets in graph.items()
+        for target in targets
+        if is_service(source) and is_task(target)
+    )
+
+
+def mutual_service_task_imports(graph: dict[str, set[str]]) -> list[str]:
+    return sorted(
+        f"{source} <-> {target}"
+        for source, targets in graph.items()
+        for target in targets
+        if is_service(source) and is_task(target) and source in graph.get(target, set())
+    )
+
+
+def upward_edges(graph: dict[str, set[str]]) -> list[str]:
+    rank = {app: n for n, app in enumerate(LAYERS)}
+    return sorted(
+        f"{source} imports {target}"
+        for source, targets in graph.items()
+        for target in targets
+        if rank[target.split(".")[0]] > rank[source.split(".")[0]]
+    )
+
+
+@pytest.fixture(scope="module")
+def graph() -> dict[str, set[str]]:
+    return project_graph()
+
+
+def test_no_service_module_and_task_module_import_each_other(graph):
+    assert mutual_service_task_imports(graph) == []
+
+
+def test_no_service_module_imports_a_task_module(graph):
+    assert service_task_edges(graph) == []
+
+
+def test_apps_depend_downwards_only(graph):
+    assert upward_edges(graph) == []
+
+
+def test_the_graph_sees_the_task_modules_importing_their_services(graph):
+    assert "plans.services.deadlines" in graph["plans.tasks"]
+    assert "reporting.services" in graph["reporting.tasks"]
+    assert "cm_portal.pdf" in graph["cm_portal.tasks"]
+
+
+def test_a_cycle_through_a_function_local_relative_import_is_found():
+    """The cycle this test exists for: the old ``plans.services.documents`` imported
+    ``plans.tasks`` inside a function, and the task module imported the service."""
+    service = ast.parse("def queue():\n    from .. import tasks\n    tasks.render.delay(1)\n")
+    task = ast.parse("from .services import documents as services\n")
+    graph = {
+        "plans.services.documents": imports(service, "plans.services.documents", is_package=False),
+        "plans.tasks": imports(task, "plans.tasks", is_package=False),
+    }
+    assert "plans.tasks" in graph["plans.services.documents"]
+    assert mutual_service_task_imports(graph) == ["plans.services.documents <-> plans.tasks"]
+    assert service_task_edges(graph) == ["plans.services.documents imports plans.tasks"]
+
+
+def test_an_upward_import_is_found():
+    tree = ast.parse("def f():\n    import reporting.kpis\n")
+    graph = {"consent.views": imports(tree, "consent.views", is_package=False)}
+    graph["consent.views"] &= {"reporting.kpis"}
+    assert upward_edges(graph) == ["consent.views imports reporting.kpis"]
