@@ -100,8 +100,8 @@ def _state_change(request: HttpRequest, pk: int, action, success: str) -> HttpRe
     return redirect("staff:edit", pk=member.pk)
 
 
-@require_POST
 @administrator_required
+@require_POST
 def staff_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,
@@ -113,8 +113,8 @@ def staff_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @administrator_required
+@require_POST
 def staff_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,
@@ -126,8 +126,8 @@ def staff_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @administrator_required
+@require_POST
 def staff_send_password_link(request: HttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,
@@ -139,8 +139,8 @@ def staff_send_password_link(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @administrator_required
+@require_POST
 def staff_reset_second_factor(request: HttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,

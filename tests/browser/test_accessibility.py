@@ -91,7 +91,7 @@ def cast(hela_manniskan, district) -> Cast:
     review = log_review_draw(reviewer=ada, period_from=today, period_to=today)
     assert review.sample_ids
 
-    on_alex = {"participant_pk": alex.pk}
+    on_alex = {"pk": alex.pk}
     pages = {
         "anonymous": [
             ("login", LOGIN_URL),
@@ -109,7 +109,7 @@ def cast(hela_manniskan, district) -> Cast:
             ("crisis plan form", reverse("plans:crisis_plan_edit", kwargs=on_alex)),
             ("prioritised contacts", reverse("plans:prioritised_contacts", kwargs=on_alex)),
             ("meetings", reverse("plans:meetings", kwargs=on_alex)),
-            ("meeting", reverse("plans:meeting_detail", args=[meeting.pk])),
+            ("meeting", reverse("plans:meeting_detail", args=[alex.pk, meeting.pk])),
             ("self-ratings", reverse("plans:self_ratings", kwargs=on_alex)),
             ("consents", reverse("consent:list", args=[alex.pk])),
             ("consent form", reverse("consent:create", args=[alex.pk])),
