@@ -105,7 +105,7 @@ def test_every_participant_page_has_the_navigation_and_one_back_link(
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     page = response.content.decode()
-    assert page.count('aria-label="Pages of this participant"') == 1, url
+    assert page.count('<ul class="nav nav-pills flex-wrap gap-1">') == 1, url
     assert len(re.findall(r">← ", page)) == 1, url
 
 
