@@ -1,6 +1,16 @@
+"""The root URLconf: it composes every app's URLs (docs/urls.md has the rules).
+
+A participant's pages, whichever app serves them, live under ``participants/<int:pk>/``: each
+app keeps its namespace and its URL names, and this file mounts its ``participant_patterns``
+there, so the lower apps never import the higher ones.
+"""
+
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
+
+import consent.urls
+import plans.urls
 
 from .middleware import allow_without_second_factor
 from .oidc.views import with_end_session_offer
@@ -56,6 +66,16 @@ approvals_patterns = (
     ],
     "approvals",
 )
+# One namespace per app: a namespace included twice would hide the names of the second include.
+PARTICIPANT = "participants/<int:pk>/"
+plans_patterns = (
+    [
+        path(PARTICIPANT, include(plans.urls.participant_patterns)),
+        path("plans/", include(plans.urls.urlpatterns)),
+    ],
+    plans.urls.app_name,
+)
+consent_patterns = (consent.urls.participant_patterns, consent.urls.app_name)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -64,8 +84,8 @@ urlpatterns = [
     path("administration/", include(staff_patterns)),
     path("approvals/", include(approvals_patterns)),
     path("participants/", include("participants.urls")),
-    path("consent/", include("consent.urls")),
-    path("plans/", include("plans.urls")),
+    path(PARTICIPANT, include(consent_patterns)),
+    path("", include(plans_patterns)),
     path("reports/", include("reporting.urls")),
     path(
         "language/",

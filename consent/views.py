@@ -24,8 +24,8 @@ Action = AccessEvent.Action
 # gets 404 for every method (security.md 2), never a 405 that confirms the object exists.
 
 
-def consent_list(request: HttpRequest, participant_pk: int) -> HttpResponse:
-    participant = access_participant(request.user, participant_pk, need="view")
+def consent_list(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="view")
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     consents = list(selectors.consents_of(participant))
@@ -42,8 +42,8 @@ def consent_list(request: HttpRequest, participant_pk: int) -> HttpResponse:
     )
 
 
-def consent_create(request: HttpRequest, participant_pk: int) -> HttpResponse:
-    participant = access_participant(request.user, participant_pk, need="change")
+def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="change")
     if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
         return refused
     form = ConsentForm(request.POST or None, request.FILES or None)
@@ -67,7 +67,7 @@ def consent_create(request: HttpRequest, participant_pk: int) -> HttpResponse:
             _add_errors(form, error)
         else:
             messages.success(request, _("The consent was recorded."))
-            return redirect("consent:list", participant_pk=participant.pk)
+            return redirect("consent:list", pk=participant.pk)
     return render(request, "consent/create.html", {"form": form, "participant": participant})
 
 
@@ -79,8 +79,8 @@ def _add_errors(form: ConsentForm, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    consent = access_consent(request.user, pk, need="change")
+def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
+    consent = access_consent(request.user, consent_pk, participant_pk=pk, need="change")
     if refused := _method_not_allowed(request, "POST"):
         return refused
     form = WithdrawForm(request.POST)
@@ -99,11 +99,11 @@ def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("The consent was withdrawn."))
-    return redirect("consent:list", participant_pk=consent.participant_id)
+    return redirect("consent:list", pk=consent.participant_id)
 
 
-def consent_scan(request: HttpRequest, pk: int) -> HttpResponse:
-    consent = access_consent(request.user, pk, need="view")
+def consent_scan(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:
+    consent = access_consent(request.user, consent_pk, participant_pk=pk, need="view")
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     if not consent.scan:
@@ -133,9 +133,9 @@ def consent_scan(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def case_file_export(request: HttpRequest, participant_pk: int) -> HttpResponse:
+def case_file_export(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything stored about the participant as a case file (GDPR right of access)."""
-    participant = access_participant(request.user, participant_pk, need="change")
+    participant = access_participant(request.user, pk, need="change")
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     data = case_files.export_cases(
@@ -149,19 +149,19 @@ def case_file_export(request: HttpRequest, participant_pk: int) -> HttpResponse:
     return response
 
 
-def export_pdf_request(request: HttpRequest, participant_pk: int) -> HttpResponse:
+def export_pdf_request(request: HttpRequest, pk: int) -> HttpResponse:
     """Queue everything stored about the participant as a PDF; a task renders it."""
-    participant = access_participant(request.user, participant_pk, need="change")
+    participant = access_participant(request.user, pk, need="change")
     if refused := _method_not_allowed(request, "POST"):
         return refused
     export = services.participant_export_request(
         participant=participant, requested_by=request.user, request=request
     )
-    return redirect("consent:export_pdf_status", pk=export.pk)
+    return redirect("consent:export_pdf_status", pk=participant.pk, export_pk=export.pk)
 
 
-def export_pdf_status(request: HttpRequest, pk: int) -> HttpResponse:
-    export = access_export(request.user, pk)
+def export_pdf_status(request: HttpRequest, pk: int, export_pk: int) -> HttpResponse:
+    export = access_export(request.user, export_pk, participant_pk=pk)
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     return render(
@@ -175,8 +175,8 @@ def export_pdf_status(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def export_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
-    export = access_export(request.user, pk)
+def export_pdf_download(request: HttpRequest, pk: int, export_pk: int) -> HttpResponse:
+    export = access_export(request.user, export_pk, participant_pk=pk)
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     response = pdf.download(

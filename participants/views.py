@@ -12,12 +12,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
 
 from cm_portal import access_log
 from cm_portal.access import administrator_required, role_required
 from cm_portal.models import AccessEvent, Role
 from cm_portal.views.common import add_service_errors as _add_errors
+from cm_portal.views.common import method_not_allowed as _method_not_allowed
 
 from . import retention, selectors, services
 from .access import access_participant, can_change
@@ -40,6 +40,9 @@ PAGE_SIZE = 25
 
 works_with_cases_required = role_required(Role.CASE_MANAGER, Role.TEAM_LEAD)
 team_lead_required = role_required(Role.TEAM_LEAD)
+
+# Access is checked before the method (docs/urls.md), so that someone who may not see the
+# participant gets 404 for every method (security.md 2), never a 405 that confirms it exists.
 
 
 @works_with_cases_required
@@ -152,9 +155,10 @@ def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, participant)
 
 
-@require_POST
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     participant = access_participant(request.user, pk, need="change")
+    if refused := _method_not_allowed(request, "POST"):
+        return refused
     form = ContactForm(request.POST)
     if form.is_valid():
         try:
@@ -237,9 +241,10 @@ def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse
     )
 
 
-@require_POST
 def participant_close(request: HttpRequest, pk: int) -> HttpResponse:
     participant = access_participant(request.user, pk, need="change")
+    if refused := _method_not_allowed(request, "POST"):
+        return refused
     form = CloseForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -260,9 +265,10 @@ def participant_close(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("participants:detail", pk=participant.pk)
 
 
-@require_POST
 def participant_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     participant = access_participant(request.user, pk, need="change")
+    if refused := _method_not_allowed(request, "POST"):
+        return refused
     try:
         services.participant_reopen(
             participant=participant, reopened_by=request.user, request=request
@@ -307,9 +313,10 @@ def _access_as_team_lead(request: HttpRequest, pk: int) -> Participant:
     return participant
 
 
-@require_POST
 def participant_assign(request: HttpRequest, pk: int) -> HttpResponse:
     participant = _access_as_team_lead(request, pk)
+    if refused := _method_not_allowed(request, "POST"):
+        return refused
     form = AssignForm(request.POST, organisation=participant.organisation)
     if not form.is_valid():
         messages.error(request, _("Choose a case manager of the organisation."))
@@ -326,9 +333,10 @@ def participant_assign(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("participants:detail", pk=participant.pk)
 
 
-@require_POST
 def participant_unassign(request: HttpRequest, pk: int) -> HttpResponse:
     participant = _access_as_team_lead(request, pk)
+    if refused := _method_not_allowed(request, "POST"):
+        return refused
     assigned = services.assigned_case_managers(participant)
     form = UnassignForm(request.POST, assigned=assigned)
     if not form.is_valid():
@@ -342,9 +350,10 @@ def participant_unassign(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("participants:detail", pk=participant.pk)
 
 
-@require_POST
 def participant_legal_hold(request: HttpRequest, pk: int) -> HttpResponse:
     participant = _access_as_team_lead(request, pk)
+    if refused := _method_not_allowed(request, "POST"):
+        return refused
     form = LegalHoldForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose whether to place or lift the legal hold."))

@@ -8,7 +8,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -51,17 +51,23 @@ def session_user_id(client: Client) -> str | None:
 class NamedUrl:
     name: str  # "namespace:name"
     pattern: URLPattern
+    # The URL's arguments with their converters, the includes' (e.g. participants/<int:pk>/) too.
+    converters: dict = field(default_factory=dict)
 
 
-def named_urls(resolver: URLResolver | None = None, prefix: str = "") -> Iterator[NamedUrl]:
+def named_urls(
+    resolver: URLResolver | None = None, prefix: str = "", converters: dict | None = None
+) -> Iterator[NamedUrl]:
     """Every named URL of the project, with namespaces, however deep the includes go."""
     resolver = resolver or get_resolver()
+    converters = converters or {}
     for entry in resolver.url_patterns:
+        found = {**converters, **getattr(entry.pattern, "converters", {})}
         if isinstance(entry, URLResolver):
             namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
-            yield from named_urls(entry, namespace)
+            yield from named_urls(entry, namespace, found)
         elif entry.name:
-            yield NamedUrl(f"{prefix}{entry.name}", entry)
+            yield NamedUrl(f"{prefix}{entry.name}", entry, found)
 
 
 def _dummy_value(converter) -> object:
@@ -74,8 +80,7 @@ def _dummy_value(converter) -> object:
 
 def dummy_path(url: NamedUrl) -> str:
     """A path for the URL with placeholder arguments: enough to reach the middleware."""
-    converters = getattr(url.pattern.pattern, "converters", {})
-    kwargs = {name: _dummy_value(converter) for name, converter in converters.items()}
+    kwargs = {name: _dummy_value(converter) for name, converter in url.converters.items()}
     return reverse(url.name, kwargs=kwargs)
 
 

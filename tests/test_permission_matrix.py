@@ -52,8 +52,9 @@ pytestmark = pytest.mark.django_db
 CASE_WORKERS_START = Redirect("plans:dashboard")
 # Pages only an administrator uses; everyone else is refused without naming anything.
 ADMIN_PAGE = statuses(anonymous=LOGIN, staff=403, ada=200)
-# POST-only administrator actions: GET is refused by method for anyone logged in.
-ADMIN_ACTION_GET = statuses(anonymous=LOGIN, staff=405)
+# POST-only administrator actions: access comes before the method (docs/urls.md), so only
+# the administrator learns that GET is the wrong method.
+ADMIN_ACTION_GET = statuses(anonymous=LOGIN, staff=403, ada=405)
 ADMIN_ACTION_POST = statuses(anonymous=LOGIN, staff=403, ada=302)
 # Pages for anyone, logged in or not (login, password reset).
 PUBLIC_PAGE = statuses(anonymous=200, staff=200)

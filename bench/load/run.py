@@ -133,7 +133,7 @@ def step(staff: Staff, results: Results, rng: random.Random, kind: str, think: f
     elif kind == "participant":
         timed(results, staff, kind, "GET", f"/participants/{pk}/")
     elif kind == "plan":
-        timed(results, staff, kind, "GET", f"/plans/participant/{pk}/plan/")
+        timed(results, staff, kind, "GET", f"/participants/{pk}/plan/")
     else:
         page = timed(results, staff, "participant", "GET", f"/participants/{pk}/")
         token = CSRF_INPUT.search(page.decode()) if page else None

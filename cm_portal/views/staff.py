@@ -135,8 +135,8 @@ def _state_change(request: AuthenticatedHttpRequest, pk: int, action, success: s
     return redirect("staff:edit", pk=member.pk)
 
 
-@require_POST
 @administrator_required
+@require_POST
 def staff_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,
@@ -148,8 +148,8 @@ def staff_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     )
 
 
-@require_POST
 @administrator_required
+@require_POST
 def staff_reactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,
@@ -161,8 +161,8 @@ def staff_reactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     )
 
 
-@require_POST
 @administrator_required
+@require_POST
 def staff_send_password_link(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,
@@ -174,8 +174,8 @@ def staff_send_password_link(request: AuthenticatedHttpRequest, pk: int) -> Http
     )
 
 
-@require_POST
 @administrator_required
+@require_POST
 def staff_reset_second_factor(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _state_change(
         request,

@@ -33,8 +33,8 @@ def _deadline(participant) -> dict:
     }
 
 
-def crisis_plan(request: HttpRequest, participant_pk: int) -> HttpResponse:
-    participant = access_participant(request.user, participant_pk, need="view")
+def crisis_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="view")
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     plan = crisis_plan_of(participant)
@@ -78,8 +78,8 @@ def _add_errors(form, formset, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def crisis_plan_edit(request: HttpRequest, participant_pk: int) -> HttpResponse:
-    participant = access_participant(request.user, participant_pk, need="change")
+def crisis_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="change")
     if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
         return refused
     plan = crisis_plan_of(participant)
@@ -103,7 +103,7 @@ def crisis_plan_edit(request: HttpRequest, participant_pk: int) -> HttpResponse:
                 _add_errors(form, formset, error)
             else:
                 messages.success(request, _("The crisis and safety plan was saved."))
-                return redirect("plans:crisis_plan", participant_pk=participant.pk)
+                return redirect("plans:crisis_plan", pk=participant.pk)
     else:
         initial = {"version": plan.version if plan else 0}
         chain = []
@@ -130,8 +130,8 @@ def crisis_plan_edit(request: HttpRequest, participant_pk: int) -> HttpResponse:
     )
 
 
-def crisis_plan_establish(request: HttpRequest, participant_pk: int) -> HttpResponse:
-    participant = access_participant(request.user, participant_pk, need="change")
+def crisis_plan_establish(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="change")
     if refused := _method_not_allowed(request, "POST"):
         return refused
     form = EstablishForm(request.POST)
@@ -153,11 +153,11 @@ def crisis_plan_establish(request: HttpRequest, participant_pk: int) -> HttpResp
         for errors in form.errors.values():
             for message in errors:
                 messages.error(request, message)
-    return redirect("plans:crisis_plan", participant_pk=participant.pk)
+    return redirect("plans:crisis_plan", pk=participant.pk)
 
 
-def crisis_plan_history_view(request: HttpRequest, participant_pk: int) -> HttpResponse:
-    participant = access_participant(request.user, participant_pk, need="view")
+def crisis_plan_history_view(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="view")
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     access_log.record(

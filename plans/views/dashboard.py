@@ -47,11 +47,14 @@ _PAGE_OF_KIND = {
 def deadline_url(deadline: Deadline) -> str:
     """The page to act on a deadline: the plan part, the consents or the meeting."""
     if deadline.kind == DeadlineKind.MEETING_INVITATION and deadline.subject_id:
-        return reverse("plans:meeting_detail", kwargs={"pk": deadline.subject_id})
+        return reverse(
+            "plans:meeting_detail",
+            kwargs={"pk": deadline.participant_id, "meeting_pk": deadline.subject_id},
+        )
     name = _PAGE_OF_KIND.get(deadline.kind)
     if name is None:
         return reverse("participants:detail", kwargs={"pk": deadline.participant_id})
-    return reverse(name, kwargs={"participant_pk": deadline.participant_id})
+    return reverse(name, kwargs={"pk": deadline.participant_id})
 
 
 @dataclass(frozen=True)

@@ -24,19 +24,19 @@ Action = AccessEvent.Action
 # gets 404 for every method (security.md 2), never a 405 that confirms the object exists.
 
 
-def my_plan_request(request: HttpRequest, participant_pk: int) -> HttpResponse:
-    participant = access_participant(request.user, participant_pk, need="change")
+def my_plan_request(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="change")
     if refused := _method_not_allowed(request, "POST"):
         return refused
     document = services.my_plan_request(
         participant=participant, requested_by=request.user, request=request
     )
     messages.success(request, _("The participant's own copy of the plan is being produced."))
-    return redirect("plans:document_status", pk=document.pk)
+    return redirect("plans:document_status", pk=document.participant_id, document_pk=document.pk)
 
 
-def invitation_letter_request(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = access_meeting(request.user, pk, need="change")
+def invitation_letter_request(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
+    meeting = access_meeting(request.user, meeting_pk, participant_pk=pk, need="change")
     if refused := _method_not_allowed(request, "POST"):
         return refused
     try:
@@ -45,9 +45,9 @@ def invitation_letter_request(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("plans:meeting_detail", pk=meeting.pk)
+        return redirect("plans:meeting_detail", pk=meeting.participant_id, meeting_pk=meeting.pk)
     messages.success(request, _("The invitation letter is being produced."))
-    return redirect("plans:document_status", pk=document.pk)
+    return redirect("plans:document_status", pk=document.participant_id, document_pk=document.pk)
 
 
 def _lapsed_parties(document) -> list[str]:
@@ -58,8 +58,8 @@ def _lapsed_parties(document) -> list[str]:
     return meeting_services.meeting_uncovered_parties(document.meeting)
 
 
-def document_status(request: HttpRequest, pk: int) -> HttpResponse:
-    document = access_document(request.user, pk)
+def document_status(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
+    document = access_document(request.user, document_pk, participant_pk=pk)
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     access_log.record(
@@ -82,14 +82,16 @@ def document_status(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def document_download(request: HttpRequest, pk: int) -> HttpResponse:
-    document = access_document(request.user, pk)
+def document_download(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
+    document = access_document(request.user, document_pk, participant_pk=pk)
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     if lapsed := _lapsed_parties(document):
         # A letter made while the consent held is not handed out once it has lapsed.
         messages.error(request, meeting_services.lapsed_consent_message(lapsed))
-        return redirect("plans:document_status", pk=document.pk)
+        return redirect(
+            "plans:document_status", pk=document.participant_id, document_pk=document.pk
+        )
     # The file name is fixed: nothing about the participant in it.
     filename = "min-plan.pdf" if document.kind == DocumentKind.MY_PLAN else "kallelse.pdf"
     response = pdf.download(document.file, ready=document.is_ready, filename=filename)

@@ -74,8 +74,8 @@ def _conflict(form: Form, error: PlanConflict) -> int:
     return 409
 
 
-def plan_detail(request: HttpRequest, participant_pk: int) -> HttpResponse:
-    participant = access_participant(request.user, participant_pk, need="view")
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="view")
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     plan = plan_of(participant)
@@ -100,8 +100,8 @@ def plan_detail(request: HttpRequest, participant_pk: int) -> HttpResponse:
     return render(request, "plans/individual_plan/plan.html", context)
 
 
-def goal_create(request: HttpRequest, participant_pk: int) -> HttpResponse:
-    participant = access_participant(request.user, participant_pk, need="change")
+def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="change")
     if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
         return refused
     plan = IndividualPlan.objects.filter(participant=participant).first()
@@ -123,7 +123,7 @@ def goal_create(request: HttpRequest, participant_pk: int) -> HttpResponse:
             _add_errors(form, error)
         else:
             messages.success(request, _("The goal was added."))
-            return redirect("plans:plan", participant_pk=participant.pk)
+            return redirect("plans:plan", pk=participant.pk)
     return render(
         request,
         "plans/individual_plan/goal_create.html",
@@ -138,8 +138,8 @@ def _goal_of(participant: Participant, goal_pk: int) -> Goal:
     )
 
 
-def goal_edit(request: HttpRequest, participant_pk: int, goal_pk: int) -> HttpResponse:
-    participant = access_participant(request.user, participant_pk, need="change")
+def goal_edit(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="change")
     goal = _goal_of(participant, goal_pk)
     if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
         return refused
@@ -168,7 +168,7 @@ def goal_edit(request: HttpRequest, participant_pk: int, goal_pk: int) -> HttpRe
             _add_row_errors(form, kept, "sub_goals", error)
         else:
             messages.success(request, _("The goal was saved."))
-            return redirect("plans:plan", participant_pk=participant.pk)
+            return redirect("plans:plan", pk=participant.pk)
     access_log.record(
         action=Action.VIEW, request=request, obj=participant, detail=f"plan goal {goal.pk}"
     )
@@ -180,15 +180,15 @@ def goal_edit(request: HttpRequest, participant_pk: int, goal_pk: int) -> HttpRe
     )
 
 
-def goal_delete(request: HttpRequest, participant_pk: int, goal_pk: int) -> HttpResponse:
-    participant = access_participant(request.user, participant_pk, need="change")
+def goal_delete(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="change")
     goal = _goal_of(participant, goal_pk)
     if refused := _method_not_allowed(request, "POST"):
         return refused
     form = VersionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Open the plan again and repeat the deletion."))
-        return redirect("plans:plan", participant_pk=participant.pk)
+        return redirect("plans:plan", pk=participant.pk)
     try:
         services.goal_delete(
             goal=goal,
@@ -200,11 +200,11 @@ def goal_delete(request: HttpRequest, participant_pk: int, goal_pk: int) -> Http
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("The goal was deleted."))
-    return redirect("plans:plan", participant_pk=participant.pk)
+    return redirect("plans:plan", pk=participant.pk)
 
 
-def contact_paths(request: HttpRequest, participant_pk: int) -> HttpResponse:
-    participant = access_participant(request.user, participant_pk, need="change")
+def contact_paths(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="change")
     if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
         return refused
     plan = plan_of(participant)
@@ -235,7 +235,7 @@ def contact_paths(request: HttpRequest, participant_pk: int) -> HttpResponse:
             _add_row_errors(form, kept, "contact_paths", error)
         else:
             messages.success(request, _("The contact paths were saved."))
-            return redirect("plans:plan", participant_pk=participant.pk)
+            return redirect("plans:plan", pk=participant.pk)
     access_log.record(
         action=Action.VIEW, request=request, obj=participant, detail="plan contact paths"
     )
@@ -247,15 +247,15 @@ def contact_paths(request: HttpRequest, participant_pk: int) -> HttpResponse:
     )
 
 
-def plan_establish(request: HttpRequest, participant_pk: int) -> HttpResponse:
-    participant = access_participant(request.user, participant_pk, need="change")
+def plan_establish(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="change")
     if refused := _method_not_allowed(request, "POST"):
         return refused
     form = EstablishForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
-        return redirect("plans:plan", participant_pk=participant.pk)
+        return redirect("plans:plan", pk=participant.pk)
     try:
         services.plan_establish(
             participant=participant,
@@ -268,7 +268,7 @@ def plan_establish(request: HttpRequest, participant_pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("The plan was established."))
-    return redirect("plans:plan", participant_pk=participant.pk)
+    return redirect("plans:plan", pk=participant.pk)
 
 
 def _readable(revision) -> dict:
@@ -290,8 +290,8 @@ def _readable(revision) -> dict:
     }
 
 
-def plan_history(request: HttpRequest, participant_pk: int) -> HttpResponse:
-    participant = access_participant(request.user, participant_pk, need="view")
+def plan_history(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="view")
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     revisions = [

@@ -27,8 +27,8 @@ Action = AccessEvent.Action
 # 404 for every method (security.md 2), never a 405 that confirms the object exists.
 
 
-def meeting_list(request: HttpRequest, participant_pk: int) -> HttpResponse:
-    participant = access_participant(request.user, participant_pk, need="view")
+def meeting_list(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="view")
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     meetings = list(meetings_of(participant))
@@ -44,8 +44,8 @@ def meeting_list(request: HttpRequest, participant_pk: int) -> HttpResponse:
     )
 
 
-def meeting_create(request: HttpRequest, participant_pk: int) -> HttpResponse:
-    participant = access_participant(request.user, participant_pk, need="change")
+def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="change")
     if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
         return refused
     covered = services.covered_party_names(participant, timezone.localdate())
@@ -62,7 +62,9 @@ def meeting_create(request: HttpRequest, participant_pk: int) -> HttpResponse:
             _add_errors(form, error)
         else:
             messages.success(request, _("The meeting was booked."))
-            return redirect("plans:meeting_detail", pk=meeting.pk)
+            return redirect(
+                "plans:meeting_detail", pk=meeting.participant_id, meeting_pk=meeting.pk
+            )
     uncovered = "outside_parties" in form.errors
     # The form shows which outside parties the participant's consents cover.
     access_log.record(action=Action.VIEW, request=request, obj=participant, detail="meeting form")
@@ -113,18 +115,18 @@ def _refused_step(
     """A step the meeting's status does not allow (it is held or cancelled): say so on the
     meeting's page, where the forms are no longer shown."""
     messages.error(request, " ".join(error.messages))
-    return redirect("plans:meeting_detail", pk=meeting.pk)
+    return redirect("plans:meeting_detail", pk=meeting.participant_id, meeting_pk=meeting.pk)
 
 
-def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = access_meeting(request.user, pk, need="view")
+def meeting_detail(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
+    meeting = access_meeting(request.user, meeting_pk, participant_pk=pk, need="view")
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     return _detail(request, meeting)
 
 
-def meeting_invitation(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = access_meeting(request.user, pk, need="change")
+def meeting_invitation(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
+    meeting = access_meeting(request.user, meeting_pk, participant_pk=pk, need="change")
     if refused := _method_not_allowed(request, "POST"):
         return refused
     form = InvitationForm(request.POST)
@@ -153,12 +155,14 @@ def meeting_invitation(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             else:
                 messages.success(request, _("The invitation was recorded."))
-            return redirect("plans:meeting_detail", pk=meeting.pk)
+            return redirect(
+                "plans:meeting_detail", pk=meeting.participant_id, meeting_pk=meeting.pk
+            )
     return _detail(request, meeting, invitation_form=form, status=400)
 
 
-def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = access_meeting(request.user, pk, need="change")
+def meeting_minutes(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
+    meeting = access_meeting(request.user, meeting_pk, participant_pk=pk, need="change")
     if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
         return refused
     form = MinutesForm(request.POST or None)
@@ -179,13 +183,15 @@ def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             else:
                 messages.success(request, _("The minutes were recorded."))
-            return redirect("plans:meeting_detail", pk=meeting.pk)
+            return redirect(
+                "plans:meeting_detail", pk=meeting.participant_id, meeting_pk=meeting.pk
+            )
     status = 400 if request.method == "POST" else 200
     return _detail(request, meeting, minutes_form=form, status=status)
 
 
-def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = access_meeting(request.user, pk, need="change")
+def meeting_cancel(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
+    meeting = access_meeting(request.user, meeting_pk, participant_pk=pk, need="change")
     if refused := _method_not_allowed(request, "POST"):
         return refused
     try:
@@ -194,4 +200,4 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("The meeting was cancelled."))
-    return redirect("plans:meeting_detail", pk=meeting.pk)
+    return redirect("plans:meeting_detail", pk=meeting.participant_id, meeting_pk=meeting.pk)

@@ -20,9 +20,9 @@ from plans.services import prioritised_contacts as services
 Action = AccessEvent.Action
 
 
-def prioritised_contacts(request: HttpRequest, participant_pk: int) -> HttpResponse:
+def prioritised_contacts(request: HttpRequest, pk: int) -> HttpResponse:
     need = "change" if request.method == "POST" else "view"
-    participant = access_participant(request.user, participant_pk, need=need)
+    participant = access_participant(request.user, pk, need=need)
     if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
         return refused
     may_change = can_change(request.user, participant)
@@ -41,7 +41,7 @@ def prioritised_contacts(request: HttpRequest, participant_pk: int) -> HttpRespo
                 _add_errors(form, error)
             else:
                 messages.success(request, _("The prioritised contact was added."))
-                return redirect("plans:prioritised_contacts", participant_pk=participant.pk)
+                return redirect("plans:prioritised_contacts", pk=participant.pk)
         status = 400
     d3, rows = contact_rows(participant)
     access_log.record(
@@ -62,10 +62,8 @@ def prioritised_contacts(request: HttpRequest, participant_pk: int) -> HttpRespo
     )
 
 
-def prioritised_contact_edit(
-    request: HttpRequest, participant_pk: int, contact_pk: int
-) -> HttpResponse:
-    participant = access_participant(request.user, participant_pk, need="change")
+def prioritised_contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="change")
     contact = get_object_or_404(participant.prioritised_contacts, pk=contact_pk)
     if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
         return refused
@@ -87,7 +85,7 @@ def prioritised_contact_edit(
                 messages.success(request, _("The prioritised contact was changed."))
             else:
                 messages.info(request, _("Nothing was changed."))
-            return redirect("plans:prioritised_contacts", participant_pk=participant.pk)
+            return redirect("plans:prioritised_contacts", pk=participant.pk)
     access_log.record(
         action=Action.VIEW,
         request=request,

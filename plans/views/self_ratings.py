@@ -29,9 +29,9 @@ Action = AccessEvent.Action
 SESSION_KEY = "self_rating_token_{}"
 
 
-def self_ratings(request: HttpRequest, participant_pk: int) -> HttpResponse:
+def self_ratings(request: HttpRequest, pk: int) -> HttpResponse:
     need = "change" if request.method == "POST" else "view"
-    participant = access_participant(request.user, participant_pk, need=need)
+    participant = access_participant(request.user, pk, need=need)
     if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
         return refused
     may_change = can_change(request.user, participant)
@@ -48,7 +48,7 @@ def self_ratings(request: HttpRequest, participant_pk: int) -> HttpResponse:
             _add_errors(form, error)
         else:
             messages.success(request, _("The self-rating was saved."))
-            return redirect("plans:self_ratings", participant_pk=participant.pk)
+            return redirect("plans:self_ratings", pk=participant.pk)
     access_log.record(action=Action.VIEW, request=request, obj=participant, detail="self-ratings")
     ratings = list(ratings_of(participant))
     deadline = baseline_deadline(participant.intervention_start)
@@ -70,14 +70,14 @@ def self_ratings(request: HttpRequest, participant_pk: int) -> HttpResponse:
     )
 
 
-def self_rating_link_create(request: HttpRequest, participant_pk: int) -> HttpResponse:
-    participant = access_participant(request.user, participant_pk, need="change")
+def self_rating_link_create(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="change")
     if refused := _method_not_allowed(request, "POST"):
         return refused
     form = LinkForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose the phase (before or after) for the link."))
-        return redirect("plans:self_ratings", participant_pk=participant.pk)
+        return redirect("plans:self_ratings", pk=participant.pk)
     link, token = services.self_rating_link_create(
         participant=participant,
         phase=form.cleaned_data["phase"],
@@ -85,7 +85,7 @@ def self_rating_link_create(request: HttpRequest, participant_pk: int) -> HttpRe
         request=request,
     )
     request.session[SESSION_KEY.format(link.pk)] = token
-    return redirect("plans:self_rating_link", participant_pk=participant.pk, link_pk=link.pk)
+    return redirect("plans:self_rating_link", pk=participant.pk, link_pk=link.pk)
 
 
 def _qr_code_svg(url: str) -> str:
@@ -95,8 +95,8 @@ def _qr_code_svg(url: str) -> str:
 
 
 @never_cache
-def self_rating_link(request: HttpRequest, participant_pk: int, link_pk: int) -> HttpResponse:
-    participant = access_participant(request.user, participant_pk, need="change")
+def self_rating_link(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+    participant = access_participant(request.user, pk, need="change")
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     link = get_object_or_404(participant.self_rating_links, pk=link_pk)

@@ -326,15 +326,17 @@ def test_after_the_consent_is_withdrawn_nothing_more_goes_to_the_outside_party(s
     )
     client = server.client()
     client.log_in(alice)
-    page = reverse("plans:meeting_detail", args=[meeting.pk])
+    page = reverse("plans:meeting_detail", args=[meeting.participant_id, meeting.pk])
 
     invitation = client.form_post(
-        reverse("plans:meeting_invitation", args=[meeting.pk]),
+        reverse("plans:meeting_invitation", args=[meeting.participant_id, meeting.pk]),
         {"sent_on": timezone.localdate().isoformat()},
         form_page=page,
     )
     letter = client.form_post(
-        reverse("plans:invitation_letter_request", args=[meeting.pk]), {}, form_page=page
+        reverse("plans:invitation_letter_request", args=[meeting.participant_id, meeting.pk]),
+        {},
+        form_page=page,
     )
 
     assert invitation.status_code == 400

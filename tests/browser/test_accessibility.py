@@ -99,7 +99,7 @@ def cast(hela_manniskan, district) -> Cast:
     # An account change waiting for approval shows on the staff list and the account's page.
     account_change_request(kind="password_link", target=anna, requested_by=ada)
 
-    on_alex = {"participant_pk": alex.pk}
+    on_alex = {"pk": alex.pk}
     pages = {
         "anonymous": [
             ("login", LOGIN_URL),
@@ -117,7 +117,7 @@ def cast(hela_manniskan, district) -> Cast:
             ("crisis plan form", reverse("plans:crisis_plan_edit", kwargs=on_alex)),
             ("prioritised contacts", reverse("plans:prioritised_contacts", kwargs=on_alex)),
             ("meetings", reverse("plans:meetings", kwargs=on_alex)),
-            ("meeting", reverse("plans:meeting_detail", args=[meeting.pk])),
+            ("meeting", reverse("plans:meeting_detail", args=[alex.pk, meeting.pk])),
             ("self-ratings", reverse("plans:self_ratings", kwargs=on_alex)),
             ("consents", reverse("consent:list", args=[alex.pk])),
             ("consent form", reverse("consent:create", args=[alex.pk])),

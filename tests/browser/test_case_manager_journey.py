@@ -84,16 +84,16 @@ def test_case_manager_registers_a_participant_records_consent_and_logs_a_contact
     participant_url = page.url
 
     page.get_by_role("link", name="Consents", exact=True).click()
-    page.wait_for_url(f"{base}/consent/participant/*/")
+    page.wait_for_url(f"{base}/participants/*/consents/")
     page.get_by_role("link", name="Record a consent").click()
-    page.wait_for_url(f"{base}/consent/participant/*/new/")
+    page.wait_for_url(f"{base}/participants/*/consents/new/")
     page.get_by_label(district.name, exact=True).check()
     page.get_by_label("Purpose").fill("Coordinated support with the district's social services.")
     page.get_by_label("Signed on").fill(signed.isoformat())
     page.get_by_label("Signed by").select_option(label="The participant")
     page.get_by_role("button", name="Record the consent").click()
 
-    page.wait_for_url(f"{base}/consent/participant/*/")
+    page.wait_for_url(f"{base}/participants/*/consents/")
     consent_card = page.locator("main section.card")
     assert consent_card.count() == 1
     card_heading = consent_card.get_by_role("heading").inner_text()

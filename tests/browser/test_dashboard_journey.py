@@ -66,4 +66,4 @@ def test_a_case_manager_sees_what_is_due_and_reads_the_reminders_on_a_phone(
 
     link = page.get_by_role("link", name=kim.reference)
     link.click()
-    page.wait_for_url(f"{base}/plans/participant/{kim.pk}/crisis-plan/")
+    page.wait_for_url(f"{base}/participants/{kim.pk}/crisis-plan/")

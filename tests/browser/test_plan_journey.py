@@ -128,13 +128,13 @@ def test_a_plan_a_crisis_chain_and_a_self_rating_on_the_participants_phone(
 
     page.goto(f"{base}/participants/{participant.pk}/")
     _open_from_the_menu(page, "Individual plan")
-    plan_url = f"{base}/plans/participant/{participant.pk}/plan/"
+    plan_url = f"{base}/participants/{participant.pk}/plan/"
     page.wait_for_url(plan_url)
     _build_and_establish_the_plan(page, plan_url)
     assert IndividualPlan.objects.get().established_on == timezone.localdate()
 
     _open_from_the_menu(page, "Crisis and safety plan")
-    crisis_url = f"{base}/plans/participant/{participant.pk}/crisis-plan/"
+    crisis_url = f"{base}/participants/{participant.pk}/crisis-plan/"
     page.wait_for_url(crisis_url)
     _write_the_crisis_plan(page, crisis_url)
     crisis_plan = CrisisPlan.objects.get()

@@ -21,15 +21,17 @@ CASE_ACTION = statuses(anonymous=LOGIN, staff=404, alice=302, tess=302)
 
 def _participant_kwargs(f: Fixtures) -> dict:
     consent_of(f)
-    return {"participant_pk": consent_participant_of(f).pk}
+    return {"pk": consent_participant_of(f).pk}
 
 
 def _consent_kwargs(f: Fixtures) -> dict:
-    return {"pk": consent_of(f).pk}
+    consent = consent_of(f)
+    return {"pk": consent.participant_id, "consent_pk": consent.pk}
 
 
 def _export_kwargs(f: Fixtures) -> dict:
-    return {"pk": export_of(f).pk}
+    export = export_of(f)
+    return {"pk": export.participant_id, "export_pk": export.pk}
 
 
 def _new_consent(f: Fixtures) -> dict:

@@ -343,9 +343,7 @@ def test_the_operator_is_required_and_must_exist(tmp_path, alice, district):
 
 def test_participant_export_view(cases, alice):
     first = cases[0]
-    response = verified_client(alice).get(
-        reverse("consent:export_json", kwargs={"participant_pk": first.pk})
-    )
+    response = verified_client(alice).get(reverse("consent:export_json", kwargs={"pk": first.pk}))
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     data = json.loads(response.content)
@@ -359,7 +357,7 @@ def test_participant_export_view(cases, alice):
 
 def test_export_view_matches_the_command(cases, alice):
     response = verified_client(alice).get(
-        reverse("consent:export_json", kwargs={"participant_pk": cases[0].pk})
+        reverse("consent:export_json", kwargs={"pk": cases[0].pk})
     )
     assert response.content.decode() == export("--reference", "HM-0001")
 
@@ -382,9 +380,6 @@ def test_a_reader_through_consent_cannot_export(cases, dana, alice, district):
         signed_by="participant",
     )
     client = verified_client(dana)
-    assert (
-        client.get(reverse("consent:list", kwargs={"participant_pk": cases[0].pk})).status_code
-        == 200
-    )
-    url = reverse("consent:export_json", kwargs={"participant_pk": cases[0].pk})
+    assert client.get(reverse("consent:list", kwargs={"pk": cases[0].pk})).status_code == 200
+    url = reverse("consent:export_json", kwargs={"pk": cases[0].pk})
     assert client.get(url).status_code == 404

@@ -16,10 +16,12 @@ pytestmark = pytest.mark.django_db
 def urls(consent) -> list[str]:
     participant_pk = consent.participant_id
     return [
-        reverse("consent:list", kwargs={"participant_pk": participant_pk}),
-        reverse("consent:create", kwargs={"participant_pk": participant_pk}),
-        reverse("consent:withdraw", kwargs={"pk": consent.pk}),
-        reverse("consent:scan", kwargs={"pk": consent.pk}),
+        reverse("consent:list", kwargs={"pk": participant_pk}),
+        reverse("consent:create", kwargs={"pk": participant_pk}),
+        reverse(
+            "consent:withdraw", kwargs={"pk": consent.participant_id, "consent_pk": consent.pk}
+        ),
+        reverse("consent:scan", kwargs={"pk": consent.participant_id, "consent_pk": consent.pk}),
     ]
 
 
@@ -56,13 +58,35 @@ def test_a_missing_consent_looks_the_same(consent, persona, request):
     missing = Consent.objects.order_by("-pk").first().pk + 1000
     for name in ("consent:scan", "consent:withdraw"):
         for method in (client.get, client.post):
-            assert method(reverse(name, kwargs={"pk": missing})).status_code == 404
-            assert method(reverse(name, kwargs={"pk": consent.pk})).status_code == 404
+            assert (
+                method(
+                    reverse(name, kwargs={"pk": consent.participant_id, "consent_pk": missing})
+                ).status_code
+                == 404
+            )
+            assert (
+                method(
+                    reverse(name, kwargs={"pk": consent.participant_id, "consent_pk": consent.pk})
+                ).status_code
+                == 404
+            )
 
 
 def test_the_wrong_method_is_refused_only_for_those_with_access(consent, alice):
     client = english_client(alice)
-    assert client.get(reverse("consent:withdraw", kwargs={"pk": consent.pk})).status_code == 405
-    assert client.post(reverse("consent:scan", kwargs={"pk": consent.pk})).status_code == 405
-    list_url = reverse("consent:list", kwargs={"participant_pk": consent.participant_id})
+    assert (
+        client.get(
+            reverse(
+                "consent:withdraw", kwargs={"pk": consent.participant_id, "consent_pk": consent.pk}
+            )
+        ).status_code
+        == 405
+    )
+    assert (
+        client.post(
+            reverse("consent:scan", kwargs={"pk": consent.participant_id, "consent_pk": consent.pk})
+        ).status_code
+        == 405
+    )
+    list_url = reverse("consent:list", kwargs={"pk": consent.participant_id})
     assert client.post(list_url).status_code == 405

@@ -163,23 +163,23 @@ def test_the_pdf_fetches_no_urls(noted):
 def test_the_request_view_redirects_to_the_status_page(noted, alice):
     client = english_client(alice)
     with mock.patch.object(pdf, "enqueue_render", wraps=pdf.enqueue_render) as delay:
-        response = client.post(
-            reverse("consent:export_pdf_request", kwargs={"participant_pk": noted.pk})
-        )
+        response = client.post(reverse("consent:export_pdf_request", kwargs={"pk": noted.pk}))
     export = ParticipantExport.objects.get()
     delay.assert_called_once_with(EXPORT, export.pk)
     assert response.status_code == 302
-    assert response["Location"] == reverse("consent:export_pdf_status", kwargs={"pk": export.pk})
+    assert response["Location"] == reverse(
+        "consent:export_pdf_status", kwargs={"pk": export.participant_id, "export_pk": export.pk}
+    )
     page = client.get(response["Location"])
     assert page.status_code == 200
     assert b"Queued" in page.content
-    assert reverse("consent:export_pdf_download", kwargs={"pk": export.pk}).encode() not in (
-        page.content
-    )
+    assert reverse(
+        "consent:export_pdf_download", kwargs={"pk": export.participant_id, "export_pk": export.pk}
+    ).encode() not in (page.content)
 
 
 def test_the_list_offers_the_export_to_those_who_may_change(noted, alice):
-    page = english_client(alice).get(reverse("consent:list", kwargs={"participant_pk": noted.pk}))
+    page = english_client(alice).get(reverse("consent:list", kwargs={"pk": noted.pk}))
     assert b"Export everything as PDF" in page.content
 
 
@@ -187,8 +187,15 @@ def test_download_is_an_attachment_and_logs_print(noted, alice):
     export = request_export(noted, alice)
     render_pdf(EXPORT, export.pk)
     client = english_client(alice)
-    status = client.get(reverse("consent:export_pdf_status", kwargs={"pk": export.pk}))
-    url = reverse("consent:export_pdf_download", kwargs={"pk": export.pk})
+    status = client.get(
+        reverse(
+            "consent:export_pdf_status",
+            kwargs={"pk": export.participant_id, "export_pk": export.pk},
+        )
+    )
+    url = reverse(
+        "consent:export_pdf_download", kwargs={"pk": export.participant_id, "export_pk": export.pk}
+    )
     assert url.encode() in status.content
     response = client.get(url)
     assert response.status_code == 200
@@ -209,9 +216,15 @@ def test_no_access_answers_404_and_changes_nothing(consent, persona, method, req
     export = export_of(request.getfixturevalue)
     client = english_client(request.getfixturevalue(persona))
     urls = [
-        reverse("consent:export_pdf_request", kwargs={"participant_pk": consent.participant_id}),
-        reverse("consent:export_pdf_status", kwargs={"pk": export.pk}),
-        reverse("consent:export_pdf_download", kwargs={"pk": export.pk}),
+        reverse("consent:export_pdf_request", kwargs={"pk": consent.participant_id}),
+        reverse(
+            "consent:export_pdf_status",
+            kwargs={"pk": export.participant_id, "export_pk": export.pk},
+        ),
+        reverse(
+            "consent:export_pdf_download",
+            kwargs={"pk": export.participant_id, "export_pk": export.pk},
+        ),
     ]
     before = database_state()
     with mock.patch.object(pdf, "enqueue_render") as delay:
@@ -226,7 +239,12 @@ def test_a_missing_export_looks_the_same(consent, bob, alice):
     for user in (bob, alice):
         client = english_client(user)
         for name in ("consent:export_pdf_status", "consent:export_pdf_download"):
-            assert client.get(reverse(name, kwargs={"pk": 10_000_000})).status_code == 404
+            assert (
+                client.get(
+                    reverse(name, kwargs={"pk": consent.participant_id, "export_pk": 10_000_000})
+                ).status_code
+                == 404
+            )
 
 
 # --- a worker that dies half-way ------------------------------------------------------------
@@ -322,7 +340,7 @@ def test_with_the_broker_down_the_request_answers_at_once_and_the_job_waits(note
     try:
         began = time.monotonic()
         response = english_client(alice).post(
-            reverse("consent:export_pdf_request", kwargs={"participant_pk": noted.pk})
+            reverse("consent:export_pdf_request", kwargs={"pk": noted.pk})
         )
         took = time.monotonic() - began
     finally:

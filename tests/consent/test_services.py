@@ -87,7 +87,7 @@ def test_dana_sees_the_participant_only_while_the_consent_is_valid(
 
 def test_an_expired_consent_cuts_access_through_the_view(participant, alice, dana, district):
     record(participant, alice, organisations=[district], valid_until=date(2026, 6, 30))
-    url = reverse("consent:list", kwargs={"participant_pk": participant.pk})
+    url = reverse("consent:list", kwargs={"pk": participant.pk})
     with time_machine.travel(date(2026, 6, 30), tick=False):
         assert verified_client(dana).get(url).status_code == 200
     with time_machine.travel(date(2026, 7, 1), tick=False):
@@ -96,12 +96,14 @@ def test_an_expired_consent_cuts_access_through_the_view(participant, alice, dan
 
 def test_withdrawal_cuts_access_on_the_next_request(participant, alice, dana, district):
     consent = record(participant, alice, organisations=[district])
-    url = reverse("consent:list", kwargs={"participant_pk": participant.pk})
+    url = reverse("consent:list", kwargs={"pk": participant.pk})
     client = verified_client(dana)
     assert client.get(url).status_code == 200
 
     response = verified_client(alice).post(
-        reverse("consent:withdraw", kwargs={"pk": consent.pk}),
+        reverse(
+            "consent:withdraw", kwargs={"pk": consent.participant_id, "consent_pk": consent.pk}
+        ),
         {"withdrawn_on": timezone.localdate().isoformat(), "by_whom": "participant"},
     )
 
@@ -140,9 +142,7 @@ def test_withdrawal_keeps_the_history(participant, alice, tess, district):
         object_id=str(consent.participant_id),
         detail=f"consent {consent.pk} withdrawn",
     ).exists()
-    response = verified_client(alice).get(
-        reverse("consent:list", kwargs={"participant_pk": participant.pk})
-    )
+    response = verified_client(alice).get(reverse("consent:list", kwargs={"pk": participant.pk}))
     assert "<strong>Withdrawn</strong>" in response.content.decode()
 
 
@@ -160,7 +160,9 @@ def test_withdrawing_twice_is_refused(consent, alice):
 
 def test_withdrawing_twice_through_the_view_says_why(consent, alice):
     client = verified_client(alice)
-    url = reverse("consent:withdraw", kwargs={"pk": consent.pk})
+    url = reverse(
+        "consent:withdraw", kwargs={"pk": consent.participant_id, "consent_pk": consent.pk}
+    )
     data = {"withdrawn_on": "2026-07-01", "by_whom": "participant"}
     client.post(url, data)
     response = client.post(url, data, follow=True)
@@ -234,9 +236,7 @@ def test_list_shows_status_newest_first_and_logs_the_view(participant, alice, di
     services.consent_withdraw(
         consent=withdrawn, withdrawn_on=date(2026, 6, 21), by_whom="participant", recorded_by=alice
     )
-    response = verified_client(alice).get(
-        reverse("consent:list", kwargs={"participant_pk": participant.pk})
-    )
+    response = verified_client(alice).get(reverse("consent:list", kwargs={"pk": participant.pk}))
     assert response.status_code == 200
     assert [c.pk for c in response.context["consents"]] == [valid.pk, withdrawn.pk, expired.pk]
     assert [c.status for c in response.context["consents"]] == ["valid", "withdrawn", "expired"]
@@ -250,7 +250,7 @@ def test_list_shows_status_newest_first_and_logs_the_view(participant, alice, di
 
 def test_create_view_records_a_consent(participant, alice, district, storage):
     response = verified_client(alice).post(
-        reverse("consent:create", kwargs={"participant_pk": participant.pk}),
+        reverse("consent:create", kwargs={"pk": participant.pk}),
         {
             "organisations": [district.pk],
             "external_parties": "Vårdcentralen\n\n  Psykiatrin  \n",
@@ -262,9 +262,7 @@ def test_create_view_records_a_consent(participant, alice, district, storage):
         },
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse(
-        "consent:list", kwargs={"participant_pk": participant.pk}
-    )
+    assert response["Location"] == reverse("consent:list", kwargs={"pk": participant.pk})
     consent = Consent.objects.get()
     assert consent.recorded_by == alice
     assert sorted(str(p) for p in consent.parties.all()) == sorted(
@@ -275,7 +273,7 @@ def test_create_view_records_a_consent(participant, alice, district, storage):
 
 def test_create_view_shows_the_guardian_rule(minor, alice, district):
     response = verified_client(alice).post(
-        reverse("consent:create", kwargs={"participant_pk": minor.pk}),
+        reverse("consent:create", kwargs={"pk": minor.pk}),
         {
             "organisations": [district.pk],
             "purpose": "Samordning",

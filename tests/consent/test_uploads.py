@@ -63,7 +63,7 @@ def form(participant_org, upload) -> dict:
 
 
 def post(client, participant, data):
-    return client.post(reverse("consent:create", kwargs={"participant_pk": participant.pk}), data)
+    return client.post(reverse("consent:create", kwargs={"pk": participant.pk}), data)
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,9 @@ def test_the_service_checks_the_scan_too(participant, alice, district, storage):
 
 def test_download_is_an_attachment_with_the_stored_type_and_is_logged(consent, alice, tess):
     for user in (alice, tess):
-        response = english_client(user).get(reverse("consent:scan", kwargs={"pk": consent.pk}))
+        response = english_client(user).get(
+            reverse("consent:scan", kwargs={"pk": consent.participant_id, "consent_pk": consent.pk})
+        )
         assert response.status_code == 200
         assert response["Content-Type"] == "application/pdf"
         assert response["Content-Disposition"].startswith("attachment;")
@@ -161,7 +163,9 @@ def test_download_is_an_attachment_with_the_stored_type_and_is_logged(consent, a
 @pytest.mark.parametrize("persona", ["bob", "charlie", "dana", "steve", "ada"])
 def test_others_get_404_on_download(consent, persona, request):
     user = request.getfixturevalue(persona)
-    response = english_client(user).get(reverse("consent:scan", kwargs={"pk": consent.pk}))
+    response = english_client(user).get(
+        reverse("consent:scan", kwargs={"pk": consent.participant_id, "consent_pk": consent.pk})
+    )
     assert response.status_code == 404
     assert not AccessEvent.objects.filter(action="export").exists()
 
@@ -175,7 +179,9 @@ def test_a_consent_without_scan_has_no_download(participant, alice, district):
         signed_on=date(2026, 6, 5),
         signed_by="participant",
     )
-    response = english_client(alice).get(reverse("consent:scan", kwargs={"pk": consent.pk}))
+    response = english_client(alice).get(
+        reverse("consent:scan", kwargs={"pk": consent.participant_id, "consent_pk": consent.pk})
+    )
     assert response.status_code == 404
 
 
@@ -290,7 +296,7 @@ def _post_body(client, participant, body: _Body, *, declared: int | None):
         extra["CONTENT_LENGTH"] = str(declared)
     return client.generic(
         "POST",
-        reverse("consent:create", kwargs={"participant_pk": participant.pk}),
+        reverse("consent:create", kwargs={"pk": participant.pk}),
         b"",
         **extra,
     )

@@ -115,7 +115,9 @@ def test_a_refusal_through_a_meeting_is_logged_against_its_participant(
         outside_parties=[],
         participant_agreed=True,
     )
-    response = client_as("charlie").get(reverse("plans:meeting_detail", args=[meeting.pk]))
+    response = client_as("charlie").get(
+        reverse("plans:meeting_detail", args=[meeting.participant_id, meeting.pk])
+    )
 
     assert response.status_code == 404
     assert rows(action=Action.REFUSED, object_id=str(participant.pk))

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def _case_urls(participant) -> list[str]:
     return [
         reverse("participants:detail", kwargs={"pk": participant.pk}),
-        reverse("consent:export_json", kwargs={"participant_pk": participant.pk}),
+        reverse("consent:export_json", kwargs={"pk": participant.pk}),
     ]
 
 

@@ -13,7 +13,7 @@ CASE_ACTION = statuses(anonymous=LOGIN, staff=404, alice=302, tess=302)
 
 def _participant_kwargs(f: Fixtures) -> dict:
     crisis_plan_of(f)
-    return {"participant_pk": participant_of(f).pk}
+    return {"pk": participant_of(f).pk}
 
 
 def _edit(f: Fixtures) -> dict:

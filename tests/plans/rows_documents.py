@@ -14,15 +14,17 @@ CASE_ACTION = statuses(anonymous=LOGIN, staff=404, alice=302, tess=302)
 
 
 def _participant_kwargs(f: Fixtures) -> dict:
-    return {"participant_pk": document_participant_of(f).pk}
+    return {"pk": document_participant_of(f).pk}
 
 
 def _meeting_kwargs(f: Fixtures) -> dict:
-    return {"pk": meeting_of(f).pk}
+    meeting = meeting_of(f)
+    return {"pk": meeting.participant_id, "meeting_pk": meeting.pk}
 
 
 def _document_kwargs(f: Fixtures) -> dict:
-    return {"pk": document_of(f).pk}
+    document = document_of(f)
+    return {"pk": document.participant_id, "document_pk": document.pk}
 
 
 ROWS: dict[str, Row] = {

@@ -14,12 +14,12 @@ CASE_ACTION = statuses(anonymous=LOGIN, staff=404, alice=302, tess=302)
 
 
 def _participant_kwargs(f: Fixtures) -> dict:
-    return {"participant_pk": plan_of(f).participant_id}
+    return {"pk": plan_of(f).participant_id}
 
 
 def _goal_kwargs(f: Fixtures) -> dict:
     goal = goal_of(f)
-    return {"participant_pk": plan_of(f).participant_id, "goal_pk": goal.pk}
+    return {"pk": plan_of(f).participant_id, "goal_pk": goal.pk}
 
 
 def _version(f: Fixtures) -> int:

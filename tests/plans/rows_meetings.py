@@ -13,11 +13,12 @@ CASE_ACTION = statuses(anonymous=LOGIN, staff=404, alice=302, tess=302)
 
 
 def _participant_kwargs(f: Fixtures) -> dict:
-    return {"participant_pk": meeting_participant_of(f).pk}
+    return {"pk": meeting_participant_of(f).pk}
 
 
 def _meeting_kwargs(f: Fixtures) -> dict:
-    return {"pk": meeting_of(f).pk}
+    meeting = meeting_of(f)
+    return {"pk": meeting.participant_id, "meeting_pk": meeting.pk}
 
 
 ROWS: dict[str, Row] = {

@@ -11,12 +11,12 @@ CASE_ACTION = statuses(anonymous=LOGIN, staff=404, alice=302, tess=302)
 
 
 def _participant_kwargs(f: Fixtures) -> dict:
-    return {"participant_pk": plan_participant_of(f).pk}
+    return {"pk": plan_participant_of(f).pk}
 
 
 def _contact_kwargs(f: Fixtures) -> dict:
     contact = prioritised_contact_of(f)
-    return {"participant_pk": contact.participant_id, "contact_pk": contact.pk}
+    return {"pk": contact.participant_id, "contact_pk": contact.pk}
 
 
 def _new_contact(f: Fixtures) -> dict:

@@ -15,11 +15,11 @@ LINK_PAGE = statuses(anonymous=200, staff=200)
 
 
 def _participant_kwargs(f: Fixtures) -> dict:
-    return {"participant_pk": participant_of(f).pk}
+    return {"pk": participant_of(f).pk}
 
 
 def _link_kwargs(f: Fixtures) -> dict:
-    return {"participant_pk": participant_of(f).pk, "link_pk": link_of(f).pk}
+    return {"pk": participant_of(f).pk, "link_pk": link_of(f).pk}
 
 
 def _rating(f: Fixtures) -> dict:

@@ -46,7 +46,7 @@ def plan(request):
 
 
 def _url(name, participant):
-    return reverse(f"plans:{name}", kwargs={"participant_pk": participant.pk})
+    return reverse(f"plans:{name}", kwargs={"pk": participant.pk})
 
 
 # --- services -------------------------------------------------------------------------

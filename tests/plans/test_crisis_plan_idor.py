@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _urls(participant_pk: int, link_pk: int) -> list[str]:
-    kwargs = {"participant_pk": participant_pk}
+    kwargs = {"pk": participant_pk}
     return [
         reverse("plans:crisis_plan", kwargs=kwargs),
         reverse("plans:crisis_plan_edit", kwargs=kwargs),
@@ -65,5 +65,5 @@ def test_a_link_of_another_participant_is_404(request, alice, hela_manniskan):
         crisis_relevant=False,
         intervention_start=participant_of(f).intervention_start,
     )
-    url = reverse("plans:self_rating_link", kwargs={"participant_pk": other.pk, "link_pk": link.pk})
+    url = reverse("plans:self_rating_link", kwargs={"pk": other.pk, "link_pk": link.pk})
     assert english_client(alice).get(url).status_code == 404

@@ -147,12 +147,14 @@ def test_the_page_shows_kind_due_date_state_and_days(alice, kim, lo):
 def test_each_kind_links_to_the_page_where_it_is_done(alice, kim):
     pk = kim.pk
     expected = {
-        Kind.PLAN: reverse("plans:plan", kwargs={"participant_pk": pk}),
-        Kind.CRISIS_PLAN: reverse("plans:crisis_plan", kwargs={"participant_pk": pk}),
-        Kind.THREE_MONTHS: reverse("plans:prioritised_contacts", kwargs={"participant_pk": pk}),
-        Kind.BASELINE_RATING: reverse("plans:self_ratings", kwargs={"participant_pk": pk}),
-        Kind.CONSENT_RENEWAL: reverse("consent:list", kwargs={"participant_pk": pk}),
-        Kind.MEETING_INVITATION: reverse("plans:meeting_detail", kwargs={"pk": 4242}),
+        Kind.PLAN: reverse("plans:plan", kwargs={"pk": pk}),
+        Kind.CRISIS_PLAN: reverse("plans:crisis_plan", kwargs={"pk": pk}),
+        Kind.THREE_MONTHS: reverse("plans:prioritised_contacts", kwargs={"pk": pk}),
+        Kind.BASELINE_RATING: reverse("plans:self_ratings", kwargs={"pk": pk}),
+        Kind.CONSENT_RENEWAL: reverse("consent:list", kwargs={"pk": pk}),
+        Kind.MEETING_INVITATION: reverse(
+            "plans:meeting_detail", kwargs={"pk": pk, "meeting_pk": 4242}
+        ),
     }
     for kind in expected:
         subject = 4242 if kind in (Kind.MEETING_INVITATION, Kind.CONSENT_RENEWAL) else 0
@@ -245,7 +247,7 @@ def test_reminders_are_listed_newest_first_with_the_unread_marked(alice, kim, lo
     assert page.count('<span class="badge text-bg-primary">Unread</span>') == 2
     assert "7 days left" in page and "The window has opened" in page
     assert "Crisis and safety plan" in page
-    assert reverse("plans:crisis_plan", kwargs={"participant_pk": lo.pk}) in page
+    assert reverse("plans:crisis_plan", kwargs={"pk": lo.pk}) in page
     assert "Mark all as read" in page
 
 

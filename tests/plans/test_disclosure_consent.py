@@ -46,7 +46,10 @@ def withdraw(consent, alice) -> None:
 def test_the_invitation_is_refused_once_the_consent_is_withdrawn(meeting, consent, alice):
     withdraw(consent, alice)
     response = english_client(alice).post(
-        reverse("plans:meeting_invitation", kwargs={"pk": meeting.pk}),
+        reverse(
+            "plans:meeting_invitation",
+            kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
+        ),
         {"sent_on": timezone.localdate().isoformat()},
     )
 
@@ -61,7 +64,10 @@ def test_the_invitation_is_refused_once_the_consent_is_withdrawn(meeting, consen
 def test_the_minutes_are_refused_once_the_consent_is_withdrawn(meeting, consent, alice):
     withdraw(consent, alice)
     response = english_client(alice).post(
-        reverse("plans:meeting_minutes", kwargs={"pk": meeting.pk}), minutes_form()
+        reverse(
+            "plans:meeting_minutes", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
+        ),
+        minutes_form(),
     )
 
     assert response.status_code == 400
@@ -79,11 +85,15 @@ def test_the_letter_is_refused_at_the_request(meeting, consent, alice):
     client = english_client(alice)
     with mock.patch("cm_portal.pdf.enqueue_render") as delay:
         response = client.post(
-            reverse("plans:invitation_letter_request", kwargs={"pk": meeting.pk}), follow=True
+            reverse(
+                "plans:invitation_letter_request",
+                kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
+            ),
+            follow=True,
         )
 
     assert response.redirect_chain[-1][0] == reverse(
-        "plans:meeting_detail", kwargs={"pk": meeting.pk}
+        "plans:meeting_detail", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
     )
     page = response.content.decode()
     assert "No consent of the participant valid today covers" in page
@@ -112,7 +122,12 @@ def test_the_worker_refuses_when_the_consent_lapsed_after_the_request(meeting, c
             f"invitation letter {document.pk} meeting {meeting.pk} not generated: consent lapsed"
         ),
     ).exists()
-    page = english_client(alice).get(reverse("plans:document_status", kwargs={"pk": document.pk}))
+    page = english_client(alice).get(
+        reverse(
+            "plans:document_status",
+            kwargs={"pk": document.participant_id, "document_pk": document.pk},
+        )
+    )
     text = page.content.decode()
     assert "No consent of the participant valid today covers" in text
     assert OUTSIDE in text
@@ -127,8 +142,16 @@ def test_a_letter_made_earlier_is_not_handed_out_after_the_consent_lapsed(meetin
     withdraw(consent, alice)
 
     client = english_client(alice)
-    download = reverse("plans:document_download", kwargs={"pk": document.pk})
-    status_page = client.get(reverse("plans:document_status", kwargs={"pk": document.pk}))
+    download = reverse(
+        "plans:document_download",
+        kwargs={"pk": document.participant_id, "document_pk": document.pk},
+    )
+    status_page = client.get(
+        reverse(
+            "plans:document_status",
+            kwargs={"pk": document.participant_id, "document_pk": document.pk},
+        )
+    )
     assert download not in status_page.content.decode()
     response = client.get(download, follow=True)
     assert response["Content-Type"].startswith("text/html")
@@ -142,7 +165,10 @@ def test_the_meeting_page_says_so_in_swedish(meeting, consent, alice):
     withdraw(consent, alice)
     with translation.override("sv"):
         page = verified_client(alice).get(
-            reverse("plans:meeting_detail", kwargs={"pk": meeting.pk})
+            reverse(
+                "plans:meeting_detail",
+                kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
+            )
         )
     text = page.content.decode()
     assert "Inget samtycke från deltagaren som gäller i dag omfattar längre" in text
@@ -151,7 +177,10 @@ def test_the_meeting_page_says_so_in_swedish(meeting, consent, alice):
 
 def test_a_covered_meeting_goes_ahead(meeting, alice):
     response = english_client(alice).post(
-        reverse("plans:meeting_invitation", kwargs={"pk": meeting.pk}),
+        reverse(
+            "plans:meeting_invitation",
+            kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
+        ),
         {"sent_on": timezone.localdate().isoformat()},
     )
     assert response.status_code == 302

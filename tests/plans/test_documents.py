@@ -273,12 +273,14 @@ def test_the_pdf_fetches_no_url(participant, alice):
 
 def test_requesting_my_plan_in_the_browser(participant, alice, django_capture_on_commit_callbacks):
     client = english_client(alice)
-    url = reverse("plans:my_plan_request", kwargs={"participant_pk": participant.pk})
+    url = reverse("plans:my_plan_request", kwargs={"pk": participant.pk})
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post(url)
     document = PlanDocument.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("plans:document_status", kwargs={"pk": document.pk})
+    assert response["Location"] == reverse(
+        "plans:document_status", kwargs={"pk": document.participant_id, "document_pk": document.pk}
+    )
     assert (document.kind, document.participant, document.requested_by) == (
         DocumentKind.MY_PLAN,
         participant,
@@ -295,7 +297,12 @@ def test_requesting_my_plan_in_the_browser(participant, alice, django_capture_on
 
 def test_requesting_the_invitation_letter_in_the_browser(meeting, tess):
     client = english_client(tess)
-    response = client.post(reverse("plans:invitation_letter_request", kwargs={"pk": meeting.pk}))
+    response = client.post(
+        reverse(
+            "plans:invitation_letter_request",
+            kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
+        )
+    )
     document = PlanDocument.objects.get()
     assert response.status_code == 302
     assert (document.kind, document.meeting, document.requested_by) == (
@@ -308,8 +315,16 @@ def test_requesting_the_invitation_letter_in_the_browser(meeting, tess):
 def test_a_ready_document_is_downloaded_as_an_attachment(f, alice):
     document = document_of(f)
     client = english_client(alice)
-    page = client.get(reverse("plans:document_status", kwargs={"pk": document.pk}))
-    download_url = reverse("plans:document_download", kwargs={"pk": document.pk})
+    page = client.get(
+        reverse(
+            "plans:document_status",
+            kwargs={"pk": document.participant_id, "document_pk": document.pk},
+        )
+    )
+    download_url = reverse(
+        "plans:document_download",
+        kwargs={"pk": document.participant_id, "document_pk": document.pk},
+    )
     assert download_url in page.content.decode()
     response = client.get(download_url)
     assert response.status_code == 200
@@ -329,7 +344,12 @@ def test_a_pending_document_cannot_be_downloaded(participant, alice):
     document = requested(DocumentKind.MY_PLAN, alice, participant=participant)
     client = english_client(alice)
     assert (
-        client.get(reverse("plans:document_download", kwargs={"pk": document.pk})).status_code
+        client.get(
+            reverse(
+                "plans:document_download",
+                kwargs={"pk": document.participant_id, "document_pk": document.pk},
+            )
+        ).status_code
         == 404
     )
 
@@ -342,10 +362,19 @@ def test_a_pending_document_cannot_be_downloaded(participant, alice):
 def test_no_access_answers_404_and_changes_nothing(f, meeting, persona, method):
     document = document_of(f)
     urls = [
-        reverse("plans:my_plan_request", kwargs={"participant_pk": meeting.participant_id}),
-        reverse("plans:invitation_letter_request", kwargs={"pk": meeting.pk}),
-        reverse("plans:document_status", kwargs={"pk": document.pk}),
-        reverse("plans:document_download", kwargs={"pk": document.pk}),
+        reverse("plans:my_plan_request", kwargs={"pk": meeting.participant_id}),
+        reverse(
+            "plans:invitation_letter_request",
+            kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
+        ),
+        reverse(
+            "plans:document_status",
+            kwargs={"pk": document.participant_id, "document_pk": document.pk},
+        ),
+        reverse(
+            "plans:document_download",
+            kwargs={"pk": document.participant_id, "document_pk": document.pk},
+        ),
     ]
     client = english_client(f(persona))
     before = database_state()
@@ -359,7 +388,12 @@ def test_no_access_answers_404_and_changes_nothing(f, meeting, persona, method):
 @pytest.mark.parametrize("name", ["plans:document_status", "plans:document_download"])
 def test_a_missing_document_looks_the_same(f, alice, name):
     missing = document_of(f).pk + 1000
-    assert english_client(alice).get(reverse(name, kwargs={"pk": missing})).status_code == 404
+    assert (
+        english_client(alice)
+        .get(reverse(name, kwargs={"pk": document_of(f).participant_id, "document_pk": missing}))
+        .status_code
+        == 404
+    )
 
 
 # --- the "export everything" PDF -----------------------------------------------------------

@@ -266,7 +266,7 @@ def test_changes_are_in_the_access_log_against_the_participant(plan, alice):
 
 
 def test_the_plan_page_shows_the_plan_and_logs_the_view(plan, alice_client):
-    url = reverse("plans:plan", kwargs={"participant_pk": plan.participant_id})
+    url = reverse("plans:plan", kwargs={"pk": plan.participant_id})
     response = alice_client.get(url)
     assert response.status_code == 200
     text = response.content.decode()
@@ -291,23 +291,21 @@ def test_edit_controls_only_for_those_who_may_change(plan, alice, dana, district
     )
     participant_pk = plan.participant_id
     reader = english_client(dana)
-    response = reader.get(reverse("plans:plan", kwargs={"participant_pk": participant_pk}))
+    response = reader.get(reverse("plans:plan", kwargs={"pk": participant_pk}))
     assert response.status_code == 200
     assert "Egen lägenhet" in response.content.decode()
-    create_url = reverse("plans:goal_create", kwargs={"participant_pk": participant_pk})
+    create_url = reverse("plans:goal_create", kwargs={"pk": participant_pk})
     assert create_url not in response.content.decode()
     assert "Establish the plan" not in response.content.decode()
     assert reader.get(create_url).status_code == 404
-    history = reverse("plans:plan_history", kwargs={"participant_pk": participant_pk})
+    history = reverse("plans:plan_history", kwargs={"pk": participant_pk})
     assert reader.get(history).status_code == 200
-    owner_page = english_client(alice).get(
-        reverse("plans:plan", kwargs={"participant_pk": participant_pk})
-    )
+    owner_page = english_client(alice).get(reverse("plans:plan", kwargs={"pk": participant_pk}))
     assert create_url in owner_page.content.decode()
 
 
 def test_add_a_goal_through_the_web(participant, alice_client):
-    url = reverse("plans:goal_create", kwargs={"participant_pk": participant.pk})
+    url = reverse("plans:goal_create", kwargs={"pk": participant.pk})
     assert alice_client.get(url).status_code == 200
     response = alice_client.post(
         url, {"version": 0, "title": "Arbete", "first_sub_goal": "Träffa coach"}
@@ -319,7 +317,7 @@ def test_add_a_goal_through_the_web(participant, alice_client):
 
 
 def test_a_goal_without_a_sub_goal_shows_the_error_on_the_field(participant, alice_client):
-    url = reverse("plans:goal_create", kwargs={"participant_pk": participant.pk})
+    url = reverse("plans:goal_create", kwargs={"pk": participant.pk})
     response = alice_client.post(url, {"version": 0, "title": "Arbete", "first_sub_goal": ""})
     assert response.status_code == 200
     assert response.context["form"].errors["first_sub_goal"]
@@ -331,7 +329,7 @@ def test_a_garbled_version_is_said_on_the_page_and_nothing_stored(
     participant, alice_client, version
 ):
     """The version is a hidden field: its error would otherwise be shown nowhere."""
-    url = reverse("plans:goal_create", kwargs={"participant_pk": participant.pk})
+    url = reverse("plans:goal_create", kwargs={"pk": participant.pk})
     data = {"version": version, "title": "Arbete", "first_sub_goal": "Träffa coach"}
 
     response = alice_client.post(url, data)
@@ -363,9 +361,7 @@ def test_edit_sub_goals_status_add_and_delete_through_the_web(plan, alice_client
         expected_version=plan.version,
         changed_by=alice,
     )
-    url = reverse(
-        "plans:goal_edit", kwargs={"participant_pk": plan.participant_id, "goal_pk": goal.pk}
-    )
+    url = reverse("plans:goal_edit", kwargs={"pk": plan.participant_id, "goal_pk": goal.pk})
     page = alice_client.get(url)
     assert page.status_code == 200
     assert page.context["formset"].total_form_count() == 4  # two sub-goals, two empty rows
@@ -389,9 +385,7 @@ def test_edit_sub_goals_status_add_and_delete_through_the_web(plan, alice_client
 
 def test_deleting_every_sub_goal_is_refused_with_a_message(plan, alice_client):
     goal = plan.goals.get()
-    url = reverse(
-        "plans:goal_edit", kwargs={"participant_pk": plan.participant_id, "goal_pk": goal.pk}
-    )
+    url = reverse("plans:goal_edit", kwargs={"pk": plan.participant_id, "goal_pk": goal.pk})
     rows = [{"title": "Ställa sig i bostadskön", "status": "open", "DELETE": "on"}]
     response = alice_client.post(url, _goal_edit_data(plan.version, goal.title, rows, 1))
     assert response.status_code == 200
@@ -401,9 +395,7 @@ def test_deleting_every_sub_goal_is_refused_with_a_message(plan, alice_client):
 
 def test_delete_a_goal_through_the_web(plan, alice_client):
     goal = plan.goals.get()
-    url = reverse(
-        "plans:goal_delete", kwargs={"participant_pk": plan.participant_id, "goal_pk": goal.pk}
-    )
+    url = reverse("plans:goal_delete", kwargs={"pk": plan.participant_id, "goal_pk": goal.pk})
     assert alice_client.get(url).status_code == 405
     response = alice_client.post(url, {"version": plan.version})
     assert response.status_code == 302
@@ -423,7 +415,7 @@ def _paths_data(version, rows, initial):
 
 
 def test_contact_paths_add_and_delete_through_the_web(plan, alice_client):
-    url = reverse("plans:contact_paths", kwargs={"participant_pk": plan.participant_id})
+    url = reverse("plans:contact_paths", kwargs={"pk": plan.participant_id})
     page = alice_client.get(url)
     assert page.context["formset"].total_form_count() == 3
     rows = [
@@ -439,7 +431,7 @@ def test_contact_paths_add_and_delete_through_the_web(plan, alice_client):
 
 
 def test_a_contact_path_needs_how_to_reach(plan, alice_client):
-    url = reverse("plans:contact_paths", kwargs={"participant_pk": plan.participant_id})
+    url = reverse("plans:contact_paths", kwargs={"pk": plan.participant_id})
     rows = [{"actor": "Psykiatrimottagningen", "how": ""}]
     response = alice_client.post(url, _paths_data(plan.version, rows, 1))
     assert response.status_code == 200
@@ -448,7 +440,7 @@ def test_a_contact_path_needs_how_to_reach(plan, alice_client):
 
 
 def test_establish_through_the_web(plan, alice_client):
-    url = reverse("plans:plan_establish", kwargs={"participant_pk": plan.participant_id})
+    url = reverse("plans:plan_establish", kwargs={"pk": plan.participant_id})
     response = alice_client.post(
         url, {"version": plan.version, "established_on": "2026-07-10"}, follow=True
     )
@@ -459,7 +451,7 @@ def test_establish_through_the_web(plan, alice_client):
 
 
 def test_establish_through_the_web_says_what_is_missing(participant, alice_client):
-    url = reverse("plans:plan_establish", kwargs={"participant_pk": participant.pk})
+    url = reverse("plans:plan_establish", kwargs={"pk": participant.pk})
     response = alice_client.post(url, {"version": 0, "established_on": "2026-07-10"}, follow=True)
     text = response.content.decode()
     assert "Add at least one goal with a sub-goal." in text
@@ -467,7 +459,7 @@ def test_establish_through_the_web_says_what_is_missing(participant, alice_clien
 
 
 def test_two_clients_edit_the_same_plan_the_second_gets_a_conflict(plan, alice, tess):
-    url = reverse("plans:contact_paths", kwargs={"participant_pk": plan.participant_id})
+    url = reverse("plans:contact_paths", kwargs={"pk": plan.participant_id})
     first, second = english_client(alice), english_client(tess)
     version_first = first.get(url).context["form"]["version"].value()
     version_second = second.get(url).context["form"]["version"].value()
@@ -487,9 +479,7 @@ def test_two_clients_edit_the_same_plan_the_second_gets_a_conflict(plan, alice, 
 
 def test_two_clients_goal_edits_conflict(plan, alice, tess):
     goal = plan.goals.get()
-    url = reverse(
-        "plans:goal_edit", kwargs={"participant_pk": plan.participant_id, "goal_pk": goal.pk}
-    )
+    url = reverse("plans:goal_edit", kwargs={"pk": plan.participant_id, "goal_pk": goal.pk})
     first, second = english_client(alice), english_client(tess)
     loaded = first.get(url).context["form"]["version"].value()
     assert second.get(url).status_code == 200
@@ -502,17 +492,15 @@ def test_two_clients_goal_edits_conflict(plan, alice, tess):
 
 
 def test_two_clients_on_the_plan_page_delete_then_establish(plan, alice, tess):
-    page = reverse("plans:plan", kwargs={"participant_pk": plan.participant_id})
+    page = reverse("plans:plan", kwargs={"pk": plan.participant_id})
     first, second = english_client(alice), english_client(tess)
     loaded = first.get(page).context["version"]
     assert second.get(page).context["version"] == loaded
     goal = plan.goals.get()
-    delete = reverse(
-        "plans:goal_delete", kwargs={"participant_pk": plan.participant_id, "goal_pk": goal.pk}
-    )
+    delete = reverse("plans:goal_delete", kwargs={"pk": plan.participant_id, "goal_pk": goal.pk})
     assert first.post(delete, {"version": loaded}).status_code == 302
 
-    establish = reverse("plans:plan_establish", kwargs={"participant_pk": plan.participant_id})
+    establish = reverse("plans:plan_establish", kwargs={"pk": plan.participant_id})
     response = second.post(
         establish, {"version": loaded, "established_on": "2026-07-10"}, follow=True
     )
@@ -525,11 +513,9 @@ def test_two_clients_on_the_plan_page_delete_then_establish(plan, alice, tess):
 def test_edit_pages_log_the_view(plan, alice_client):
     goal = plan.goals.get()
     alice_client.get(
-        reverse(
-            "plans:goal_edit", kwargs={"participant_pk": plan.participant_id, "goal_pk": goal.pk}
-        )
+        reverse("plans:goal_edit", kwargs={"pk": plan.participant_id, "goal_pk": goal.pk})
     )
-    alice_client.get(reverse("plans:contact_paths", kwargs={"participant_pk": plan.participant_id}))
+    alice_client.get(reverse("plans:contact_paths", kwargs={"pk": plan.participant_id}))
     details = set(
         AccessEvent.objects.filter(action="view", object_id=str(plan.participant_id)).values_list(
             "detail", flat=True
@@ -540,9 +526,7 @@ def test_edit_pages_log_the_view(plan, alice_client):
 
 def test_the_history_page_lists_revisions_newest_first(plan, alice, alice_client):
     _establish(plan.participant, alice, on=date(2026, 7, 10))
-    response = alice_client.get(
-        reverse("plans:plan_history", kwargs={"participant_pk": plan.participant_id})
-    )
+    response = alice_client.get(reverse("plans:plan_history", kwargs={"pk": plan.participant_id}))
     text = response.content.decode()
     assert text.index("Version 3") < text.index("Version 2") < text.index("Version 1")
     for expected in ("Established", "Contact paths saved", "Goal added", "Alice"):
@@ -554,7 +538,7 @@ def test_the_history_page_lists_revisions_newest_first(plan, alice, alice_client
 def test_the_plan_page_query_count_does_not_grow_with_goals(
     plan, alice, alice_client, django_assert_num_queries
 ):
-    url = reverse("plans:plan", kwargs={"participant_pk": plan.participant_id})
+    url = reverse("plans:plan", kwargs={"pk": plan.participant_id})
     alice_client.get(url)  # warm the session
     with CaptureQueriesContext(connection) as one_goal:
         alice_client.get(url)

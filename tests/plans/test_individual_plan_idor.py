@@ -22,7 +22,7 @@ def objects(request):
 
 
 def urls(plan, goal, contact) -> list[str]:
-    participant = {"participant_pk": plan.participant_id}
+    participant = {"pk": plan.participant_id}
     return [
         reverse("plans:plan", kwargs=participant),
         reverse("plans:goal_create", kwargs=participant),
@@ -83,7 +83,7 @@ def test_another_participants_goal_or_contact_is_404(objects, alice, hela_mannis
         ("plans:goal_delete", {"goal_pk": goal.pk}),
         ("plans:prioritised_contact_edit", {"contact_pk": contact.pk}),
     ):
-        url = reverse(name, kwargs={"participant_pk": other.pk, **kwargs})
+        url = reverse(name, kwargs={"pk": other.pk, **kwargs})
         assert client.get(url).status_code == 404
         assert client.post(url, post_data(plan)).status_code == 404
     assert database_state() == before

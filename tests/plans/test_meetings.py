@@ -161,7 +161,7 @@ def test_at_most_a_hundred_are_invited(participant, alice):
 
 
 def test_an_overlong_line_on_the_booking_page_is_an_error_not_a_crash(participant, alice):
-    url = reverse("plans:meeting_create", kwargs={"participant_pk": participant.pk})
+    url = reverse("plans:meeting_create", kwargs={"pk": participant.pk})
 
     response = english_client(alice).post(url, booking_form(units="a" * 201))
 
@@ -209,19 +209,23 @@ def test_a_corrected_invitation_date_keeps_the_old_one(participant, alice):
 def test_the_late_invitation_warns_and_is_flagged_on_the_pages(participant, alice):
     meeting = book(participant, alice, meeting_on=days(13))
     client = english_client(alice)
-    url = reverse("plans:meeting_invitation", kwargs={"pk": meeting.pk})
+    url = reverse(
+        "plans:meeting_invitation", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
+    )
     response = client.post(url, {"sent_on": days(0).isoformat()}, follow=True)
     assert "less than 14 days before" in response.content.decode()
     assert "Late invitation" in response.content.decode()
     assert AccessEvent.objects.filter(detail=f"meeting {meeting.pk} invitation").exists()
-    listing = client.get(reverse("plans:meetings", kwargs={"participant_pk": participant.pk}))
+    listing = client.get(reverse("plans:meetings", kwargs={"pk": participant.pk}))
     assert "Late invitation" in listing.content.decode()
 
 
 def test_a_future_invitation_date_shows_the_form_again(participant, alice):
     meeting = book(participant, alice, meeting_on=days(20))
     client = english_client(alice)
-    url = reverse("plans:meeting_invitation", kwargs={"pk": meeting.pk})
+    url = reverse(
+        "plans:meeting_invitation", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
+    )
     response = client.post(url, {"sent_on": days(2).isoformat()})
     assert response.status_code == 400
     assert "cannot be in the future" in response.content.decode()
@@ -315,7 +319,9 @@ def test_no_decision_and_a_lead_unit_contradict(meeting, alice):
 
 def test_minutes_page_refuses_escalation_without_consent(meeting, alice):
     client = english_client(alice)
-    url = reverse("plans:meeting_minutes", kwargs={"pk": meeting.pk})
+    url = reverse(
+        "plans:meeting_minutes", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
+    )
     response = client.post(url, minutes_form(lead_unit="", no_decision="on"))
     assert response.status_code == 400
     assert "only if the participant agrees" in response.content.decode()
@@ -323,7 +329,9 @@ def test_minutes_page_refuses_escalation_without_consent(meeting, alice):
 
 def test_minutes_page_records_the_meeting(meeting, alice):
     client = english_client(alice)
-    url = reverse("plans:meeting_minutes", kwargs={"pk": meeting.pk})
+    url = reverse(
+        "plans:meeting_minutes", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
+    )
     response = client.post(url, minutes_form(), follow=True)
     assert "The minutes were recorded." in response.content.decode()
     meeting.refresh_from_db()
@@ -352,7 +360,12 @@ def test_cancel_a_planned_meeting(meeting, alice):
 
 def test_cancel_page(meeting, alice):
     client = english_client(alice)
-    response = client.post(reverse("plans:meeting_cancel", kwargs={"pk": meeting.pk}), follow=True)
+    response = client.post(
+        reverse(
+            "plans:meeting_cancel", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
+        ),
+        follow=True,
+    )
     assert "The meeting was cancelled." in response.content.decode()
 
 
@@ -361,7 +374,7 @@ def test_cancel_page(meeting, alice):
 
 def test_the_booking_form_shows_the_covered_parties(participant, alice):
     client = english_client(alice)
-    url = reverse("plans:meeting_create", kwargs={"participant_pk": participant.pk})
+    url = reverse("plans:meeting_create", kwargs={"pk": participant.pk})
     page = client.get(url).content.decode()
     assert f"Covered today: {participant.organisation.name}" in page
     assert OUTSIDE in page
@@ -370,26 +383,28 @@ def test_the_booking_form_shows_the_covered_parties(participant, alice):
 
 def test_booking_through_the_form(participant, alice):
     client = english_client(alice)
-    url = reverse("plans:meeting_create", kwargs={"participant_pk": participant.pk})
+    url = reverse("plans:meeting_create", kwargs={"pk": participant.pk})
     response = client.post(url, booking_form(outside_parties=OUTSIDE))
     meeting = CoordinationMeeting.objects.get()
-    assert response["Location"] == reverse("plans:meeting_detail", kwargs={"pk": meeting.pk})
+    assert response["Location"] == reverse(
+        "plans:meeting_detail", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
+    )
     assert meeting.invitees.count() == 3
 
 
 def test_booking_an_uncovered_party_through_the_form(participant, alice):
     client = english_client(alice)
-    url = reverse("plans:meeting_create", kwargs={"participant_pk": participant.pk})
+    url = reverse("plans:meeting_create", kwargs={"pk": participant.pk})
     response = client.post(url, booking_form(outside_parties="Kronofogden"))
     page = response.content.decode()
     assert "No valid consent of the participant covers Kronofogden" in page
-    assert reverse("consent:create", kwargs={"participant_pk": participant.pk}) in page
+    assert reverse("consent:create", kwargs={"pk": participant.pk}) in page
     assert not CoordinationMeeting.objects.exists()
 
 
 def test_booking_without_the_participants_agreement_through_the_form(participant, alice):
     client = english_client(alice)
-    url = reverse("plans:meeting_create", kwargs={"participant_pk": participant.pk})
+    url = reverse("plans:meeting_create", kwargs={"pk": participant.pk})
     response = client.post(url, booking_form(participant_agreed=""))
     assert "a coordination meeting is held only if they agree" in response.content.decode()
     assert not CoordinationMeeting.objects.exists()
@@ -398,8 +413,12 @@ def test_booking_without_the_participants_agreement_through_the_form(participant
 def test_list_and_detail_are_logged_as_views(meeting, alice):
     client = english_client(alice)
     participant_pk = meeting.participant_id
-    assert client.get(reverse("plans:meetings", kwargs={"participant_pk": participant_pk}))
-    page = client.get(reverse("plans:meeting_detail", kwargs={"pk": meeting.pk})).content.decode()
+    assert client.get(reverse("plans:meetings", kwargs={"pk": participant_pk}))
+    page = client.get(
+        reverse(
+            "plans:meeting_detail", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
+        )
+    ).content.decode()
     assert "Vuxenenheten" in page
     assert OUTSIDE in page
     views = AccessEvent.objects.filter(action="view", object_id=str(participant_pk))
@@ -435,7 +454,7 @@ def test_the_list_page_query_count_does_not_grow_with_meetings(
     participant, alice, django_assert_num_queries
 ):
     client = english_client(alice)
-    url = reverse("plans:meetings", kwargs={"participant_pk": participant.pk})
+    url = reverse("plans:meetings", kwargs={"pk": participant.pk})
     book(participant, alice)
     client.get(url)  # warm the session and the caches
     with django_assert_num_queries(QUERIES_ON_THE_LIST) as captured:
@@ -451,7 +470,7 @@ def test_the_booking_form_says_when_no_outside_party_is_covered(participant, ali
         consent=consent, withdrawn_on=days(0), by_whom="participant", recorded_by=alice
     )
     client = english_client(alice)
-    url = reverse("plans:meeting_create", kwargs={"participant_pk": participant.pk})
+    url = reverse("plans:meeting_create", kwargs={"pk": participant.pk})
     page = client.get(url).content.decode()
     assert "no consent of the participant covers an outside party today" in page
 
@@ -463,7 +482,11 @@ def test_a_step_on_a_cancelled_meeting_is_refused_with_a_message(meeting, alice)
         ("plans:meeting_invitation", {"sent_on": days(0).isoformat()}),
         ("plans:meeting_minutes", minutes_form()),
     ):
-        response = client.post(reverse(name, kwargs={"pk": meeting.pk}), data, follow=True)
+        response = client.post(
+            reverse(name, kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}),
+            data,
+            follow=True,
+        )
         assert "only a planned meeting can be changed" in response.content.decode()
     meeting.refresh_from_db()
     assert (meeting.status, meeting.invitation_sent_on) == (MeetingStatus.CANCELLED, None)

@@ -22,12 +22,21 @@ pytestmark = pytest.mark.django_db
 def urls(meeting) -> list[str]:
     participant_pk = meeting.participant_id
     return [
-        reverse("plans:meetings", kwargs={"participant_pk": participant_pk}),
-        reverse("plans:meeting_create", kwargs={"participant_pk": participant_pk}),
-        reverse("plans:meeting_detail", kwargs={"pk": meeting.pk}),
-        reverse("plans:meeting_invitation", kwargs={"pk": meeting.pk}),
-        reverse("plans:meeting_minutes", kwargs={"pk": meeting.pk}),
-        reverse("plans:meeting_cancel", kwargs={"pk": meeting.pk}),
+        reverse("plans:meetings", kwargs={"pk": participant_pk}),
+        reverse("plans:meeting_create", kwargs={"pk": participant_pk}),
+        reverse(
+            "plans:meeting_detail", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
+        ),
+        reverse(
+            "plans:meeting_invitation",
+            kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
+        ),
+        reverse(
+            "plans:meeting_minutes", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
+        ),
+        reverse(
+            "plans:meeting_cancel", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
+        ),
     ]
 
 
@@ -55,16 +64,37 @@ def test_a_missing_meeting_looks_the_same(meeting, persona, request):
     missing = meeting.pk + 1000
     for name in ("plans:meeting_detail", "plans:meeting_cancel", "plans:meeting_minutes"):
         for method in (client.get, client.post):
-            assert method(reverse(name, kwargs={"pk": missing})).status_code == 404
-            assert method(reverse(name, kwargs={"pk": meeting.pk})).status_code == 404
+            assert (
+                method(
+                    reverse(name, kwargs={"pk": meeting.participant_id, "meeting_pk": missing})
+                ).status_code
+                == 404
+            )
+            assert (
+                method(
+                    reverse(name, kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk})
+                ).status_code
+                == 404
+            )
 
 
 def test_the_wrong_method_is_refused_only_for_those_with_access(meeting, alice):
     client = english_client(alice)
     for name in ("plans:meeting_invitation", "plans:meeting_cancel"):
-        assert client.get(reverse(name, kwargs={"pk": meeting.pk})).status_code == 405
+        assert (
+            client.get(
+                reverse(name, kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk})
+            ).status_code
+            == 405
+        )
     assert (
-        client.post(reverse("plans:meeting_detail", kwargs={"pk": meeting.pk})).status_code == 405
+        client.post(
+            reverse(
+                "plans:meeting_detail",
+                kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
+            )
+        ).status_code
+        == 405
     )
-    list_url = reverse("plans:meetings", kwargs={"participant_pk": meeting.participant_id})
+    list_url = reverse("plans:meetings", kwargs={"pk": meeting.participant_id})
     assert client.post(list_url).status_code == 405

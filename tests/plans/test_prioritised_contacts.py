@@ -130,7 +130,7 @@ def test_the_list_page_marks_what_is_due_and_logs_the_view(participant, alice):
     create(participant, alice, actor="Tandvården", planned_on=date(2026, 8, 1))
     create(participant, alice, actor="Arbetsförmedlingen", planned_on=date(2026, 10, 1))
     response = english_client(alice).get(
-        reverse("plans:prioritised_contacts", kwargs={"participant_pk": participant.pk})
+        reverse("plans:prioritised_contacts", kwargs={"pk": participant.pk})
     )
     text = response.content.decode()
     assert "The 3-month date is 2026-09-01." in text
@@ -145,7 +145,7 @@ def test_the_list_page_marks_what_is_due_and_logs_the_view(participant, alice):
 
 
 def test_add_through_the_web(participant, alice):
-    url = reverse("plans:prioritised_contacts", kwargs={"participant_pk": participant.pk})
+    url = reverse("plans:prioritised_contacts", kwargs={"pk": participant.pk})
     response = english_client(alice).post(
         url,
         {
@@ -161,7 +161,7 @@ def test_add_through_the_web(participant, alice):
 
 
 def test_add_through_the_web_shows_errors_on_the_fields(participant, alice):
-    url = reverse("plans:prioritised_contacts", kwargs={"participant_pk": participant.pk})
+    url = reverse("plans:prioritised_contacts", kwargs={"pk": participant.pk})
     response = english_client(alice).post(
         url,
         {
@@ -184,7 +184,7 @@ def test_edit_through_the_web_shows_the_history(participant, alice):
     client = english_client(alice)
     url = reverse(
         "plans:prioritised_contact_edit",
-        kwargs={"participant_pk": participant.pk, "contact_pk": contact.pk},
+        kwargs={"pk": participant.pk, "contact_pk": contact.pk},
     )
     assert "Not changed since it was added." in client.get(url).content.decode()
     response = client.post(

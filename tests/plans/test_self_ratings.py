@@ -70,7 +70,7 @@ def _fill_url(token):
 
 
 def _ratings_url(participant):
-    return reverse("plans:self_ratings", kwargs={"participant_pk": participant.pk})
+    return reverse("plans:self_ratings", kwargs={"pk": participant.pk})
 
 
 def _last_event():
@@ -187,13 +187,13 @@ def test_link_stores_only_the_digest_and_is_logged(participant, alice):
 def test_link_page_shows_the_url_and_qr_once(participant, alice):
     client = english_client(alice)
     response = client.post(
-        reverse("plans:self_rating_link_create", kwargs={"participant_pk": participant.pk}),
+        reverse("plans:self_rating_link_create", kwargs={"pk": participant.pk}),
         {"phase": "follow_up"},
     )
     link = SelfRatingLink.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse(
-        "plans:self_rating_link", kwargs={"participant_pk": participant.pk, "link_pk": link.pk}
+        "plans:self_rating_link", kwargs={"pk": participant.pk, "link_pk": link.pk}
     )
     first = client.get(response["Location"])
     url = first.context["url"]
@@ -211,9 +211,7 @@ def test_link_page_status_used_and_expired(participant, alice, traveller):
     link, token = self_rating_link_create(
         participant=participant, phase="baseline", created_by=alice
     )
-    url = reverse(
-        "plans:self_rating_link", kwargs={"participant_pk": participant.pk, "link_pk": link.pk}
-    )
+    url = reverse("plans:self_rating_link", kwargs={"pk": participant.pk, "link_pk": link.pk})
     client = english_client(alice)
     self_rating_submit(token=token, values=SCORES)
     assert b"Used on 2026-11-23" in client.get(url).content
@@ -222,9 +220,7 @@ def test_link_page_status_used_and_expired(participant, alice, traveller):
     )
     traveller.shift(timedelta(days=8))
     client = english_client(alice)
-    url = reverse(
-        "plans:self_rating_link", kwargs={"participant_pk": participant.pk, "link_pk": second.pk}
-    )
+    url = reverse("plans:self_rating_link", kwargs={"pk": participant.pk, "link_pk": second.pk})
     assert b"Expired" in client.get(url).content
 
 

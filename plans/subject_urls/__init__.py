@@ -1,1 +1,0 @@
-"""URL lists by subject, joined in ``plans/urls.py``."""

@@ -1,1 +1,0 @@
-"""URL lists of the reporting subjects, one module each."""
