@@ -57,7 +57,7 @@ def record(
     *,
     action: str,
     actor: User | None = None,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str | int = "",
@@ -65,12 +65,12 @@ def record(
 ) -> AccessEvent:
     """Append one event to the access log and return it.
 
+    ``actor`` is who acted, ``client_address`` where from (a view takes it from the request
+    with :func:`client_address`; services receive it as an argument, never the request).
     ``obj`` names the object acted on (its model name and primary key); pass
     ``object_type``/``object_id`` instead for something that is not a model instance.
     ``detail`` must never hold personal data: it is for field names and the like.
     """
-    if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user
     if obj is not None:
         object_type = obj._meta.model_name or ""
         object_id = obj.pk
@@ -83,7 +83,7 @@ def record(
         action=action,
         object_type=object_type,
         object_id=str(object_id),
-        ip_address=client_address(request),
+        ip_address=client_address,
         detail=detail.replace("\r", " ").replace("\n", " ")[:200],
     )
     with transaction.atomic():
@@ -96,6 +96,31 @@ def record(
         event.hash = _event_hash(event)
         event.save(force_insert=True)
     return event
+
+
+def record_request(
+    request: HttpRequest | None,
+    *,
+    action: str,
+    actor: User | None = None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    detail: str = "",
+) -> AccessEvent:
+    """:func:`record` for the views, middleware and signals that log directly: the actor
+    (unless given) is the request's signed-in user, the address the request's client."""
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    return record(
+        action=action,
+        actor=actor,
+        client_address=client_address(request),
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        detail=detail,
+    )
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
-
     from .models import User
 
 
@@ -27,7 +25,7 @@ class StaffMoved:
     previous_organisation_id: int
     previous_role: str
     changed_by: User | None
-    request: HttpRequest | None
+    client_address: str | None
 
 
 Listener = Callable[[StaffMoved], None]

@@ -47,7 +47,7 @@ class SessionTimeoutMiddleware:
             idle = settings.SESSION_IDLE_TIMEOUT.total_seconds()
             absolute = settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
             if now - seen > idle or now - started > absolute:
-                access_log.record(action=AccessEvent.Action.SESSION_EXPIRED, request=request)
+                access_log.record_request(request, action=AccessEvent.Action.SESSION_EXPIRED)
                 logout(request)
                 messages.info(request, _("You have been logged out. Please log in again."))
                 return redirect_to_login(request.get_full_path())

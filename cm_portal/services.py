@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -33,7 +32,6 @@ from .models import (
     StaffSession,
     User,
 )
-from .throttling import client_ip
 from .tokens import password_token_generator
 
 Action = AccessEvent.Action
@@ -61,7 +59,7 @@ def staff_create(
     password: str | None = None,
     created_by: User | None = None,
     send_link: bool = False,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
 ) -> User:
     """Create a staff account. Without a password it cannot log in until one is set.
 
@@ -81,17 +79,19 @@ def staff_create(
     user.is_active = not needs_approval
     with transaction.atomic():
         user.save(force_insert=True)
-        access_log.record(action=Action.CREATE, actor=created_by, request=request, obj=user)
+        access_log.record(
+            action=Action.CREATE, actor=created_by, client_address=client_address, obj=user
+        )
         if needs_approval and created_by is not None:
             account_change_request(
                 kind=Kind.CREATE,
                 target=user,
                 requested_by=created_by,
                 values={"send_link": send_link},
-                request=request,
+                client_address=client_address,
             )
     if send_link and not needs_approval and created_by is not None:
-        staff_password_link_send(user=user, sent_by=created_by, request=request)
+        staff_password_link_send(user=user, sent_by=created_by, client_address=client_address)
     return user
 
 
@@ -99,7 +99,7 @@ STAFF_EDITABLE_FIELDS = ("name", "email", "organisation", "role")
 
 
 def staff_update(
-    *, user: User, changed_by: User, request: HttpRequest | None = None, **values: object
+    *, user: User, changed_by: User, client_address: str | None = None, **values: object
 ) -> AccountChangeRequest | None:
     """Change name, e-mail, organisation or role of an account.
 
@@ -122,7 +122,9 @@ def staff_update(
     immediate = {field: value for field, value in changed.items() if field not in gated}
     with transaction.atomic():
         if immediate:
-            _staff_apply(user=user, values=immediate, changed_by=changed_by, request=request)
+            _staff_apply(
+                user=user, values=immediate, changed_by=changed_by, client_address=client_address
+            )
         if not gated:
             return None
         organisation = gated.get("organisation")
@@ -138,7 +140,7 @@ def staff_update(
             requested_by=changed_by,
             values=stored,
             organisation=organisation,
-            request=request,
+            client_address=client_address,
         )
 
 
@@ -161,7 +163,7 @@ def _staff_apply(
     user: User,
     values: dict[str, object],
     changed_by: User,
-    request: HttpRequest | None,
+    client_address: str | None,
 ) -> None:
     previous_organisation_id, previous_role = user.organisation_id, user.role
     changed = [
@@ -179,7 +181,7 @@ def _staff_apply(
         access_log.record(
             action=Action.CHANGE,
             actor=changed_by,
-            request=request,
+            client_address=client_address,
             obj=user,
             detail=",".join(changed),
         )
@@ -192,7 +194,7 @@ def _staff_apply(
                     previous_organisation_id=previous_organisation_id,
                     previous_role=previous_role,
                     changed_by=changed_by,
-                    request=request,
+                    client_address=client_address,
                 )
             )
             staff_sessions_end(user=user)
@@ -207,7 +209,7 @@ def staff_sessions_end(*, user: User) -> int:
     return len(keys)
 
 
-def staff_deactivate(*, user: User, deactivated_by: User, request: HttpRequest | None = None):
+def staff_deactivate(*, user: User, deactivated_by: User, client_address: str | None = None):
     """Deactivate an account and end its sessions at once."""
     if user.pk == deactivated_by.pk:
         raise ValidationError(_("You cannot deactivate your own account."))
@@ -216,11 +218,13 @@ def staff_deactivate(*, user: User, deactivated_by: User, request: HttpRequest |
             user.is_active = False
             user.save(update_fields=["is_active"])
         staff_sessions_end(user=user)
-        access_log.record(action=Action.DEACTIVATE, actor=deactivated_by, request=request, obj=user)
+        access_log.record(
+            action=Action.DEACTIVATE, actor=deactivated_by, client_address=client_address, obj=user
+        )
     return user
 
 
-def staff_reactivate(*, user: User, reactivated_by: User, request: HttpRequest | None = None):
+def staff_reactivate(*, user: User, reactivated_by: User, client_address: str | None = None):
     """Reactivate an account; never one whose creation has not been approved."""
     if user.change_requests.filter(kind=Kind.CREATE).exclude(status=Status.APPROVED).exists():
         raise ValidationError(_("This account has not been approved yet."))
@@ -230,7 +234,7 @@ def staff_reactivate(*, user: User, reactivated_by: User, request: HttpRequest |
         access_log.record(
             action=Action.CHANGE,
             actor=reactivated_by,
-            request=request,
+            client_address=client_address,
             obj=user,
             detail="is_active",
         )
@@ -238,7 +242,7 @@ def staff_reactivate(*, user: User, reactivated_by: User, request: HttpRequest |
 
 
 def staff_second_factor_reset(
-    *, user: User, reset_by: User, request: HttpRequest | None = None
+    *, user: User, reset_by: User, client_address: str | None = None
 ) -> AccountChangeRequest | None:
     """Remove every second-factor device: the person enrols anew at their next login.
 
@@ -246,18 +250,23 @@ def staff_second_factor_reset(
     """
     if user.works_with_cases:
         return account_change_request(
-            kind=Kind.SECOND_FACTOR_RESET, target=user, requested_by=reset_by, request=request
+            kind=Kind.SECOND_FACTOR_RESET,
+            target=user,
+            requested_by=reset_by,
+            client_address=client_address,
         )
-    _second_factor_reset(user=user, reset_by=reset_by, request=request)
+    _second_factor_reset(user=user, reset_by=reset_by, client_address=client_address)
     return None
 
 
-def _second_factor_reset(*, user: User, reset_by: User, request: HttpRequest | None) -> None:
+def _second_factor_reset(*, user: User, reset_by: User, client_address: str | None) -> None:
     with transaction.atomic():
         for device in devices_for_user(user, confirmed=None):
             device.delete()
         staff_sessions_end(user=user)
-        access_log.record(action=Action.OTP_RESET, actor=reset_by, request=request, obj=user)
+        access_log.record(
+            action=Action.OTP_RESET, actor=reset_by, client_address=client_address, obj=user
+        )
 
 
 def password_link(user: User) -> str:
@@ -273,7 +282,7 @@ def password_link(user: User) -> str:
 
 
 def staff_password_link_send(
-    *, user: User, sent_by: User, request: HttpRequest | None = None
+    *, user: User, sent_by: User, client_address: str | None = None
 ) -> AccountChangeRequest | None:
     """E-mail a set-password link. The link sets the password only: the second factor stays.
 
@@ -283,19 +292,24 @@ def staff_password_link_send(
         raise ValidationError(_("The account is deactivated."))
     if user.works_with_cases:
         return account_change_request(
-            kind=Kind.PASSWORD_LINK, target=user, requested_by=sent_by, request=request
+            kind=Kind.PASSWORD_LINK,
+            target=user,
+            requested_by=sent_by,
+            client_address=client_address,
         )
-    _password_link_send(user=user, sent_by=sent_by, request=request)
+    _password_link_send(user=user, sent_by=sent_by, client_address=client_address)
     return None
 
 
-def _password_link_send(*, user: User, sent_by: User, request: HttpRequest | None) -> None:
+def _password_link_send(*, user: User, sent_by: User, client_address: str | None) -> None:
     context = {"user": user, "link": password_link(user), "days": 3}
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Set your password for CM-portalen")
         body = render_to_string("staff/email/set_password.txt", context)
     send_mail(subject, body, None, [user.email])
-    access_log.record(action=Action.PASSWORD_LINK_SENT, actor=sent_by, request=request, obj=user)
+    access_log.record(
+        action=Action.PASSWORD_LINK_SENT, actor=sent_by, client_address=client_address, obj=user
+    )
 
 
 # --- separation of duties (security.md 30) -----------------------------------------------
@@ -321,7 +335,7 @@ def account_change_request(
     requested_by: User,
     values: dict | None = None,
     organisation: Organisation | None = None,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
 ) -> AccountChangeRequest:
     """Record a change that gives case access; it has no effect until approved."""
     if not requested_by.is_administrator:
@@ -340,19 +354,19 @@ def account_change_request(
     change.full_clean()
     with transaction.atomic():
         change.save(force_insert=True)
-        _log_change(change, Action.CHANGE_REQUESTED, requested_by, request)
+        _log_change(change, Action.CHANGE_REQUESTED, requested_by, client_address)
     if kind != Kind.CREATE:
         _tell_the_account(change, requested=True)
     return change
 
 
 def _log_change(
-    change: AccountChangeRequest, action: str, actor: User, request: HttpRequest | None
+    change: AccountChangeRequest, action: str, actor: User, client_address: str | None
 ) -> None:
     access_log.record(
         action=action,
         actor=actor,
-        request=request,
+        client_address=client_address,
         object_type="account_change_request",
         object_id=str(change.pk),
         detail=f"{change.kind} of staff {change.target_id}",
@@ -370,7 +384,7 @@ def _decide(change: AccountChangeRequest, decided_by: User) -> AccountChangeRequ
 
 
 def account_change_approve(
-    *, change: AccountChangeRequest, decided_by: User, request: HttpRequest | None = None
+    *, change: AccountChangeRequest, decided_by: User, client_address: str | None = None
 ) -> AccountChangeRequest:
     """Approve and apply the change; raises ValidationError if it cannot be applied."""
     with transaction.atomic():
@@ -380,16 +394,16 @@ def account_change_approve(
         change.decided_by = decided_by
         change.decided_at = timezone.now()
         change.save(update_fields=["status", "decided_by", "decided_at"])
-        _log_change(change, Action.CHANGE_APPROVED, decided_by, request)
+        _log_change(change, Action.CHANGE_APPROVED, decided_by, client_address)
         previous_email = target.email
-        _apply(change, target, decided_by, request)
+        _apply(change, target, decided_by, client_address)
     if change.kind != Kind.CREATE:  # a new account has no earlier address to tell
         _tell_the_account(change, requested=False, address=previous_email)
     return change
 
 
 def _apply(
-    change: AccountChangeRequest, target: User, decided_by: User, request: HttpRequest | None
+    change: AccountChangeRequest, target: User, decided_by: User, client_address: str | None
 ) -> None:
     # The change is the requester's, logged as theirs; the approval row names the approver.
     requester = change.requested_by
@@ -397,22 +411,24 @@ def _apply(
         target.is_active = True
         target.save(update_fields=["is_active"])
         if change.values.get("send_link"):
-            _password_link_send(user=target, sent_by=requester, request=request)
+            _password_link_send(user=target, sent_by=requester, client_address=client_address)
     elif change.kind == Kind.UPDATE:
         values = dict(change.values)
         if "organisation" in values:
             values["organisation"] = Organisation.objects.get(pk=values["organisation"])
-        _staff_apply(user=target, values=values, changed_by=requester, request=request)
+        _staff_apply(
+            user=target, values=values, changed_by=requester, client_address=client_address
+        )
     elif change.kind == Kind.SECOND_FACTOR_RESET:
-        _second_factor_reset(user=target, reset_by=requester, request=request)
+        _second_factor_reset(user=target, reset_by=requester, client_address=client_address)
     elif change.kind == Kind.PASSWORD_LINK:
         if not target.is_active:
             raise ValidationError(_("The account is deactivated."))
-        _password_link_send(user=target, sent_by=requester, request=request)
+        _password_link_send(user=target, sent_by=requester, client_address=client_address)
 
 
 def account_change_refuse(
-    *, change: AccountChangeRequest, decided_by: User, request: HttpRequest | None = None
+    *, change: AccountChangeRequest, decided_by: User, client_address: str | None = None
 ) -> AccountChangeRequest:
     """Refuse the change: nothing of it takes effect."""
     with transaction.atomic():
@@ -421,7 +437,7 @@ def account_change_refuse(
         change.decided_by = decided_by
         change.decided_at = timezone.now()
         change.save(update_fields=["status", "decided_by", "decided_at"])
-        _log_change(change, Action.CHANGE_REFUSED, decided_by, request)
+        _log_change(change, Action.CHANGE_REFUSED, decided_by, client_address)
     if change.kind != Kind.CREATE:
         _tell_the_account(change, requested=False)
     return change
@@ -470,7 +486,7 @@ def log_review_draw(
     period_from,
     period_to,
     sample_size: int = DEFAULT_SAMPLE_SIZE,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
 ) -> LogReview:
     """Draw a random sample of the accesses to case data in ``[period_from, period_to]``."""
     if period_from > period_to:
@@ -496,7 +512,7 @@ def log_review_draw(
         access_log.record(
             action=AccessEvent.Action.CREATE,
             actor=reviewer,
-            request=request,
+            client_address=client_address,
             object_type="log_review",
             object_id=str(review.pk),
             detail=f"sample of {len(sample)}",
@@ -505,7 +521,7 @@ def log_review_draw(
 
 
 def log_review_sign_off(
-    *, review: LogReview, reviewer: User, comment: str, request: HttpRequest | None = None
+    *, review: LogReview, reviewer: User, comment: str, client_address: str | None = None
 ) -> LogReview:
     """Sign the review off with what was found; a signed-off review is never changed."""
     comment = comment.strip()
@@ -520,7 +536,7 @@ def log_review_sign_off(
         access_log.record(
             action=AccessEvent.Action.CHANGE,
             actor=reviewer,
-            request=request,
+            client_address=client_address,
             object_type="log_review",
             object_id=str(review.pk),
             detail="signed off",
@@ -539,14 +555,14 @@ PASSWORD_RESET_REQUESTS_PER_ADDRESS = 10
 PASSWORD_RESET_WINDOW = timedelta(hours=1)
 
 
-def password_reset_request(*, email: str, request: HttpRequest) -> bool:
+def password_reset_request(*, email: str, client_address: str | None) -> bool:
     """The public "forgotten your password?" form; returns whether a link was e-mailed.
 
     Every request is written to the access log (the account, if the address is one, and
     the client address; never the typed address otherwise), and the log is what the limits
     count: requests from the address, links sent to the account.
     """
-    address = client_ip(request)
+    address = client_address
     since = timezone.now() - PASSWORD_RESET_WINDOW
     with transaction.atomic():
         # Locked, so that parallel requests for one account are counted one after another.
@@ -583,7 +599,7 @@ def password_reset_request(*, email: str, request: HttpRequest) -> bool:
         access_log.record(
             action=Action.PASSWORD_RESET_REQUESTED,
             actor=user,
-            request=request,
+            client_address=client_address,
             obj=user,
             detail=detail,
         )
@@ -594,7 +610,9 @@ def password_reset_request(*, email: str, request: HttpRequest) -> bool:
             subject = render_to_string("registration/password_reset_subject.txt", context)
             body = render_to_string("registration/password_reset_email.txt", context)
         send_mail("".join(subject.splitlines()), body, None, [user.email])
-        access_log.record(action=Action.PASSWORD_LINK_SENT, actor=user, request=request, obj=user)
+        access_log.record(
+            action=Action.PASSWORD_LINK_SENT, actor=user, client_address=client_address, obj=user
+        )
     return True
 
 
@@ -623,7 +641,7 @@ def otp_enrolment_device(*, user: User, device_id: int | None) -> TOTPDevice | N
 
 
 def otp_enrolment_confirm(
-    *, user: User, device: TOTPDevice, token: str, request: HttpRequest | None = None
+    *, user: User, device: TOTPDevice, token: str, client_address: str | None = None
 ) -> bool:
     """Confirm this attempt's device if ``token`` is its current code; False otherwise
     (a wrong code, or the attempt was replaced by a newer one meanwhile)."""
@@ -633,11 +651,11 @@ def otp_enrolment_confirm(
         if current is None or TOTPDevice.objects.filter(user=user, confirmed=True).exists():
             return False
         if not current.verify_token(token):
-            access_log.record(action=Action.OTP_FAILED, actor=user, request=request)
+            access_log.record(action=Action.OTP_FAILED, actor=user, client_address=client_address)
             return False
         current.confirmed = True
         current.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-        access_log.record(action=Action.OTP_ENROLLED, actor=user, request=request)
+        access_log.record(action=Action.OTP_ENROLLED, actor=user, client_address=client_address)
     device.refresh_from_db()
     return True

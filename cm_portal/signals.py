@@ -20,7 +20,7 @@ def on_logged_in(sender, request, user, **kwargs):
     session_times_start(request)
     request.session.save()  # gives a session key to tie to this account
     StaffSession.objects.get_or_create(session_key=request.session.session_key, user=user)
-    access_log.record(action=Action.LOGIN, actor=user, request=request)
+    access_log.record_request(request, action=Action.LOGIN, actor=user)
 
 
 @receiver(user_logged_out)
@@ -29,7 +29,7 @@ def on_logged_out(sender, request, user, **kwargs):
         return
     if request is not None and request.session.session_key:
         StaffSession.objects.filter(session_key=request.session.session_key).delete()
-    access_log.record(action=Action.LOGOUT, actor=user, request=request)
+    access_log.record_request(request, action=Action.LOGOUT, actor=user)
 
 
 def _account_named(credentials: dict) -> User | None:
@@ -42,10 +42,10 @@ def _account_named(credentials: dict) -> User | None:
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
     account = _account_named(credentials)
-    access_log.record(
+    access_log.record_request(
+        request,
         action=Action.LOGIN_FAILED,
         actor=account,
-        request=request,
         detail="" if account else "unknown account",
     )
 
@@ -53,4 +53,4 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 @receiver(user_locked_out)
 def on_locked_out(sender, request, username, ip_address, **kwargs):
     account = _account_named({"username": username})
-    access_log.record(action=Action.LOCKED_OUT, actor=account, request=request)
+    access_log.record_request(request, action=Action.LOCKED_OUT, actor=account)

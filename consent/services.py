@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
@@ -170,7 +169,7 @@ def consent_record(
     guardian_name: str = "",
     valid_until: date | None = None,
     scan: UploadedFile | None = None,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
 ) -> Consent:
     """Record a signed consent; each organisation party gets a sharing grant."""
     organisations = list(dict.fromkeys(organisations))
@@ -201,7 +200,7 @@ def consent_record(
             access_log.record(
                 action=Action.CREATE,
                 actor=recorded_by,
-                request=request,
+                client_address=client_address,
                 obj=participant,
                 detail=f"consent {consent.pk}",
             )
@@ -220,7 +219,7 @@ def consent_withdraw(
     withdrawn_on: date,
     by_whom: str,
     recorded_by: User,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
 ) -> Consent:
     """Record a withdrawal beside the original; access through it ends on the next request."""
     with transaction.atomic():
@@ -246,7 +245,7 @@ def consent_withdraw(
         access_log.record(
             action=Action.CHANGE,
             actor=recorded_by,
-            request=request,
+            client_address=client_address,
             obj=consent.participant,
             detail=f"consent {consent.pk} withdrawn",
         )
@@ -258,7 +257,7 @@ def consent_withdraw(
 
 
 def participant_export_request(
-    *, participant: Participant, requested_by: User, request: HttpRequest | None = None
+    *, participant: Participant, requested_by: User, client_address: str | None = None
 ) -> ParticipantExport:
     """Queue a PDF of everything stored about the participant; reuse one still pending."""
     with transaction.atomic():
@@ -269,7 +268,7 @@ def participant_export_request(
             access_log.record(
                 action=Action.EXPORT,
                 actor=requested_by,
-                request=request,
+                client_address=client_address,
                 obj=participant,
                 detail=f"case file pdf {export.pk}",
             )

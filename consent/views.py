@@ -10,6 +10,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log, pdf
+from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
@@ -29,7 +30,7 @@ def consent_list(request: HttpRequest, pk: int) -> HttpResponse:
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     consents = list(selectors.consents_of(participant))
-    access_log.record(action=Action.VIEW, request=request, obj=participant, detail="consents")
+    access_log.record_request(request, action=Action.VIEW, obj=participant, detail="consents")
     return render(
         request,
         "consent/list.html",
@@ -61,7 +62,7 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
                 guardian_name=data["guardian_name"],
                 valid_until=data["valid_until"],
                 scan=data["scan"],
-                request=request,
+                client_address=client_address(request),
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -93,7 +94,7 @@ def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResp
                 withdrawn_on=form.cleaned_data["withdrawn_on"],
                 by_whom=form.cleaned_data["by_whom"],
                 recorded_by=request.user,
-                request=request,
+                client_address=client_address(request),
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -114,9 +115,9 @@ def consent_scan(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse
             content = handle.read()
     except FileNotFoundError:
         raise Http404 from None
-    access_log.record(
+    access_log.record_request(
+        request,
         action=Action.EXPORT,
-        request=request,
         obj=consent.participant,
         detail=f"consent {consent.pk} scan",
     )
@@ -139,7 +140,9 @@ def case_file_export(request: HttpRequest, pk: int) -> HttpResponse:
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     data = case_files.export_cases(
-        case_files.participants_for_export().filter(pk=participant.pk), request=request
+        case_files.participants_for_export().filter(pk=participant.pk),
+        exported_by=request.user,
+        client_address=client_address(request),
     )
     response = HttpResponse(case_files.dumps(data), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(
@@ -155,7 +158,7 @@ def export_pdf_request(request: HttpRequest, pk: int) -> HttpResponse:
     if refused := _method_not_allowed(request, "POST"):
         return refused
     export = services.participant_export_request(
-        participant=participant, requested_by=request.user, request=request
+        participant=participant, requested_by=request.user, client_address=client_address(request)
     )
     return redirect("consent:export_pdf_status", pk=participant.pk, export_pk=export.pk)
 
@@ -182,7 +185,7 @@ def export_pdf_download(request: HttpRequest, pk: int, export_pk: int) -> HttpRe
     response = pdf.download(
         export.file, ready=export.is_ready, filename=f"case-file-{export.participant_id}.pdf"
     )
-    access_log.record(
-        action=Action.PRINT, request=request, obj=export.participant, detail=f"pdf {export.pk}"
+    access_log.record_request(
+        request, action=Action.PRINT, obj=export.participant, detail=f"pdf {export.pk}"
     )
     return response

@@ -10,7 +10,6 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -112,7 +111,7 @@ def participant_register(
     organisation: Organisation,
     registered_by: User | None,
     reference: str = "",
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
     **fields: object,
 ) -> Participant:
     """Register a participant; the registering case manager is assigned to them."""
@@ -132,14 +131,17 @@ def participant_register(
         if registered_by is not None and registered_by.role == Role.CASE_MANAGER:
             assign_perm(ASSIGNED, registered_by, participant)
         access_log.record(
-            action=Action.CREATE, actor=registered_by, request=request, obj=participant
+            action=Action.CREATE,
+            actor=registered_by,
+            client_address=client_address,
+            obj=participant,
         )
         case_changed(participant.pk)
     return participant
 
 
 def participant_update(
-    *, participant: Participant, changed_by: User, request: HttpRequest | None = None, **values
+    *, participant: Participant, changed_by: User, client_address: str | None = None, **values
 ) -> list[str]:
     """Change intake data; keeps old and new values of each changed field."""
     with transaction.atomic():
@@ -154,7 +156,7 @@ def participant_update(
             access_log.record(
                 action=Action.CHANGE,
                 actor=changed_by,
-                request=request,
+                client_address=client_address,
                 obj=participant,
                 detail=",".join(changed),
             )
@@ -168,7 +170,7 @@ def participant_close(
     end_date: date,
     reason: str,
     closed_by: User,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
 ) -> Participant:
     """Close the case (avslut) with an end date and a reason."""
     if not participant.is_open:
@@ -183,14 +185,18 @@ def participant_close(
         )
         participant.save(update_fields=["intervention_end", "end_reason"])
         access_log.record(
-            action=Action.CHANGE, actor=closed_by, request=request, obj=participant, detail="closed"
+            action=Action.CHANGE,
+            actor=closed_by,
+            client_address=client_address,
+            obj=participant,
+            detail="closed",
         )
         case_changed(participant.pk)
     return participant
 
 
 def participant_reopen(
-    *, participant: Participant, reopened_by: User, request: HttpRequest | None = None
+    *, participant: Participant, reopened_by: User, client_address: str | None = None
 ) -> Participant:
     if participant.is_open:
         raise ValidationError(_("The case is open already."))
@@ -208,7 +214,7 @@ def participant_reopen(
         access_log.record(
             action=Action.CHANGE,
             actor=reopened_by,
-            request=request,
+            client_address=client_address,
             obj=participant,
             detail="reopened",
         )
@@ -217,7 +223,7 @@ def participant_reopen(
 
 
 def participant_set_legal_hold(
-    *, participant: Participant, hold: bool, changed_by: User, request: HttpRequest | None = None
+    *, participant: Participant, hold: bool, changed_by: User, client_address: str | None = None
 ) -> bool:
     """Place or lift a legal hold: a held case is kept past its retention period.
 
@@ -237,7 +243,7 @@ def participant_set_legal_hold(
         access_log.record(
             action=Action.CHANGE,
             actor=changed_by,
-            request=request,
+            client_address=client_address,
             obj=participant,
             detail="legal_hold placed" if hold else "legal_hold lifted",
         )
@@ -263,7 +269,7 @@ def participant_assign(
     participant: Participant,
     case_manager: User,
     assigned_by: User | None,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
 ) -> None:
     _check_assignable(participant, case_manager)
     with transaction.atomic():
@@ -271,7 +277,7 @@ def participant_assign(
         access_log.record(
             action=Action.CHANGE,
             actor=assigned_by,
-            request=request,
+            client_address=client_address,
             obj=participant,
             detail=f"assigned staff {case_manager.pk}",
         )
@@ -282,7 +288,7 @@ def participant_unassign(
     participant: Participant,
     case_manager: User,
     unassigned_by: User,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
 ) -> None:
     """Takes effect on the assigned person's next request."""
     with transaction.atomic():
@@ -290,14 +296,14 @@ def participant_unassign(
         access_log.record(
             action=Action.CHANGE,
             actor=unassigned_by,
-            request=request,
+            client_address=client_address,
             obj=participant,
             detail=f"unassigned staff {case_manager.pk}",
         )
 
 
 def caseload_transfer(
-    *, from_user: User, to_user: User, transferred_by: User, request: HttpRequest | None = None
+    *, from_user: User, to_user: User, transferred_by: User, client_address: str | None = None
 ) -> int:
     """Move every participant assigned to ``from_user`` to ``to_user`` in one step."""
     from .models import ParticipantUserObjectPermission
@@ -319,7 +325,7 @@ def caseload_transfer(
             access_log.record(
                 action=Action.CHANGE,
                 actor=transferred_by,
-                request=request,
+                client_address=client_address,
                 obj=participant,
                 detail=f"moved from staff {from_user.pk} to staff {to_user.pk}",
             )
@@ -328,7 +334,7 @@ def caseload_transfer(
 
 
 def contact_log(
-    *, participant: Participant, logged_by: User, request: HttpRequest | None = None, **fields
+    *, participant: Participant, logged_by: User, client_address: str | None = None, **fields
 ) -> Contact:
     """Log an individual contact."""
     contact = Contact(participant=participant, created_by=logged_by, **fields)
@@ -338,7 +344,7 @@ def contact_log(
         access_log.record(
             action=Action.CREATE,
             actor=logged_by,
-            request=request,
+            client_address=client_address,
             obj=participant,
             detail=f"contact {contact.pk}",
         )
@@ -347,7 +353,7 @@ def contact_log(
 
 
 def contact_correct(
-    *, contact: Contact, corrected_by: User, request: HttpRequest | None = None, **values
+    *, contact: Contact, corrected_by: User, client_address: str | None = None, **values
 ) -> list[str]:
     """Correct a contact; the earlier values stay in the change history."""
     with transaction.atomic():
@@ -362,7 +368,7 @@ def contact_correct(
             access_log.record(
                 action=Action.CHANGE,
                 actor=corrected_by,
-                request=request,
+                client_address=client_address,
                 obj=contact.participant,
                 detail=f"contact {contact.pk}: {','.join(changed)}",
             )
@@ -371,13 +377,15 @@ def contact_correct(
 
 
 def activity_record_create(
-    *, organisation: Organisation, recorded_by: User, request: HttpRequest | None = None, **fields
+    *, organisation: Organisation, recorded_by: User, client_address: str | None = None, **fields
 ) -> ActivityRecord:
     record = ActivityRecord(organisation=organisation, recorded_by=recorded_by, **fields)
     record.full_clean()
     with transaction.atomic():
         record.save(force_insert=True)
-        access_log.record(action=Action.CREATE, actor=recorded_by, request=request, obj=record)
+        access_log.record(
+            action=Action.CREATE, actor=recorded_by, client_address=client_address, obj=record
+        )
     return record
 
 
@@ -437,7 +445,7 @@ def duplicate_check(
     *,
     organisation: Organisation,
     checked_by: User,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
     personal_identity_number: str = "",
     display_name: str = "",
     birth_year: int | None = None,
@@ -452,7 +460,7 @@ def duplicate_check(
         access_log.record(
             action=Action.REFUSED,
             actor=checked_by,
-            request=request,
+            client_address=client_address,
             object_type="duplicate_check",
             detail="over the hourly limit",
         )
@@ -472,7 +480,7 @@ def duplicate_check(
             access_log.record(
                 action=Action.DUPLICATE_CHECK,
                 actor=checked_by,
-                request=request,
+                client_address=client_address,
                 object_type="participant",
                 object_id=pk,
                 detail="matched at intake",
@@ -481,7 +489,7 @@ def duplicate_check(
             access_log.record(
                 action=Action.DUPLICATE_CHECK,
                 actor=checked_by,
-                request=request,
+                client_address=client_address,
                 object_type="duplicate_check",
                 detail="no match",
             )
@@ -510,7 +518,7 @@ def assignments_end_for_moved_staff(event: StaffMoved) -> list[Participant]:
             access_log.record(
                 action=Action.CHANGE,
                 actor=event.changed_by,
-                request=event.request,
+                client_address=event.client_address,
                 obj=participant,
                 detail=f"unassigned staff {user.pk} (moved)",
             )

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from cm_portal import access_log
 from cm_portal.access import administrator_required, role_required
+from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent, Role
 from cm_portal.views.common import add_service_errors as _add_errors
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
@@ -61,9 +62,9 @@ def participant_list(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     # That a search happened and how many rows it showed: never the search text.
     what = "search" if filters.get("q", "").strip() else "list"
-    access_log.record(
+    access_log.record_request(
+        request,
         action=AccessEvent.Action.VIEW,
-        request=request,
         object_type="participant_list",
         detail=f"{what}, {len(page.object_list)} rows shown",
     )
@@ -84,7 +85,7 @@ def participant_create(request: HttpRequest) -> HttpResponse:
             duplicates = services.duplicate_check(
                 organisation=request.user.organisation,
                 checked_by=request.user,
-                request=request,
+                client_address=client_address(request),
                 personal_identity_number=data["personal_identity_number"],
                 display_name=data["display_name"],
                 birth_year=data["birth_year"],
@@ -108,7 +109,7 @@ def participant_create(request: HttpRequest) -> HttpResponse:
                     participant = services.participant_register(
                         organisation=request.user.organisation,
                         registered_by=request.user,
-                        request=request,
+                        client_address=client_address(request),
                         **{field: data[field] for field in IntakeForm.FIELDS},
                     )
                 except ValidationError as error:
@@ -151,7 +152,7 @@ def _leads_team_of(user, participant: Participant) -> bool:
 
 def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
     participant = access_participant(request.user, pk, need="view")
-    access_log.record(action=AccessEvent.Action.VIEW, request=request, obj=participant)
+    access_log.record_request(request, action=AccessEvent.Action.VIEW, obj=participant)
     return _detail(request, participant)
 
 
@@ -165,7 +166,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
             services.contact_log(
                 participant=participant,
                 logged_by=request.user,
-                request=request,
+                client_address=client_address(request),
                 **{field: form.cleaned_data[field] for field in ContactForm.FIELDS},
             )
         except ValidationError as error:
@@ -174,7 +175,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The contact was logged."))
             return redirect("participants:detail", pk=participant.pk)
     # The page shown again holds case data like the overview does: log it the same way.
-    access_log.record(action=AccessEvent.Action.VIEW, request=request, obj=participant)
+    access_log.record_request(request, action=AccessEvent.Action.VIEW, obj=participant)
     return _detail(request, participant, contact_form=form, status=400)
 
 
@@ -206,8 +207,8 @@ def _edit_with_history(
                 messages.info(request, _("Nothing was changed."))
             return redirect("participants:detail", pk=participant.pk)
     if view_detail is not None:
-        access_log.record(
-            action=AccessEvent.Action.VIEW, request=request, obj=participant, detail=view_detail
+        access_log.record_request(
+            request, action=AccessEvent.Action.VIEW, obj=participant, detail=view_detail
         )
     context = {"participant": participant, "form": form, "history": history, **texts}
     return render(request, "participants/edit_with_history.html", context)
@@ -222,7 +223,7 @@ def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse
         return services.contact_correct(
             contact=contact,
             corrected_by=request.user,
-            request=request,
+            client_address=client_address(request),
             **{field: data[field] for field in ContactForm.FIELDS},
         )
 
@@ -256,7 +257,7 @@ def participant_close(request: HttpRequest, pk: int) -> HttpResponse:
             end_date=form.cleaned_data["end_date"],
             reason=form.cleaned_data["reason"],
             closed_by=request.user,
-            request=request,
+            client_address=client_address(request),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -271,7 +272,9 @@ def participant_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     try:
         services.participant_reopen(
-            participant=participant, reopened_by=request.user, request=request
+            participant=participant,
+            reopened_by=request.user,
+            client_address=client_address(request),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -288,12 +291,12 @@ def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return services.participant_update(
             participant=participant,
             changed_by=request.user,
-            request=request,
+            client_address=client_address(request),
             **{field: data[field] for field in ParticipantForm.FIELDS},
         )
 
     # The only page that shows the stored identity number in full: a view of its own.
-    access_log.record(action=AccessEvent.Action.VIEW, request=request, obj=participant)
+    access_log.record_request(request, action=AccessEvent.Action.VIEW, obj=participant)
     return _edit_with_history(
         request,
         participant=participant,
@@ -324,7 +327,10 @@ def participant_assign(request: HttpRequest, pk: int) -> HttpResponse:
     staff = form.cleaned_data["staff"]
     try:
         services.participant_assign(
-            participant=participant, case_manager=staff, assigned_by=request.user, request=request
+            participant=participant,
+            case_manager=staff,
+            assigned_by=request.user,
+            client_address=client_address(request),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -344,7 +350,10 @@ def participant_unassign(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("participants:detail", pk=participant.pk)
     staff = form.cleaned_data["staff"]
     services.participant_unassign(
-        participant=participant, case_manager=staff, unassigned_by=request.user, request=request
+        participant=participant,
+        case_manager=staff,
+        unassigned_by=request.user,
+        client_address=client_address(request),
     )
     messages.success(request, _("%(name)s is no longer assigned.") % {"name": staff.name})
     return redirect("participants:detail", pk=participant.pk)
@@ -360,7 +369,10 @@ def participant_legal_hold(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("participants:detail", pk=participant.pk)
     hold = form.cleaned_data["hold"]
     services.participant_set_legal_hold(
-        participant=participant, hold=hold, changed_by=request.user, request=request
+        participant=participant,
+        hold=hold,
+        changed_by=request.user,
+        client_address=client_address(request),
     )
     if hold:
         messages.success(
@@ -378,8 +390,8 @@ def retention_schedule(request: HttpRequest) -> HttpResponse:
     days = form.cleaned_data["days"] if form.is_valid() else 60
     today = timezone.localdate()
     schedule = retention.retention_schedule(today=today, days_ahead=days)
-    access_log.record(
-        action=AccessEvent.Action.VIEW, request=request, object_type="retention_schedule"
+    access_log.record_request(
+        request, action=AccessEvent.Action.VIEW, object_type="retention_schedule"
     )
     return render(
         request,
@@ -403,7 +415,10 @@ def caseload_transfer(request: HttpRequest) -> HttpResponse:
         to_user = form.cleaned_data["to_user"]
         try:
             moved = services.caseload_transfer(
-                from_user=from_user, to_user=to_user, transferred_by=request.user, request=request
+                from_user=from_user,
+                to_user=to_user,
+                transferred_by=request.user,
+                client_address=client_address(request),
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -425,9 +440,9 @@ def caseload_transfer(request: HttpRequest) -> HttpResponse:
 def activity_list(request: HttpRequest) -> HttpResponse:
     records = selectors.activity_records(request.user.organisation)
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
-    access_log.record(
+    access_log.record_request(
+        request,
         action=AccessEvent.Action.VIEW,
-        request=request,
         object_type="activity_list",
         detail=f"{len(page.object_list)} rows shown",
     )
@@ -442,7 +457,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
             services.activity_record_create(
                 organisation=request.user.organisation,
                 recorded_by=request.user,
-                request=request,
+                client_address=client_address(request),
                 **{field: form.cleaned_data[field] for field in ActivityForm.FIELDS},
             )
         except ValidationError as error:

@@ -30,8 +30,6 @@ from reporting.disclosure import protected_kpis
 from reporting.kpis import OTHER_AGE, Scope, activity_figures
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
-
     from cm_portal.models import Organisation, User
     from reporting.periods import Period
 
@@ -199,33 +197,33 @@ def organisation_of(user: User) -> Organisation | None:
     return None
 
 
-def _log(user: User, request: HttpRequest | None, what: str, period: Period) -> None:
+def _log(user: User, client_address: str | None, what: str, period: Period) -> None:
     access_log.record(
         action=AccessEvent.Action.EXPORT,
         actor=user,
-        request=request,
+        client_address=client_address,
         object_type="report",
         detail=f"{what} {period.start.isoformat()} {period.end.isoformat()}",
     )
 
 
 def export_statistics(
-    *, user: User, period: Period, request: HttpRequest | None = None, today: date | None = None
+    *, user: User, period: Period, client_address: str | None = None, today: date | None = None
 ) -> ExportFile:
     """The disclosure-controlled figures of ``period`` as CSV; the export is access-logged."""
     figures = protected_kpis(period=period, organisation=organisation_of(user), today=today)
     with transaction.atomic():
-        _log(user, request, "statistics.csv", period)
+        _log(user, client_address, "statistics.csv", period)
     return ExportFile(f"statistics_{period.file_stem}.csv", statistics_csv(figures, period))
 
 
 def export_statistics_xlsx(
-    *, user: User, period: Period, request: HttpRequest | None = None, today: date | None = None
+    *, user: User, period: Period, client_address: str | None = None, today: date | None = None
 ) -> ExportFile:
     """The same figures as ``export_statistics``, as an XLSX spreadsheet."""
     figures = protected_kpis(period=period, organisation=organisation_of(user), today=today)
     with transaction.atomic():
-        _log(user, request, "statistics.xlsx", period)
+        _log(user, client_address, "statistics.xlsx", period)
     return ExportFile(
         f"statistics_{period.file_stem}.xlsx",
         statistics_xlsx(figures, period),
@@ -234,7 +232,7 @@ def export_statistics_xlsx(
 
 
 def export_account(
-    *, user: User, period: Period, request: HttpRequest | None = None, today: date | None = None
+    *, user: User, period: Period, client_address: str | None = None, today: date | None = None
 ) -> ExportFile:
     """The account to the district (contacts, persons, sessions, outreach) as CSV."""
     scope = Scope(
@@ -245,5 +243,5 @@ def export_account(
     )
     activity = activity_figures(scope)
     with transaction.atomic():
-        _log(user, request, "account.csv", period)
+        _log(user, client_address, "account.csv", period)
     return ExportFile(f"account_{period.file_stem}.csv", account_csv(activity, period))

@@ -14,7 +14,6 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -47,7 +46,7 @@ K_GOALS = [
 
 
 def steering_report_request(
-    *, period, kind: str, requested_by: User | None, request: HttpRequest | None = None
+    *, period, kind: str, requested_by: User | None, client_address: str | None = None
 ) -> SteeringReport:
     """Queue a report of ``kind`` for ``period``; while one for the same kind and period is
     queued or rendering, that one is returned and nothing more is rendered."""
@@ -62,7 +61,7 @@ def steering_report_request(
         access_log.record(
             action=Action.EXPORT,
             actor=requested_by,
-            request=request,
+            client_address=client_address,
             object_type="report",
             object_id=report.pk,
             detail=f"steering report {report.pk} {'requested' if created else 'asked again'}",

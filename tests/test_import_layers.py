@@ -4,7 +4,10 @@ included, relative ones resolved):
 - a task module imports its services, never the reverse: a service module never imports a
   task module (it enqueues through the outbox by task name), so the two cannot import each
   other at any level;
-- apps depend downwards: cm_portal <- participants <- consent <- plans <- reporting.
+- apps depend downwards: cm_portal <- participants <- consent <- plans <- reporting;
+- a service module (``*/services.py``, ``*/services/*.py``) never imports ``django.http`` and
+  no service function takes a ``request``: services take the actor and the client address
+  (``client_address``), which the view reads from the request.
 """
 
 from __future__ import annotations
@@ -85,6 +88,40 @@ def mutual_service_task_imports(graph: dict[str, set[str]]) -> list[str]:
     )
 
 
+def service_modules() -> dict[str, ast.Module]:
+    found = {}
+    for app in LAYERS:
+        for path in (ROOT / app).rglob("*.py"):
+            name = module_name(path)
+            if is_service(name) and "migrations" not in path.parts:
+                found[name] = ast.parse(path.read_text(), str(path))
+    return found
+
+
+def http_imports(modules: dict[str, ast.Module]) -> list[str]:
+    return sorted(
+        f"{name} imports django.http"
+        for name, tree in modules.items()
+        if any(
+            target == "django.http" or target.startswith("django.http.")
+            for target in imports(tree, name, is_package=False)
+        )
+    )
+
+
+def request_parameters(modules: dict[str, ast.Module]) -> list[str]:
+    return sorted(
+        f"{name}.{node.name}"
+        for name, tree in modules.items()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and any(
+            arg.arg == "request"
+            for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+        )
+    )
+
+
 def upward_edges(graph: dict[str, set[str]]) -> list[str]:
     rank = {app: n for n, app in enumerate(LAYERS)}
     return sorted(
@@ -110,6 +147,27 @@ def test_no_service_module_imports_a_task_module(graph):
 
 def test_apps_depend_downwards_only(graph):
     assert upward_edges(graph) == []
+
+
+def test_no_service_module_imports_django_http():
+    modules = service_modules()
+    assert "plans.services.individual_plan" in modules
+    assert "cm_portal.services" in modules
+    assert http_imports(modules) == []
+
+
+def test_no_service_function_takes_a_request():
+    assert request_parameters(service_modules()) == []
+
+
+def test_a_service_importing_django_http_or_taking_a_request_is_found():
+    tree = ast.parse(
+        "from django.http import HttpRequest\n"
+        "def thing_save(*, saved_by, request: HttpRequest | None = None):\n    pass\n"
+    )
+    modules = {"plans.services.things": tree}
+    assert http_imports(modules) == ["plans.services.things imports django.http"]
+    assert request_parameters(modules) == ["plans.services.things.thing_save"]
 
 
 def test_the_graph_sees_the_task_modules_importing_their_services(graph):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,7 +33,7 @@ def identity_provider_save(
     organisation: Organisation,
     changed_by: User,
     client_secret: str | None = None,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
     **values: object,
 ) -> IdentityProvider:
     """Create or change an organisation's provider. ``client_secret`` None keeps the stored one.
@@ -86,7 +85,7 @@ def identity_provider_save(
         access_log.record(
             action=AccessEvent.Action.CREATE if created else AccessEvent.Action.CHANGE,
             actor=changed_by,
-            request=request,
+            client_address=client_address,
             obj=provider,
             detail=",".join(changed),
         )

@@ -22,6 +22,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from cm_portal import access_log
 from cm_portal.access import administrator_required
+from cm_portal.access_log import client_address
 from cm_portal.enrolment import enrolment_allow
 from cm_portal.middleware import allow_without_second_factor
 from cm_portal.models import AccessEvent, Organisation
@@ -135,7 +136,7 @@ def with_provider_form_action(view):
 
 def _refuse(request: HttpRequest, provider: IdentityProvider | None, reason: str) -> HttpResponse:
     slug = provider.organisation.slug if provider else "-"
-    access_log.record(action=Action.LOGIN_FAILED, request=request, detail=f"oidc {slug}: {reason}")
+    access_log.record_request(request, action=Action.LOGIN_FAILED, detail=f"oidc {slug}: {reason}")
     if reason in ("no account", "account of another organisation", "account deactivated"):
         message = _(
             "Your organisation's login service knows you, but the portal has no active account "
@@ -187,7 +188,7 @@ def callback(request: HttpRequest) -> HttpResponse:
             user=user, defaults={"name": "identity provider", "confirmed": True}
         )
         otp_login(request, device)
-        access_log.record(action=Action.OTP_VERIFIED, request=request, detail="identity provider")
+        access_log.record_request(request, action=Action.OTP_VERIFIED, detail="identity provider")
     else:
         # The guard asks for the TOTP code next. A first one may be enrolled in this session:
         # the provider's login proves the person at least as well as the mailbox link does.
@@ -258,7 +259,7 @@ def provider_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 organisation=organisation,
                 changed_by=request.user,
                 client_secret=data["client_secret"] or None,
-                request=request,
+                client_address=client_address(request),
                 **{field: data[field] for field in services.EDITABLE_FIELDS},
             )
         except ValidationError as error:

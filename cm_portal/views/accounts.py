@@ -19,6 +19,8 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cm_portal.access_log import client_address
+
 from .. import access_log
 from ..enrolment import ENROL_ALLOWED_KEY, ENROL_DEVICE_KEY, enrolment_allow
 from ..forms import LoginForm, TokenForm
@@ -86,9 +88,9 @@ def otp_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         allowed, _details = device.verify_is_allowed()
         if allowed and device.verify_token(form.cleaned_data["token"]):
-            access_log.record(action=Action.OTP_VERIFIED, request=request)
+            access_log.record_request(request, action=Action.OTP_VERIFIED)
             return _second_factor_passed(request, device)
-        access_log.record(action=Action.OTP_FAILED, request=request)
+        access_log.record_request(request, action=Action.OTP_FAILED)
         if allowed:
             form.add_error("token", _("The code is wrong or has expired. Try the next one."))
         else:
@@ -135,7 +137,10 @@ def otp_enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
             return render(request, "registration/otp_enrol.html", context)
         if form.is_valid():
             if otp_enrolment_confirm(
-                user=request.user, device=device, token=form.cleaned_data["token"], request=request
+                user=request.user,
+                device=device,
+                token=form.cleaned_data["token"],
+                client_address=client_address(request),
             ):
                 request.session.pop(ENROL_ALLOWED_KEY, None)
                 request.session.pop(ENROL_DEVICE_KEY, None)
@@ -172,8 +177,8 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         staff_sessions_end(user=form.user)
         if not user_has_device(form.user):
             enrolment_allow(self.request, form.user)
-        access_log.record(
-            action=Action.PASSWORD_SET, actor=form.user, request=self.request, obj=form.user
+        access_log.record_request(
+            self.request, action=Action.PASSWORD_SET, actor=form.user, obj=form.user
         )
         return response
 
@@ -190,7 +195,9 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def form_valid(self, form):
-        password_reset_request(email=form.cleaned_data["email"], request=self.request)
+        password_reset_request(
+            email=form.cleaned_data["email"], client_address=client_address(self.request)
+        )
         return HttpResponseRedirect(self.get_success_url())
 
 

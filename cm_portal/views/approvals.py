@@ -13,6 +13,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from cm_portal.access_log import client_address
+
 from .. import selectors, services
 from ..access import access_account_change, role_required
 from ..http import AuthenticatedHttpRequest
@@ -88,7 +90,7 @@ def _decision(request: AuthenticatedHttpRequest, pk: int, *, approve: bool) -> H
     if request.method == "POST":
         decide = services.account_change_approve if approve else services.account_change_refuse
         try:
-            decide(change=change, decided_by=request.user, request=request)
+            decide(change=change, decided_by=request.user, client_address=client_address(request))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cm_portal.access_log import client_address
+
 from .. import access_log, selectors, services
 from ..access import access_staff_member, administrator_required
 from ..forms import (
@@ -57,7 +59,7 @@ def staff_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 role=data["role"],
                 created_by=request.user,
                 send_link=data["send_link"],
-                request=request,
+                client_address=client_address(request),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -94,7 +96,7 @@ def staff_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             pending = services.staff_update(
                 user=member,
                 changed_by=request.user,
-                request=request,
+                client_address=client_address(request),
                 **{field: form.cleaned_data[field] for field in StaffForm.Meta.fields},
             )
         except ValidationError as error:
@@ -142,7 +144,7 @@ def staff_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         request,
         pk,
         lambda member: services.staff_deactivate(
-            user=member, deactivated_by=request.user, request=request
+            user=member, deactivated_by=request.user, client_address=client_address(request)
         ),
         _("The account was deactivated and its sessions ended."),
     )
@@ -155,7 +157,7 @@ def staff_reactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         request,
         pk,
         lambda member: services.staff_reactivate(
-            user=member, reactivated_by=request.user, request=request
+            user=member, reactivated_by=request.user, client_address=client_address(request)
         ),
         _("The account was reactivated."),
     )
@@ -168,7 +170,7 @@ def staff_send_password_link(request: AuthenticatedHttpRequest, pk: int) -> Http
         request,
         pk,
         lambda member: services.staff_password_link_send(
-            user=member, sent_by=request.user, request=request
+            user=member, sent_by=request.user, client_address=client_address(request)
         ),
         _("A set-password link was sent."),
     )
@@ -181,7 +183,7 @@ def staff_reset_second_factor(request: AuthenticatedHttpRequest, pk: int) -> Htt
         request,
         pk,
         lambda member: services.staff_second_factor_reset(
-            user=member, reset_by=request.user, request=request
+            user=member, reset_by=request.user, client_address=client_address(request)
         ),
         _("The second factor was reset: the person sets it up again at their next login."),
     )
@@ -194,7 +196,7 @@ def access_log_list(request: HttpRequest) -> HttpResponse:
     events = selectors.access_events(**filters)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     # Reading the log is itself an access worth recording.
-    access_log.record(action=AccessEvent.Action.VIEW, request=request, object_type="access_log")
+    access_log.record_request(request, action=AccessEvent.Action.VIEW, object_type="access_log")
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -211,7 +213,7 @@ def log_reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             review = services.log_review_draw(
-                reviewer=request.user, request=request, **form.cleaned_data
+                reviewer=request.user, client_address=client_address(request), **form.cleaned_data
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -233,7 +235,7 @@ def log_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 review=review,
                 reviewer=request.user,
                 comment=form.cleaned_data["comment"],
-                request=request,
+                client_address=client_address(request),
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -241,9 +243,9 @@ def log_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The log review was signed off."))
             return redirect("staff:log_review", pk=review.pk)
     sample = AccessEvent.objects.filter(pk__in=review.sample_ids).order_by("at", "id")
-    access_log.record(
+    access_log.record_request(
+        request,
         action=AccessEvent.Action.VIEW,
-        request=request,
         object_type="log_review",
         object_id=str(review.pk),
     )

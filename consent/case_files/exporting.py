@@ -110,17 +110,20 @@ def case_data(participant: Participant) -> dict[str, Any]:
 
 
 def export_cases(
-    participants: Iterable[Participant], *, exported_by: User | None = None, request=None
+    participants: Iterable[Participant],
+    *,
+    exported_by: User | None = None,
+    client_address: str | None = None,
 ) -> dict[str, Any]:
-    """The case file for ``participants``; with ``exported_by`` or ``request`` logs EXPORT each."""
+    """The case file for ``participants``; with ``exported_by`` logs EXPORT each."""
     cases = []
     for participant in participants:
         cases.append(case_data(participant))
-        if exported_by is not None or request is not None:
+        if exported_by is not None:
             access_log.record(
                 action=AccessEvent.Action.EXPORT,
                 actor=exported_by,
-                request=request,
+                client_address=client_address,
                 obj=participant,
                 detail="case file",
             )

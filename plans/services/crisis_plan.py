@@ -12,7 +12,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -155,7 +154,7 @@ def crisis_plan_save(
     chain: list[dict[str, Any]],
     expected_version: int,
     saved_by: User,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
 ) -> CrisisPlan:
     """Save the four texts and the chain (renumbered 1..n in the order given)."""
     with transaction.atomic():
@@ -171,7 +170,7 @@ def crisis_plan_save(
         access_log.record(
             action=Action.CHANGE,
             actor=saved_by,
-            request=request,
+            client_address=client_address,
             obj=participant,
             detail="crisis plan",
         )
@@ -185,7 +184,7 @@ def crisis_plan_establish(
     established_on: date,
     expected_version: int,
     established_by: User,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
 ) -> CrisisPlan:
     """Set the date the plan was agreed with the participant; needs a chain link."""
     with transaction.atomic():
@@ -207,7 +206,7 @@ def crisis_plan_establish(
         access_log.record(
             action=Action.CHANGE,
             actor=established_by,
-            request=request,
+            client_address=client_address,
             obj=participant,
             detail="crisis plan established",
         )

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -41,7 +40,7 @@ def _queue(
     kind: str,
     meeting: CoordinationMeeting | None,
     requested_by: User,
-    request: HttpRequest | None,
+    client_address: str | None,
 ) -> PlanDocument:
     with transaction.atomic():
         document, created = pdf.request(
@@ -52,7 +51,7 @@ def _queue(
         access_log.record(
             action=Action.EXPORT,
             actor=requested_by,
-            request=request,
+            client_address=client_address,
             obj=participant,
             detail=f"{_log_detail(document)} {'requested' if created else 'asked again'}",
         )
@@ -60,7 +59,7 @@ def _queue(
 
 
 def my_plan_request(
-    *, participant: Participant, requested_by: User, request: HttpRequest | None = None
+    *, participant: Participant, requested_by: User, client_address: str | None = None
 ) -> PlanDocument:
     """Queue the participant's own plain-language copy of their plan ("Min plan")."""
     return _queue(
@@ -68,12 +67,12 @@ def my_plan_request(
         kind=DocumentKind.MY_PLAN,
         meeting=None,
         requested_by=requested_by,
-        request=request,
+        client_address=client_address,
     )
 
 
 def invitation_letter_request(
-    *, meeting: CoordinationMeeting, requested_by: User, request: HttpRequest | None = None
+    *, meeting: CoordinationMeeting, requested_by: User, client_address: str | None = None
 ) -> PlanDocument:
     """Queue the invitation letter (kallelse) of a coordination meeting; it names the outside
     parties, so each must still be covered by a consent valid today."""
@@ -83,7 +82,7 @@ def invitation_letter_request(
         kind=DocumentKind.INVITATION,
         meeting=meeting,
         requested_by=requested_by,
-        request=request,
+        client_address=client_address,
     )
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -71,7 +70,7 @@ def _saved(
     action: str,
     log_action: str,
     detail: str,
-    request: HttpRequest | None,
+    client_address: str | None,
 ) -> IndividualPlan:
     """Check an established plan is still whole, bump the version, keep the revision, log
     it, and have the deadlines recomputed: every write to a plan ends here."""
@@ -92,7 +91,9 @@ def _saved(
         action=action,
         saved_by=by,
     )
-    access_log.record(action=log_action, actor=by, request=request, obj=participant, detail=detail)
+    access_log.record(
+        action=log_action, actor=by, client_address=client_address, obj=participant, detail=detail
+    )
     case_changed(participant.pk)
     return plan
 
@@ -148,7 +149,7 @@ def goal_create(
     first_sub_goal: str,
     expected_version: int,
     created_by: User,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
 ) -> Goal:
     """Add a goal with its first sub-goal (a goal never stands without one)."""
     errors = {}
@@ -168,7 +169,7 @@ def goal_create(
             action="goal added",
             log_action=Action.CREATE,
             detail=f"plan goal {goal.pk}",
-            request=request,
+            client_address=client_address,
         )
     return goal
 
@@ -180,7 +181,7 @@ def goal_update(
     sub_goals: list[dict[str, Any]],
     expected_version: int,
     changed_by: User,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
 ) -> Goal:
     """Replace the goal's title and its sub-goals (``title``, ``status``), in this order."""
     participant = goal.plan.participant
@@ -201,7 +202,7 @@ def goal_update(
             action="goal changed",
             log_action=Action.CHANGE,
             detail=f"plan goal {goal.pk}",
-            request=request,
+            client_address=client_address,
         )
     return goal
 
@@ -211,7 +212,7 @@ def goal_delete(
     goal: Goal,
     expected_version: int,
     deleted_by: User,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
 ) -> None:
     """Remove a goal and its sub-goals (refused if an established plan would lose its last)."""
     participant = goal.plan.participant
@@ -226,7 +227,7 @@ def goal_delete(
             action="goal deleted",
             log_action=Action.CHANGE,
             detail=f"plan goal {goal_pk} deleted",
-            request=request,
+            client_address=client_address,
         )
 
 
@@ -255,7 +256,7 @@ def contact_paths_save(
     paths: list[dict[str, Any]],
     expected_version: int,
     saved_by: User,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
 ) -> list[ContactPath]:
     """Replace the plan's contact paths (``actor``, ``person``, ``how``, ``when``) in order."""
     with transaction.atomic():
@@ -270,7 +271,7 @@ def contact_paths_save(
             action="contact paths saved",
             log_action=Action.CHANGE,
             detail="plan contact paths",
-            request=request,
+            client_address=client_address,
         )
     return objects
 
@@ -300,7 +301,7 @@ def plan_establish(
     established_on: date,
     expected_version: int,
     established_by: User,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
 ) -> IndividualPlan:
     """Set the date the plan was agreed with the participant.
 
@@ -326,7 +327,7 @@ def plan_establish(
             action="established",
             log_action=Action.CHANGE,
             detail="plan established",
-            request=request,
+            client_address=client_address,
         )
     return plan
 
@@ -383,6 +384,6 @@ def plan_import(
             action="imported",
             log_action=Action.CREATE,
             detail="plan imported",
-            request=None,
+            client_address=None,
         )
     return plan

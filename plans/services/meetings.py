@@ -15,7 +15,6 @@ from datetime import date
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -163,11 +162,13 @@ def _check_dates(meeting: CoordinationMeeting, errors: dict[str, str]) -> None:
             )
 
 
-def _log(meeting: CoordinationMeeting, *, action: str, actor, request, what: str) -> None:
+def _log(
+    meeting: CoordinationMeeting, *, action: str, actor, client_address: str | None, what: str
+) -> None:
     access_log.record(
         action=action,
         actor=actor,
-        request=request,
+        client_address=client_address,
         obj=meeting.participant,
         detail=f"meeting {meeting.pk} {what}".strip(),
     )
@@ -212,7 +213,7 @@ def meeting_book(
     units: list[str],
     outside_parties: list[str],
     participant_agreed: bool,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
 ) -> CoordinationMeeting:
     """Book a planned meeting; every outside party needs a consent valid today."""
     units = clean_names(units)
@@ -244,7 +245,13 @@ def meeting_book(
         raise _uncovered_error(uncovered)
     with transaction.atomic():
         _save_new(meeting, units, outside)
-        _log(meeting, action=Action.CREATE, actor=booked_by, request=request, what="booked")
+        _log(
+            meeting,
+            action=Action.CREATE,
+            actor=booked_by,
+            client_address=client_address,
+            what="booked",
+        )
         case_changed(participant.pk)
     return meeting
 
@@ -281,7 +288,7 @@ def meeting_invitation_record(
     meeting: CoordinationMeeting,
     sent_on: date,
     recorded_by: User,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
 ) -> CoordinationMeeting:
     """Record the day the invitation went out. Less than 14 days ahead is allowed but
     flagged (``meeting.invited_late``) and counted in the reports. Every outside party
@@ -292,7 +299,11 @@ def meeting_invitation_record(
         changed = _tracked_save(meeting, {"invitation_sent_on": sent_on}, recorded_by)
         if changed:
             _log(
-                meeting, action=Action.CHANGE, actor=recorded_by, request=request, what="invitation"
+                meeting,
+                action=Action.CHANGE,
+                actor=recorded_by,
+                client_address=client_address,
+                what="invitation",
             )
         case_changed(meeting.participant_id)
     return meeting
@@ -310,7 +321,7 @@ def meeting_minutes_record(
     escalation_agreed: bool = False,
     escalated_to: str = "",
     recorded_by: User,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
 ) -> CoordinationMeeting:
     """Record the meeting as held with its minutes; without a lead unit the question goes to
     the managers, and only with the participant's consent to that. Every outside party must
@@ -354,13 +365,19 @@ def meeting_minutes_record(
     with transaction.atomic():
         _tracked_save(meeting, values, recorded_by)
         what = "minutes, escalated" if no_decision else "minutes"
-        _log(meeting, action=Action.CHANGE, actor=recorded_by, request=request, what=what)
+        _log(
+            meeting,
+            action=Action.CHANGE,
+            actor=recorded_by,
+            client_address=client_address,
+            what=what,
+        )
         case_changed(meeting.participant_id)
     return meeting
 
 
 def meeting_cancel(
-    *, meeting: CoordinationMeeting, cancelled_by: User, request: HttpRequest | None = None
+    *, meeting: CoordinationMeeting, cancelled_by: User, client_address: str | None = None
 ) -> CoordinationMeeting:
     """Cancel a planned meeting; it stays in the list as cancelled."""
     _require_planned(meeting)
@@ -372,7 +389,13 @@ def meeting_cancel(
             values={"status": MeetingStatus.CANCELLED},
             changed_by=cancelled_by,
         )
-        _log(meeting, action=Action.CHANGE, actor=cancelled_by, request=request, what="cancelled")
+        _log(
+            meeting,
+            action=Action.CHANGE,
+            actor=cancelled_by,
+            client_address=client_address,
+            what="cancelled",
+        )
         case_changed(meeting.participant_id)
     return meeting
 
@@ -422,6 +445,6 @@ def meeting_import(
         raise _uncovered_error(uncovered, meeting.meeting_on)
     with transaction.atomic():
         _save_new(meeting, units, outside)
-        _log(meeting, action=Action.CREATE, actor=imported_by, request=None, what="imported")
+        _log(meeting, action=Action.CREATE, actor=imported_by, client_address=None, what="imported")
         case_changed(participant.pk)
     return meeting

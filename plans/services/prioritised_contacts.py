@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.http import HttpRequest
 
 from cm_portal import access_log
 from cm_portal.models import AccessEvent, User
@@ -20,7 +19,7 @@ def prioritised_contact_create(
     *,
     participant: Participant,
     created_by: User | None,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
     **fields: object,
 ) -> PrioritisedContact:
     """Plan a contact with healthcare, social services or another actor."""
@@ -34,7 +33,7 @@ def prioritised_contact_create(
         access_log.record(
             action=Action.CREATE,
             actor=created_by,
-            request=request,
+            client_address=client_address,
             obj=participant,
             detail=f"prioritised contact {contact.pk}",
         )
@@ -46,7 +45,7 @@ def prioritised_contact_update(
     *,
     contact: PrioritisedContact,
     changed_by: User,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
     **values: object,
 ) -> list[str]:
     """Change a contact (e.g. completed with a date, cancelled); keeps old and new values."""
@@ -62,7 +61,7 @@ def prioritised_contact_update(
             access_log.record(
                 action=Action.CHANGE,
                 actor=changed_by,
-                request=request,
+                client_address=client_address,
                 obj=contact.participant,
                 detail=f"prioritised contact {contact.pk} " + ",".join(changed),
             )

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,7 +69,7 @@ def self_rating_record(
     *,
     participant: Participant,
     entered_by: User,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
     **values: Any,
 ) -> SelfRating:
     """The case manager enters a rating (phase, rated_on, ucla_1..3, participation)."""
@@ -79,7 +78,7 @@ def self_rating_record(
         access_log.record(
             action=Action.CREATE,
             actor=entered_by,
-            request=request,
+            client_address=client_address,
             obj=participant,
             detail=f"self-rating {rating.pk}",
         )
@@ -92,7 +91,7 @@ def self_rating_link_create(
     participant: Participant,
     phase: str,
     created_by: User,
-    request: HttpRequest | None = None,
+    client_address: str | None = None,
 ) -> tuple[SelfRatingLink, str]:
     """A new single-use link; the token is returned once and never stored."""
     if phase not in RatingPhase.values:
@@ -111,7 +110,7 @@ def self_rating_link_create(
         access_log.record(
             action=Action.CREATE,
             actor=created_by,
-            request=request,
+            client_address=client_address,
             obj=participant,
             detail=f"self-rating link {link.pk}",
         )
@@ -127,7 +126,7 @@ def self_rating_link_find(token: str) -> SelfRatingLink | None:
 
 
 def self_rating_submit(
-    *, token: str, values: dict[str, Any], request: HttpRequest | None = None
+    *, token: str, values: dict[str, Any], client_address: str | None = None
 ) -> SelfRating:
     """The participant's answers through their link: today, the link's phase, once only.
 
@@ -156,7 +155,7 @@ def self_rating_submit(
         access_log.record(
             action=Action.CREATE,
             actor=None,
-            request=request,
+            client_address=client_address,
             obj=link.participant,
             detail=f"self-rating via link {link.pk}",
         )

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log
+from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
@@ -42,7 +43,7 @@ def crisis_plan(request: HttpRequest, pk: int) -> HttpResponse:
     establish_form = None
     if plan is not None and may_change:
         establish_form = EstablishForm(initial={"version": plan.version})
-    access_log.record(action=Action.VIEW, request=request, obj=participant, detail="crisis plan")
+    access_log.record_request(request, action=Action.VIEW, obj=participant, detail="crisis plan")
     return render(
         request,
         "plans/crisis_plan/detail.html",
@@ -95,7 +96,7 @@ def crisis_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     chain=_chain_from(formset),
                     expected_version=data["version"],
                     saved_by=request.user,
-                    request=request,
+                    client_address=client_address(request),
                 )
             except PlanConflict as conflict:
                 form.add_error(None, conflict)
@@ -120,8 +121,8 @@ def crisis_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             ]
         form = CrisisPlanForm(initial=initial)
         formset = ChainFormSet(initial=chain, prefix="chain")
-    access_log.record(
-        action=Action.VIEW, request=request, obj=participant, detail="crisis plan edit"
+    access_log.record_request(
+        request, action=Action.VIEW, obj=participant, detail="crisis plan edit"
     )
     return render(
         request,
@@ -142,7 +143,7 @@ def crisis_plan_establish(request: HttpRequest, pk: int) -> HttpResponse:
                 established_on=form.cleaned_data["established_on"],
                 expected_version=form.cleaned_data["version"],
                 established_by=request.user,
-                request=request,
+                client_address=client_address(request),
             )
         except ValidationError as error:
             for message in error.messages:
@@ -160,8 +161,8 @@ def crisis_plan_history_view(request: HttpRequest, pk: int) -> HttpResponse:
     participant = access_participant(request.user, pk, need="view")
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
-    access_log.record(
-        action=Action.VIEW, request=request, obj=participant, detail="crisis plan history"
+    access_log.record_request(
+        request, action=Action.VIEW, obj=participant, detail="crisis plan history"
     )
     return render(
         request,

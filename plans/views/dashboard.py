@@ -98,8 +98,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     else:
         context["rows"] = _rows(deadlines_due_for(user, today=today), today)
         shown = len(context["rows"])
-    access_log.record(
-        action=Action.VIEW, request=request, object_type="dashboard", detail=f"{shown} rows shown"
+    access_log.record_request(
+        request, action=Action.VIEW, object_type="dashboard", detail=f"{shown} rows shown"
     )
     return render(request, "plans/dashboard/dashboard.html", context)
 
@@ -112,9 +112,9 @@ def reminders(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     items = [(reminder, deadline_url(reminder.deadline)) for reminder in page]
-    access_log.record(
+    access_log.record_request(
+        request,
         action=Action.VIEW,
-        request=request,
         object_type="reminders",
         detail=f"{len(items)} rows shown",
     )

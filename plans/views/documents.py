@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log, pdf
+from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant
@@ -29,7 +30,7 @@ def my_plan_request(request: HttpRequest, pk: int) -> HttpResponse:
     if refused := _method_not_allowed(request, "POST"):
         return refused
     document = services.my_plan_request(
-        participant=participant, requested_by=request.user, request=request
+        participant=participant, requested_by=request.user, client_address=client_address(request)
     )
     messages.success(request, _("The participant's own copy of the plan is being produced."))
     return redirect("plans:document_status", pk=document.participant_id, document_pk=document.pk)
@@ -41,7 +42,7 @@ def invitation_letter_request(request: HttpRequest, pk: int, meeting_pk: int) ->
         return refused
     try:
         document = services.invitation_letter_request(
-            meeting=meeting, requested_by=request.user, request=request
+            meeting=meeting, requested_by=request.user, client_address=client_address(request)
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -62,9 +63,9 @@ def document_status(request: HttpRequest, pk: int, document_pk: int) -> HttpResp
     document = access_document(request.user, document_pk, participant_pk=pk)
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
-    access_log.record(
+    access_log.record_request(
+        request,
         action=Action.VIEW,
-        request=request,
         obj=document.participant,
         detail=f"plan document {document.pk}",
     )
@@ -95,9 +96,9 @@ def document_download(request: HttpRequest, pk: int, document_pk: int) -> HttpRe
     # The file name is fixed: nothing about the participant in it.
     filename = "min-plan.pdf" if document.kind == DocumentKind.MY_PLAN else "kallelse.pdf"
     response = pdf.download(document.file, ready=document.is_ready, filename=filename)
-    access_log.record(
+    access_log.record_request(
+        request,
         action=Action.PRINT,
-        request=request,
         obj=document.participant,
         detail=f"plan document {document.pk} downloaded",
     )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cm_portal import access_log
+from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
 from cm_portal.views.common import add_service_errors as _add_errors
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
@@ -80,7 +81,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     plan = plan_of(participant)
     deadline = plan_deadline(participant.intervention_start)
-    access_log.record(action=Action.VIEW, request=request, obj=participant, detail="plan")
+    access_log.record_request(request, action=Action.VIEW, obj=participant, detail="plan")
     may_change = can_change(request.user, participant)
     context = {
         "participant": participant,
@@ -115,7 +116,7 @@ def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
                 first_sub_goal=form.cleaned_data["first_sub_goal"],
                 expected_version=form.cleaned_data["version"],
                 created_by=request.user,
-                request=request,
+                client_address=client_address(request),
             )
         except PlanConflict as error:
             status = _conflict(form, error)
@@ -160,7 +161,7 @@ def goal_edit(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
                 sub_goals=sub_goals,
                 expected_version=form.cleaned_data["version"],
                 changed_by=request.user,
-                request=request,
+                client_address=client_address(request),
             )
         except PlanConflict as error:
             status = _conflict(form, error)
@@ -169,8 +170,8 @@ def goal_edit(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The goal was saved."))
             return redirect("plans:plan", pk=participant.pk)
-    access_log.record(
-        action=Action.VIEW, request=request, obj=participant, detail=f"plan goal {goal.pk}"
+    access_log.record_request(
+        request, action=Action.VIEW, obj=participant, detail=f"plan goal {goal.pk}"
     )
     return render(
         request,
@@ -194,7 +195,7 @@ def goal_delete(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
             goal=goal,
             expected_version=form.cleaned_data["version"],
             deleted_by=request.user,
-            request=request,
+            client_address=client_address(request),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -227,7 +228,7 @@ def contact_paths(request: HttpRequest, pk: int) -> HttpResponse:
                 paths=paths,
                 expected_version=form.cleaned_data["version"],
                 saved_by=request.user,
-                request=request,
+                client_address=client_address(request),
             )
         except PlanConflict as error:
             status = _conflict(form, error)
@@ -236,8 +237,8 @@ def contact_paths(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The contact paths were saved."))
             return redirect("plans:plan", pk=participant.pk)
-    access_log.record(
-        action=Action.VIEW, request=request, obj=participant, detail="plan contact paths"
+    access_log.record_request(
+        request, action=Action.VIEW, obj=participant, detail="plan contact paths"
     )
     return render(
         request,
@@ -262,7 +263,7 @@ def plan_establish(request: HttpRequest, pk: int) -> HttpResponse:
             established_on=form.cleaned_data["established_on"],
             expected_version=form.cleaned_data["version"],
             established_by=request.user,
-            request=request,
+            client_address=client_address(request),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -298,7 +299,7 @@ def plan_history(request: HttpRequest, pk: int) -> HttpResponse:
         (revision, REVISION_ACTIONS.get(revision.action, revision.action), _readable(revision))
         for revision in plan_revisions(participant)
     ]
-    access_log.record(action=Action.VIEW, request=request, obj=participant, detail="plan history")
+    access_log.record_request(request, action=Action.VIEW, obj=participant, detail="plan history")
     return render(
         request,
         "plans/individual_plan/history.html",

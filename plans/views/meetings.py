@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log
+from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
 from cm_portal.views.common import add_service_errors as _add_errors
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
@@ -32,7 +33,7 @@ def meeting_list(request: HttpRequest, pk: int) -> HttpResponse:
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     meetings = list(meetings_of(participant))
-    access_log.record(action=Action.VIEW, request=request, obj=participant, detail="meetings")
+    access_log.record_request(request, action=Action.VIEW, obj=participant, detail="meetings")
     return render(
         request,
         "plans/meetings/list.html",
@@ -55,7 +56,7 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
             meeting = services.meeting_book(
                 participant=participant,
                 booked_by=request.user,
-                request=request,
+                client_address=client_address(request),
                 **form.cleaned_data,
             )
         except ValidationError as error:
@@ -67,7 +68,7 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
             )
     uncovered = "outside_parties" in form.errors
     # The form shows which outside parties the participant's consents cover.
-    access_log.record(action=Action.VIEW, request=request, obj=participant, detail="meeting form")
+    access_log.record_request(request, action=Action.VIEW, obj=participant, detail="meeting form")
     return render(
         request,
         "plans/meetings/create.html",
@@ -84,8 +85,8 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     participant = meeting.participant
-    access_log.record(
-        action=Action.VIEW, request=request, obj=participant, detail=f"meeting {meeting.pk}"
+    access_log.record_request(
+        request, action=Action.VIEW, obj=participant, detail=f"meeting {meeting.pk}"
     )
     planned = meeting.status == MeetingStatus.PLANNED
     may_change = planned and can_change(request.user, participant)
@@ -136,7 +137,7 @@ def meeting_invitation(request: HttpRequest, pk: int, meeting_pk: int) -> HttpRe
                 meeting=meeting,
                 sent_on=form.cleaned_data["sent_on"],
                 recorded_by=request.user,
-                request=request,
+                client_address=client_address(request),
             )
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
@@ -169,7 +170,10 @@ def meeting_minutes(request: HttpRequest, pk: int, meeting_pk: int) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         try:
             services.meeting_minutes_record(
-                meeting=meeting, recorded_by=request.user, request=request, **form.cleaned_data
+                meeting=meeting,
+                recorded_by=request.user,
+                client_address=client_address(request),
+                **form.cleaned_data,
             )
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
@@ -195,7 +199,9 @@ def meeting_cancel(request: HttpRequest, pk: int, meeting_pk: int) -> HttpRespon
     if refused := _method_not_allowed(request, "POST"):
         return refused
     try:
-        services.meeting_cancel(meeting=meeting, cancelled_by=request.user, request=request)
+        services.meeting_cancel(
+            meeting=meeting, cancelled_by=request.user, client_address=client_address(request)
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log
+from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
 from cm_portal.views.common import add_service_errors as _add_errors
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
@@ -34,7 +35,7 @@ def prioritised_contacts(request: HttpRequest, pk: int) -> HttpResponse:
                 services.prioritised_contact_create(
                     participant=participant,
                     created_by=request.user,
-                    request=request,
+                    client_address=client_address(request),
                     **{field: form.cleaned_data[field] for field in form.FIELDS},
                 )
             except ValidationError as error:
@@ -44,8 +45,8 @@ def prioritised_contacts(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("plans:prioritised_contacts", pk=participant.pk)
         status = 400
     d3, rows = contact_rows(participant)
-    access_log.record(
-        action=Action.VIEW, request=request, obj=participant, detail="prioritised contacts"
+    access_log.record_request(
+        request, action=Action.VIEW, obj=participant, detail="prioritised contacts"
     )
     return render(
         request,
@@ -75,7 +76,7 @@ def prioritised_contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> 
             changed = services.prioritised_contact_update(
                 contact=contact,
                 changed_by=request.user,
-                request=request,
+                client_address=client_address(request),
                 **{field: form.cleaned_data[field] for field in PrioritisedContactForm.FIELDS},
             )
         except ValidationError as error:
@@ -86,9 +87,9 @@ def prioritised_contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> 
             else:
                 messages.info(request, _("Nothing was changed."))
             return redirect("plans:prioritised_contacts", pk=participant.pk)
-    access_log.record(
+    access_log.record_request(
+        request,
         action=Action.VIEW,
-        request=request,
         obj=participant,
         detail=f"prioritised contact {contact.pk}",
     )

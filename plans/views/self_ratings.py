@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from cm_portal import access_log
+from cm_portal.access_log import client_address
 from cm_portal.middleware import allow_without_second_factor
 from cm_portal.models import AccessEvent
 from cm_portal.views.common import add_service_errors as _add_errors
@@ -41,7 +42,7 @@ def self_ratings(request: HttpRequest, pk: int) -> HttpResponse:
             services.self_rating_record(
                 participant=participant,
                 entered_by=request.user,
-                request=request,
+                client_address=client_address(request),
                 **form.cleaned_data,
             )
         except ValidationError as error:
@@ -49,7 +50,7 @@ def self_ratings(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The self-rating was saved."))
             return redirect("plans:self_ratings", pk=participant.pk)
-    access_log.record(action=Action.VIEW, request=request, obj=participant, detail="self-ratings")
+    access_log.record_request(request, action=Action.VIEW, obj=participant, detail="self-ratings")
     ratings = list(ratings_of(participant))
     deadline = baseline_deadline(participant.intervention_start)
     return render(
@@ -82,7 +83,7 @@ def self_rating_link_create(request: HttpRequest, pk: int) -> HttpResponse:
         participant=participant,
         phase=form.cleaned_data["phase"],
         created_by=request.user,
-        request=request,
+        client_address=client_address(request),
     )
     request.session[SESSION_KEY.format(link.pk)] = token
     return redirect("plans:self_rating_link", pk=participant.pk, link_pk=link.pk)
@@ -105,8 +106,8 @@ def self_rating_link(request: HttpRequest, pk: int, link_pk: int) -> HttpRespons
     if token is not None:
         url = request.build_absolute_uri(reverse("plans:self_rating_fill", args=[token]))
         qr_code = _qr_code_svg(url)
-    access_log.record(
-        action=Action.VIEW, request=request, obj=participant, detail=f"self-rating link {link.pk}"
+    access_log.record_request(
+        request, action=Action.VIEW, obj=participant, detail=f"self-rating link {link.pk}"
     )
     return render(
         request,
@@ -140,7 +141,9 @@ def self_rating_fill(request: HttpRequest, token: str) -> HttpResponse:
     form = QuestionsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.self_rating_submit(token=token, values=form.cleaned_data, request=request)
+            services.self_rating_submit(
+                token=token, values=form.cleaned_data, client_address=client_address(request)
+            )
         except services.SelfRatingLinkUnusable:
             return _gone(request)
         except SelfRatingLink.DoesNotExist:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cm_portal.access import role_required
+from cm_portal.access_log import client_address
 from cm_portal.models import Role
 from reporting.exports import (
     ExportFile,
@@ -32,7 +33,7 @@ def _export(request: HttpRequest, service: Callable[..., ExportFile], title: str
     if not form.is_valid() or form.period is None:
         context = {"form": form, "title": title}
         return render(request, "reporting/export_period.html", context, status=400)
-    export = service(user=request.user, period=form.period, request=request)
+    export = service(user=request.user, period=form.period, client_address=client_address(request))
     response = HttpResponse(export.content, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from cm_portal import access_log, pdf
 from cm_portal.access import role_required
+from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent, Role
 from cm_portal.views.common import method_not_allowed
 
@@ -97,8 +98,8 @@ class ReportRequestForm(forms.Form):
 
 def _list(request: HttpRequest, form: ReportRequestForm, status: int = 200) -> HttpResponse:
     reports = SteeringReport.objects.order_by("-requested_at", "-id")[:100]
-    access_log.record(
-        action=Action.VIEW, request=request, object_type="report", detail="steering reports"
+    access_log.record_request(
+        request, action=Action.VIEW, object_type="report", detail="steering reports"
     )
     return render(request, "reporting/pdfs.html", {"reports": reports, "form": form}, status=status)
 
@@ -121,7 +122,7 @@ def pdf_request(request: HttpRequest) -> HttpResponse:
         period=form.cleaned_data["period"],
         kind=form.cleaned_data["kind"],
         requested_by=request.user,
-        request=request,
+        client_address=client_address(request),
     )
     if getattr(report, "newly_requested", False):
         messages.success(request, _("The report is being produced. It is listed below."))
@@ -136,9 +137,9 @@ def pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     report = get_object_or_404(SteeringReport, pk=pk)
     response = pdf.download(report.file, ready=report.is_ready, filename=report.filename)
-    access_log.record(
+    access_log.record_request(
+        request,
         action=Action.EXPORT,
-        request=request,
         object_type="report",
         object_id=report.pk,
         detail=f"steering report {report.pk} downloaded",

@@ -38,9 +38,9 @@ def report(request: HttpRequest) -> HttpResponse:
     # Team leads see their own organisation's figures; the steering group sees both.
     organisation = None if request.user.is_steering_group else request.user.organisation
     context = report_context(period=period, organisation=organisation, today=today)
-    access_log.record(
+    access_log.record_request(
+        request,
         action=AccessEvent.Action.VIEW,
-        request=request,
         object_type="report",
         detail=f"{period.start.isoformat()}..{period.end.isoformat()}",
     )
