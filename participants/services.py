@@ -111,20 +111,33 @@ def participant_register(
     organisation: Organisation,
     registered_by: User | None,
     reference: str = "",
+    display_name: str = "",
+    personal_identity_number: str = "",
+    birth_year: int,
+    gender: str = "",
+    entry_path: str = "",
+    crisis_relevant: bool = False,
+    intervention_start: date,
+    intervention_end: date | None = None,
+    end_reason: str = "",
     client_address: str | None = None,
-    **fields: object,
 ) -> Participant:
     """Register a participant; the registering case manager is assigned to them."""
-    unknown = set(fields) - set(PARTICIPANT_FIELDS) - {"intervention_end", "end_reason"}
-    if unknown:
-        raise TypeError(f"participant_register got unknown fields {sorted(unknown)}")
     with transaction.atomic():
         Organisation.objects.select_for_update().get(pk=organisation.pk)
         participant = Participant(
             organisation=organisation,
             reference=reference or _next_reference(organisation),
             created_by=registered_by,
-            **fields,
+            display_name=display_name,
+            personal_identity_number=personal_identity_number,
+            birth_year=birth_year,
+            gender=gender,
+            entry_path=entry_path,
+            crisis_relevant=crisis_relevant,
+            intervention_start=intervention_start,
+            intervention_end=intervention_end,
+            end_reason=end_reason,
         )
         participant.full_clean()
         participant.save(force_insert=True)
@@ -334,10 +347,26 @@ def caseload_transfer(
 
 
 def contact_log(
-    *, participant: Participant, logged_by: User, client_address: str | None = None, **fields
+    *,
+    participant: Participant,
+    logged_by: User,
+    date: date,
+    kind: str = "",
+    duration_minutes: int,
+    counterpart: str = "",
+    note: str = "",
+    client_address: str | None = None,
 ) -> Contact:
     """Log an individual contact."""
-    contact = Contact(participant=participant, created_by=logged_by, **fields)
+    contact = Contact(
+        participant=participant,
+        created_by=logged_by,
+        date=date,
+        kind=kind,
+        duration_minutes=duration_minutes,
+        counterpart=counterpart,
+        note=note,
+    )
     contact.full_clean()
     with transaction.atomic():
         contact.save(force_insert=True)
@@ -377,9 +406,25 @@ def contact_correct(
 
 
 def activity_record_create(
-    *, organisation: Organisation, recorded_by: User, client_address: str | None = None, **fields
+    *,
+    organisation: Organisation,
+    recorded_by: User,
+    kind: str = "",
+    date: date,
+    duration_minutes: int,
+    people_reached: int = 0,
+    first_time_visitors: int = 0,
+    client_address: str | None = None,
 ) -> ActivityRecord:
-    record = ActivityRecord(organisation=organisation, recorded_by=recorded_by, **fields)
+    record = ActivityRecord(
+        organisation=organisation,
+        recorded_by=recorded_by,
+        kind=kind,
+        date=date,
+        duration_minutes=duration_minutes,
+        people_reached=people_reached,
+        first_time_visitors=first_time_visitors,
+    )
     record.full_clean()
     with transaction.atomic():
         record.save(force_insert=True)
