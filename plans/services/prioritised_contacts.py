@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import transaction
 
 from cm_portal import access_log
@@ -9,7 +11,7 @@ from cm_portal.models import AccessEvent, User
 from participants.events import case_changed
 from participants.models import Participant
 from participants.services import apply_tracked_changes
-from plans.models import PrioritisedContact
+from plans.models import PrioritisedContact, PrioritisedContactStatus
 
 Action = AccessEvent.Action
 FIELDS = ("actor_kind", "actor", "planned_on", "status", "completed_on")
@@ -19,14 +21,24 @@ def prioritised_contact_create(
     *,
     participant: Participant,
     created_by: User | None,
+    actor_kind: str = "",
+    actor: str = "",
+    planned_on: date,
+    status: str = PrioritisedContactStatus.PLANNED,
+    completed_on: date | None = None,
     client_address: str | None = None,
-    **fields: object,
 ) -> PrioritisedContact:
-    """Plan a contact with healthcare, social services or another actor."""
-    unknown = set(fields) - set(FIELDS)
-    if unknown:
-        raise TypeError(f"prioritised_contact_create got unknown fields {sorted(unknown)}")
-    contact = PrioritisedContact(participant=participant, created_by=created_by, **fields)
+    """Plan a contact with healthcare, social services or another actor (``actor`` is whom
+    the contact is with, not who records it: that is ``created_by``)."""
+    contact = PrioritisedContact(
+        participant=participant,
+        created_by=created_by,
+        actor_kind=actor_kind,
+        actor=actor,
+        planned_on=planned_on,
+        status=status,
+        completed_on=completed_on,
+    )
     contact.full_clean()
     with transaction.atomic():
         contact.save(force_insert=True)
