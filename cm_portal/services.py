@@ -33,6 +33,7 @@ from .models import (
     User,
 )
 from .tokens import password_token_generator
+from .unset import UNSET, Unset, given
 
 Action = AccessEvent.Action
 
@@ -99,7 +100,14 @@ STAFF_EDITABLE_FIELDS = ("name", "email", "organisation", "role")
 
 
 def staff_update(
-    *, user: User, changed_by: User, client_address: str | None = None, **values: object
+    *,
+    user: User,
+    changed_by: User,
+    name: str | Unset = UNSET,
+    email: str | Unset = UNSET,
+    organisation: Organisation | Unset = UNSET,
+    role: str | Unset = UNSET,
+    client_address: str | None = None,
 ) -> AccountChangeRequest | None:
     """Change name, e-mail, organisation or role of an account.
 
@@ -108,9 +116,7 @@ def staff_update(
     e-mail of one that does) waits for approval and is returned as a pending request; the
     rest is saved at once.
     """
-    unknown = set(values) - set(STAFF_EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"staff_update cannot change {sorted(unknown)}")
+    values = given(name=name, email=email, organisation=organisation, role=role)
     if "email" in values:
         values["email"] = User.objects.normalize_email(str(values["email"]).strip()).lower()
     changed = {field: value for field, value in values.items() if getattr(user, field) != value}
@@ -127,9 +133,9 @@ def staff_update(
             )
         if not gated:
             return None
-        organisation = gated.get("organisation")
-        if not isinstance(organisation, Organisation):
-            organisation = user.organisation
+        gated_organisation = gated.get("organisation")
+        if not isinstance(gated_organisation, Organisation):
+            gated_organisation = user.organisation
         stored = {
             field: value.pk if isinstance(value, Organisation) else value
             for field, value in gated.items()
@@ -139,7 +145,7 @@ def staff_update(
             target=user,
             requested_by=changed_by,
             values=stored,
-            organisation=organisation,
+            organisation=gated_organisation,
             client_address=client_address,
         )
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from cm_portal import access_log
 from cm_portal.models import AccessEvent, Organisation, User
+from cm_portal.unset import UNSET, Unset, given
 
 from . import secret_box
 from .models import IdentityProvider
@@ -32,18 +33,30 @@ def identity_provider_save(
     *,
     organisation: Organisation,
     changed_by: User,
+    enabled: bool | Unset = UNSET,
+    issuer: str | Unset = UNSET,
+    client_id: str | Unset = UNSET,
+    email_claim: str | Unset = UNSET,
+    email_domains: str | Unset = UNSET,
+    accept_amr_mfa: bool | Unset = UNSET,
+    accepted_acr_values: str | Unset = UNSET,
     client_secret: str | None = None,
     client_address: str | None = None,
-    **values: object,
 ) -> IdentityProvider:
     """Create or change an organisation's provider. ``client_secret`` None keeps the stored one.
 
     The secret is stored encrypted and never returned; an e-mail domain may belong to one
     provider only, so the login page never has to choose between two.
     """
-    unknown = set(values) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"identity_provider_save cannot change {sorted(unknown)}")
+    values = given(
+        enabled=enabled,
+        issuer=issuer,
+        client_id=client_id,
+        email_claim=email_claim,
+        email_domains=email_domains,
+        accept_amr_mfa=accept_amr_mfa,
+        accepted_acr_values=accepted_acr_values,
+    )
     provider = IdentityProvider.objects.filter(organisation=organisation).first()
     provider = provider or IdentityProvider(organisation=organisation)
     if "email_domains" in values:
