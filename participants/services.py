@@ -19,6 +19,7 @@ from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
 from cm_portal import access_log
 from cm_portal.events import StaffMoved
 from cm_portal.models import AccessEvent, Organisation, Role, User
+from cm_portal.unset import UNSET, Unset, given
 
 from .events import case_changed
 from .models import ActivityRecord, CaseChange, Contact, Participant, SharingGrant
@@ -154,9 +155,28 @@ def participant_register(
 
 
 def participant_update(
-    *, participant: Participant, changed_by: User, client_address: str | None = None, **values
+    *,
+    participant: Participant,
+    changed_by: User,
+    display_name: str | Unset = UNSET,
+    personal_identity_number: str | Unset = UNSET,
+    birth_year: int | Unset = UNSET,
+    gender: str | Unset = UNSET,
+    entry_path: str | Unset = UNSET,
+    crisis_relevant: bool | Unset = UNSET,
+    intervention_start: date | Unset = UNSET,
+    client_address: str | None = None,
 ) -> list[str]:
-    """Change intake data; keeps old and new values of each changed field."""
+    """Change intake data (the fields given); keeps old and new values of each change."""
+    values = given(
+        display_name=display_name,
+        personal_identity_number=personal_identity_number,
+        birth_year=birth_year,
+        gender=gender,
+        entry_path=entry_path,
+        crisis_relevant=crisis_relevant,
+        intervention_start=intervention_start,
+    )
     with transaction.atomic():
         changed = apply_tracked_changes(
             participant=participant,
@@ -382,9 +402,20 @@ def contact_log(
 
 
 def contact_correct(
-    *, contact: Contact, corrected_by: User, client_address: str | None = None, **values
+    *,
+    contact: Contact,
+    corrected_by: User,
+    date: date | Unset = UNSET,
+    kind: str | Unset = UNSET,
+    duration_minutes: int | Unset = UNSET,
+    counterpart: str | Unset = UNSET,
+    note: str | Unset = UNSET,
+    client_address: str | None = None,
 ) -> list[str]:
-    """Correct a contact; the earlier values stay in the change history."""
+    """Correct a contact (the fields given); the earlier values stay in the change history."""
+    values = given(
+        date=date, kind=kind, duration_minutes=duration_minutes, counterpart=counterpart, note=note
+    )
     with transaction.atomic():
         changed = apply_tracked_changes(
             participant=contact.participant,
