@@ -8,6 +8,7 @@ from django.db import transaction
 
 from cm_portal import access_log
 from cm_portal.models import AccessEvent, User
+from cm_portal.unset import UNSET, Unset, given
 from participants.events import case_changed
 from participants.models import Participant
 from participants.services import apply_tracked_changes
@@ -57,10 +58,22 @@ def prioritised_contact_update(
     *,
     contact: PrioritisedContact,
     changed_by: User,
+    actor_kind: str | Unset = UNSET,
+    actor: str | Unset = UNSET,
+    planned_on: date | Unset = UNSET,
+    status: str | Unset = UNSET,
+    completed_on: date | Unset | None = UNSET,
     client_address: str | None = None,
-    **values: object,
 ) -> list[str]:
-    """Change a contact (e.g. completed with a date, cancelled); keeps old and new values."""
+    """Change a contact (e.g. completed with a date, cancelled): the fields given; keeps old
+    and new values."""
+    values = given(
+        actor_kind=actor_kind,
+        actor=actor,
+        planned_on=planned_on,
+        status=status,
+        completed_on=completed_on,
+    )
     with transaction.atomic():
         changed = apply_tracked_changes(
             participant=contact.participant,

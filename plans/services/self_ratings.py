@@ -69,10 +69,23 @@ def self_rating_record(
     *,
     participant: Participant,
     entered_by: User,
+    phase: str,
+    rated_on: date,
+    ucla_1: int,
+    ucla_2: int,
+    ucla_3: int,
+    participation: int,
     client_address: str | None = None,
-    **values: Any,
 ) -> SelfRating:
     """The case manager enters a rating (phase, rated_on, ucla_1..3, participation)."""
+    values = {
+        "phase": phase,
+        "rated_on": rated_on,
+        "ucla_1": ucla_1,
+        "ucla_2": ucla_2,
+        "ucla_3": ucla_3,
+        "participation": participation,
+    }
     with transaction.atomic():
         rating = _new_rating(participant, values, entered_by=entered_by, source=RatingSource.STAFF)
         access_log.record(
