@@ -7,7 +7,8 @@ included, relative ones resolved):
 - apps depend downwards: cm_portal <- participants <- consent <- plans <- reporting;
 - a service module (``*/services.py``, ``*/services/*.py``) never imports ``django.http`` and
   no service function takes a ``request``: services take the actor and the client address
-  (``client_address``), which the view reads from the request.
+  (``client_address``), which the view reads from the request; a public service function
+  takes typed keyword-only fields, never a ``**fields`` bag.
 """
 
 from __future__ import annotations
@@ -122,6 +123,17 @@ def request_parameters(modules: dict[str, ast.Module]) -> list[str]:
     )
 
 
+def field_bags(modules: dict[str, ast.Module]) -> list[str]:
+    return sorted(
+        f"{name}.{node.name}(**{node.args.kwarg.arg})"
+        for name, tree in modules.items()
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and not node.name.startswith("_")
+        and node.args.kwarg is not None
+    )
+
+
 def upward_edges(graph: dict[str, set[str]]) -> list[str]:
     rank = {app: n for n, app in enumerate(LAYERS)}
     return sorted(
@@ -158,6 +170,20 @@ def test_no_service_module_imports_django_http():
 
 def test_no_service_function_takes_a_request():
     assert request_parameters(service_modules()) == []
+
+
+def test_no_service_function_takes_a_bag_of_fields():
+    assert field_bags(service_modules()) == []
+
+
+def test_a_bag_of_fields_is_found():
+    tree = ast.parse(
+        "def thing_create(*, by, **fields):\n    pass\n"
+        "def _thing_helper(values, **extra):\n    pass\n"
+    )
+    assert field_bags({"plans.services.things": tree}) == [
+        "plans.services.things.thing_create(**fields)"
+    ]
 
 
 def test_a_service_importing_django_http_or_taking_a_request_is_found():
