@@ -115,14 +115,18 @@ def personas(request) -> dict:
 def empty_default_queue():
     """Saves in the tests ask the outbox to publish deadline recomputations to the default
     queue of the test broker, where no test worker listens (each has its own queue). Empty
-    it after the run so that it does not grow from one run to the next."""
+    it after the run so that it does not grow from one run to the next. Under pytest-xdist
+    each process has a default queue of its own (settings.test), so this never empties
+    the queue of a process still running."""
     yield
     import redis
     from django.conf import settings
 
     # A test may have taken the broker away: then there is nothing to tidy.
     with contextlib.suppress(redis.RedisError):
-        redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=1).delete("celery")
+        redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=1).delete(
+            settings.CELERY_TASK_DEFAULT_QUEUE
+        )
 
 
 @pytest.fixture
