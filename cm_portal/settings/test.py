@@ -18,6 +18,10 @@ DATABASES = {
     "default": env.db("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/cm_portal"),
 }
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A test database is thrown away: a commit need not wait for the disk (the flush after each
+# transactional test, the live-server and worker tests commit a lot). What is committed is
+# visible to every connection at once, as before; only a crash of PostgreSQL could lose it.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
 REDIS_URL = env.str("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
