@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 import uuid
 
 import pytest
@@ -109,6 +110,34 @@ def persona_client(request):
 @pytest.fixture
 def personas(request) -> dict:
     return {name: request.getfixturevalue(name) for name in PERSONAS if name != "anonymous"}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, and before it is dropped at the end of the run, a wait
+    of up to 10 s for sessions that servers and workers of the tests (gunicorn, a live
+    server, a Celery worker) left closing: PostgreSQL refuses to drop a database someone is
+    still connected to, and the run would end in an error after every test passed."""
+    yield
+    import psycopg
+    from django.db import connection
+
+    db = connection.settings_dict
+    with django_db_blocker.unblock():
+        connection.close()
+        with psycopg.connect(
+            host=db["HOST"] or "127.0.0.1",
+            port=db["PORT"] or 5432,
+            user=db["USER"] or "postgres",
+            password=db["PASSWORD"] or None,
+            dbname="postgres",
+            autocommit=True,
+        ) as admin:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and admin.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [db["NAME"]]
+            ).fetchone() != (0,):
+                time.sleep(0.1)
 
 
 @pytest.fixture(scope="session", autouse=True)
