@@ -114,17 +114,23 @@ def personas(request) -> dict:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """pytest-django's test database, and before it is dropped at the end of the run, a wait
-    of up to 10 s for sessions that servers and workers of the tests (gunicorn, a live
-    server, a Celery worker) left closing: PostgreSQL refuses to drop a database someone is
-    still connected to, and the run would end in an error after every test passed."""
+    """pytest-django's test database; before it is dropped at the end of the run, the
+    connections that tests' threads (concurrency tests, live servers, Celery workers) left
+    open are closed: PostgreSQL refuses to drop a database someone is still connected to,
+    and the run would end in an error after every test passed. First garbage collection
+    (a finished thread's connection closes when it is collected) and up to 5 s for servers'
+    sessions to go; what is still connected then is ended, as DROP DATABASE ... WITH (FORCE)
+    would do."""
     yield
+    import gc
+
     import psycopg
     from django.db import connection
 
     db = connection.settings_dict
     with django_db_blocker.unblock():
         connection.close()
+        gc.collect()
         with psycopg.connect(
             host=db["HOST"] or "127.0.0.1",
             port=db["PORT"] or 5432,
@@ -133,11 +139,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
             dbname="postgres",
             autocommit=True,
         ) as admin:
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and admin.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [db["NAME"]]
-            ).fetchone() != (0,):
+            others = "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                if admin.execute(f"SELECT count(*) {others}", [db["NAME"]]).fetchone() == (0,):
+                    break
                 time.sleep(0.1)
+            admin.execute(f"SELECT pg_terminate_backend(pid) {others}", [db["NAME"]])
 
 
 @pytest.fixture(scope="session", autouse=True)
