@@ -88,7 +88,10 @@ bench: venv services
 services:
 	@scripts/ensure-services
 
-# make test: everything CI checks, in the order that fails fastest.
+# make test: everything CI checks, in the order that fails fastest. pytest runs in one
+# process per core (pytest-xdist; PYTEST_WORKERS=0 for one process), each with its own
+# test database; worksteal hands the long tests (browsers, subprocesses) round evenly.
+PYTEST_WORKERS ?= auto
 test: system-packages venv services node_modules/axe-core/axe.min.js
 	$(COMPILEMESSAGES) -v0
 	.venv/bin/ruff check .
@@ -96,7 +99,7 @@ test: system-packages venv services node_modules/axe-core/axe.min.js
 	.venv/bin/mypy
 	DJANGO_SETTINGS_MODULE=cm_portal.settings.test $(MANAGE) makemigrations --check --dry-run -v1
 	$(MAKE) --no-print-directory check-deploy
-	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest $(PYTEST_ARGS)
+	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # make loadtest: gunicorn (production settings over loopback HTTP) and 50 simulated staff for
 # 60 s on a scratch PostgreSQL database (LOAD_DB, default cm_portal_load); see bench/load/.

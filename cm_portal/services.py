@@ -227,6 +227,14 @@ def staff_deactivate(*, user: User, deactivated_by: User, client_address: str | 
         access_log.record(
             action=Action.DEACTIVATE, actor=deactivated_by, client_address=client_address, obj=user
         )
+        # Deactivation overrides what still waits for approval: approving a new account's
+        # creation afterwards would otherwise switch it on again.
+        for change in user.change_requests.filter(status=Status.PENDING):
+            change.status = Status.REFUSED
+            change.decided_by = deactivated_by
+            change.decided_at = timezone.now()
+            change.save(update_fields=["status", "decided_by", "decided_at"])
+            _log_change(change, Action.CHANGE_REFUSED, deactivated_by, client_address)
     return user
 
 

@@ -185,9 +185,10 @@ def consent_record(
         guardian_name=guardian_name.strip(),
         valid_until=valid_until,
     )
+    stored_scan: File | None = None
     if scan is not None:
         consent.scan_content_type = scan_content_type(scan)
-        scan = scan_without_metadata(scan, consent.scan_content_type)
+        stored_scan = scan_without_metadata(scan, consent.scan_content_type)
     consent.full_clean(exclude=["scan"])
     parties = [ConsentParty(organisation=organisation) for organisation in organisations] + [
         ConsentParty(external_name=name) for name in external_names
@@ -196,7 +197,7 @@ def consent_record(
         party.full_clean(exclude=["consent"])
     try:
         with transaction.atomic():
-            _save_consent(consent, scan=scan, parties=parties, organisations=organisations)
+            _save_consent(consent, scan=stored_scan, parties=parties, organisations=organisations)
             access_log.record(
                 action=Action.CREATE,
                 actor=recorded_by,

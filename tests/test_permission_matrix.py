@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.core import mail
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -226,15 +227,24 @@ REFUSED = {403, 404, 405}
 
 
 def database_state() -> dict[str, object]:
-    """Every row of every project table, and the outgoing mail."""
+    """Every row of every project table, and the outgoing mail.
+
+    Each table's rows, in primary-key order and with every column, as PostgreSQL's JSON of
+    them: all tables in one query (one round trip instead of one per table)."""
     state: dict[str, object] = {"mail": [message.to for message in mail.outbox]}
+    labels, parts = [], []
     for label in PROJECT_APPS:
         for model in apps.get_app_config(label).get_models():
-            rows = model._default_manager.order_by("pk")
-            if model is AccessEvent:
-                # The one row a refusal writes: the log's record of it (security.md 33).
-                rows = rows.exclude(action=AccessEvent.Action.REFUSED)
-            state[model._meta.label] = list(rows.values())
+            table = connection.ops.quote_name(model._meta.db_table)
+            pk = connection.ops.quote_name(model._meta.pk.column)
+            labels.append(model._meta.label)
+            # The one row a refusal writes is the log's record of it (security.md 33).
+            where = " WHERE t.action <> 'refused'" if model is AccessEvent else ""
+            rows = f"SELECT json_agg(t ORDER BY t.{pk})::text FROM {table} t{where}"  # noqa: S608
+            parts.append(f"SELECT %s, ({rows})")
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), labels)
+        state.update(cursor.fetchall())
     return state
 
 
@@ -267,7 +277,8 @@ def test_permission_matrix(url_name, method, persona, request, persona_client):
     data = row.data(request.getfixturevalue)
     share_with_the_district(request.getfixturevalue)
     client = persona_client(persona)
-    before = database_state()
+    # Only a POST's assertions compare the tables (a GET's never did).
+    before = database_state() if method == "POST" else None
 
     response = getattr(client, method.lower())(url, data)
 

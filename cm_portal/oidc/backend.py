@@ -123,6 +123,13 @@ class OrganisationOIDCBackend(ProviderSettingsMixin, OIDCAuthenticationBackend):
             return None
         return super().authenticate(request, **kwargs)
 
+    @property
+    def configured(self) -> IdentityProvider:
+        """The provider of an authenticating backend (only the bare one of get_user has none)."""
+        if self.provider is None:
+            raise ImproperlyConfigured("This backend was made without an identity provider.")
+        return self.provider
+
     def get_user(self, user_id):
         # The library's get_user() ignores is_active; ModelBackend's does not.
         return ModelBackend().get_user(user_id)
@@ -139,7 +146,7 @@ class OrganisationOIDCBackend(ProviderSettingsMixin, OIDCAuthenticationBackend):
                 key,
                 algorithms=[self.OIDC_RP_SIGN_ALGO],
                 audience=self.OIDC_RP_CLIENT_ID,
-                issuer=self.provider.issuer.rstrip("/"),
+                issuer=self.configured.issuer.rstrip("/"),
                 leeway=LEEWAY_SECONDS,
                 options={"require": REQUIRED_ID_TOKEN_CLAIMS},
             )
@@ -169,7 +176,7 @@ class OrganisationOIDCBackend(ProviderSettingsMixin, OIDCAuthenticationBackend):
     def get_userinfo(self, access_token, id_token, payload):
         """The ID token's claims; the e-mail from the userinfo endpoint if the token lacks it."""
         claims = dict(payload)
-        claim = self.provider.email_claim
+        claim = self.configured.email_claim
         if not claims.get(claim) and self.OIDC_OP_USER_ENDPOINT:
             userinfo = super().get_userinfo(access_token, id_token, payload)
             if userinfo.get("sub") == claims.get("sub"):
@@ -179,7 +186,7 @@ class OrganisationOIDCBackend(ProviderSettingsMixin, OIDCAuthenticationBackend):
     def get_or_create_user(self, access_token, id_token, payload):
         """The existing, active account of this organisation; never a new one."""
         self.claims = self.get_userinfo(access_token, id_token, payload)
-        email = self.claims.get(self.provider.email_claim)
+        email = self.claims.get(self.configured.email_claim)
         if not isinstance(email, str) or not email.strip():
             raise LoginRefused("no e-mail claim")
         matches = list(User.objects.filter(email__iexact=email.strip()))
@@ -188,7 +195,7 @@ class OrganisationOIDCBackend(ProviderSettingsMixin, OIDCAuthenticationBackend):
         if len(matches) > 1:
             raise LoginRefused("several accounts")
         user = matches[0]
-        if user.organisation_id != self.provider.organisation_id:
+        if user.organisation_id != self.configured.organisation_id:
             raise LoginRefused("account of another organisation")
         if not user.is_active:
             raise LoginRefused("account deactivated")
@@ -196,7 +203,7 @@ class OrganisationOIDCBackend(ProviderSettingsMixin, OIDCAuthenticationBackend):
 
     @property
     def mfa_asserted(self) -> bool:
-        return self.provider.asserts_mfa(self.claims)
+        return self.configured.asserts_mfa(self.claims)
 
 
 class PasswordBackend(ModelBackend):

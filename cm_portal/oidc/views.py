@@ -24,6 +24,7 @@ from cm_portal import access_log
 from cm_portal.access import administrator_required
 from cm_portal.access_log import client_address
 from cm_portal.enrolment import enrolment_allow
+from cm_portal.http import AuthenticatedHttpRequest
 from cm_portal.middleware import allow_without_second_factor
 from cm_portal.models import AccessEvent, Organisation
 from cm_portal.views.common import add_service_errors
@@ -160,9 +161,12 @@ def callback(request: HttpRequest) -> HttpResponse:
     request.session["oidc_states"] = states
     if not isinstance(entry, dict):
         return _refuse(request, None, "state unknown or already used")
+    provider_pk = entry.get("provider")
+    if not isinstance(provider_pk, int):
+        return _refuse(request, None, "state unknown or already used")
     provider = (
         IdentityProvider.objects.select_related("organisation")
-        .filter(pk=entry.get("provider"), enabled=True)
+        .filter(pk=provider_pk, enabled=True)
         .first()
     )
     if provider is None:
@@ -198,7 +202,8 @@ def callback(request: HttpRequest) -> HttpResponse:
 
 def end_session_url(request: HttpRequest) -> str | None:
     """The provider's end-session address for this session, if it has one."""
-    provider = IdentityProvider.objects.filter(pk=request.session.get(PROVIDER_SESSION_KEY)).first()
+    provider_pk = request.session.get(PROVIDER_SESSION_KEY)
+    provider = IdentityProvider.objects.filter(pk=provider_pk).first() if provider_pk else None
     if provider is None:
         return None
     try:
@@ -248,7 +253,7 @@ def provider_list(request: HttpRequest) -> HttpResponse:
 
 
 @administrator_required
-def provider_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def provider_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation, slug=slug)
     provider = IdentityProvider.objects.filter(organisation=organisation).first()
     form = IdentityProviderForm(request.POST or None, instance=provider)

@@ -1,7 +1,15 @@
 """Tests: real PostgreSQL and Redis on this machine unless told otherwise."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR, env
+
+# `make test` runs pytest in several processes at once (pytest-xdist, "gw0", "gw1", ...).
+# pytest-django gives each its own test database (test_<name>_gw0, ...); here each also
+# gets its own default Celery queue and its own folder for stored files, so that no
+# process counts, empties or deletes what another wrote. A plain `pytest` is "".
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 DEBUG = False
 DEMO_MODE = False
@@ -10,9 +18,14 @@ DATABASES = {
     "default": env.db("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/cm_portal"),
 }
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A test database is thrown away: a commit need not wait for the disk (the flush after each
+# transactional test, the live-server and worker tests commit a lot). What is committed is
+# visible to every connection at once, as before; only a crash of PostgreSQL could lose it.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
 REDIS_URL = env.str("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_DEFAULT_QUEUE = f"celery-{XDIST_WORKER}" if XDIST_WORKER else "celery"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -20,7 +33,7 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": BASE_DIR / "var" / "test-private"},
+        "OPTIONS": {"location": BASE_DIR / "var" / "test-private" / XDIST_WORKER},
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

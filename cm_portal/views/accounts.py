@@ -133,7 +133,7 @@ def otp_enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
                     "tab. Open this page again to start over."
                 ),
             )
-            context = {"form": form, "qr_svg": None, "next": _safe_next(request)}
+            context: dict[str, object] = {"form": form, "qr_svg": None, "next": _safe_next(request)}
             return render(request, "registration/otp_enrol.html", context)
         if form.is_valid():
             if otp_enrolment_confirm(

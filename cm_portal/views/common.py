@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.forms import Form
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
 
@@ -18,7 +18,7 @@ def method_not_allowed(request: HttpRequest, *allowed: str) -> HttpResponse | No
     return HttpResponseNotAllowed(allowed)
 
 
-def add_service_errors(form: Form, error: ValidationError) -> None:
+def add_service_errors(form: BaseForm, error: ValidationError) -> None:
     """Put a service's ValidationError on the form field it names, else on the form."""
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():

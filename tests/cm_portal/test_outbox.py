@@ -28,7 +28,7 @@ from participants.models import Contact
 from tests.participants.factories import log_contact, register
 
 TASK = "plans.tasks.recompute_deadlines"
-DEFAULT_QUEUE = "celery"
+DEFAULT_QUEUE = settings.CELERY_TASK_DEFAULT_QUEUE  # "celery"; one per xdist process
 REFUSED = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 

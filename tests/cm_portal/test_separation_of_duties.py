@@ -150,6 +150,29 @@ def test_a_refused_change_has_no_effect(admin_client, ada, bob, tess, district):
     assert client.post(reverse("approvals:approve", kwargs={"pk": change.pk})).status_code == 404
 
 
+def test_a_deactivated_account_stays_off_whatever_was_waiting_for_approval(
+    admin_client, ada, tess, hela_manniskan
+):
+    admin_client.post(
+        reverse("staff:create"),
+        {
+            "name": "Nova",
+            "email": "nova@hela.example",
+            "organisation": hela_manniskan.pk,
+            "role": Role.CASE_MANAGER,
+        },
+    )
+    nova = User.objects.get(email="nova@hela.example")
+    change = AccountChangeRequest.objects.get(target=nova)
+    admin_client.post(reverse("staff:deactivate", kwargs={"pk": nova.pk}))
+
+    client = verified_client(tess)
+    assert client.post(reverse("approvals:approve", kwargs={"pk": change.pk})).status_code == 404
+    nova.refresh_from_db()
+    change.refresh_from_db()
+    assert (nova.is_active, change.status, change.decided_by) == (False, "refused", ada)
+
+
 def test_changes_without_case_access_stay_immediate(admin_client, steve, bob):
     _edit(admin_client, steve, email="steve.new@district.example", name="Steve S")
     _edit(admin_client, bob, name="Bob B")
