@@ -85,11 +85,17 @@ def mutual_service_task_imports(graph: dict[str, set[str]]) -> list[str]:
     )
 
 
+# The project's root URLconf composes every app's URLs (a participant's pages under
+# /participants/<pk>/, docs/urls.md): like the settings, it stands above the apps.
+COMPOSITION_ROOTS = {"cm_portal.urls"}
+
+
 def upward_edges(graph: dict[str, set[str]]) -> list[str]:
     rank = {app: n for n, app in enumerate(LAYERS)}
     return sorted(
         f"{source} imports {target}"
         for source, targets in graph.items()
+        if source not in COMPOSITION_ROOTS
         for target in targets
         if rank[target.split(".")[0]] > rank[source.split(".")[0]]
     )
