@@ -1,7 +1,8 @@
-"""Reads the steering-group report shares with the PDFs: the trend over past quarters, the
-data-quality warnings, and ``report_context``, everything the report's templates
-(``templates/reporting/report.html`` and its ``_*.html`` fragments) show for a period,
-disclosure-controlled and formatted. Counts only: nothing here ever names a participant.
+"""The steering report, one computation for every output: ``report_context`` holds the
+figures of a period (disclosure-controlled), the goal statuses, the breakdowns, the trend over
+project quarters, the charts (``reporting.charts``) and the data-quality warnings. The page
+(``templates/reporting/report.html``), the PDF (``services.steering_report_context``) and the
+exports (``exports.report_figures``) all read it. Counts only: nothing here names anyone.
 
 Queries: the trend costs the result goals' grouped query (with its savepoint and
 ``SET LOCAL jit``: 4 queries) once per project quarter, so a trend over N quarters is 4 N
@@ -56,7 +57,7 @@ class TrendRow:
     period: Period
     label: str
     kpis: dict[str, dict[str, Any]]
-    started: Any = None  # K1: started in the quarter (a total, never suppressed)
+    started: int = 0  # K1: started in the quarter (a total, never suppressed)
 
 
 def quarter_label(quarter: Period) -> str:
