@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from cm_portal import access_log
 from cm_portal.models import AccessEvent
+from cm_portal.views.common import add_service_errors
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
 from plans.deadlines import plan_deadline
@@ -65,19 +66,6 @@ def _chain_from(formset) -> list[dict]:
     ]
 
 
-def _add_errors(form, formset, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            if field == "chain":
-                formset._non_form_errors = formset.error_class(
-                    [message for e in errors for message in e.messages]
-                )
-            else:
-                form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def crisis_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     participant = access_participant(request.user, pk, need="change")
     if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
@@ -100,7 +88,7 @@ def crisis_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except PlanConflict as conflict:
                 form.add_error(None, conflict)
             except ValidationError as error:
-                _add_errors(form, formset, error)
+                add_service_errors(form, error, formsets={"chain": formset})
             else:
                 messages.success(request, _("The crisis and safety plan was saved."))
                 return redirect("plans:crisis_plan", pk=participant.pk)

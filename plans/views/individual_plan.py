@@ -54,20 +54,6 @@ def _version(plan: IndividualPlan | None) -> int:
     return plan.version if plan else 0
 
 
-def _add_row_errors(form: Form, kept: list[Form], prefix: str, error: ValidationError) -> None:
-    """Put ``prefix[i].field`` errors on row i of the rows kept, the rest on ``form``."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for key, errors in error.message_dict.items():
-        if key.startswith(f"{prefix}[") and "]." in key:
-            index, field = key[len(prefix) + 1 :].split("].", 1)
-            row = kept[int(index)]
-            row.add_error(field if field in row.fields else None, errors)
-        else:
-            form.add_error(key if key in form.fields else None, errors)
-
-
 def _conflict(form: Form, error: PlanConflict) -> int:
     """The other person's save stands; the form keeps what this person typed."""
     form.add_error(None, error)
@@ -165,7 +151,7 @@ def goal_edit(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
         except PlanConflict as error:
             status = _conflict(form, error)
         except ValidationError as error:
-            _add_row_errors(form, kept, "sub_goals", error)
+            _add_errors(form, error, rows={"sub_goals": kept})
         else:
             messages.success(request, _("The goal was saved."))
             return redirect("plans:plan", pk=participant.pk)
@@ -232,7 +218,7 @@ def contact_paths(request: HttpRequest, pk: int) -> HttpResponse:
         except PlanConflict as error:
             status = _conflict(form, error)
         except ValidationError as error:
-            _add_row_errors(form, kept, "contact_paths", error)
+            _add_errors(form, error, rows={"contact_paths": kept})
         else:
             messages.success(request, _("The contact paths were saved."))
             return redirect("plans:plan", pk=participant.pk)
