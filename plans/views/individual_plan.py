@@ -21,7 +21,6 @@ from cm_portal.views.common import add_service_errors as _add_errors
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
 from participants.models import Participant
-from plans.deadlines import plan_deadline
 from plans.forms.individual_plan import (
     ContactPathFormSet,
     EstablishForm,
@@ -32,6 +31,7 @@ from plans.forms.individual_plan import (
     kept_rows,
 )
 from plans.models import Goal, IndividualPlan, SubGoalStatus
+from plans.selectors.deadlines import plan_due
 from plans.selectors.individual_plan import plan_of, plan_revisions
 from plans.services import individual_plan as services
 from plans.services.versioning import PlanConflict
@@ -65,7 +65,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     plan = plan_of(participant)
-    deadline = plan_deadline(participant.intervention_start)
+    due = plan_due(participant, plan, today=timezone.localdate())
     access_log.record(action=Action.VIEW, request=request, obj=participant, detail="plan")
     may_change = can_change(request.user, participant)
     context = {
@@ -73,9 +73,9 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": plan,
         "goals": plan.goals.all() if plan else [],
         "contact_paths": plan.contact_paths.all() if plan else [],
-        "deadline": deadline,
-        "deadline_met": bool(plan and plan.established_on and plan.established_on <= deadline),
-        "overdue": not (plan and plan.established_on) and timezone.localdate() > deadline,
+        "deadline": due.deadline,
+        "deadline_met": due.met,
+        "overdue": due.overdue,
         "may_change": may_change,
         "version": _version(plan),
         "establish_form": EstablishForm(initial={"version": _version(plan)})
