@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import ValidationError
-from django.forms import BaseFormSet, Form
+from django.forms import BaseForm, BaseFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
 
@@ -21,11 +21,11 @@ def method_not_allowed(request: HttpRequest, *allowed: str) -> HttpResponse | No
 
 
 def add_service_errors(
-    form: Form,
+    form: BaseForm,
     error: ValidationError,
     *,
     renamed: Mapping[str, str] | None = None,
-    rows: Mapping[str, Sequence[Form]] | None = None,
+    rows: Mapping[str, Sequence[BaseForm]] | None = None,
     formsets: Mapping[str, BaseFormSet] | None = None,
 ) -> None:
     """Put a service's ValidationError on the form field it names, else on the form.
@@ -49,7 +49,9 @@ def add_service_errors(
         target.add_error(field if field in target.fields else None, errors)
 
 
-def _row_of(form: Form, key: str, rows: Mapping[str, Sequence[Form]]) -> tuple[Form, str]:
+def _row_of(
+    form: BaseForm, key: str, rows: Mapping[str, Sequence[BaseForm]]
+) -> tuple[BaseForm, str]:
     """The row form and field ``prefix[i].field`` names, else ``form`` and ``key``."""
     for prefix, kept in rows.items():
         if key.startswith(f"{prefix}[") and "]." in key:
