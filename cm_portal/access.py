@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from .models import AccountChangeRequest, Role, User
@@ -32,9 +32,10 @@ administrator_required = role_required(Role.ADMINISTRATOR)
 
 
 def access_staff_member(user: User, pk: int) -> User:
-    """An account an administrator manages; 404 for anyone else."""
+    """An account an administrator manages; 404 for anyone else, as for one that does not
+    exist (the staff pages' ``administrator_required`` answers 403 first: no object named)."""
     if not user.is_administrator:
-        raise PermissionDenied
+        raise Http404
     return get_object_or_404(User.objects.select_related("organisation"), pk=pk)
 
 

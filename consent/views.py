@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from cm_portal import access_log, pdf
 from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
+from cm_portal.views.common import add_service_errors as _add_errors
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
 
@@ -70,14 +71,6 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The consent was recorded."))
             return redirect("consent:list", pk=participant.pk)
     return render(request, "consent/create.html", {"form": form, "participant": participant})
-
-
-def _add_errors(form: ConsentForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:

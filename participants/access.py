@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -64,12 +65,19 @@ def participants_for(user: User, *, need: Need = "view") -> QuerySet[Participant
     return Participant.objects.filter(allowed)
 
 
+def leads_team_of(user: User, participant: Participant) -> bool:
+    """Whether the user is a team lead of the participant's organisation (the one rule)."""
+    if not user.is_team_lead:
+        return False
+    return participant.organisation_id == user.organisation_id
+
+
 def can_change(user: User, participant: Participant) -> bool:
     if not user.works_with_cases:
         return False
     if participant.organisation_id != user.organisation_id:
         return False
-    if user.is_team_lead:
+    if leads_team_of(user, participant):
         return True
     return user.has_perm("participants.change_participant", participant)
 
@@ -97,4 +105,17 @@ def access_participant(user: User, pk: int, *, need: Need = "view") -> Participa
         participant = participants_for(user, need=need).select_related("organisation").get(pk=pk)
     except Participant.DoesNotExist:
         raise _refused(user, pk) from None
+    return participant
+
+
+def access_participant_as_team_lead(user: User, pk: int) -> Participant:
+    """A participant for a team lead's decision (assign, unassign, legal hold).
+
+    404 for one the user may not change, as ``access_participant``; 403 for one they may
+    change but whose team they do not lead: the participant is theirs to see, so refusing
+    the action names nothing they could not see already.
+    """
+    participant = access_participant(user, pk, need="change")
+    if not leads_team_of(user, participant):
+        raise PermissionDenied
     return participant

@@ -8,7 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from cm_portal.models import Organisation, Role, User
 
 from .identity import normalise_identity_number
-from .models import ActivityKind, ContactKind, EntryPath, Gender
+from .models import (
+    CONTACT_FIELDS,
+    PARTICIPANT_FIELDS,
+    ActivityKind,
+    ContactKind,
+    EntryPath,
+    Gender,
+)
 
 
 class DateInput(forms.DateInput):
@@ -56,15 +63,7 @@ class ParticipantForm(forms.Form):
     )
     intervention_start = forms.DateField(label=_("Intervention started"), widget=DateInput())
 
-    FIELDS = (
-        "display_name",
-        "personal_identity_number",
-        "birth_year",
-        "gender",
-        "entry_path",
-        "crisis_relevant",
-        "intervention_start",
-    )
+    FIELDS = PARTICIPANT_FIELDS
 
     def clean_display_name(self) -> str:
         return self.cleaned_data["display_name"].strip()
@@ -96,7 +95,7 @@ class ContactForm(forms.Form):
         label=_("Short note"), max_length=1000, required=False, widget=forms.Textarea({"rows": 2})
     )
 
-    FIELDS = ("date", "kind", "duration_minutes", "counterpart", "note")
+    FIELDS = CONTACT_FIELDS
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("initial", {"date": timezone.localdate()})

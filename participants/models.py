@@ -16,6 +16,20 @@ from cm_portal.models import Organisation
 
 from .identity import birth_year_of, normalise_identity_number
 
+# The intake data a case manager enters and may change: the intake and edit forms show
+# these and the services accept these (one list, so a field is never in one but not the other).
+PARTICIPANT_FIELDS = (
+    "display_name",
+    "personal_identity_number",
+    "birth_year",
+    "gender",
+    "entry_path",
+    "crisis_relevant",
+    "intervention_start",
+)
+# What a logged contact holds, as the contact form shows and the services accept it.
+CONTACT_FIELDS = ("date", "kind", "duration_minutes", "counterpart", "note")
+
 
 class Gender(models.TextChoices):
     WOMAN = "woman", _("Woman")

@@ -22,22 +22,19 @@ from cm_portal.models import AccessEvent, Organisation, Role, User
 from cm_portal.unset import UNSET, Unset, given
 
 from .events import case_changed
-from .models import ActivityRecord, CaseChange, Contact, Participant, SharingGrant
+from .models import (
+    CONTACT_FIELDS,
+    PARTICIPANT_FIELDS,
+    ActivityRecord,
+    CaseChange,
+    Contact,
+    Participant,
+    SharingGrant,
+)
 from .selectors import likely_duplicates
 
 Action = AccessEvent.Action
 ASSIGNED = "change_participant"
-
-PARTICIPANT_FIELDS = (
-    "display_name",
-    "personal_identity_number",
-    "birth_year",
-    "gender",
-    "entry_path",
-    "crisis_relevant",
-    "intervention_start",
-)
-CONTACT_FIELDS = ("date", "kind", "duration_minutes", "counterpart", "note")
 
 
 def reference_prefix(organisation: Organisation) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +21,12 @@ from cm_portal.views.common import add_service_errors as _add_errors
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 
 from . import retention, selectors, services
-from .access import access_participant, can_change
+from .access import (
+    access_participant,
+    access_participant_as_team_lead,
+    can_change,
+    leads_team_of,
+)
 from .forms import (
     ActivityForm,
     AssignForm,
@@ -131,7 +136,7 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     changeable = can_change(request.user, participant)
-    leads = _leads_team_of(request.user, participant)
+    leads = leads_team_of(request.user, participant)
     context = {
         "participant": participant,
         "contacts": selectors.contact_timeline(participant),
@@ -144,10 +149,6 @@ def _detail(
         "retention": None if participant.is_open else retention.retention_case(participant),
     }
     return render(request, "participants/detail.html", context, status=status)
-
-
-def _leads_team_of(user, participant: Participant) -> bool:
-    return user.is_team_lead and user.organisation_id == participant.organisation_id
 
 
 def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -308,16 +309,8 @@ def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _access_as_team_lead(request: HttpRequest, pk: int) -> Participant:
-    """404 for a participant the user may not change, 403 for one they may but do not lead."""
-    participant = access_participant(request.user, pk, need="change")
-    if not _leads_team_of(request.user, participant):
-        raise PermissionDenied
-    return participant
-
-
 def participant_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    participant = _access_as_team_lead(request, pk)
+    participant = access_participant_as_team_lead(request.user, pk)
     if refused := _method_not_allowed(request, "POST"):
         return refused
     form = AssignForm(request.POST, organisation=participant.organisation)
@@ -340,7 +333,7 @@ def participant_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def participant_unassign(request: HttpRequest, pk: int) -> HttpResponse:
-    participant = _access_as_team_lead(request, pk)
+    participant = access_participant_as_team_lead(request.user, pk)
     if refused := _method_not_allowed(request, "POST"):
         return refused
     assigned = services.assigned_case_managers(participant)
@@ -360,7 +353,7 @@ def participant_unassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def participant_legal_hold(request: HttpRequest, pk: int) -> HttpResponse:
-    participant = _access_as_team_lead(request, pk)
+    participant = access_participant_as_team_lead(request.user, pk)
     if refused := _method_not_allowed(request, "POST"):
         return refused
     form = LegalHoldForm(request.POST)

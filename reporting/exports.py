@@ -19,15 +19,14 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cm_portal import access_log
 from cm_portal.models import AccessEvent, Role
 from participants.models import Gender
-from reporting.disclosure import protected_kpis
-from reporting.kpis import OTHER_AGE, Scope, activity_figures
+from reporting.kpis import OTHER_AGE
+from reporting.selectors import report_context
 
 if TYPE_CHECKING:
     from cm_portal.models import Organisation, User
@@ -207,11 +206,20 @@ def _log(user: User, client_address: str | None, what: str, period: Period) -> N
     )
 
 
+def report_figures(*, user: User, period: Period, today: date | None = None) -> dict[str, Any]:
+    """The figures of the report's context (``selectors.report_context``) the user may see:
+    the exports read the page's and the PDF's figures, not a computation of their own."""
+    context = report_context(
+        period=period, organisation=organisation_of(user), today=today, trend_quarters=[]
+    )
+    return context["figures"]
+
+
 def export_statistics(
     *, user: User, period: Period, client_address: str | None = None, today: date | None = None
 ) -> ExportFile:
     """The disclosure-controlled figures of ``period`` as CSV; the export is access-logged."""
-    figures = protected_kpis(period=period, organisation=organisation_of(user), today=today)
+    figures = report_figures(user=user, period=period, today=today)
     with transaction.atomic():
         _log(user, client_address, "statistics.csv", period)
     return ExportFile(f"statistics_{period.file_stem}.csv", statistics_csv(figures, period))
@@ -221,7 +229,7 @@ def export_statistics_xlsx(
     *, user: User, period: Period, client_address: str | None = None, today: date | None = None
 ) -> ExportFile:
     """The same figures as ``export_statistics``, as an XLSX spreadsheet."""
-    figures = protected_kpis(period=period, organisation=organisation_of(user), today=today)
+    figures = report_figures(user=user, period=period, today=today)
     with transaction.atomic():
         _log(user, client_address, "statistics.xlsx", period)
     return ExportFile(
@@ -235,13 +243,7 @@ def export_account(
     *, user: User, period: Period, client_address: str | None = None, today: date | None = None
 ) -> ExportFile:
     """The account to the district (contacts, persons, sessions, outreach) as CSV."""
-    scope = Scope(
-        period_from=period.start,
-        period_to=period.end,
-        today=today or timezone.localdate(),
-        organisation=organisation_of(user),
-    )
-    activity = activity_figures(scope)
+    activity = report_figures(user=user, period=period, today=today)["activity"]
     with transaction.atomic():
         _log(user, client_address, "account.csv", period)
     return ExportFile(f"account_{period.file_stem}.csv", account_csv(activity, period))

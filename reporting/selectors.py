@@ -1,7 +1,8 @@
-"""Reads the steering-group report shares with the PDFs: the trend over past quarters, the
-data-quality warnings, and ``report_context``, everything the report's templates
-(``templates/reporting/report.html`` and its ``_*.html`` fragments) show for a period,
-disclosure-controlled and formatted. Counts only: nothing here ever names a participant.
+"""The steering report, one computation for every output: ``report_context`` holds the
+figures of a period (disclosure-controlled), the goal statuses, the breakdowns, the trend over
+project quarters, the charts (``reporting.charts``) and the data-quality warnings. The page
+(``templates/reporting/report.html``), the PDF (``services.steering_report_context``) and the
+exports (``exports.report_figures``) all read it. Counts only: nothing here names anyone.
 
 Queries: the trend costs the result goals' grouped query (with its savepoint and
 ``SET LOCAL jit``: 4 queries) once per project quarter, so a trend over N quarters is 4 N
@@ -56,6 +57,7 @@ class TrendRow:
     period: Period
     label: str
     kpis: dict[str, dict[str, Any]]
+    started: int = 0  # K1: started in the quarter (a total, never suppressed)
 
 
 def quarter_label(quarter: Period) -> str:
@@ -64,12 +66,20 @@ def quarter_label(quarter: Period) -> str:
 
 
 def trend(
-    *, until: Period, organisation: Organisation | None = None, today: date | None = None
+    *,
+    until: Period | None = None,
+    quarters: list[Period] | None = None,
+    organisation: Organisation | None = None,
+    today: date | None = None,
 ) -> list[TrendRow]:
-    """The project quarters that have ended by ``until``'s end, oldest first, with K2 to K5."""
+    """``quarters`` (by default the project quarters that have ended by ``until``'s end),
+    oldest first, with K1 started and K2 to K5."""
     rows = []
     today = today or timezone.localdate()
-    quarters = past_project_quarters(until)
+    if quarters is None:
+        if until is None:
+            raise TypeError("trend() needs until or quarters")
+        quarters = past_project_quarters(until)
     # Quarters retention has frozen (reporting.retention) are read, the others computed.
     frozen = frozen_figures_of([(q.start, q.end) for q in quarters], organisation)
     for quarter in quarters:
@@ -84,6 +94,7 @@ def trend(
                 period=quarter,
                 label=quarter_label(quarter),
                 kpis={name: figures["kpis"][name] for name in PERCENT_GOALS},
+                started=figures["participants"]["started"],
             )
         )
     return rows
@@ -228,50 +239,73 @@ def _goal_row(code: str, name: str, target: str, shown: dict, status: dict | Non
     return {"code": code, "name": name, "target": target, "figures": shown, "status": status}
 
 
-def _goal_tables(figures: dict[str, Any]) -> list[dict[str, Any]]:
-    """K1 to K5 for the period, then cumulatively, each with its status."""
-    people = figures["participants"]
-    k1_target = _("at least %(target)s over the project") % {"target": PARTICIPANTS_TARGET}
-    period_rows = [
-        # K1's target is for the whole project: a single period has no status of its own.
-        _goal_row(
-            "K1",
-            _("Participants reached (started)"),
-            k1_target,
-            {"met": show(people["started"])},
-            None,
-        ),
-    ]
-    cumulative_rows = [
-        _goal_row(
-            "K1",
-            _("Participants reached (started)"),
-            k1_target,
-            {"met": show(people["cumulative_started"])},
-            _status(people["cumulative_started"], PARTICIPANTS_TARGET),
-        ),
-    ]
+def _goals(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """K2 to K5, each with its figures as computed (``now``, protected) and its row in the
+    period and cumulatively, shown and with a status: the page and the PDF lay these out."""
+    goals = []
     for name, (code, label) in GOAL_NAMES.items():
         kpi = figures["kpis"][name]
         target = f"\u2265 {kpi['target_percent']} %"
-        for rows, values in ((period_rows, kpi), (cumulative_rows, kpi["cumulative"])):
-            rows.append(
-                _goal_row(
-                    code,
-                    str(label),
-                    target,
-                    _shown(values),
-                    _status(values["percent"], kpi["target_percent"]),
-                )
+        period_row, cumulative_row = (
+            _goal_row(
+                code,
+                str(label),
+                target,
+                _shown(values),
+                _status(values["percent"], kpi["target_percent"]),
             )
+            for values in (kpi, kpi["cumulative"])
+        )
+        goals.append(
+            {
+                "code": code,
+                "name": str(label),
+                "target": target,
+                "now": kpi,
+                "period": period_row,
+                "cumulative": cumulative_row,
+            }
+        )
+    return goals
+
+
+def _goal_tables(figures: dict[str, Any], goals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """K1 to K5 for the period, then cumulatively, each with its status."""
+    people = figures["participants"]
+    k1_target = _("at least %(target)s over the project") % {"target": PARTICIPANTS_TARGET}
+    k1_name = _("Participants reached (started)")
+    # K1's target is for the whole project: a single period has no status of its own.
+    period_k1 = _goal_row("K1", k1_name, k1_target, {"met": show(people["started"])}, None)
+    cumulative_k1 = _goal_row(
+        "K1",
+        k1_name,
+        k1_target,
+        {"met": show(people["cumulative_started"])},
+        _status(people["cumulative_started"], PARTICIPANTS_TARGET),
+    )
     return [
-        {"id": "goals-period", "caption": _("Result goals in the period"), "rows": period_rows},
+        {
+            "id": "goals-period",
+            "caption": _("Result goals in the period"),
+            "rows": [period_k1, *(goal["period"] for goal in goals)],
+        },
         {
             "id": "goals-cumulative",
             "caption": _("Result goals cumulatively, from the start to the period's end"),
-            "rows": cumulative_rows,
+            "rows": [cumulative_k1, *(goal["cumulative"] for goal in goals)],
         },
     ]
+
+
+def _breakdown_row(label: str, short: str, columns: list[str], cells: list[str]) -> dict:
+    """``label`` for the page, ``short`` for the narrower print; ``cells`` in column order,
+    and ``labelled`` the same with their column (the page's ``data-label`` at 375 px)."""
+    return {
+        "label": label,
+        "short": short,
+        "cells": cells,
+        "labelled": list(zip(columns, cells, strict=True)),
+    }
 
 
 def _breakdown(
@@ -279,38 +313,62 @@ def _breakdown(
 ) -> list[dict[str, Any]]:
     """One row per figure (started, then each goal's cohort, met and percent), one cell per
     column, as ``protect`` left them: the rows are the ones disclosure control works on."""
+    headings = [heading for _column, heading in columns]
+    started = figures["participants"][key]
     rows = [
-        {
-            "label": _("Started in the period"),
-            "cells": [
-                {"column": heading, "value": show(figures["participants"][key].get(column))}
-                for column, heading in columns
-            ],
-        }
+        _breakdown_row(
+            _("Started in the period"),
+            _("K1 started in the period"),
+            headings,
+            [show(started.get(column)) for column, _heading in columns],
+        )
     ]
     for name, (code, label) in GOAL_NAMES.items():
         cells = figures["kpis"][name][key]
         cohort_key = "evaluable" if name == "self_rating_improved" else "cohort"
-        for part, part_label in (
-            (cohort_key, _("evaluable") if cohort_key == "evaluable" else _("cohort")),
-            ("met", _("met")),
-            ("percent", _("percent")),
+        for part, part_label, short in (
+            (
+                cohort_key,
+                _("evaluable") if cohort_key == "evaluable" else _("cohort"),
+                _("counted"),
+            ),
+            ("met", _("met"), _("met")),
+            ("percent", _("percent"), _("%")),
         ):
             rows.append(
-                {
-                    "label": f"{code} {label}: {part_label}",
-                    "cells": [
-                        {
-                            "column": heading,
-                            "value": show(
-                                cells.get(column, {}).get(part), percent=part == "percent"
-                            ),
-                        }
-                        for column, heading in columns
+                _breakdown_row(
+                    f"{code} {label}: {part_label}",
+                    f"{code} {short}",
+                    headings,
+                    [
+                        show(cells.get(column, {}).get(part), percent=part == "percent")
+                        for column, _heading in columns
                     ],
-                }
+                )
             )
     return rows
+
+
+def _breakdowns(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """The breakdowns by gender and by age group at start, after disclosure control."""
+    genders = [(str(gender), str(Gender(gender).label)) for gender in GENDERS]
+    ages = [(age, str(AGE_LABELS[age])) for age in [*AGE_GROUPS, OTHER_AGE]]
+    return [
+        {
+            "id": "breakdown-gender",
+            "heading": _("By gender"),
+            "caption": _("Started and result goals in the period, by gender"),
+            "columns": [label for _key, label in genders],
+            "rows": _breakdown(figures, "by_gender", genders),
+        },
+        {
+            "id": "breakdown-age",
+            "heading": _("By age group at start"),
+            "caption": _("Started and result goals in the period, by age group at start"),
+            "columns": [label for _key, label in ages],
+            "rows": _breakdown(figures, "by_age_group", ages),
+        },
+    ]
 
 
 def _trend_cell(code: str, name: str, kpi: dict[str, Any]) -> dict[str, str]:
@@ -392,33 +450,49 @@ def default_period(today: date) -> Period:
 
 
 def report_context(
-    *, period: Period, organisation: Organisation | None = None, today: date | None = None
+    *,
+    period: Period,
+    organisation: Organisation | None = None,
+    today: date | None = None,
+    trend_quarters: list[Period] | None = None,
 ) -> dict[str, Any]:
-    """Everything the report's templates show for ``period``, disclosure-controlled and
-    formatted: the on-screen report and the PDFs share it (``templates/reporting/_*.html``).
+    """The steering report for ``period``, computed once and disclosure-controlled: the page
+    (``templates/reporting/report.html``), the PDF (``services.steering_report_context``)
+    and the exports (``exports``) all read it, so each figure has one definition.
 
-    ``organisation`` limits the figures to one organisation (a team lead's); ``None`` is both.
+    ``figures`` is ``protected_kpis`` as is (the exports' rows); the rest is formatted for
+    the templates. ``organisation`` limits the figures to one organisation (a team lead's);
+    ``None`` is both. ``trend_quarters`` are the quarters of the trend (by default those
+    ended by the period's end; ``[]`` for none, as the exports need no trend).
     """
     today = today or timezone.localdate()
     figures = protected_kpis(period=period, organisation=organisation, today=today)
-    trend_rows = trend(until=period, organisation=organisation, today=today)
-    genders = [(str(gender), str(Gender(gender).label)) for gender in GENDERS]
-    ages = [(age, str(AGE_LABELS[age])) for age in [*AGE_GROUPS, OTHER_AGE]]
+    if trend_quarters is None:
+        trend_quarters = past_project_quarters(period)
+    trend_rows = (
+        trend(quarters=trend_quarters, organisation=organisation, today=today)
+        if trend_quarters
+        else []
+    )
+    goals = _goals(figures)
+    goal_tables = _goal_tables(figures, goals)
     return {
         "period": period,
         "organisation": organisation,
         "phase": phase_on(period.end),
-        "goal_tables": _goal_tables(figures),
+        "figures": figures,
+        "reached": figures["participants"],
+        "k1": goal_tables[1]["rows"][0],  # K1 cumulatively: its target is the project's
+        "goals": goals,
+        "goal_tables": goal_tables,
         "activity": [
             (label, show(figures["activity"][key])) for key, label in ACTIVITY_LABELS.items()
         ],
-        "gender_columns": [label for _key, label in genders],
-        "by_gender": _breakdown(figures, "by_gender", genders),
-        "age_columns": [label for _key, label in ages],
-        "by_age_group": _breakdown(figures, "by_age_group", ages),
+        "breakdowns": _breakdowns(figures),
         "trend": [
             {
                 "label": row.label,
+                "started": row.started,
                 "cells": [
                     _trend_cell(code, name, row.kpis[name])
                     for name, (code, _label) in GOAL_NAMES.items()

@@ -9,37 +9,27 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, Role, User
 from cm_portal.selectors import emails_of_role
-from participants.models import Gender
 
 from . import periods
-from .disclosure import HIDDEN, SMALL, protect, protected_kpis
-from .kpis import AGE_GROUPS, GENDERS, OTHER_AGE, compute_kpis
 from .models import ReportKind, SteeringReport
-from .selectors import labelled_warnings
+from .selectors import report_context
 
 logger = logging.getLogger(__name__)
 Action = AccessEvent.Action
 
 TEMPLATE = "reporting/pdf/steering_report.html"
-K_GOALS = [
-    "plan_within_8_weeks",
-    "prioritised_contacts_3_months",
-    "self_rating_improved",
-    "crisis_plan_within_8_weeks",
-]
 
 
 # Asking ---------------------------------------------------------------------------------
@@ -73,72 +63,6 @@ def steering_report_request(
 # The content ------------------------------------------------------------------------------
 
 
-def _status(figure: dict[str, Any], target: float) -> str:
-    """The status in words, so it never relies on colour."""
-    value = figure.get("percent")
-    if value is None:
-        return _("No one to count yet")
-    if value == HIDDEN:
-        return _("Not shown: fewer than 5 counted")
-    if value >= target:
-        return _("Target met")
-    return _("Below target")
-
-
-NO_ONE = "\u00b7"  # a percentage of an empty cohort (not a hidden one: that is HIDDEN)
-
-
-def _cell(value: Any) -> str:
-    """A figure as printed: counts and percentages as they are, "< 5" and "-" kept."""
-    if value is None:
-        return NO_ONE
-    if value == SMALL:
-        return _("< 5")
-    if isinstance(value, float):
-        return formats.number_format(value, 1)
-    return str(value)
-
-
-def _breakdowns(protected: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
-    """The breakdowns by gender and age group, from ``disclosure.protect``'s figures only."""
-    columns: dict[str, list[tuple[str, Any]]] = {
-        "by_gender": [(str(g), Gender(g).label) for g in GENDERS],
-        "by_age_group": [(key, key) for key in AGE_GROUPS] + [(OTHER_AGE, _("Other age"))],
-    }
-    captions = {"by_gender": _("By gender"), "by_age_group": _("By age at start")}
-    tables = []
-    for breakdown, keys in columns.items():
-        started = protected["participants"][breakdown]
-        rows = [
-            {
-                "label": _("K1 started in the period"),
-                "cells": [_cell(started.get(key, 0)) for key, _label in keys],
-            }
-        ]
-        for index, name in enumerate(K_GOALS):
-            cells = protected["kpis"][name][breakdown]
-            base = "evaluable" if name == "self_rating_improved" else "cohort"
-            for figure, text in (
-                ("met", _("met")),
-                (base, _("counted")),
-                ("percent", _("%")),
-            ):
-                rows.append(
-                    {
-                        "label": f"K{index + 2} {text}",
-                        "cells": [_cell(cells.get(key, {}).get(figure)) for key, _label in keys],
-                    }
-                )
-        tables.append(
-            {
-                "caption": captions[breakdown],
-                "columns": [label for _key, label in keys],
-                "rows": rows,
-            }
-        )
-    return tables
-
-
 def _period_of(report: SteeringReport) -> periods.Period:
     """The report's period again, its label in the active language."""
     candidates = [
@@ -163,136 +87,21 @@ def _trend_quarters(report: SteeringReport, period: periods.Period) -> list[peri
     return quarters
 
 
-def _labels() -> dict[str, str]:
-    return {
-        "plan_within_8_weeks": _("Individual plan within 8 weeks"),
-        "prioritised_contacts_3_months": _("Prioritised contacts completed at 3 months"),
-        "self_rating_improved": _("Self-rated improvement"),
-        "crisis_plan_within_8_weeks": _("Crisis plan within 8 weeks (crisis-relevant)"),
-    }
-
-
-# Colour and dash pattern per line: told apart without colour too (the legend names the dash).
-LINE_STYLES = [("#1b5e9e", ""), ("#b3541e", "6 3"), ("#2e7d32", "2 2"), ("#6a1b9a", "8 2 2 2")]
-
-
-def _patterns() -> list[str]:
-    return [_("solid line"), _("dashed line"), _("dotted line"), _("dash-dot line")]
-
-
-def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """A polyline of percentages per result goal over the quarters, as SVG coordinates
-    (written as plain numbers here: the template must not localise them)."""
-    width, height, left, top = 480, 200, 40, 10
-    plot_w, plot_h = width - left - 10, height - top - 30
-    count = max(len(rows) - 1, 1)
-    patterns = _patterns()
-    lines = []
-    for index, name in enumerate(K_GOALS):
-        points = []
-        for n, row in enumerate(rows):
-            value = row["percent"][name]
-            if value is None:
-                continue
-            x = left + plot_w * n / count
-            y = top + plot_h * (1 - value / 100)
-            points.append(f"{x:.1f},{y:.1f}")
-        lines.append(
-            {
-                "key": f"K{index + 2}",
-                "points": " ".join(points),
-                "colour": LINE_STYLES[index][0],
-                "dashes": LINE_STYLES[index][1],
-                "pattern": patterns[index],
-            }
-        )
-    ticks = [
-        {"label": row["short"], "x": f"{left + plot_w * n / count:.1f}"}
-        for n, row in enumerate(rows)
-    ]
-    grid = [{"value": v, "y": f"{top + plot_h * (1 - v / 100):.1f}"} for v in (0, 25, 50, 75, 100)]
-    return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "label_x": left - 4,
-        "right": left + plot_w,
-        "tick_y": top + plot_h + 12,
-        "lines": lines,
-        "ticks": ticks,
-        "grid": grid,
-    }
-
-
-def _trend(report: SteeringReport, period: periods.Period, today: date) -> list[dict[str, Any]]:
-    """Per project quarter: K1 started and the K2 to K5 percentages, disclosure-controlled
-    (a percentage of fewer than 5 is hidden)."""
-    rows = []
-    for n, quarter in enumerate(_trend_quarters(report, period), start=1):
-        figures = protected_kpis(period=quarter, today=today)
-        percents = {name: figures["kpis"][name]["percent"] for name in K_GOALS}
-        rows.append(
-            {
-                "label": str(quarter.label),
-                "short": _("Q%(n)d") % {"n": _quarter_number(quarter, n)},
-                "started": figures["participants"]["started"],
-                # The chart plots what is shown: a hidden percentage is a gap.
-                "percent": {k: v if isinstance(v, float) else None for k, v in percents.items()},
-                "values": [_cell(percents[name]) for name in K_GOALS],
-            }
-        )
-    return rows
-
-
-def _quarter_number(quarter: periods.Period, default: int) -> int:
-    for n, candidate in enumerate(periods.all_project_quarters(), start=1):
-        if candidate.start == quarter.start:
-            return n
-    return default  # pragma: no cover
-
-
 def steering_report_context(report: SteeringReport, *, today: date | None = None) -> dict:
-    """What the PDF shows: aggregates only, breakdowns through disclosure control."""
+    """What the PDF shows: the page's report context (``selectors.report_context``, the
+    same figures, statuses, breakdowns, trend and charts) for both organisations, with the
+    trend over the report kind's quarters."""
     today = today or timezone.localdate()
     period = _period_of(report)
-    raw = compute_kpis(period_from=period.start, period_to=period.end, today=today)
-    figures = protect(raw)
-    labels = _labels()
-    goals = []
-    for index, name in enumerate(K_GOALS):
-        kpi = figures["kpis"][name]
-        target = kpi["target_percent"]
-        goals.append(
-            {
-                "key": f"K{index + 2}",
-                "label": labels[name],
-                "target": target,
-                "now": kpi,
-                "now_percent": _cell(kpi["percent"]),
-                "now_status": _status(kpi, target),
-                "cumulative": kpi["cumulative"],
-                "cumulative_percent": _cell(kpi["cumulative"]["percent"]),
-                "cumulative_status": _status(kpi["cumulative"], target),
-            }
-        )
-    reached = figures["participants"]
-    k1_met = reached["cumulative_started"] >= reached["target"]
-    trend = _trend(report, period, today)
-    return {
+    context = report_context(
+        period=period, today=today, trend_quarters=_trend_quarters(report, period)
+    )
+    return context | {
         "report": report,
-        "period": period,
         "kind_label": ReportKind(report.kind).label,
-        "phase": periods.phase_on(report.period_end),
         "printed_on": today,
-        "reached": reached,
-        "k1_status": _("Target met") if k1_met else _("Below target"),
-        "goals": goals,
-        "trend": trend,
-        "chart": _chart(trend) if len(trend) > 1 else None,
-        "activity": figures["activity"],
-        "breakdowns": _breakdowns(figures, labels),
-        # The page's warnings, defined once (reporting.selectors.data_quality).
-        "warnings": labelled_warnings(figures, period=period),
+        # The trend's charts, or None when there is no trend to draw.
+        "chart": context["charts"] or None,
     }
 
 

@@ -89,6 +89,11 @@ def mutual_service_task_imports(graph: dict[str, set[str]]) -> list[str]:
     )
 
 
+# The project's root URLconf composes every app's URLs (a participant's pages under
+# /participants/<pk>/, docs/urls.md): like the settings, it stands above the apps.
+COMPOSITION_ROOTS = {"cm_portal.urls"}
+
+
 def service_modules() -> dict[str, ast.Module]:
     found = {}
     for app in LAYERS:
@@ -139,6 +144,7 @@ def upward_edges(graph: dict[str, set[str]]) -> list[str]:
     return sorted(
         f"{source} imports {target}"
         for source, targets in graph.items()
+        if source not in COMPOSITION_ROOTS
         for target in targets
         if rank[target.split(".")[0]] > rank[source.split(".")[0]]
     )

@@ -12,7 +12,7 @@ from cm_portal.models import AccessEvent, Organisation, User
 from cm_portal.unset import UNSET, Unset, given
 
 from . import secret_box
-from .models import IdentityProvider
+from .models import IdentityProvider, IdentityProviderDevice
 
 EDITABLE_FIELDS = (
     "enabled",
@@ -103,3 +103,14 @@ def identity_provider_save(
             detail=",".join(changed),
         )
     return provider
+
+
+def identity_provider_device_for(*, user: User) -> IdentityProviderDevice:
+    """The second-factor device that stands for the provider's MFA, made on first use.
+
+    The callback is a GET (the provider sends the browser back), so this one write of it
+    is here, not in the view."""
+    device, _created = IdentityProviderDevice.objects.get_or_create(
+        user=user, defaults={"name": "identity provider", "confirmed": True}
+    )
+    return device

@@ -39,7 +39,7 @@ from .backend import (
     provider_settings,
 )
 from .forms import IdentityProviderForm
-from .models import IdentityProvider, IdentityProviderDevice
+from .models import IdentityProvider
 
 Action = AccessEvent.Action
 PROVIDER_SESSION_KEY = "oidc_provider"
@@ -188,10 +188,7 @@ def callback(request: HttpRequest) -> HttpResponse:
     auth.login(request, user, backend=BACKEND_PATH)
     request.session[PROVIDER_SESSION_KEY] = provider.pk
     if backend.mfa_asserted:
-        device, _created = IdentityProviderDevice.objects.get_or_create(
-            user=user, defaults={"name": "identity provider", "confirmed": True}
-        )
-        otp_login(request, device)
+        otp_login(request, services.identity_provider_device_for(user=user))
         access_log.record_request(request, action=Action.OTP_VERIFIED, detail="identity provider")
     else:
         # The guard asks for the TOTP code next. A first one may be enrolled in this session:

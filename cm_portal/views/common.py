@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from django.core.exceptions import ValidationError
-from django.forms import BaseForm
+from django.forms import BaseForm, BaseFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
 
@@ -18,10 +20,41 @@ def method_not_allowed(request: HttpRequest, *allowed: str) -> HttpResponse | No
     return HttpResponseNotAllowed(allowed)
 
 
-def add_service_errors(form: BaseForm, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form field it names, else on the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
+def add_service_errors(
+    form: BaseForm,
+    error: ValidationError,
+    *,
+    renamed: Mapping[str, str] | None = None,
+    rows: Mapping[str, Sequence[BaseForm]] | None = None,
+    formsets: Mapping[str, BaseFormSet] | None = None,
+) -> None:
+    """Put a service's ValidationError on the form field it names, else on the form.
+
+    The one way every view shows a service's errors. ``renamed`` maps a service's field
+    name to the form's; ``rows`` maps a prefix to the row forms kept, so that
+    ``prefix[i].field`` goes on row i; ``formsets`` maps a service's field to the formset
+    whose errors (above its rows) it becomes.
+    """
+    if not hasattr(error, "error_dict"):
         form.add_error(None, error)
+        return
+    for key, errors in error.error_dict.items():
+        name = (renamed or {}).get(key, key)
+        if formsets and name in formsets:
+            formsets[name].non_form_errors().extend(
+                message for e in errors for message in e.messages
+            )
+            continue
+        target, field = _row_of(form, name, rows or {})
+        target.add_error(field if field in target.fields else None, errors)
+
+
+def _row_of(
+    form: BaseForm, key: str, rows: Mapping[str, Sequence[BaseForm]]
+) -> tuple[BaseForm, str]:
+    """The row form and field ``prefix[i].field`` names, else ``form`` and ``key``."""
+    for prefix, kept in rows.items():
+        if key.startswith(f"{prefix}[") and "]." in key:
+            index, field = key[len(prefix) + 1 :].split("].", 1)
+            return kept[int(index)], field
+    return form, key

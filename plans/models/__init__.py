@@ -8,6 +8,7 @@ from .individual_plan import ContactPath, Goal, IndividualPlan, PlanRevision, Su
 from .meetings import CoordinationMeeting, MeetingInvitee, MeetingKind, MeetingStatus
 from .prioritised_contacts import ActorKind, PrioritisedContact, PrioritisedContactStatus
 from .self_ratings import RatingPhase, RatingSource, SelfRating, SelfRatingLink
+from .versioned import VersionedPlan
 
 __all__ = [
     "ActorKind",
@@ -36,4 +37,5 @@ __all__ = [
     "SelfRatingLink",
     "SubGoal",
     "SubGoalStatus",
+    "VersionedPlan",
 ]

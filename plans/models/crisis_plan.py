@@ -5,30 +5,24 @@ The section names are our own wording, not those of any published safety-plan fo
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Participant
 
+from .versioned import VersionedPlan
 
-class CrisisPlan(models.Model):
+
+class CrisisPlan(VersionedPlan):
     """One a participant; ``version`` is the optimistic lock, as on the individual plan."""
 
     participant = models.OneToOneField(
         Participant, on_delete=models.CASCADE, related_name="crisis_plan"
     )
-    established_on = models.DateField(_("established on"), null=True, blank=True)
     warning_signs = models.TextField(_("signs that things are getting worse"), blank=True)
     own_strategies = models.TextField(_("what I can do myself"), blank=True)
     people_to_contact = models.TextField(_("people close to me I can contact"), blank=True)
     professional_contacts = models.TextField(_("professional contacts"), blank=True)
-    version = models.PositiveIntegerField(default=1)
-    updated_at = models.DateTimeField(default=timezone.now)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
 
     class Meta:
         verbose_name = _("crisis and safety plan")
@@ -36,10 +30,6 @@ class CrisisPlan(models.Model):
 
     def __str__(self) -> str:
         return f"crisis plan of {self.participant_id}"
-
-    @property
-    def is_established(self) -> bool:
-        return self.established_on is not None
 
 
 class ResponsibilityLink(models.Model):

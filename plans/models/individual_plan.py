@@ -9,23 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from participants.models import Participant
 
+from .versioned import VersionedPlan
 
-class IndividualPlan(models.Model):
-    """One plan a participant, revised in place; every saved version is kept as a revision.
 
-    ``version`` is the optimistic lock: a save names the version it was loaded with and is
-    refused when someone saved in between (security.md 27).
-    """
+class IndividualPlan(VersionedPlan):
+    """One plan a participant, revised in place; every saved version is kept as a revision."""
 
     participant = models.OneToOneField(
         Participant, on_delete=models.CASCADE, related_name="individual_plan"
-    )
-    # The date agreed with the participant; stays as first set when the plan is revised.
-    established_on = models.DateField(_("established on"), null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
-    updated_at = models.DateTimeField(default=timezone.now)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
 
     class Meta:
@@ -34,10 +25,6 @@ class IndividualPlan(models.Model):
 
     def __str__(self) -> str:
         return f"plan of {self.participant_id}"
-
-    @property
-    def is_established(self) -> bool:
-        return self.established_on is not None
 
 
 class Goal(models.Model):

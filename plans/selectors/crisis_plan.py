@@ -15,6 +15,18 @@ def crisis_plan_of(participant: Participant) -> CrisisPlan | None:
     return CrisisPlan.objects.filter(participant=participant).prefetch_related("chain").first()
 
 
+def crisis_plan_missing(participant: Participant) -> bool:
+    """Whether the participant needs a crisis plan (``crisis_relevant``) and has none
+    established yet: the prompt every page of theirs shows."""
+    if not participant.crisis_relevant:
+        return False
+    try:
+        plan = participant.crisis_plan
+    except CrisisPlan.DoesNotExist:
+        return True
+    return not plan.is_established
+
+
 def crisis_plan_content(crisis_plan: CrisisPlan) -> dict[str, Any]:
     """The crisis plan in the case-file JSON shape (also the revision snapshot)."""
     return {

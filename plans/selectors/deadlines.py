@@ -8,6 +8,7 @@ the nightly run (or with the nightly run late) still shows what is due today.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
@@ -16,11 +17,32 @@ from cm_portal.models import User
 from participants.access import participants_for
 from participants.models import Participant, ParticipantUserObjectPermission
 
-from ..models import Deadline, DeadlineState, Reminder
+from ..deadlines import plan_deadline
+from ..models import Deadline, DeadlineState, Reminder, VersionedPlan
 
 # Deadlines that may still be fulfilled (met and void are final until case data changes).
 _PENDING = (DeadlineState.UPCOMING, DeadlineState.OPEN, DeadlineState.OVERDUE)
 _ASSIGNED = "change_participant"
+
+
+@dataclass(frozen=True)
+class PlanDue:
+    """Where a plan stands against its due date (D2), as the plan pages show it."""
+
+    deadline: date
+    met: bool  # established on or before the due date
+    overdue: bool  # not established, and the due date has passed
+
+
+def plan_due(participant: Participant, plan: VersionedPlan | None, *, today: date) -> PlanDue:
+    """The individual or crisis plan (``None`` before its first save) against D2."""
+    deadline = plan_deadline(participant.intervention_start)
+    established_on = plan.established_on if plan is not None else None
+    return PlanDue(
+        deadline=deadline,
+        met=established_on is not None and established_on <= deadline,
+        overdue=established_on is None and today > deadline,
+    )
 
 
 def _due(today: date) -> Q:

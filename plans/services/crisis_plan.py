@@ -12,7 +12,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log
@@ -22,22 +21,16 @@ from participants.events import case_changed
 from participants.models import Participant
 from plans.models import CrisisPlan, PlanRevision, ResponsibilityLink
 from plans.selectors.crisis_plan import crisis_plan_content
-from plans.services.versioning import PlanConflict, lock_version, revision_record, version_bump
+from plans.services.versioning import (
+    established_on_check,
+    plan_locked,
+    revision_record,
+    version_bump,
+)
 
 Action = AccessEvent.Action
 TEXT_FIELDS = ("warning_signs", "own_strategies", "people_to_contact", "professional_contacts")
 LINK_FIELDS = ("who", "how_to_reach", "when")
-
-
-def _locked_plan(participant: Participant, expected_version: int, by: User | None) -> CrisisPlan:
-    """The participant's crisis plan, locked, at ``expected_version`` (0: none yet)."""
-    Participant.objects.select_for_update().filter(pk=participant.pk).first()
-    existing = CrisisPlan.objects.filter(participant=participant).first()
-    if existing is None:
-        if expected_version != 0:
-            raise PlanConflict
-        return CrisisPlan.objects.create(participant=participant, version=0, updated_by=by)
-    return lock_version(CrisisPlan, existing.pk, expected_version=expected_version)
 
 
 def _ordered_chain(chain: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -76,27 +69,19 @@ def _ordered_chain(chain: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 def _check_established_on(participant: Participant, established_on: date | None) -> None:
-    if established_on is None:
-        return
-    if established_on > timezone.localdate():
-        raise ValidationError(
-            {
-                "established_on": _(
-                    "The date the plan was established cannot be in the future: "
-                    "give today's date or an earlier one."
-                )
-            }
-        )
-    if established_on < participant.intervention_start:
-        raise ValidationError(
-            {
-                "established_on": _(
-                    "The plan cannot be established before the intervention started "
-                    "(%(start)s): give a later date."
-                )
-                % {"start": participant.intervention_start.isoformat()}
-            }
-        )
+    established_on_check(
+        participant,
+        established_on,
+        missing=None,
+        in_future=_(
+            "The date the plan was established cannot be in the future: "
+            "give today's date or an earlier one."
+        ),
+        before_start=_(
+            "The plan cannot be established before the intervention started "
+            "(%(start)s): give a later date."
+        ),
+    )
 
 
 def _no_chain_error() -> ValidationError:
@@ -158,7 +143,7 @@ def crisis_plan_save(
 ) -> CrisisPlan:
     """Save the four texts and the chain (renumbered 1..n in the order given)."""
     with transaction.atomic():
-        plan = _locked_plan(participant, expected_version, saved_by)
+        plan = plan_locked(CrisisPlan, participant, expected_version=expected_version, by=saved_by)
         plan = _write(
             plan=plan,
             participant=participant,
@@ -188,7 +173,9 @@ def crisis_plan_establish(
 ) -> CrisisPlan:
     """Set the date the plan was agreed with the participant; needs a chain link."""
     with transaction.atomic():
-        plan = _locked_plan(participant, expected_version, established_by)
+        plan = plan_locked(
+            CrisisPlan, participant, expected_version=expected_version, by=established_by
+        )
         if not plan.chain.exists():
             raise _no_chain_error()
         _check_established_on(participant, established_on)
@@ -223,7 +210,7 @@ def crisis_plan_import(
         established_on = date.fromisoformat(established_on)
     chain = list(content.get("responsibility_chain") or [])
     with transaction.atomic():
-        plan = _locked_plan(participant, 0, imported_by)
+        plan = plan_locked(CrisisPlan, participant, expected_version=0, by=imported_by)
         _check_established_on(participant, established_on)
         if established_on is not None and not chain:
             raise _no_chain_error()

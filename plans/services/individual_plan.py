@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log
@@ -23,7 +23,13 @@ from participants.models import Participant
 from plans.models import ContactPath, Goal, IndividualPlan, PlanRevision, SubGoal, SubGoalStatus
 from plans.selectors.individual_plan import plan_content, plan_of
 
-from .versioning import PlanConflict, lock_version, revision_record, version_bump
+from .versioning import (
+    PlanConflict,
+    established_on_check,
+    plan_locked,
+    revision_record,
+    version_bump,
+)
 
 Action = AccessEvent.Action
 KIND = PlanRevision.Kind.INDIVIDUAL_PLAN
@@ -38,18 +44,6 @@ __all__ = [
     "plan_establish",
     "plan_import",
 ]
-
-
-def _plan_locked(participant: Participant, expected_version: int) -> IndividualPlan:
-    """The participant's plan, created at version 0 on first save, locked at the version
-    the form was loaded with. Call inside ``transaction.atomic``."""
-    # Lock the participant first so that two first saves never create two plans.
-    Participant.objects.select_for_update().filter(pk=participant.pk).first()
-    # By id: an instance would cache this (soon stale) plan on ``participant``.
-    plan, _created = IndividualPlan.objects.get_or_create(
-        participant_id=participant.pk, defaults={"version": 0}
-    )
-    return lock_version(IndividualPlan, plan.pk, expected_version=expected_version)
 
 
 def missing_parts(plan: IndividualPlan) -> list[str]:
@@ -160,7 +154,7 @@ def goal_create(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        plan = _plan_locked(participant, expected_version)
+        plan = plan_locked(IndividualPlan, participant, expected_version=expected_version)
         goal = _write_goal(plan, title.strip(), [{"title": first_sub_goal}])
         _saved(
             plan=plan,
@@ -187,7 +181,7 @@ def goal_update(
     participant = goal.plan.participant
     title = _clean_title(title, "title", _("Write the goal."))
     with transaction.atomic():
-        plan = _plan_locked(participant, expected_version)
+        plan = plan_locked(IndividualPlan, participant, expected_version=expected_version)
         goal = Goal.objects.select_for_update().get(pk=goal.pk, plan=plan)
         goal.title = title
         goal.full_clean(exclude=["plan"])
@@ -218,7 +212,7 @@ def goal_delete(
     participant = goal.plan.participant
     goal_pk = goal.pk
     with transaction.atomic():
-        plan = _plan_locked(participant, expected_version)
+        plan = plan_locked(IndividualPlan, participant, expected_version=expected_version)
         Goal.objects.filter(pk=goal_pk, plan=plan).delete()
         _saved(
             plan=plan,
@@ -260,7 +254,7 @@ def contact_paths_save(
 ) -> list[ContactPath]:
     """Replace the plan's contact paths (``actor``, ``person``, ``how``, ``when``) in order."""
     with transaction.atomic():
-        plan = _plan_locked(participant, expected_version)
+        plan = plan_locked(IndividualPlan, participant, expected_version=expected_version)
         objects = _path_objects(plan, paths)
         plan.contact_paths.all().delete()
         ContactPath.objects.bulk_create(objects)
@@ -277,22 +271,16 @@ def contact_paths_save(
 
 
 def _check_established_on(participant: Participant, established_on: date | None) -> None:
-    if established_on is None:
-        raise ValidationError({"established_on": _("Give the date the plan was agreed.")})
-    if established_on > timezone.localdate():
-        raise ValidationError(
-            {"established_on": _("The plan cannot be established on a date in the future.")}
-        )
-    if established_on < participant.intervention_start:
-        raise ValidationError(
-            {
-                "established_on": _(
-                    "The plan cannot be established before the intervention started "
-                    "(%(start)s). Give a later date."
-                )
-                % {"start": participant.intervention_start.isoformat()}
-            }
-        )
+    established_on_check(
+        participant,
+        established_on,
+        missing=_("Give the date the plan was agreed."),
+        in_future=_("The plan cannot be established on a date in the future."),
+        before_start=_(
+            "The plan cannot be established before the intervention started "
+            "(%(start)s). Give a later date."
+        ),
+    )
 
 
 def plan_establish(
@@ -309,7 +297,7 @@ def plan_establish(
     """
     _check_established_on(participant, established_on)
     with transaction.atomic():
-        plan = _plan_locked(participant, expected_version)
+        plan = plan_locked(IndividualPlan, participant, expected_version=expected_version)
         if plan.established_on is not None:
             raise ValidationError(
                 _("The plan was already established on %(date)s.")
@@ -343,9 +331,10 @@ def plan_import(
     if isinstance(established_on, str):
         established_on = date.fromisoformat(established_on)
     with transaction.atomic():
-        plan = _plan_locked(
+        plan = plan_locked(
+            IndividualPlan,
             participant,
-            IndividualPlan.objects.filter(participant=participant)
+            expected_version=IndividualPlan.objects.filter(participant=participant)
             .values_list("version", flat=True)
             .first()
             or 0,

@@ -8,6 +8,7 @@ version and keeps a snapshot of the whole plan as a ``PlanRevision``.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cm_portal.models import User
-from plans.models import CrisisPlan, IndividualPlan, PlanRevision
+from participants.models import Participant
+from plans.models import CrisisPlan, IndividualPlan, PlanRevision, VersionedPlan
 
 
 class PlanConflict(ValidationError):
@@ -42,7 +44,44 @@ def lock_version[M: (IndividualPlan, CrisisPlan)](
     return obj
 
 
-def version_bump(obj: IndividualPlan | CrisisPlan, *, by: User | None) -> None:
+def plan_locked[M: (IndividualPlan, CrisisPlan)](
+    model: type[M], participant: Participant, *, expected_version: int, by: User | None = None
+) -> M:
+    """The participant's plan of ``model``, created at version 0 on first save, locked at
+    the version the form was loaded with (0: none yet). Call inside ``transaction.atomic``."""
+    # Lock the participant first so that two first saves never create two plans.
+    Participant.objects.select_for_update().filter(pk=participant.pk).first()
+    # By id: an instance would cache this (soon stale) plan on ``participant``.
+    plan, _created = model._default_manager.get_or_create(
+        participant_id=participant.pk, defaults={"version": 0, "updated_by": by}
+    )
+    return lock_version(model, plan.pk, expected_version=expected_version)
+
+
+def established_on_check(
+    participant: Participant,
+    established_on: date | None,
+    *,
+    missing: str | None,
+    in_future: str,
+    before_start: str,
+) -> None:
+    """Refuse an establishment date in the future or before the intervention started, and
+    no date at all when ``missing`` says what to tell. The messages are each plan's own
+    (``before_start`` names the start as ``%(start)s``)."""
+    if established_on is None:
+        if missing is not None:
+            raise ValidationError({"established_on": missing})
+        return
+    if established_on > timezone.localdate():
+        raise ValidationError({"established_on": in_future})
+    if established_on < participant.intervention_start:
+        raise ValidationError(
+            {"established_on": before_start % {"start": participant.intervention_start.isoformat()}}
+        )
+
+
+def version_bump(obj: VersionedPlan, *, by: User | None) -> None:
     """Mark ``obj`` (a plan or crisis plan) as saved once more by ``by``."""
     obj.version += 1
     obj.updated_at = timezone.now()

@@ -12,26 +12,21 @@ from django.utils.translation import gettext as _
 from cm_portal import access_log
 from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
+from cm_portal.views.common import add_service_errors
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
-from plans.deadlines import plan_deadline
 from plans.forms.crisis_plan import ChainFormSet, CrisisPlanForm, EstablishForm
 from plans.selectors.crisis_plan import crisis_plan_history, crisis_plan_of
+from plans.selectors.deadlines import plan_due
 from plans.services import crisis_plan as services
 from plans.services.versioning import PlanConflict
 
 Action = AccessEvent.Action
 
 
-def _deadline(participant) -> dict:
-    plan = crisis_plan_of(participant)
-    deadline = plan_deadline(participant.intervention_start)
-    established = plan.established_on if plan else None
-    return {
-        "deadline": deadline,
-        "deadline_met": established is not None and established <= deadline,
-        "deadline_passed": established is None and timezone.localdate() > deadline,
-    }
+def _deadline(participant, plan) -> dict:
+    due = plan_due(participant, plan, today=timezone.localdate())
+    return {"deadline": due.deadline, "deadline_met": due.met, "deadline_passed": due.overdue}
 
 
 def crisis_plan(request: HttpRequest, pk: int) -> HttpResponse:
@@ -53,7 +48,7 @@ def crisis_plan(request: HttpRequest, pk: int) -> HttpResponse:
             "chain": list(plan.chain.all()) if plan else [],
             "may_change": may_change,
             "establish_form": establish_form,
-            **_deadline(participant),
+            **_deadline(participant, plan),
         },
     )
 
@@ -64,19 +59,6 @@ def _chain_from(formset) -> list[dict]:
         for form in formset.forms
         if form.cleaned_data and not form.cleaned_data.get("DELETE") and not form.is_blank
     ]
-
-
-def _add_errors(form, formset, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            if field == "chain":
-                formset._non_form_errors = formset.error_class(
-                    [message for e in errors for message in e.messages]
-                )
-            else:
-                form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def crisis_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -101,7 +83,7 @@ def crisis_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except PlanConflict as conflict:
                 form.add_error(None, conflict)
             except ValidationError as error:
-                _add_errors(form, formset, error)
+                add_service_errors(form, error, formsets={"chain": formset})
             else:
                 messages.success(request, _("The crisis and safety plan was saved."))
                 return redirect("plans:crisis_plan", pk=participant.pk)

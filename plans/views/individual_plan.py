@@ -22,7 +22,6 @@ from cm_portal.views.common import add_service_errors as _add_errors
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
 from participants.models import Participant
-from plans.deadlines import plan_deadline
 from plans.forms.individual_plan import (
     ContactPathFormSet,
     EstablishForm,
@@ -33,6 +32,7 @@ from plans.forms.individual_plan import (
     kept_rows,
 )
 from plans.models import Goal, IndividualPlan, SubGoalStatus
+from plans.selectors.deadlines import plan_due
 from plans.selectors.individual_plan import plan_of, plan_revisions
 from plans.services import individual_plan as services
 from plans.services.versioning import PlanConflict
@@ -55,20 +55,6 @@ def _version(plan: IndividualPlan | None) -> int:
     return plan.version if plan else 0
 
 
-def _add_row_errors(form: Form, kept: list[Form], prefix: str, error: ValidationError) -> None:
-    """Put ``prefix[i].field`` errors on row i of the rows kept, the rest on ``form``."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for key, errors in error.message_dict.items():
-        if key.startswith(f"{prefix}[") and "]." in key:
-            index, field = key[len(prefix) + 1 :].split("].", 1)
-            row = kept[int(index)]
-            row.add_error(field if field in row.fields else None, errors)
-        else:
-            form.add_error(key if key in form.fields else None, errors)
-
-
 def _conflict(form: Form, error: PlanConflict) -> int:
     """The other person's save stands; the form keeps what this person typed."""
     form.add_error(None, error)
@@ -80,7 +66,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     plan = plan_of(participant)
-    deadline = plan_deadline(participant.intervention_start)
+    due = plan_due(participant, plan, today=timezone.localdate())
     access_log.record_request(request, action=Action.VIEW, obj=participant, detail="plan")
     may_change = can_change(request.user, participant)
     context = {
@@ -88,9 +74,9 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": plan,
         "goals": plan.goals.all() if plan else [],
         "contact_paths": plan.contact_paths.all() if plan else [],
-        "deadline": deadline,
-        "deadline_met": bool(plan and plan.established_on and plan.established_on <= deadline),
-        "overdue": not (plan and plan.established_on) and timezone.localdate() > deadline,
+        "deadline": due.deadline,
+        "deadline_met": due.met,
+        "overdue": due.overdue,
         "may_change": may_change,
         "version": _version(plan),
         "establish_form": EstablishForm(initial={"version": _version(plan)})
@@ -166,7 +152,7 @@ def goal_edit(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
         except PlanConflict as error:
             status = _conflict(form, error)
         except ValidationError as error:
-            _add_row_errors(form, kept, "sub_goals", error)
+            _add_errors(form, error, rows={"sub_goals": kept})
         else:
             messages.success(request, _("The goal was saved."))
             return redirect("plans:plan", pk=participant.pk)
@@ -233,7 +219,7 @@ def contact_paths(request: HttpRequest, pk: int) -> HttpResponse:
         except PlanConflict as error:
             status = _conflict(form, error)
         except ValidationError as error:
-            _add_row_errors(form, kept, "contact_paths", error)
+            _add_errors(form, error, rows={"contact_paths": kept})
         else:
             messages.success(request, _("The contact paths were saved."))
             return redirect("plans:plan", pk=participant.pk)

@@ -142,9 +142,7 @@ def meeting_invitation(request: HttpRequest, pk: int, meeting_pk: int) -> HttpRe
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
                 return _refused_step(request, meeting, error)
-            if "invitation_sent_on" in error.error_dict:
-                error = ValidationError({"sent_on": error.error_dict["invitation_sent_on"]})
-            _add_errors(form, error)
+            _add_errors(form, error, renamed={"invitation_sent_on": "sent_on"})
         else:
             if meeting.invited_late:
                 messages.warning(

@@ -16,12 +16,14 @@ from django import forms
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.db import connection
+from django.http import Http404
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cm_portal import access_log, services
+from cm_portal.access import access_staff_member
 from cm_portal.forms import StaffForm
 from cm_portal.models import AccessEvent, AccountChangeRequest, Role, StaffSession, User
 
@@ -284,6 +286,15 @@ def test_edit_of_a_missing_account_is_404(admin_client):
     assert admin_client.get(reverse("staff:edit", kwargs={"pk": 999_999})).status_code == 404
     response = admin_client.post(reverse("staff:deactivate", kwargs={"pk": 999_999}))
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("persona", ["alice", "tess", "steve"])
+def test_access_staff_member_is_404_for_a_non_administrator(persona, request, bob):
+    """The fetch itself says 404, as for a missing account (STYLE: 404 for what one may
+    not see); the pages' role check answers 403 before it is reached."""
+    with pytest.raises(Http404):
+        access_staff_member(request.getfixturevalue(persona), bob.pk)
+    assert access_staff_member(request.getfixturevalue("ada"), bob.pk) == bob
 
 
 # --- Deactivate, reactivate, second factor, set-password link ---------------------------

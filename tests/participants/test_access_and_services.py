@@ -3,13 +3,18 @@
 from datetime import date, timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 
 from cm_portal.models import AccessEvent
 from participants import services
-from participants.access import access_participant, participants_for
+from participants.access import (
+    access_participant,
+    access_participant_as_team_lead,
+    leads_team_of,
+    participants_for,
+)
 from participants.models import CaseChange, Participant
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +191,16 @@ def test_intake_changes_are_kept_with_the_identity_number_masked(participant, al
     assert history["personal_identity_number"] == ("", "20031117-••••")
     with pytest.raises(TypeError):
         services.participant_update(participant=participant, changed_by=alice, organisation=None)
+
+
+def test_the_team_lead_rule_is_one_access_function(participant, alice, bob, charlie, tess):
+    """Only a team lead of the participant's organisation gets the participant for a team
+    lead's decision: 403 for one who may change it otherwise, 404 for one who may not."""
+    assert leads_team_of(tess, participant)
+    assert not leads_team_of(alice, participant)
+    assert access_participant_as_team_lead(tess, participant.pk) == participant
+    with pytest.raises(PermissionDenied):
+        access_participant_as_team_lead(alice, participant.pk)
+    for outsider in (bob, charlie):
+        with pytest.raises(Http404):
+            access_participant_as_team_lead(outsider, participant.pk)

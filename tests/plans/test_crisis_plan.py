@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from cm_portal.models import AccessEvent
+from participants.models import Participant
 from plans.models import CrisisPlan, PlanRevision, ResponsibilityLink
-from plans.selectors.crisis_plan import crisis_plan_content
+from plans.selectors.crisis_plan import crisis_plan_content, crisis_plan_missing
 from plans.services.crisis_plan import crisis_plan_establish, crisis_plan_import, crisis_plan_save
 from plans.services.versioning import PlanConflict
 
@@ -235,6 +236,26 @@ def test_crisis_relevant_participant_is_prompted(participant, alice):
     participant.save()
     response = english_client(alice).get(_url("crisis_plan", participant))
     assert b"needs a crisis and safety plan" in response.content
+
+
+def test_the_missing_crisis_plan_prompt_is_the_selectors_rule(participant, alice):
+    """Who is prompted is decided by ``crisis_plan_missing``, which the page's nav asks."""
+    assert not crisis_plan_missing(participant)  # not crisis relevant
+    participant.crisis_relevant = True
+    participant.save()
+    participant = Participant.objects.get(pk=participant.pk)
+    assert crisis_plan_missing(participant)  # no plan at all
+    plan = crisis_plan_save(
+        participant=participant, values=TEXTS, chain=CHAIN, expected_version=0, saved_by=alice
+    )
+    assert crisis_plan_missing(Participant.objects.get(pk=participant.pk))  # a draft
+    crisis_plan_establish(
+        participant=participant,
+        established_on=date(2026, 6, 10),
+        expected_version=plan.version,
+        established_by=alice,
+    )
+    assert not crisis_plan_missing(Participant.objects.get(pk=participant.pk))
 
 
 def test_edit_form_creates_the_plan_and_skips_empty_rows(participant, alice):
