@@ -118,11 +118,15 @@ def reminders(request: HttpRequest) -> HttpResponse:
         object_type="reminders",
         detail=f"{len(items)} rows shown",
     )
-    return render(
-        request,
-        "plans/dashboard/reminders.html",
-        {"page": page, "items": items, "any_unread": any(r.read_at is None for r, _u in items)},
-    )
+    context = {
+        "page": page,
+        "items": items,
+        "any_unread": any(r.read_at is None for r, _u in items),
+        # What the start page lists: the page says how the two relate, never leaving an
+        # empty list beside a start page of overdue deadlines unexplained.
+        "due_now": deadlines_due_for(request.user, today=timezone.localdate()).count(),
+    }
+    return render(request, "plans/dashboard/reminders.html", context)
 
 
 def _own_reminder_pk(request: HttpRequest) -> int | None:
