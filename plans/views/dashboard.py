@@ -46,15 +46,19 @@ _PAGE_OF_KIND = {
 
 def deadline_url(deadline: Deadline) -> str:
     """The page to act on a deadline: the plan part, the consents or the meeting."""
-    if deadline.kind == DeadlineKind.MEETING_INVITATION and deadline.subject_id:
+    return deadline_kind_url(deadline.kind, deadline.participant_id, deadline.subject_id)
+
+
+def deadline_kind_url(kind: str, participant_id: int, subject_id: int = 0) -> str:
+    """:func:`deadline_url` from the deadline's kind, participant and subject."""
+    if kind == DeadlineKind.MEETING_INVITATION and subject_id:
         return reverse(
-            "plans:meeting_detail",
-            kwargs={"pk": deadline.participant_id, "meeting_pk": deadline.subject_id},
+            "plans:meeting_detail", kwargs={"pk": participant_id, "meeting_pk": subject_id}
         )
-    name = _PAGE_OF_KIND.get(deadline.kind)
+    name = _PAGE_OF_KIND.get(kind)
     if name is None:
-        return reverse("participants:detail", kwargs={"pk": deadline.participant_id})
-    return reverse(name, kwargs={"pk": deadline.participant_id})
+        return reverse("participants:detail", kwargs={"pk": participant_id})
+    return reverse(name, kwargs={"pk": participant_id})
 
 
 @dataclass(frozen=True)
