@@ -78,7 +78,7 @@ def test_a_pg_dump_restores_into_an_empty_database_that_works(tmp_path, alice, h
     # A consent scan in the default storage, the database: one pg_dump holds it too.
     consent_services.consent_record(
         participant=participant,
-        recorded_by=alice,
+        actor=alice,
         organisations=[hela_manniskan],
         external_names=[],
         purpose="Samordning av stöd",

@@ -259,9 +259,7 @@ class Command(BaseCommand):
         if imported_by is None:
             raise CommandError("Run load_demo first: the demo accounts are missing.")
         try:
-            result = import_case_files(
-                data=demo_cases(timezone.localdate()), imported_by=imported_by
-            )
+            result = import_case_files(data=demo_cases(timezone.localdate()), actor=imported_by)
         except CaseFileInvalid as invalid:
             raise CommandError("The demo cases are invalid:\n" + str(invalid)) from invalid
         self.stdout.write(f"Demo participants: {result.cases} with plans and contacts.")
