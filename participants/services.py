@@ -20,6 +20,8 @@ from cm_portal import access_log
 from cm_portal.events import StaffMoved
 from cm_portal.models import AccessEvent, Organisation, Role, User
 from cm_portal.unset import UNSET, Unset, given
+from programmes.models import Programme
+from programmes.services import programme_for_intake
 
 from .events import case_changed
 from .models import (
@@ -116,13 +118,17 @@ def participant_register(
     intervention_start: date,
     intervention_end: date | None = None,
     end_reason: str = "",
+    programme: Programme | None = None,
     client_address: str | None = None,
 ) -> Participant:
-    """Register a participant; the registering case manager is assigned to them."""
+    """Register a participant in ``programme`` (one the organisation takes part in; may be
+    left out when it takes part in only one); the registering case manager is assigned."""
+    programme = programme_for_intake(organisation=organisation, programme=programme)
     with transaction.atomic():
         Organisation.objects.select_for_update().get(pk=organisation.pk)
         participant = Participant(
             organisation=organisation,
+            programme=programme,
             reference=reference or _next_reference(organisation),
             created_by=actor,
             display_name=display_name,
