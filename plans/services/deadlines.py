@@ -31,6 +31,11 @@ What "fulfilled" means, per kind:
   (and so access) depend on.
 - meeting invitation: the invitation was sent (``met_on = invitation_sent_on``). A meeting
   booked less than 14 days ahead has its window open on the due date (not after it).
+- Intern-SIP asked for (one a request, seed 004 step 1): the window opens on the day the
+  participant asked, due 30 days later; met by the first Intern-SIP held on or after that
+  day (``met_on`` its date).
+- follow-up meeting (one a held meeting with a follow-up date): the window opens 14 days
+  before the date; met when a meeting booked as its follow-up is held (``met_on`` its date).
 """
 
 from __future__ import annotations
@@ -54,13 +59,16 @@ from ..models import (
     DeadlineKind,
     DeadlineState,
     IndividualPlan,
+    MeetingKind,
+    MeetingOffer,
     MeetingStatus,
+    OfferAnswer,
     PrioritisedContact,
     PrioritisedContactStatus,
     RatingPhase,
     SelfRating,
 )
-from ..models.meetings import INVITATION_DAYS_AHEAD
+from ..models.meetings import ASKED_FOR_HOLD_DAYS, FOLLOW_UP_WINDOW_DAYS, INVITATION_DAYS_AHEAD
 
 BASELINE_DAYS = 14
 THREE_MONTH_WINDOW_DAYS = 14
@@ -233,6 +241,48 @@ def _meeting_values(participant: Participant, today: date) -> Iterator[DeadlineV
         )
 
 
+def _asked_for_values(participant: Participant, today: date) -> Iterator[DeadlineValue]:
+    requests = MeetingOffer.objects.filter(participant=participant, answer=OfferAnswer.ASKED_FOR)
+    held = sorted(
+        CoordinationMeeting.objects.filter(
+            participant=participant, kind=MeetingKind.INTERN_SIP, status=MeetingStatus.HELD
+        ).values_list("meeting_on", flat=True)
+    )
+    for offer in requests.only("offered_on").order_by("id"):
+        yield _value(
+            participant,
+            kind=DeadlineKind.MEETING_ASKED_FOR,
+            subject_id=offer.pk,
+            window_opens=offer.offered_on,
+            due_on=offer.offered_on + timedelta(days=ASKED_FOR_HOLD_DAYS),
+            met_on=next((day for day in held if day >= offer.offered_on), None),
+            today=today,
+        )
+
+
+def _follow_up_values(participant: Participant, today: date) -> Iterator[DeadlineValue]:
+    meetings = CoordinationMeeting.objects.filter(
+        participant=participant, status=MeetingStatus.HELD, follow_up_on__isnull=False
+    ).only("follow_up_on")
+    held_follow_ups: dict[int, list[date]] = {}
+    for follows, day in CoordinationMeeting.objects.filter(
+        participant=participant, status=MeetingStatus.HELD, follow_up_of__isnull=False
+    ).values_list("follow_up_of_id", "meeting_on"):
+        held_follow_ups.setdefault(follows, []).append(day)
+    for meeting in meetings.order_by("id"):
+        if meeting.follow_up_on is None:  # excluded by the filter; for the type checker
+            continue
+        yield _value(
+            participant,
+            kind=DeadlineKind.MEETING_FOLLOW_UP,
+            subject_id=meeting.pk,
+            window_opens=meeting.follow_up_on - timedelta(days=FOLLOW_UP_WINDOW_DAYS),
+            due_on=meeting.follow_up_on,
+            met_on=min(held_follow_ups.get(meeting.pk, []), default=None),
+            today=today,
+        )
+
+
 def deadlines_for(participant: Participant, *, today: date) -> list[DeadlineValue]:
     """Every deadline of the table in docs/kpis.md for this participant, with its state as of
     ``today``. Reads only; ``deadlines_recompute`` stores the result."""
@@ -283,6 +333,8 @@ def deadlines_for(participant: Participant, *, today: date) -> list[DeadlineValu
     )
     values.extend(_consent_values(participant, today))
     values.extend(_meeting_values(participant, today))
+    values.extend(_asked_for_values(participant, today))
+    values.extend(_follow_up_values(participant, today))
     return values
 
 

@@ -41,12 +41,14 @@ _PAGE_OF_KIND = {
     DeadlineKind.THREE_MONTHS: "plans:prioritised_contacts",
     DeadlineKind.BASELINE_RATING: "plans:self_ratings",
     DeadlineKind.CONSENT_RENEWAL: "consent:list",
+    DeadlineKind.MEETING_ASKED_FOR: "plans:meetings",
 }
 
 
 def deadline_url(deadline: Deadline) -> str:
     """The page to act on a deadline: the plan part, the consents or the meeting."""
-    if deadline.kind == DeadlineKind.MEETING_INVITATION and deadline.subject_id:
+    meeting_kinds = (DeadlineKind.MEETING_INVITATION, DeadlineKind.MEETING_FOLLOW_UP)
+    if deadline.kind in meeting_kinds and deadline.subject_id:
         return reverse(
             "plans:meeting_detail",
             kwargs={"pk": deadline.participant_id, "meeting_pk": deadline.subject_id},
