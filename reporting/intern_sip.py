@@ -31,7 +31,7 @@ from django.db.models.functions import ExtractYear, TruncMonth
 
 from participants.models import Participant
 from plans.models import CoordinationMeeting, MeetingKind, MeetingOffer, MeetingStatus
-from reporting.disclosure import protect_breakdown
+from reporting.disclosure import HIDDEN, SMALL, SMALL_MAX, protect_breakdown
 from reporting.kpis import AGE_GROUPS, GENDERS, OTHER_AGE
 
 FIGURES = (
@@ -74,17 +74,27 @@ def age_group(age: int) -> str:
     return OTHER_AGE
 
 
-def _participants(programme: object | None) -> QuerySet[Participant]:
+def _participants(
+    programme: object | None, organisation: object | None = None
+) -> QuerySet[Participant]:
     if programme is not None:
         raise NotImplementedError("programmes are not installed on this branch yet")
-    return Participant.objects.all()
+    participants = Participant.objects.all()
+    if organisation is not None:
+        participants = participants.filter(organisation=organisation)
+    return participants
 
 
 def _counted(
-    programme: object | None, date_from: date, date_to: date, *, by_month: bool
+    programme: object | None,
+    date_from: date,
+    date_to: date,
+    *,
+    by_month: bool,
+    organisation: object | None = None,
 ) -> Counter[tuple[Any, str, str, str]]:
     """(month or None, gender, age group, figure) to a count, from three grouped queries."""
-    participants = _participants(programme)
+    participants = _participants(programme, organisation)
     result: Counter[tuple[Any, str, str, str]] = Counter()
 
     def add(rows, figure_of) -> None:
@@ -153,10 +163,14 @@ def _cells() -> list[tuple[str, str]]:
 
 
 def monthly(
-    *, date_from: date, date_to: date, programme: object | None = None
+    *,
+    date_from: date,
+    date_to: date,
+    programme: object | None = None,
+    organisation: object | None = None,
 ) -> list[StatisticsRow]:
     """Raw counts, one row per month, gender and age group (every combination, zeros too)."""
-    counted = _counted(programme, date_from, date_to, by_month=True)
+    counted = _counted(programme, date_from, date_to, by_month=True, organisation=organisation)
     return [
         StatisticsRow(
             month=month,
@@ -218,3 +232,94 @@ def as_xlsx(rows: list[dict[str, Any]]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# --- the on-screen report and the steering group's exports ----------------------------------
+
+# The pilot's goal (seed 004): everyone in the target group is offered an Intern-SIP.
+OFFERED_TARGET_PERCENT = 100
+
+
+def offered_figure(
+    *,
+    date_from: date,
+    date_to: date,
+    organisation: object | None = None,
+    programme: object | None = None,
+    target_percent: int = OFFERED_TARGET_PERCENT,
+) -> dict[str, Any]:
+    """The goal "offered to everyone in the target group": of the participants in the
+    target group (in the support at some time in the period), how many had been offered an
+    Intern-SIP (any answer, or asked for one) by the period's end. Disclosure-controlled:
+    a count of 1 to 4 is "< 5" and its percentage hidden."""
+    group = (
+        _participants(programme, organisation)
+        .filter(intervention_start__lte=date_to)
+        .exclude(intervention_end__lt=date_from)
+    )
+    cohort = group.count()
+    offered = group.filter(meeting_offers__offered_on__lte=date_to).distinct().count()
+    percent: float | str | None = round(100 * offered / cohort, 1) if cohort else None
+
+    if 0 < cohort <= SMALL_MAX or 0 < offered <= SMALL_MAX or 0 < cohort - offered <= SMALL_MAX:
+        percent = HIDDEN if cohort else None
+    return {
+        "cohort": _small(cohort),
+        "offered": _small(offered),
+        "percent": percent,
+        "target_percent": target_percent,
+    }
+
+
+def report_section(
+    *, date_from: date, date_to: date, organisation: object | None = None
+) -> dict[str, Any]:
+    """What the steering report shows: the goal, and each month's figures summed over the
+    gender and age-group cells (then the period's), disclosure-controlled."""
+    rows = monthly(date_from=date_from, date_to=date_to, organisation=organisation)
+    months = []
+    for month in sorted({row.month for row in rows}):
+        summed = {f: sum(r.counts[f] for r in rows if r.month == month) for f in FIGURES}
+        months.append((month, summed))
+    whole = {f: sum(counts[f] for _month, counts in months) for f in FIGURES}
+    protected_months = protect_breakdown(
+        {month.strftime("%Y-%m"): counts for month, counts in months}
+    )
+    return {
+        "goal": offered_figure(date_from=date_from, date_to=date_to, organisation=organisation),
+        "months": list(protected_months.items()),
+        "total": {f: _small(v) for f, v in whole.items()},
+        "figures": FIGURES,
+    }
+
+
+def _small(value: int) -> int | str:
+    return SMALL if 0 < value <= SMALL_MAX else value
+
+
+def export_file(
+    *, user, period, client_address: str | None = None, file_format: str = "csv"
+) -> Any:
+    """The statistics file of ``period`` for the steering group (every organisation) or a
+    team lead (their own), disclosure-controlled, as CSV or XLSX; the export is logged."""
+    from django.db import transaction
+
+    from cm_portal import access_log
+    from cm_portal.models import AccessEvent
+    from reporting.exports import XLSX_CONTENT_TYPE, ExportFile, organisation_of
+
+    rows = protected(
+        monthly(date_from=period.start, date_to=period.end, organisation=organisation_of(user))
+    )
+    filename = f"intern_sip_{period.file_stem}.{file_format}"
+    with transaction.atomic():
+        access_log.record(
+            action=AccessEvent.Action.EXPORT,
+            actor=user,
+            client_address=client_address,
+            object_type="report",
+            detail=f"{filename} {period.start.isoformat()} {period.end.isoformat()}",
+        )
+    if file_format == "xlsx":
+        return ExportFile(filename, as_xlsx(rows), content_type=XLSX_CONTENT_TYPE)
+    return ExportFile(filename, as_csv(rows))

@@ -16,6 +16,7 @@ from django.utils import timezone
 from cm_portal import access_log
 from cm_portal.access import role_required
 from cm_portal.models import AccessEvent, Role
+from reporting import intern_sip
 from reporting.forms import PeriodForm
 from reporting.selectors import default_period, report_context
 
@@ -45,6 +46,9 @@ def report(request: HttpRequest) -> HttpResponse:
         detail=f"{period.start.isoformat()}..{period.end.isoformat()}",
     )
     context |= {
+        "intern_sip": intern_sip.report_section(
+            date_from=period.start, date_to=period.end, organisation=organisation
+        ),
         "form": form,
         "period_error": period_error,
         "period_query": urlencode(period.as_query()),

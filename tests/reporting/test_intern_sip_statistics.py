@@ -13,12 +13,13 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 from django.utils import timezone
 
 from participants.services import participant_register
 from plans.models import CoordinationMeeting, MeetingInvitee, MeetingOffer, MeetingStatus
 from reporting import intern_sip
-from reporting.disclosure import SMALL
+from reporting.disclosure import HIDDEN, SMALL
 from reporting.periods import tertial
 
 pytestmark = pytest.mark.django_db
@@ -195,3 +196,46 @@ def test_the_xlsx_holds_the_same_rows(data):
     values = list(sheet.values)
     assert list(values[0]) == intern_sip.HEADER
     assert len(values) == len(rows) + 1
+
+
+def test_the_goal_offered_to_everyone_in_the_target_group(alice, hela_manniskan):
+    people = [person(alice, hela_manniskan, "man", YEAR - 20) for _ in range(12)]
+    for someone in people[:6]:
+        MeetingOffer.objects.create(
+            participant=someone, offered_on=date(YEAR, 3, 1), unit="Vuxenenheten", answer="declined"
+        )
+    figure = intern_sip.offered_figure(date_from=date(YEAR, 1, 1), date_to=date(YEAR, 4, 30))
+    assert figure == {"cohort": 12, "offered": 6, "percent": 50.0, "target_percent": 100}
+    # Before the offers were made nobody had been offered one.
+    early = intern_sip.offered_figure(date_from=date(YEAR, 1, 1), date_to=date(YEAR, 2, 28))
+    assert (early["offered"], early["percent"]) == (0, 0.0)
+    # Three not offered could be worked out: the percentage is not shown.
+    for someone in people[6:9]:
+        MeetingOffer.objects.create(
+            participant=someone, offered_on=date(YEAR, 3, 2), unit="Vuxenenheten", answer="accepted"
+        )
+    hidden = intern_sip.offered_figure(date_from=date(YEAR, 1, 1), date_to=date(YEAR, 4, 30))
+    assert hidden["percent"] == HIDDEN
+
+
+def test_the_report_page_shows_the_section_and_the_exports_download(data, steve):
+    from tests.consent.helpers import english_client
+
+    client = english_client(steve)
+    page = client.get(reverse("reporting:report"), {"kind": "tertial", "year": YEAR, "t": "1"})
+    assert page.status_code == 200, page.content.decode()[:500]
+    text = page.content.decode()
+    assert "intern-sip-months" in text
+    assert f"{YEAR}-02" in text
+    response = client.get(
+        reverse("reporting:export_intern_sip_csv"), {"kind": "tertial", "year": YEAR, "t": "1"}
+    )
+    assert response.status_code == 200
+    table = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(table) == 4 * 4 * 4
+    assert {row["meetings_held"] for row in table} <= {"0", SMALL, HIDDEN}
+    xlsx = client.get(
+        reverse("reporting:export_intern_sip_xlsx"), {"kind": "tertial", "year": YEAR, "t": "1"}
+    )
+    assert xlsx.status_code == 200
+    assert xlsx.content.startswith(b"PK")
