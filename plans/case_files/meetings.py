@@ -174,7 +174,7 @@ def read(case: CaseErrors, raw: Any) -> list[dict[str, Any] | None]:
 
 
 def write(
-    case: CaseErrors, participant: Participant, parsed: list[dict[str, Any]], imported_by: User
+    case: CaseErrors, participant: Participant, parsed: list[dict[str, Any]], actor: User
 ) -> int:
     written = 0
     meetings: list[CoordinationMeeting | None] = []
@@ -191,9 +191,7 @@ def write(
             values = {**values, "follow_up_of": meetings[follows]}
         try:
             with transaction.atomic():
-                meeting = meeting_import(
-                    participant=participant, values=values, imported_by=imported_by
-                )
+                meeting = meeting_import(participant=participant, values=values, actor=actor)
         except ValidationError as error:
             case.validation_error(f"{KEY}[{position}]", error)
             meetings.append(None)
@@ -216,15 +214,13 @@ def read_offers(case: CaseErrors, raw: Any) -> list[dict[str, Any] | None]:
 
 
 def write_offers(
-    case: CaseErrors, participant: Participant, parsed: list[dict[str, Any]], imported_by: User
+    case: CaseErrors, participant: Participant, parsed: list[dict[str, Any]], actor: User
 ) -> int:
     written = 0
     for position, values in enumerate(parsed):
         try:
             with transaction.atomic():
-                meeting_offer_import(
-                    participant=participant, values=values, imported_by=imported_by
-                )
+                meeting_offer_import(participant=participant, values=values, actor=actor)
         except ValidationError as error:
             case.validation_error(f"{OFFERS_KEY}[{position}]", error)
         else:

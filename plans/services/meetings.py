@@ -260,7 +260,7 @@ def needs_guardian(participant: Participant, day: date) -> bool:
 def meeting_book(
     *,
     participant: Participant,
-    booked_by: User,
+    actor: User,
     kind: str,
     need: str,
     meeting_on: date,
@@ -314,7 +314,7 @@ def meeting_book(
         agenda=agenda.strip(),
         follow_up_of=follow_up_of,
         status=MeetingStatus.PLANNED,
-        created_by=booked_by,
+        created_by=actor,
     )
     if meeting_on is not None:
         _check_dates(meeting, errors)
@@ -332,7 +332,7 @@ def meeting_book(
         _log(
             meeting,
             action=Action.CREATE,
-            actor=booked_by,
+            actor=actor,
             client_address=client_address,
             what="booked",
         )
@@ -349,7 +349,7 @@ def _require_planned(meeting: CoordinationMeeting) -> None:
         )
 
 
-def _tracked_save(meeting: CoordinationMeeting, values: dict, changed_by: User) -> list[str]:
+def _tracked_save(meeting: CoordinationMeeting, values: dict, actor: User) -> list[str]:
     """Check the shared rules on the meeting as it would be, then save it keeping history."""
     errors: dict[str, str] = {}
     proposed = copy.copy(meeting)  # the meeting itself stays as it was if a rule fails
@@ -363,7 +363,7 @@ def _tracked_save(meeting: CoordinationMeeting, values: dict, changed_by: User) 
         obj=meeting,
         allowed=(*MINUTES_FIELDS, "invitation_sent_on"),
         values=values,
-        changed_by=changed_by,
+        actor=actor,
     )
 
 
@@ -371,7 +371,7 @@ def meeting_invitation_record(
     *,
     meeting: CoordinationMeeting,
     sent_on: date,
-    recorded_by: User,
+    actor: User,
     client_address: str | None = None,
 ) -> CoordinationMeeting:
     """Record the day the invitation went out. Less than 14 days ahead is allowed but
@@ -380,12 +380,12 @@ def meeting_invitation_record(
     _require_planned(meeting)
     meeting_require_consent(meeting)
     with transaction.atomic():
-        changed = _tracked_save(meeting, {"invitation_sent_on": sent_on}, recorded_by)
+        changed = _tracked_save(meeting, {"invitation_sent_on": sent_on}, actor)
         if changed:
             _log(
                 meeting,
                 action=Action.CHANGE,
-                actor=recorded_by,
+                actor=actor,
                 client_address=client_address,
                 what="invitation",
             )
@@ -466,7 +466,7 @@ def meeting_minutes_record(
     escalated_to: str = "",
     attendance: dict[int, bool | None] | None = None,
     actions: Sequence[ActionValue] = (),
-    recorded_by: User,
+    actor: User,
     client_address: str | None = None,
 ) -> CoordinationMeeting:
     """Record the meeting as held with its minutes: attendance per invitee, the agreed
@@ -511,14 +511,14 @@ def meeting_minutes_record(
         "status": MeetingStatus.HELD,
     }
     with transaction.atomic():
-        _tracked_save(meeting, values, recorded_by)
+        _tracked_save(meeting, values, actor)
         _save_attendance(meeting, attendance or {})
         _save_actions(meeting, actions)
         what = "minutes, escalated" if no_decision else "minutes"
         _log(
             meeting,
             action=Action.CHANGE,
-            actor=recorded_by,
+            actor=actor,
             client_address=client_address,
             what=what,
         )
@@ -527,7 +527,7 @@ def meeting_minutes_record(
 
 
 def meeting_cancel(
-    *, meeting: CoordinationMeeting, cancelled_by: User, client_address: str | None = None
+    *, meeting: CoordinationMeeting, actor: User, client_address: str | None = None
 ) -> CoordinationMeeting:
     """Cancel a planned meeting; it stays in the list as cancelled."""
     _require_planned(meeting)
@@ -537,12 +537,12 @@ def meeting_cancel(
             obj=meeting,
             allowed=("status",),
             values={"status": MeetingStatus.CANCELLED},
-            changed_by=cancelled_by,
+            actor=actor,
         )
         _log(
             meeting,
             action=Action.CHANGE,
-            actor=cancelled_by,
+            actor=actor,
             client_address=client_address,
             what="cancelled",
         )
@@ -604,7 +604,7 @@ def _import_actions(participant: Participant, raw: list[dict]) -> list[ActionVal
 
 
 def meeting_import(
-    *, participant: Participant, values: dict, imported_by: User | None
+    *, participant: Participant, values: dict, actor: User | None
 ) -> CoordinationMeeting:
     """Write one meeting of a case file: the booking's and the minutes' date and consent rules
     apply, outside parties checked against the consents valid on the meeting date.
@@ -627,7 +627,7 @@ def meeting_import(
         follow_up_on=values.get("follow_up_on"),
         follow_up_of=values.get("follow_up_of"),
         escalated_on=values.get("escalated_on"),
-        created_by=imported_by,
+        created_by=actor,
         **{field: values.get(field, "").strip() for field in IMPORT_TEXT_FIELDS},
     )
     errors: dict[str, str] = {}
@@ -673,6 +673,6 @@ def meeting_import(
     with transaction.atomic():
         _save_new(meeting, units, outside, staff, attendance)
         _save_actions(meeting, actions)
-        _log(meeting, action=Action.CREATE, actor=imported_by, client_address=None, what="imported")
+        _log(meeting, action=Action.CREATE, actor=actor, client_address=None, what="imported")
         case_changed(participant.pk)
     return meeting

@@ -78,7 +78,7 @@ def meeting_offer_record(
 
 
 def meeting_offer_import(
-    *, participant: Participant, values: dict, imported_by: User | None
+    *, participant: Participant, values: dict, actor: User | None
 ) -> MeetingOffer:
     """Write one offer of a case file, with the same rules as recording one."""
     return meeting_offer_record(
@@ -87,7 +87,7 @@ def meeting_offer_import(
         unit=values["unit"],
         answer=values["answer"],
         offered_by=None,
-        actor=imported_by,
+        actor=actor,
     )
 
 

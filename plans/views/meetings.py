@@ -139,7 +139,7 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             meeting = services.meeting_book(
                 participant=participant,
-                booked_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
                 follow_up_of=follow_up_of,
                 **form.cleaned_data,
@@ -234,7 +234,7 @@ def meeting_invitation(request: HttpRequest, pk: int, meeting_pk: int) -> HttpRe
             services.meeting_invitation_record(
                 meeting=meeting,
                 sent_on=form.cleaned_data["sent_on"],
-                recorded_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
             )
         except ValidationError as error:
@@ -269,7 +269,7 @@ def meeting_minutes(request: HttpRequest, pk: int, meeting_pk: int) -> HttpRespo
         try:
             services.meeting_minutes_record(
                 meeting=meeting,
-                recorded_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
                 attendance=form.attendance(),
                 actions=action_values(formset),
@@ -325,7 +325,7 @@ def meeting_cancel(request: HttpRequest, pk: int, meeting_pk: int) -> HttpRespon
         return refused
     try:
         services.meeting_cancel(
-            meeting=meeting, cancelled_by=request.user, client_address=client_address(request)
+            meeting=meeting, actor=request.user, client_address=client_address(request)
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

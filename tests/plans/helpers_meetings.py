@@ -36,7 +36,7 @@ def meeting_of(f: Fixtures) -> CoordinationMeeting:
     existing = CoordinationMeeting.objects.filter(participant=participant).order_by("pk").first()
     return existing or meeting_book(
         participant=participant,
-        booked_by=f("alice"),
+        actor=f("alice"),
         kind="intern_sip",
         need="Boende och ekonomi",
         meeting_on=days(0),
@@ -55,7 +55,7 @@ def prepared_meeting_of(f: Fixtures) -> CoordinationMeeting:
     ).first()
     return existing or meeting_book(
         participant=participant,
-        booked_by=f("alice"),
+        actor=f("alice"),
         kind="intern_sip",
         need="Boende och ekonomi",
         meeting_on=days(20),
@@ -76,7 +76,7 @@ def held_meeting_of(f: Fixtures) -> CoordinationMeeting:
         return existing
     meeting = meeting_book(
         participant=participant,
-        booked_by=f("alice"),
+        actor=f("alice"),
         kind="intern_sip",
         need="Boende och ekonomi",
         meeting_on=days(0),
@@ -91,7 +91,7 @@ def held_meeting_of(f: Fixtures) -> CoordinationMeeting:
         minutes="Vuxenenheten ordnar boende.",
         lead_unit="Vuxenenheten",
         follow_up_on=days(30),
-        recorded_by=f("alice"),
+        actor=f("alice"),
     )
 
 

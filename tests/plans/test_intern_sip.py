@@ -61,7 +61,7 @@ def offer(participant, alice, answer, **values):
 def book(participant, alice, bob, **values):
     arguments = {
         "participant": participant,
-        "booked_by": alice,
+        "actor": alice,
         "kind": "intern_sip",
         "need": NEED,
         "meeting_on": days(20),
@@ -85,7 +85,7 @@ def hold(meeting, alice, **values):
         "minutes": "Ekonomiskt bistånd utreder boende.",
         "lead_unit": "Ekonomiskt bistånd",
         "follow_up_on": days(30),
-        "recorded_by": alice,
+        "actor": alice,
     }
     arguments.update(values)
     return meeting_minutes_record(meeting=meeting, **arguments)
@@ -101,7 +101,7 @@ def deadline(participant, kind):
 
 def test_a_declined_offer_is_recorded_without_any_consent(alice, hela_manniskan):
     participant = participant_register(
-        organisation=hela_manniskan, registered_by=alice, display_name="Sam", **INTAKE
+        organisation=hela_manniskan, actor=alice, display_name="Sam", **INTAKE
     )
     assert not participant.consents.exists()
     recorded = offer(participant, alice, "declined")
@@ -161,7 +161,7 @@ def test_the_offer_page_records_a_declined_offer(participant, alice):
 def test_under_18_the_guardians_consent_too(alice, bob, hela_manniskan):
     young = participant_register(
         organisation=hela_manniskan,
-        registered_by=alice,
+        actor=alice,
         display_name="Ung",
         **{**INTAKE, "birth_year": days(0).year - 17},
     )
@@ -258,7 +258,7 @@ def test_attendance_and_actions_are_recorded_and_the_action_shows_with_its_goal(
         title="Eget boende",
         first_sub_goal="Söka lägenhet",
         expected_version=0,
-        created_by=alice,
+        actor=alice,
     )
     meeting = book(participant, alice, bob, meeting_on=days(0))
     unit, staff = meeting.invitees.order_by("position")
@@ -338,7 +338,7 @@ def test_the_follow_up_date_opens_a_deadline_with_reminders_met_by_the_follow_up
 
 def test_a_follow_up_of_another_persons_meeting_is_a_404(participant, alice, bob, hela_manniskan):
     other = participant_register(
-        organisation=hela_manniskan, registered_by=alice, display_name="Annan", **INTAKE
+        organisation=hela_manniskan, actor=alice, display_name="Annan", **INTAKE
     )
     theirs = book(other, alice, bob, meeting_on=days(-3))
     hold(theirs, alice)

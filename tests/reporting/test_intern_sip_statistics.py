@@ -30,7 +30,7 @@ YEAR = 2026
 def person(alice, organisation, gender, birth_year):
     return participant_register(
         organisation=organisation,
-        registered_by=alice,
+        actor=alice,
         display_name="Anonym",
         birth_year=birth_year,
         gender=gender,
