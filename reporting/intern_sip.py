@@ -12,9 +12,9 @@ counts a whole period in one query of its own, so a test can hold the tertial an
 figures to the sum of their months; ``protected`` applies the steering group's disclosure
 control (``reporting.disclosure``) across the gender and age-group cells of each month.
 
-Programmes: the statistics are per programme and month. Until the programme model is on
-this branch every figure covers the whole installation; ``programme`` is the seam (only
-None is accepted), and ``_participants`` the one place that will narrow it.
+Programmes: the statistics are per programme and month: ``programme`` narrows them to its
+participants and gives the age groups (its ``age_bins``); ``None`` is every participant, in
+the age groups of the installation's only programme.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from django.db.models.functions import ExtractYear, TruncMonth
 from participants.models import Participant
 from plans.models import CoordinationMeeting, MeetingKind, MeetingOffer, MeetingStatus
 from reporting.disclosure import HIDDEN, SMALL, SMALL_MAX, protect_breakdown
-from reporting.kpis import AGE_GROUPS, GENDERS, OTHER_AGE
+from reporting.kpis import GENDERS, OTHER_AGE, age_groups, the_only_programme
 
 FIGURES = (
     "offers_accepted",
@@ -67,19 +67,21 @@ class StatisticsRow:
         }
 
 
-def age_group(age: int) -> str:
-    for name, (low, high) in AGE_GROUPS.items():
+def _groups(programme) -> dict[str, tuple[int, int]]:
+    return age_groups(programme if programme is not None else the_only_programme())
+
+
+def age_group(age: int, groups: dict[str, tuple[int, int]]) -> str:
+    for name, (low, high) in groups.items():
         if low <= age <= high:
             return name
     return OTHER_AGE
 
 
-def _participants(
-    programme: object | None, organisation: object | None = None
-) -> QuerySet[Participant]:
-    if programme is not None:
-        raise NotImplementedError("programmes are not installed on this branch yet")
+def _participants(programme, organisation: object | None = None) -> QuerySet[Participant]:
     participants = Participant.objects.all()
+    if programme is not None:
+        participants = participants.filter(programme=programme)
     if organisation is not None:
         participants = participants.filter(organisation=organisation)
     return participants
@@ -95,6 +97,7 @@ def _counted(
 ) -> Counter[tuple[Any, str, str, str]]:
     """(month or None, gender, age group, figure) to a count, from three grouped queries."""
     participants = _participants(programme, organisation)
+    groups = _groups(programme)
     result: Counter[tuple[Any, str, str, str]] = Counter()
 
     def add(rows, figure_of) -> None:
@@ -103,7 +106,9 @@ def _counted(
             key_month = month if by_month else None
             age = row["year"] - row["participant__birth_year"]
             figure = figure_of(row)
-            result[(key_month, row["participant__gender"], age_group(age), figure)] += row["n"]
+            result[(key_month, row["participant__gender"], age_group(age, groups), figure)] += row[
+                "n"
+            ]
 
     offers = (
         MeetingOffer.objects.filter(
@@ -158,8 +163,8 @@ def _months(date_from: date, date_to: date) -> list[date]:
     return months
 
 
-def _cells() -> list[tuple[str, str]]:
-    return [(str(g), a) for g in GENDERS for a in [*AGE_GROUPS, OTHER_AGE]]
+def _cells(programme) -> list[tuple[str, str]]:
+    return [(str(g), a) for g in GENDERS for a in [*_groups(programme), OTHER_AGE]]
 
 
 def monthly(
@@ -179,7 +184,7 @@ def monthly(
             counts={figure: counted[(month, gender, group, figure)] for figure in FIGURES},
         )
         for month in _months(date_from, date_to)
-        for gender, group in _cells()
+        for gender, group in _cells(programme)
     ]
 
 
@@ -191,7 +196,7 @@ def totals(
     counted = _counted(programme, date_from, date_to, by_month=False)
     return {
         (gender, group): {figure: counted[(None, gender, group, figure)] for figure in FIGURES}
-        for gender, group in _cells()
+        for gender, group in _cells(programme)
     }
 
 
@@ -272,11 +277,13 @@ def offered_figure(
 
 
 def report_section(
-    *, date_from: date, date_to: date, organisation: object | None = None
+    *, date_from: date, date_to: date, programme=None, organisation: object | None = None
 ) -> dict[str, Any]:
     """What the steering report shows: the goal, and each month's figures summed over the
     gender and age-group cells (then the period's), disclosure-controlled."""
-    rows = monthly(date_from=date_from, date_to=date_to, organisation=organisation)
+    rows = monthly(
+        date_from=date_from, date_to=date_to, programme=programme, organisation=organisation
+    )
     months = []
     for month in sorted({row.month for row in rows}):
         summed = {f: sum(r.counts[f] for r in rows if r.month == month) for f in FIGURES}
@@ -286,7 +293,9 @@ def report_section(
         {month.strftime("%Y-%m"): counts for month, counts in months}
     )
     return {
-        "goal": offered_figure(date_from=date_from, date_to=date_to, organisation=organisation),
+        "goal": offered_figure(
+            date_from=date_from, date_to=date_to, programme=programme, organisation=organisation
+        ),
         "months": list(protected_months.items()),
         "total": {f: _small(v) for f, v in whole.items()},
         "figures": FIGURES,
@@ -298,7 +307,7 @@ def _small(value: int) -> int | str:
 
 
 def export_file(
-    *, user, period, client_address: str | None = None, file_format: str = "csv"
+    *, user, period, programme=None, client_address: str | None = None, file_format: str = "csv"
 ) -> Any:
     """The statistics file of ``period`` for the steering group (every organisation) or a
     team lead (their own), disclosure-controlled, as CSV or XLSX; the export is logged."""
@@ -309,7 +318,12 @@ def export_file(
     from reporting.exports import XLSX_CONTENT_TYPE, ExportFile, organisation_of
 
     rows = protected(
-        monthly(date_from=period.start, date_to=period.end, organisation=organisation_of(user))
+        monthly(
+            date_from=period.start,
+            date_to=period.end,
+            programme=programme,
+            organisation=organisation_of(user),
+        )
     )
     filename = f"intern_sip_{period.file_stem}.{file_format}"
     with transaction.atomic():
