@@ -132,7 +132,7 @@ def participant_create(request: HttpRequest) -> HttpResponse:
         try:
             duplicates = services.duplicate_check(
                 organisation=request.user.organisation,
-                checked_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
                 personal_identity_number=data["personal_identity_number"],
                 display_name=data["display_name"],
@@ -156,7 +156,7 @@ def participant_create(request: HttpRequest) -> HttpResponse:
                 try:
                     participant = services.participant_register(
                         organisation=request.user.organisation,
-                        registered_by=request.user,
+                        actor=request.user,
                         client_address=client_address(request),
                         **{field: data[field] for field in IntakeForm.FIELDS},
                     )
@@ -221,7 +221,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.contact_log(
                 participant=participant,
-                logged_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
                 **{field: form.cleaned_data[field] for field in ContactForm.FIELDS},
             )
@@ -288,7 +288,7 @@ def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse
     def save(data) -> list[str]:
         return services.contact_correct(
             contact=contact,
-            corrected_by=request.user,
+            actor=request.user,
             client_address=client_address(request),
             **{field: data[field] for field in ContactForm.FIELDS},
         )
@@ -346,7 +346,7 @@ def participant_close(request: HttpRequest, pk: int) -> HttpResponse:
                 participant=participant,
                 end_date=end_date,
                 reason=reason,
-                closed_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
             )
         except ValidationError as error:
@@ -369,7 +369,7 @@ def participant_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.participant_reopen(
             participant=participant,
-            reopened_by=request.user,
+            actor=request.user,
             client_address=client_address(request),
         )
     except ValidationError as error:
@@ -386,7 +386,7 @@ def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
     def save(data) -> list[str]:
         return services.participant_update(
             participant=participant,
-            changed_by=request.user,
+            actor=request.user,
             client_address=client_address(request),
             **{field: data[field] for field in ParticipantForm.FIELDS},
         )
@@ -417,7 +417,7 @@ def participant_assign(request: HttpRequest, pk: int) -> HttpResponse:
         services.participant_assign(
             participant=participant,
             case_manager=staff,
-            assigned_by=request.user,
+            actor=request.user,
             client_address=client_address(request),
         )
     except ValidationError as error:
@@ -454,7 +454,7 @@ def participant_unassign(request: HttpRequest, pk: int) -> HttpResponse:
     services.participant_unassign(
         participant=participant,
         case_manager=staff,
-        unassigned_by=request.user,
+        actor=request.user,
         client_address=client_address(request),
     )
     messages.success(request, _("%(name)s is no longer assigned.") % {"name": staff.name})
@@ -483,7 +483,7 @@ def participant_reassign(request: HttpRequest, pk: int) -> HttpResponse:
             participant=participant,
             from_case_manager=old,
             to_case_manager=new,
-            reassigned_by=request.user,
+            actor=request.user,
             client_address=client_address(request),
         )
     except ValidationError as error:
@@ -509,7 +509,7 @@ def participant_legal_hold(request: HttpRequest, pk: int) -> HttpResponse:
     services.participant_set_legal_hold(
         participant=participant,
         hold=hold,
-        changed_by=request.user,
+        actor=request.user,
         client_address=client_address(request),
     )
     if hold:
@@ -573,7 +573,7 @@ def caseload_transfer(request: HttpRequest) -> HttpResponse:
             moved = services.caseload_transfer(
                 from_user=from_user,
                 to_user=to_user,
-                transferred_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
             )
         except ValidationError as error:
@@ -612,7 +612,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
         try:
             services.activity_record_create(
                 organisation=request.user.organisation,
-                recorded_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
                 **{field: form.cleaned_data[field] for field in ActivityForm.FIELDS},
             )

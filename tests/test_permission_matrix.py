@@ -77,7 +77,7 @@ def _pending_change(f: Fixtures) -> dict:
 
     change = AccountChangeRequest.objects.filter(target=f("bob"), status="pending").first()
     change = change or account_change_request(
-        kind=AccountChangeRequest.Kind.PASSWORD_LINK, target=f("bob"), requested_by=f("ada")
+        kind=AccountChangeRequest.Kind.PASSWORD_LINK, target=f("bob"), actor=f("ada")
     )
     f("tess")
     return {"pk": change.pk}

@@ -51,6 +51,7 @@ PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "
 
 INSTALLED_APPS = [
     "cm_portal",
+    "programmes",
     "participants",
     "consent",
     "plans",

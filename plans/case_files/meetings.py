@@ -85,13 +85,13 @@ def read(case: CaseErrors, raw: Any) -> list[dict[str, Any] | None]:
 
 
 def write(
-    case: CaseErrors, participant: Participant, parsed: list[dict[str, Any]], imported_by: User
+    case: CaseErrors, participant: Participant, parsed: list[dict[str, Any]], actor: User
 ) -> int:
     written = 0
     for position, values in enumerate(parsed):
         try:
             with transaction.atomic():
-                meeting_import(participant=participant, values=values, imported_by=imported_by)
+                meeting_import(participant=participant, values=values, actor=actor)
         except ValidationError as error:
             case.validation_error(f"{KEY}[{position}]", error)
         else:

@@ -39,18 +39,18 @@ def _queue(
     participant: Participant,
     kind: str,
     meeting: CoordinationMeeting | None,
-    requested_by: User,
+    actor: User,
     client_address: str | None,
 ) -> PlanDocument:
     with transaction.atomic():
         document, created = pdf.request(
             PlanDocument,
             subject={"participant": participant, "kind": kind, "meeting": meeting},
-            requested_by=requested_by,
+            requested_by=actor,
         )
         access_log.record(
             action=Action.EXPORT,
-            actor=requested_by,
+            actor=actor,
             client_address=client_address,
             obj=participant,
             detail=f"{_log_detail(document)} {'requested' if created else 'asked again'}",
@@ -59,20 +59,20 @@ def _queue(
 
 
 def my_plan_request(
-    *, participant: Participant, requested_by: User, client_address: str | None = None
+    *, participant: Participant, actor: User, client_address: str | None = None
 ) -> PlanDocument:
     """Queue the participant's own plain-language copy of their plan ("Min plan")."""
     return _queue(
         participant=participant,
         kind=DocumentKind.MY_PLAN,
         meeting=None,
-        requested_by=requested_by,
+        actor=actor,
         client_address=client_address,
     )
 
 
 def invitation_letter_request(
-    *, meeting: CoordinationMeeting, requested_by: User, client_address: str | None = None
+    *, meeting: CoordinationMeeting, actor: User, client_address: str | None = None
 ) -> PlanDocument:
     """Queue the invitation letter (kallelse) of a coordination meeting; it names the outside
     parties, so each must still be covered by a consent valid today."""
@@ -81,7 +81,7 @@ def invitation_letter_request(
         participant=meeting.participant,
         kind=DocumentKind.INVITATION,
         meeting=meeting,
-        requested_by=requested_by,
+        actor=actor,
         client_address=client_address,
     )
 

@@ -206,7 +206,7 @@ def _save_new(meeting: CoordinationMeeting, units: list[str], outside: list[str]
 def meeting_book(
     *,
     participant: Participant,
-    booked_by: User,
+    actor: User,
     kind: str,
     need: str,
     meeting_on: date,
@@ -232,7 +232,7 @@ def meeting_book(
         participant_agreed=participant_agreed,
         meeting_on=meeting_on,
         status=MeetingStatus.PLANNED,
-        created_by=booked_by,
+        created_by=actor,
     )
     if meeting_on is not None:
         _check_dates(meeting, errors)
@@ -248,7 +248,7 @@ def meeting_book(
         _log(
             meeting,
             action=Action.CREATE,
-            actor=booked_by,
+            actor=actor,
             client_address=client_address,
             what="booked",
         )
@@ -265,7 +265,7 @@ def _require_planned(meeting: CoordinationMeeting) -> None:
         )
 
 
-def _tracked_save(meeting: CoordinationMeeting, values: dict, changed_by: User) -> list[str]:
+def _tracked_save(meeting: CoordinationMeeting, values: dict, actor: User) -> list[str]:
     """Check the shared rules on the meeting as it would be, then save it keeping history."""
     errors: dict[str, str] = {}
     proposed = copy.copy(meeting)  # the meeting itself stays as it was if a rule fails
@@ -279,7 +279,7 @@ def _tracked_save(meeting: CoordinationMeeting, values: dict, changed_by: User) 
         obj=meeting,
         allowed=(*MINUTES_FIELDS, "invitation_sent_on"),
         values=values,
-        changed_by=changed_by,
+        actor=actor,
     )
 
 
@@ -287,7 +287,7 @@ def meeting_invitation_record(
     *,
     meeting: CoordinationMeeting,
     sent_on: date,
-    recorded_by: User,
+    actor: User,
     client_address: str | None = None,
 ) -> CoordinationMeeting:
     """Record the day the invitation went out. Less than 14 days ahead is allowed but
@@ -296,12 +296,12 @@ def meeting_invitation_record(
     _require_planned(meeting)
     meeting_require_consent(meeting)
     with transaction.atomic():
-        changed = _tracked_save(meeting, {"invitation_sent_on": sent_on}, recorded_by)
+        changed = _tracked_save(meeting, {"invitation_sent_on": sent_on}, actor)
         if changed:
             _log(
                 meeting,
                 action=Action.CHANGE,
-                actor=recorded_by,
+                actor=actor,
                 client_address=client_address,
                 what="invitation",
             )
@@ -320,7 +320,7 @@ def meeting_minutes_record(
     no_decision: bool = False,
     escalation_agreed: bool = False,
     escalated_to: str = "",
-    recorded_by: User,
+    actor: User,
     client_address: str | None = None,
 ) -> CoordinationMeeting:
     """Record the meeting as held with its minutes; without a lead unit the question goes to
@@ -363,12 +363,12 @@ def meeting_minutes_record(
         "status": MeetingStatus.HELD,
     }
     with transaction.atomic():
-        _tracked_save(meeting, values, recorded_by)
+        _tracked_save(meeting, values, actor)
         what = "minutes, escalated" if no_decision else "minutes"
         _log(
             meeting,
             action=Action.CHANGE,
-            actor=recorded_by,
+            actor=actor,
             client_address=client_address,
             what=what,
         )
@@ -377,7 +377,7 @@ def meeting_minutes_record(
 
 
 def meeting_cancel(
-    *, meeting: CoordinationMeeting, cancelled_by: User, client_address: str | None = None
+    *, meeting: CoordinationMeeting, actor: User, client_address: str | None = None
 ) -> CoordinationMeeting:
     """Cancel a planned meeting; it stays in the list as cancelled."""
     _require_planned(meeting)
@@ -387,12 +387,12 @@ def meeting_cancel(
             obj=meeting,
             allowed=("status",),
             values={"status": MeetingStatus.CANCELLED},
-            changed_by=cancelled_by,
+            actor=actor,
         )
         _log(
             meeting,
             action=Action.CHANGE,
-            actor=cancelled_by,
+            actor=actor,
             client_address=client_address,
             what="cancelled",
         )
@@ -404,7 +404,7 @@ IMPORT_TEXT_FIELDS = ("need", "chair", "minute_taker", "minutes", "lead_unit", "
 
 
 def meeting_import(
-    *, participant: Participant, values: dict, imported_by: User | None
+    *, participant: Participant, values: dict, actor: User | None
 ) -> CoordinationMeeting:
     """Write one meeting of a case file: the booking's and the minutes' date and consent rules
     apply, outside parties checked against the consents valid on the meeting date.
@@ -423,7 +423,7 @@ def meeting_import(
         invitation_sent_on=values.get("invitation_sent_on"),
         follow_up_on=values.get("follow_up_on"),
         escalated_on=values.get("escalated_on"),
-        created_by=imported_by,
+        created_by=actor,
         **{field: values.get(field, "").strip() for field in IMPORT_TEXT_FIELDS},
     )
     errors: dict[str, str] = {}
@@ -445,6 +445,6 @@ def meeting_import(
         raise _uncovered_error(uncovered, meeting.meeting_on)
     with transaction.atomic():
         _save_new(meeting, units, outside)
-        _log(meeting, action=Action.CREATE, actor=imported_by, client_address=None, what="imported")
+        _log(meeting, action=Action.CREATE, actor=actor, client_address=None, what="imported")
         case_changed(participant.pk)
     return meeting

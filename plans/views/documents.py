@@ -30,7 +30,7 @@ def my_plan_request(request: HttpRequest, pk: int) -> HttpResponse:
     if refused := _method_not_allowed(request, "POST"):
         return refused
     document = services.my_plan_request(
-        participant=participant, requested_by=request.user, client_address=client_address(request)
+        participant=participant, actor=request.user, client_address=client_address(request)
     )
     messages.success(request, _("The participant's own copy of the plan is being produced."))
     return redirect("plans:document_status", pk=document.participant_id, document_pk=document.pk)
@@ -42,7 +42,7 @@ def invitation_letter_request(request: HttpRequest, pk: int, meeting_pk: int) ->
         return refused
     try:
         document = services.invitation_letter_request(
-            meeting=meeting, requested_by=request.user, client_address=client_address(request)
+            meeting=meeting, actor=request.user, client_address=client_address(request)
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

@@ -103,7 +103,7 @@ def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
                 title=form.cleaned_data["title"],
                 first_sub_goal=form.cleaned_data["first_sub_goal"],
                 expected_version=form.cleaned_data["version"],
-                created_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
             )
         except PlanConflict as error:
@@ -148,7 +148,7 @@ def goal_edit(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
                 title=form.cleaned_data["title"],
                 sub_goals=sub_goals,
                 expected_version=form.cleaned_data["version"],
-                changed_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
             )
         except PlanConflict as error:
@@ -199,7 +199,7 @@ def goal_delete(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
         services.goal_delete(
             goal=goal,
             expected_version=form.cleaned_data["version"],
-            deleted_by=request.user,
+            actor=request.user,
             client_address=client_address(request),
         )
     except ValidationError as error:
@@ -232,7 +232,7 @@ def contact_paths(request: HttpRequest, pk: int) -> HttpResponse:
                 participant=participant,
                 paths=paths,
                 expected_version=form.cleaned_data["version"],
-                saved_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
             )
         except PlanConflict as error:
@@ -267,7 +267,7 @@ def plan_establish(request: HttpRequest, pk: int) -> HttpResponse:
             participant=participant,
             established_on=form.cleaned_data["established_on"],
             expected_version=form.cleaned_data["version"],
-            established_by=request.user,
+            actor=request.user,
             client_address=client_address(request),
         )
     except ValidationError as error:

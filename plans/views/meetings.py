@@ -55,7 +55,7 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             meeting = services.meeting_book(
                 participant=participant,
-                booked_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
                 **form.cleaned_data,
             )
@@ -136,7 +136,7 @@ def meeting_invitation(request: HttpRequest, pk: int, meeting_pk: int) -> HttpRe
             services.meeting_invitation_record(
                 meeting=meeting,
                 sent_on=form.cleaned_data["sent_on"],
-                recorded_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
             )
         except ValidationError as error:
@@ -169,7 +169,7 @@ def meeting_minutes(request: HttpRequest, pk: int, meeting_pk: int) -> HttpRespo
         try:
             services.meeting_minutes_record(
                 meeting=meeting,
-                recorded_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
                 **form.cleaned_data,
             )
@@ -198,7 +198,7 @@ def meeting_cancel(request: HttpRequest, pk: int, meeting_pk: int) -> HttpRespon
         return refused
     try:
         services.meeting_cancel(
-            meeting=meeting, cancelled_by=request.user, client_address=client_address(request)
+            meeting=meeting, actor=request.user, client_address=client_address(request)
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

@@ -121,7 +121,7 @@ def pdf_request(request: HttpRequest) -> HttpResponse:
     report = services.steering_report_request(
         period=form.cleaned_data["period"],
         kind=form.cleaned_data["kind"],
-        requested_by=request.user,
+        actor=request.user,
         client_address=client_address(request),
     )
     if getattr(report, "newly_requested", False):

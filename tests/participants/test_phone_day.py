@@ -240,7 +240,7 @@ def test_the_service_refuses_a_new_case_manager_of_another_organisation(
             participant=participant,
             from_case_manager=alice,
             to_case_manager=charlie,
-            reassigned_by=tess,
+            actor=tess,
         )
 
     assert services.assigned_case_managers(participant) == [alice]

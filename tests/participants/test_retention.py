@@ -58,11 +58,11 @@ def anna(hela_manniskan, district):
 def cases(anna, storage):
     """The three demo cases (every part of a case; the last was closed in the demo), the
     first closed today and with a stored file of each kind: [closed, open, closed]."""
-    import_case_files(data=demo_cases(TODAY()), imported_by=anna)
+    import_case_files(data=demo_cases(TODAY()), actor=anna)
     participants = list(Participant.objects.order_by("pk"))
     first = participants[0]
     services.participant_close(
-        participant=first, end_date=TODAY(), reason="Målen nådda", closed_by=anna
+        participant=first, end_date=TODAY(), reason="Målen nådda", actor=anna
     )
     assert [case.is_open for case in participants] == [False, True, False]
     consent = Consent.objects.filter(participant=first).first()
@@ -125,7 +125,7 @@ def test_every_write_to_the_case_moves_its_last_entry(cases, anna):
     )
     services.contact_log(
         participant=participant,
-        logged_by=anna,
+        actor=anna,
         date=TODAY(),
         kind=ContactKind.PHONE,
         duration_minutes=10,
@@ -203,7 +203,7 @@ def test_a_hold_placed_after_the_listing_wins(cases):
 
 def test_an_open_or_recently_written_case_stays(cases, anna):
     closed, reopened = cases[0], cases[2]
-    services.participant_reopen(participant=reopened, reopened_by=anna)
+    services.participant_reopen(participant=reopened, actor=anna)
     due = _due_day(closed)
     # A late correction to the closed case starts its period again.
     Participant.objects.filter(pk=closed.pk).update(

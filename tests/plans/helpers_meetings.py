@@ -36,7 +36,7 @@ def meeting_of(f: Fixtures) -> CoordinationMeeting:
     existing = CoordinationMeeting.objects.filter(participant=participant).order_by("pk").first()
     return existing or meeting_book(
         participant=participant,
-        booked_by=f("alice"),
+        actor=f("alice"),
         kind="intern_sip",
         need="Boende och ekonomi",
         meeting_on=days(0),

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 def book(participant, alice, meeting_on, outside=()):
     return meeting_book(
         participant=participant,
-        booked_by=alice,
+        actor=alice,
         kind="sip",
         need="Boende och ekonomi",
         meeting_on=meeting_on,
@@ -49,21 +49,21 @@ def held(meeting, alice, **values):
         "follow_up_on": days(40),
     }
     arguments.update(values)
-    meeting_minutes_record(meeting=meeting, recorded_by=alice, **arguments)
+    meeting_minutes_record(meeting=meeting, actor=alice, **arguments)
 
 
 @pytest.fixture
 def meetings(alice, ada, hela_manniskan, district):
     participant = participant_register(
         organisation=hela_manniskan,
-        registered_by=alice,
+        actor=alice,
         reference="HM-0001",
         display_name="Kim Åberg",
         **INTAKE,
     )
     consent_services.consent_record(
         participant=participant,
-        recorded_by=alice,
+        actor=alice,
         organisations=[district],
         external_names=[OUTSIDE],
         purpose="Samordning",
@@ -71,10 +71,10 @@ def meetings(alice, ada, hela_manniskan, district):
         signed_by="participant",
     )
     first = book(participant, alice, days(-20), outside=[OUTSIDE, district.slug])
-    meeting_invitation_record(meeting=first, sent_on=days(-34), recorded_by=alice)
+    meeting_invitation_record(meeting=first, sent_on=days(-34), actor=alice)
     held(first, alice)
     second = book(participant, alice, days(-10))
-    meeting_invitation_record(meeting=second, sent_on=days(-12), recorded_by=alice)
+    meeting_invitation_record(meeting=second, sent_on=days(-12), actor=alice)
     held(
         second,
         alice,
@@ -84,7 +84,7 @@ def meetings(alice, ada, hela_manniskan, district):
         escalation_agreed=True,
         escalated_to="Enhetscheferna",
     )
-    meeting_cancel(meeting=book(participant, alice, days(-5)), cancelled_by=alice)
+    meeting_cancel(meeting=book(participant, alice, days(-5)), actor=alice)
     book(participant, alice, days(30), outside=[OUTSIDE])
     return participant
 
