@@ -102,6 +102,12 @@ def apply_tracked_changes(
     return changed
 
 
+class PossibleDuplicate(ValidationError):
+    """At intake, the data matches a participant of the organisation: the registration is
+    refused until the user confirms it is a different person, and once they have, the
+    registration's own errors come as this too (the page keeps showing the match)."""
+
+
 def participant_register(
     *,
     organisation: Organisation,
@@ -116,25 +122,73 @@ def participant_register(
     intervention_start: date,
     intervention_end: date | None = None,
     end_reason: str = "",
+    at_intake: bool = False,
+    register_anyway: bool = False,
     client_address: str | None = None,
 ) -> Participant:
-    """Register a participant; the registering case manager is assigned to them."""
+    """Register a participant; the registering case manager is assigned to them.
+
+    ``at_intake`` applies the duplicate-intake rule first: the data is checked against the
+    organisation's participants (``duplicate_check``: logged, and past the hourly limit
+    refused with ``TooManyDuplicateChecks``), and a match refuses with ``PossibleDuplicate`` unless
+    ``register_anyway`` says this is a different person. Imports and tests register as is.
+    """
+    matched = False
+    if at_intake:
+        if actor is None:
+            raise ValueError("An intake is made by someone.")
+        matched = duplicate_check(
+            organisation=organisation,
+            actor=actor,
+            client_address=client_address,
+            personal_identity_number=personal_identity_number,
+            display_name=display_name,
+            birth_year=birth_year,
+        )
+        if matched and not register_anyway:
+            raise PossibleDuplicate(
+                {
+                    "register_anyway": _(
+                        "Check that this is not the same person, then tick the box to register."
+                    )
+                }
+            )
+    try:
+        return _registered(
+            organisation=organisation,
+            actor=actor,
+            client_address=client_address,
+            participant=Participant(
+                organisation=organisation,
+                reference=reference,
+                created_by=actor,
+                display_name=display_name,
+                personal_identity_number=personal_identity_number,
+                birth_year=birth_year,
+                gender=gender,
+                entry_path=entry_path,
+                crisis_relevant=crisis_relevant,
+                intervention_start=intervention_start,
+                intervention_end=intervention_end,
+                end_reason=end_reason,
+            ),
+        )
+    except ValidationError as error:
+        if matched:
+            raise PossibleDuplicate(error) from None
+        raise
+
+
+def _registered(
+    *,
+    organisation: Organisation,
+    actor: User | None,
+    client_address: str | None,
+    participant: Participant,
+) -> Participant:
     with transaction.atomic():
         Organisation.objects.select_for_update().get(pk=organisation.pk)
-        participant = Participant(
-            organisation=organisation,
-            reference=reference or _next_reference(organisation),
-            created_by=actor,
-            display_name=display_name,
-            personal_identity_number=personal_identity_number,
-            birth_year=birth_year,
-            gender=gender,
-            entry_path=entry_path,
-            crisis_relevant=crisis_relevant,
-            intervention_start=intervention_start,
-            intervention_end=intervention_end,
-            end_reason=end_reason,
-        )
+        participant.reference = participant.reference or _next_reference(organisation)
         participant.full_clean()
         participant.save(force_insert=True)
         if actor is not None and actor.role == Role.CASE_MANAGER:
@@ -492,7 +546,7 @@ DUPLICATE_CHECK_WINDOW = 3600  # seconds, counted from the user's first check in
 DUPLICATE_MATCHES_LOGGED = 10
 
 
-class TooManyDuplicateChecks(Exception):
+class TooManyDuplicateChecks(ValidationError):
     """The user has used up this hour's duplicate checks."""
 
 
@@ -529,7 +583,12 @@ def duplicate_check(
             object_type="duplicate_check",
             detail="over the hourly limit",
         )
-        raise TooManyDuplicateChecks
+        raise TooManyDuplicateChecks(
+            _(
+                "You have checked many identity numbers in a short time, so no more "
+                "checks are made for a while. Try again in an hour, or ask your team lead."
+            )
+        )
     matches = list(
         likely_duplicates(
             organisation=organisation,
