@@ -35,6 +35,8 @@ from .selectors import likely_duplicates
 
 Action = AccessEvent.Action
 ASSIGNED = "change_participant"
+# The access log's name for an assignment's change (old and new staff id).
+CASE_MANAGER = "case_manager"
 
 
 def reference_prefix(organisation: Organisation) -> str:
@@ -241,6 +243,7 @@ def participant_update(
                 client_address=client_address,
                 obj=participant,
                 detail=",".join(changed),
+                data=access_log.changes(changed),
             )
         case_changed(participant.pk)
     return changed
@@ -322,6 +325,7 @@ def participant_set_legal_hold(
             client_address=client_address,
             obj=participant,
             detail="legal_hold placed" if hold else "legal_hold lifted",
+            data=access_log.change("legal_hold", not hold, hold),
         )
     return True
 
@@ -356,6 +360,7 @@ def participant_assign(
             client_address=client_address,
             obj=participant,
             detail=f"assigned staff {case_manager.pk}",
+            data=access_log.change(CASE_MANAGER, None, case_manager),
         )
 
 
@@ -375,6 +380,7 @@ def participant_unassign(
             client_address=client_address,
             obj=participant,
             detail=f"unassigned staff {case_manager.pk}",
+            data=access_log.change(CASE_MANAGER, case_manager, None),
         )
 
 
@@ -404,6 +410,7 @@ def caseload_transfer(
                 client_address=client_address,
                 obj=participant,
                 detail=f"moved from staff {from_user.pk} to staff {to_user.pk}",
+                data=access_log.change(CASE_MANAGER, from_user, to_user),
             )
             moved += 1
     return moved
@@ -474,6 +481,7 @@ def contact_correct(
                 client_address=client_address,
                 obj=contact.participant,
                 detail=f"contact {contact.pk}: {','.join(changed)}",
+                data=access_log.changes(changed),
             )
         case_changed(contact.participant_id)
     return changed
@@ -645,6 +653,7 @@ def assignments_end_for_moved_staff(event: StaffMoved) -> list[Participant]:
                 client_address=event.client_address,
                 obj=participant,
                 detail=f"unassigned staff {user.pk} (moved)",
+                data=access_log.change(CASE_MANAGER, user, None),
             )
     lost = sorted(participants.values(), key=lambda participant: participant.reference)
     _tell_team_leads_of_lost_case_manager(event, lost)

@@ -163,7 +163,13 @@ def _check_dates(meeting: CoordinationMeeting, errors: dict[str, str]) -> None:
 
 
 def _log(
-    meeting: CoordinationMeeting, *, action: str, actor, client_address: str | None, what: str
+    meeting: CoordinationMeeting,
+    *,
+    action: str,
+    actor,
+    client_address: str | None,
+    what: str,
+    changed: list[str] | None = None,
 ) -> None:
     access_log.record(
         action=action,
@@ -171,6 +177,7 @@ def _log(
         client_address=client_address,
         obj=meeting.participant,
         detail=f"meeting {meeting.pk} {what}".strip(),
+        data=access_log.changes(changed) if changed else None,
     )
 
 
@@ -304,6 +311,7 @@ def meeting_invitation_record(
                 actor=actor,
                 client_address=client_address,
                 what="invitation",
+                changed=changed,
             )
         case_changed(meeting.participant_id)
     return meeting
@@ -363,7 +371,7 @@ def meeting_minutes_record(
         "status": MeetingStatus.HELD,
     }
     with transaction.atomic():
-        _tracked_save(meeting, values, actor)
+        changed = _tracked_save(meeting, values, actor)
         what = "minutes, escalated" if no_decision else "minutes"
         _log(
             meeting,
@@ -371,6 +379,7 @@ def meeting_minutes_record(
             actor=actor,
             client_address=client_address,
             what=what,
+            changed=changed,
         )
         case_changed(meeting.participant_id)
     return meeting
@@ -382,19 +391,19 @@ def meeting_cancel(
     """Cancel a planned meeting; it stays in the list as cancelled."""
     _require_planned(meeting)
     with transaction.atomic():
-        apply_tracked_changes(
-            participant=meeting.participant,
-            obj=meeting,
-            allowed=("status",),
-            values={"status": MeetingStatus.CANCELLED},
-            actor=actor,
-        )
         _log(
             meeting,
             action=Action.CHANGE,
             actor=actor,
             client_address=client_address,
             what="cancelled",
+            changed=apply_tracked_changes(
+                participant=meeting.participant,
+                obj=meeting,
+                allowed=("status",),
+                values={"status": MeetingStatus.CANCELLED},
+                actor=actor,
+            ),
         )
         case_changed(meeting.participant_id)
     return meeting

@@ -217,6 +217,9 @@ def test_corrections_keep_who_changed_what_and_the_old_value(participant, alice)
         "note": ("first note", "corrected", alice),
         "duration_minutes": ("15", "20", alice),
     }
+    # The access log names the fields as data; the values stay in the case's history.
+    logged = AccessEvent.objects.filter(action="change").latest("id")
+    assert logged.data == {"changed": {"note": {}, "duration_minutes": {}}}
 
 
 def test_closing_and_reopening(participant, alice):
