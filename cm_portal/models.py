@@ -283,6 +283,9 @@ class LogReview(models.Model):
     period_to = models.DateField(_("to"))
     # The sample is kept as the access events' ids: the events themselves never change.
     sample_ids = models.JSONField(default=list)
+    # The reviewer's verdict on each sampled row, by the event's id (as text): "ok" (in
+    # order) or "investigate". All rows are marked before the review may be signed off.
+    marks = models.JSONField(default=dict, blank=True)
     comment = models.TextField(_("comment"), max_length=2000, blank=True)
     signed_off_at = models.DateTimeField(_("signed off"), null=True, blank=True)
 
@@ -297,6 +300,10 @@ class LogReview(models.Model):
     @property
     def is_signed_off(self) -> bool:
         return self.signed_off_at is not None
+
+    @property
+    def unmarked(self) -> int:
+        return sum(1 for pk in self.sample_ids if str(pk) not in self.marks)
 
 
 class AccountChangeRequest(models.Model):
