@@ -9,6 +9,7 @@ mounted under ``plans/``.
 from django.urls import path
 
 from .views import (
+    calendar,
     crisis_plan,
     dashboard,
     documents,
@@ -81,6 +82,10 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("reminders/", dashboard.reminders, name="reminders"),
     path("reminders/read/", dashboard.reminders_read, name="reminders_read"),
+    path("calendar/", calendar.calendar_page, name="calendar"),
+    path("calendar/feed/", calendar.calendar_feed_settings, name="calendar_feed_settings"),
+    # The personal feed: no login (a calendar program cannot), the secret link is the key.
+    path("calendar/feed/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
     # The participant's own link: no login, so not under the participant's staff pages.
     path("rate/<str:token>/", self_ratings.self_rating_fill, name="self_rating_fill"),
 ]

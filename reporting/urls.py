@@ -8,8 +8,10 @@ app_name = "reporting"
 
 urlpatterns = [
     path("", report.report, name="report"),
+    path("start/", report.start, name="start"),
     path("pdfs/", pdfs.pdf_list, name="pdf_list"),
     path("pdfs/new/", pdfs.pdf_request, name="pdf_request"),
+    path("pdfs/<int:pk>/", pdfs.pdf_status, name="pdf_status"),
     path("pdfs/<int:pk>/download/", pdfs.pdf_download, name="pdf_download"),
     # The CSV exports take the period in the query, e.g. ?kind=project_quarter&n=3.
     path("export/statistics.csv", exports.export_csv, name="export_csv"),

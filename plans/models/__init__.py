@@ -1,6 +1,7 @@
 """Plans: the individual plan, prioritised contacts, the crisis plan, self-ratings,
 coordination meetings and the PDFs made from them. One module a subject."""
 
+from .calendar import CalendarFeed
 from .crisis_plan import CrisisPlan, ResponsibilityLink
 from .deadlines import Deadline, DeadlineKind, DeadlineState, Reminder, ReminderStage
 from .documents import DocumentKind, PlanDocument
@@ -20,6 +21,7 @@ from .versioned import VersionedPlan
 
 __all__ = [
     "ActorKind",
+    "CalendarFeed",
     "ContactPath",
     "CoordinationMeeting",
     "CrisisPlan",
