@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -140,6 +141,9 @@ def _detail(
     context = {
         "participant": participant,
         "contacts": selectors.contact_timeline(participant),
+        # Each contact's page is this plus its id and "/" (participants/urls.py): one reverse()
+        # for the page, not one a row.
+        "contact_urls": reverse("participants:contact_create", args=[participant.pk]),
         "case_managers": services.assigned_case_managers(participant),
         "can_change": changeable,
         "contact_form": contact_form or ContactForm(),
