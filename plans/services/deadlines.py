@@ -31,6 +31,11 @@ What "fulfilled" means, per kind:
   (and so access) depend on.
 - meeting invitation: the invitation was sent (``met_on = invitation_sent_on``). A meeting
   booked less than 14 days ahead has its window open on the due date (not after it).
+- Intern-SIP asked for (one a request, seed 004 step 1): the window opens on the day the
+  participant asked, due 30 days later; met by the first Intern-SIP held on or after that
+  day (``met_on`` its date).
+- follow-up meeting (one a held meeting with a follow-up date): the window opens 14 days
+  before the date; met when a meeting booked as its follow-up is held (``met_on`` its date).
 """
 
 from __future__ import annotations
@@ -55,13 +60,16 @@ from ..models import (
     DeadlineKind,
     DeadlineState,
     IndividualPlan,
+    MeetingKind,
+    MeetingOffer,
     MeetingStatus,
+    OfferAnswer,
     PrioritisedContact,
     PrioritisedContactStatus,
     RatingPhase,
     SelfRating,
 )
-from ..models.meetings import INVITATION_DAYS_AHEAD
+from ..models.meetings import ASKED_FOR_HOLD_DAYS, FOLLOW_UP_WINDOW_DAYS, INVITATION_DAYS_AHEAD
 
 BASELINE_DAYS = 14
 THREE_MONTH_WINDOW_DAYS = 14
@@ -149,6 +157,10 @@ class _MeetingFacts:
     invitation_sent_on: date | None
     cancelled: bool
     booked_on: date
+    kind: str
+    held: bool
+    follow_up_on: date | None
+    follow_up_of: int | None
 
 
 @dataclass
@@ -164,6 +176,8 @@ class _CaseFacts:
     baseline_on: date | None = None
     consents: list[_ConsentFacts] = field(default_factory=list)  # by signing date, then id
     meetings: list[_MeetingFacts] = field(default_factory=list)  # by id
+    # (offer pk, offered on) of each Intern-SIP the participant asked for, by id.
+    asked_for: list[tuple[int, date]] = field(default_factory=list)
 
 
 def _three_months_met_on(
@@ -228,6 +242,47 @@ def _meeting_values(
         )
 
 
+def _asked_for_values(
+    participant: Participant, facts: _CaseFacts, today: date
+) -> Iterator[DeadlineValue]:
+    held = sorted(
+        meeting.meeting_on
+        for meeting in facts.meetings
+        if meeting.held and meeting.kind == MeetingKind.INTERN_SIP
+    )
+    for offer_pk, offered_on in facts.asked_for:
+        yield _value(
+            participant,
+            kind=DeadlineKind.MEETING_ASKED_FOR,
+            subject_id=offer_pk,
+            window_opens=offered_on,
+            due_on=offered_on + timedelta(days=ASKED_FOR_HOLD_DAYS),
+            met_on=next((day for day in held if day >= offered_on), None),
+            today=today,
+        )
+
+
+def _follow_up_values(
+    participant: Participant, meetings: list[_MeetingFacts], today: date
+) -> Iterator[DeadlineValue]:
+    held_follow_ups: dict[int, list[date]] = defaultdict(list)
+    for meeting in meetings:
+        if meeting.held and meeting.follow_up_of is not None:
+            held_follow_ups[meeting.follow_up_of].append(meeting.meeting_on)
+    for meeting in meetings:
+        if not meeting.held or meeting.follow_up_on is None:
+            continue
+        yield _value(
+            participant,
+            kind=DeadlineKind.MEETING_FOLLOW_UP,
+            subject_id=meeting.pk,
+            window_opens=meeting.follow_up_on - timedelta(days=FOLLOW_UP_WINDOW_DAYS),
+            due_on=meeting.follow_up_on,
+            met_on=min(held_follow_ups.get(meeting.pk, []), default=None),
+            today=today,
+        )
+
+
 def _values(participant: Participant, facts: _CaseFacts, *, today: date) -> list[DeadlineValue]:
     """Every deadline of the table in docs/kpis.md, from the facts (the rules, written once)."""
     start = participant.intervention_start
@@ -277,6 +332,8 @@ def _values(participant: Participant, facts: _CaseFacts, *, today: date) -> list
     )
     values.extend(_consent_values(participant, facts.consents, today))
     values.extend(_meeting_values(participant, facts.meetings, today))
+    values.extend(_asked_for_values(participant, facts, today))
+    values.extend(_follow_up_values(participant, facts.meetings, today))
     return values
 
 
@@ -294,7 +351,13 @@ def _facts_of_one(participant: Participant) -> _CaseFacts:
         .order_by("signed_on", "id")
     )
     meetings = CoordinationMeeting.objects.filter(participant=participant).only(
-        "meeting_on", "invitation_sent_on", "status", "created_at"
+        "meeting_on",
+        "invitation_sent_on",
+        "status",
+        "created_at",
+        "kind",
+        "follow_up_on",
+        "follow_up_of_id",
     )
     return _CaseFacts(
         plan_established_on=IndividualPlan.objects.filter(participant=participant)
@@ -330,9 +393,18 @@ def _facts_of_one(participant: Participant) -> _CaseFacts:
                 invitation_sent_on=meeting.invitation_sent_on,
                 cancelled=meeting.status == MeetingStatus.CANCELLED,
                 booked_on=timezone.localdate(meeting.created_at),
+                kind=meeting.kind,
+                held=meeting.status == MeetingStatus.HELD,
+                follow_up_on=meeting.follow_up_on,
+                follow_up_of=meeting.follow_up_of_id,
             )
             for meeting in meetings.order_by("id")
         ],
+        asked_for=list(
+            MeetingOffer.objects.filter(participant=participant, answer=OfferAnswer.ASKED_FOR)
+            .order_by("id")
+            .values_list("id", "offered_on")
+        ),
     )
 
 
@@ -389,10 +461,19 @@ def _facts_of_many(ids: list[int]) -> dict[int, _CaseFacts]:
         CoordinationMeeting.objects.filter(participant_id__in=ids)
         .order_by("id")
         .values_list(
-            "id", "participant_id", "meeting_on", "invitation_sent_on", "status", "created_at"
+            "id",
+            "participant_id",
+            "meeting_on",
+            "invitation_sent_on",
+            "status",
+            "created_at",
+            "kind",
+            "follow_up_on",
+            "follow_up_of_id",
         )
     )
-    for meeting_pk, pk, meeting_on, sent_on, status, created_at in meetings:
+    for row in meetings:
+        meeting_pk, pk, meeting_on, sent_on, status, created_at, kind, follow_up_on, of = row
         facts[pk].meetings.append(
             _MeetingFacts(
                 pk=meeting_pk,
@@ -400,8 +481,19 @@ def _facts_of_many(ids: list[int]) -> dict[int, _CaseFacts]:
                 invitation_sent_on=sent_on,
                 cancelled=status == MeetingStatus.CANCELLED,
                 booked_on=timezone.localdate(created_at),
+                kind=kind,
+                held=status == MeetingStatus.HELD,
+                follow_up_on=follow_up_on,
+                follow_up_of=of,
             )
         )
+    offers = (
+        MeetingOffer.objects.filter(participant_id__in=ids, answer=OfferAnswer.ASKED_FOR)
+        .order_by("id")
+        .values_list("id", "participant_id", "offered_on")
+    )
+    for offer_pk, pk, offered_on in offers:
+        facts[pk].asked_for.append((offer_pk, offered_on))
     return facts
 
 

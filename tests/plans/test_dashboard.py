@@ -385,8 +385,9 @@ ACCESS_LOG_ROW = 5
 # session, user, second factor, the deadlines, (the assignments, the account changes waiting
 # for the team lead's approval,) the nav count, organisation
 DASHBOARD_QUERIES = {"alice": 6 + ACCESS_LOG_ROW, "tess": 8 + ACCESS_LOG_ROW}
-# session, user, second factor, the page count, the reminders, the nav count, organisation
-REMINDERS_QUERIES = 7 + ACCESS_LOG_ROW
+# session, user, second factor, the page count, the reminders, the nav count, organisation,
+# and how many deadlines the start page lists (the page says so beside the reminders)
+REMINDERS_QUERIES = 8 + ACCESS_LOG_ROW
 
 
 def _grow(participant, n: int) -> None:
