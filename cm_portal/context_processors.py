@@ -24,6 +24,8 @@ class NavItem:
 # A higher app's page, named by URL only (cm_portal never imports plans).
 REMINDERS = "plans:reminders"
 REPORT = "reporting:report"
+RESEARCH = "research:home"
+RESEARCH_AGREEMENTS = "research:agreements"
 
 
 def _items_for(user) -> list[tuple[StrPromise, str]]:
@@ -39,9 +41,12 @@ def _items_for(user) -> list[tuple[StrPromise, str]]:
         ]
     if user.is_steering_group or user.is_team_lead:
         items.append((_("Reports"), REPORT))
+    if user.is_researcher:
+        items.append((_("Research data"), RESEARCH))
     if user.is_administrator:
         items += [(_("Staff"), "staff:list"), (_("Access log"), "staff:access_log")]
         items.append((_("Identity providers"), "oidc:providers"))
+        items.append((_("Research agreements"), RESEARCH_AGREEMENTS))
     return items
 
 

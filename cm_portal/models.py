@@ -36,6 +36,9 @@ class Role(models.TextChoices):
     TEAM_LEAD = "team_lead", _("Team lead")
     STEERING_GROUP = "steering_group", _("Steering group")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # Named in a data-sharing agreement (research.models): downloads that agreement's
+    # pseudonymised, k-anonymous exports and reaches nothing else (no case page, no report).
+    RESEARCHER = "researcher", _("Researcher")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -109,6 +112,10 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     @property
     def is_steering_group(self) -> bool:
         return self.role == Role.STEERING_GROUP
+
+    @property
+    def is_researcher(self) -> bool:
+        return self.role == Role.RESEARCHER
 
     @property
     def works_with_cases(self) -> bool:
