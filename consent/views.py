@@ -54,7 +54,7 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.consent_record(
                 participant=participant,
-                recorded_by=request.user,
+                actor=request.user,
                 organisations=data["organisations"],
                 external_names=data["external_parties"],
                 purpose=data["purpose"],
@@ -87,7 +87,7 @@ def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResp
                 consent=consent,
                 withdrawn_on=form.cleaned_data["withdrawn_on"],
                 by_whom=form.cleaned_data["by_whom"],
-                recorded_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
             )
         except ValidationError as error:
@@ -135,7 +135,7 @@ def case_file_export(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     data = case_files.export_cases(
         case_files.participants_for_export().filter(pk=participant.pk),
-        exported_by=request.user,
+        actor=request.user,
         client_address=client_address(request),
     )
     response = HttpResponse(case_files.dumps(data), content_type="application/json; charset=utf-8")
@@ -152,7 +152,7 @@ def export_pdf_request(request: HttpRequest, pk: int) -> HttpResponse:
     if refused := _method_not_allowed(request, "POST"):
         return refused
     export = services.participant_export_request(
-        participant=participant, requested_by=request.user, client_address=client_address(request)
+        participant=participant, actor=request.user, client_address=client_address(request)
     )
     return redirect("consent:export_pdf_status", pk=participant.pk, export_pk=export.pk)
 

@@ -89,7 +89,7 @@ def participant_create(request: HttpRequest) -> HttpResponse:
         try:
             duplicates = services.duplicate_check(
                 organisation=request.user.organisation,
-                checked_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
                 personal_identity_number=data["personal_identity_number"],
                 display_name=data["display_name"],
@@ -113,7 +113,7 @@ def participant_create(request: HttpRequest) -> HttpResponse:
                 try:
                     participant = services.participant_register(
                         organisation=request.user.organisation,
-                        registered_by=request.user,
+                        actor=request.user,
                         client_address=client_address(request),
                         **{field: data[field] for field in IntakeForm.FIELDS},
                     )
@@ -166,7 +166,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.contact_log(
                 participant=participant,
-                logged_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
                 **{field: form.cleaned_data[field] for field in ContactForm.FIELDS},
             )
@@ -223,7 +223,7 @@ def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse
     def save(data) -> list[str]:
         return services.contact_correct(
             contact=contact,
-            corrected_by=request.user,
+            actor=request.user,
             client_address=client_address(request),
             **{field: data[field] for field in ContactForm.FIELDS},
         )
@@ -257,7 +257,7 @@ def participant_close(request: HttpRequest, pk: int) -> HttpResponse:
             participant=participant,
             end_date=form.cleaned_data["end_date"],
             reason=form.cleaned_data["reason"],
-            closed_by=request.user,
+            actor=request.user,
             client_address=client_address(request),
         )
     except ValidationError as error:
@@ -274,7 +274,7 @@ def participant_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.participant_reopen(
             participant=participant,
-            reopened_by=request.user,
+            actor=request.user,
             client_address=client_address(request),
         )
     except ValidationError as error:
@@ -291,7 +291,7 @@ def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
     def save(data) -> list[str]:
         return services.participant_update(
             participant=participant,
-            changed_by=request.user,
+            actor=request.user,
             client_address=client_address(request),
             **{field: data[field] for field in ParticipantForm.FIELDS},
         )
@@ -322,7 +322,7 @@ def participant_assign(request: HttpRequest, pk: int) -> HttpResponse:
         services.participant_assign(
             participant=participant,
             case_manager=staff,
-            assigned_by=request.user,
+            actor=request.user,
             client_address=client_address(request),
         )
     except ValidationError as error:
@@ -345,7 +345,7 @@ def participant_unassign(request: HttpRequest, pk: int) -> HttpResponse:
     services.participant_unassign(
         participant=participant,
         case_manager=staff,
-        unassigned_by=request.user,
+        actor=request.user,
         client_address=client_address(request),
     )
     messages.success(request, _("%(name)s is no longer assigned.") % {"name": staff.name})
@@ -364,7 +364,7 @@ def participant_legal_hold(request: HttpRequest, pk: int) -> HttpResponse:
     services.participant_set_legal_hold(
         participant=participant,
         hold=hold,
-        changed_by=request.user,
+        actor=request.user,
         client_address=client_address(request),
     )
     if hold:
@@ -410,7 +410,7 @@ def caseload_transfer(request: HttpRequest) -> HttpResponse:
             moved = services.caseload_transfer(
                 from_user=from_user,
                 to_user=to_user,
-                transferred_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
             )
         except ValidationError as error:
@@ -449,7 +449,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
         try:
             services.activity_record_create(
                 organisation=request.user.organisation,
-                recorded_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
                 **{field: form.cleaned_data[field] for field in ActivityForm.FIELDS},
             )

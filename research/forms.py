@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cm_portal.models import Role, User
+from programmes.models import Programme
 
 from .anonymity import DEFAULT_K, MIN_K
 from .models import ExportFormat
@@ -16,6 +17,9 @@ class DateInput(forms.DateInput):
 
 
 class AgreementForm(forms.Form):
+    programme = forms.ModelChoiceField(
+        label=_("Programme"), queryset=Programme.objects.order_by("name")
+    )
     institution = forms.CharField(label=_("Research institution"), max_length=200)
     researchers = forms.ModelMultipleChoiceField(
         label=_("Named researchers"),
@@ -40,7 +44,6 @@ class AgreementForm(forms.Form):
         required=False,
         help_text=_("Every combination of the indirect identifiers occurs at least k times."),
     )
-
 
     def clean_k(self) -> int:
         k = self.cleaned_data.get("k")

@@ -22,13 +22,21 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cm_portal.pdf import RenderedPdf, one_pending_per
+from programmes.models import Programme
 
 from .anonymity import DEFAULT_K, MIN_K
 
 
 class ResearchAgreement(models.Model):
-    """A data-sharing agreement with a research institution about one programme."""
+    """A data-sharing agreement with a research institution about one programme: its
+    exports hold the programme's participants who consented to research."""
 
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.PROTECT,
+        related_name="research_agreements",
+        verbose_name=_("programme"),
+    )
     institution = models.CharField(_("research institution"), max_length=200)
     researchers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -68,7 +76,7 @@ class ResearchAgreement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.institution} ({self.approval_reference})"
+        return f"{self.institution} ({self.approval_reference}), {self.programme_id}"
 
     def clean(self) -> None:
         if self.k is not None and self.k < MIN_K:

@@ -8,12 +8,14 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, Role, User
 from participants.models import Participant
+from programmes.models import Programme
 
 from . import files
 from .anonymity import DEFAULT_K, Anonymised, k_anonymise
@@ -44,28 +46,31 @@ def _check_researchers(researchers: list[User]) -> None:
 
 def research_agreement_create(
     *,
+    programme: Programme,
     institution: str,
     researchers: Iterable[User],
     purpose: str,
     approval_reference: str,
     expires_on: date,
     k: int = DEFAULT_K,
-    created_by: User | None,
+    actor: User | None,
     client_address: str | None = None,
 ) -> ResearchAgreement:
-    """Record a data-sharing agreement, with a new pseudonym secret of its own."""
+    """Record a data-sharing agreement about ``programme``, with a new pseudonym secret of
+    its own. ``actor`` is the administrator (None: the management command)."""
     researchers = list(dict.fromkeys(researchers))
     _check_researchers(researchers)
     if expires_on < timezone.localdate():
         raise ValidationError({"expires_on": _("The expiry date has passed.")})
     agreement = ResearchAgreement(
+        programme=programme,
         institution=institution.strip(),
         purpose=purpose.strip(),
         approval_reference=approval_reference.strip(),
         expires_on=expires_on,
         k=k,
         secret_sealed=seal(new_secret()),
-        created_by=created_by,
+        created_by=actor,
     )
     agreement.full_clean()
     with transaction.atomic():
@@ -73,11 +78,11 @@ def research_agreement_create(
         agreement.researchers.set(researchers)
         access_log.record(
             action=Action.CREATE,
-            actor=created_by,
+            actor=actor,
             client_address=client_address,
             object_type=OBJECT_TYPE,
             object_id=agreement.pk,
-            detail=f"k {agreement.k}, {len(researchers)} researchers",
+            detail=f"programme {programme.slug}, k {agreement.k}, {len(researchers)} researchers",
         )
     return agreement
 
@@ -85,9 +90,9 @@ def research_agreement_create(
 # --- the data ------------------------------------------------------------------------------
 
 
-def agreement_participants(agreement: ResearchAgreement):
-    """The participants the agreement is about."""
-    return Participant.objects.all()
+def agreement_participants(agreement: ResearchAgreement) -> QuerySet[Participant]:
+    """The participants the agreement is about: those enrolled in its programme."""
+    return Participant.objects.filter(programme_id=agreement.programme_id)
 
 
 def research_dataset(agreement: ResearchAgreement, *, day: date) -> Anonymised:
@@ -131,7 +136,7 @@ def research_export_request(
     *,
     agreement: ResearchAgreement,
     file_format: str,
-    requested_by: User,
+    actor: User,
     client_address: str | None = None,
 ) -> ResearchExport:
     """Queue an export under ``agreement`` (one still pending is reused). Refuses an
@@ -140,18 +145,18 @@ def research_export_request(
         raise ValidationError({"format": _("Choose CSV, SPSS or Stata.")})
     if not agreement.is_valid:
         raise ValidationError(_("The data-sharing agreement has expired: no export."))
-    if not agreement.researchers.filter(pk=requested_by.pk, is_active=True).exists():
+    if not agreement.researchers.filter(pk=actor.pk, is_active=True).exists():
         raise ValidationError(_("Only a researcher named in the agreement may ask for exports."))
     with transaction.atomic():
         export, created = pdf.request(
             ResearchExport,
             subject={"agreement": agreement, "format": file_format},
-            requested_by=requested_by,
+            requested_by=actor,
         )
         if created:
             access_log.record(
                 action=Action.EXPORT,
-                actor=requested_by,
+                actor=actor,
                 client_address=client_address,
                 object_type=OBJECT_TYPE,
                 object_id=agreement.pk,
@@ -191,11 +196,12 @@ def research_export_stored(export: ResearchExport) -> None:
 
 
 def research_export_downloaded(
-    *, export: ResearchExport, user: User, client_address: str | None = None
+    *, export: ResearchExport, actor: User, client_address: str | None = None
 ) -> None:
+    """The access-log row of a download (the file leaves the portal here)."""
     access_log.record(
         action=Action.EXPORT,
-        actor=user,
+        actor=actor,
         client_address=client_address,
         object_type=OBJECT_TYPE,
         object_id=export.agreement_id,

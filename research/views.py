@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from cm_portal import pdf
 from cm_portal.access import administrator_required, role_required
 from cm_portal.access_log import client_address
+from cm_portal.http import AuthenticatedHttpRequest
 from cm_portal.models import AccessEvent, Role
 from cm_portal.views.common import add_service_errors, method_not_allowed
 
@@ -28,11 +29,15 @@ RECENT_EXPORTS = 20
 
 
 @researchers_only
-def research_home(request: HttpRequest) -> HttpResponse:
+def research_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     if refused := method_not_allowed(request, "GET", "HEAD"):
         return refused
-    agreements = agreements_for(request.user).prefetch_related(  # type: ignore[arg-type]
-        Prefetch("exports", queryset=ResearchExport.objects.order_by("-requested_at", "-id"))
+    agreements = (
+        agreements_for(request.user)
+        .select_related("programme")
+        .prefetch_related(
+            Prefetch("exports", queryset=ResearchExport.objects.order_by("-requested_at", "-id"))
+        )
     )
     return render(
         request,
@@ -46,8 +51,8 @@ def research_home(request: HttpRequest) -> HttpResponse:
 
 
 @researchers_only
-def export_request(request: HttpRequest, pk: int) -> HttpResponse:
-    agreement = access_agreement(request.user, pk)  # type: ignore[arg-type]
+def export_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    agreement = access_agreement(request.user, pk)
     if refused := method_not_allowed(request, "POST"):
         return refused
     form = ExportRequestForm(request.POST)
@@ -58,7 +63,7 @@ def export_request(request: HttpRequest, pk: int) -> HttpResponse:
         services.research_export_request(
             agreement=agreement,
             file_format=form.cleaned_data["format"],
-            requested_by=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             client_address=client_address(request),
         )
     except ValidationError as error:
@@ -69,8 +74,8 @@ def export_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @researchers_only
-def export_download(request: HttpRequest, pk: int) -> HttpResponse:
-    export = access_export(request.user, pk, download=True)  # type: ignore[arg-type]
+def export_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    export = access_export(request.user, pk, download=True)
     if refused := method_not_allowed(request, "GET", "HEAD"):
         return refused
     response = pdf.download(
@@ -78,7 +83,7 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     )
     services.research_export_downloaded(
         export=export,
-        user=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         client_address=client_address(request),
     )
     return response
@@ -88,17 +93,19 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @administrator_required
-def agreement_list(request: HttpRequest) -> HttpResponse:
+def agreement_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if refused := method_not_allowed(request, "GET", "HEAD"):
         return refused
-    agreements = ResearchAgreement.objects.prefetch_related("researchers").order_by(
-        "-created_at", "-id"
+    agreements = (
+        ResearchAgreement.objects.select_related("programme")
+        .prefetch_related("researchers")
+        .order_by("-created_at", "-id")
     )
     return render(request, "research/agreement_list.html", {"agreements": agreements})
 
 
 @administrator_required
-def agreement_create(request: HttpRequest) -> HttpResponse:
+def agreement_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if refused := method_not_allowed(request, "GET", "HEAD", "POST"):
         return refused
     form = AgreementForm(request.POST or None)
@@ -106,13 +113,14 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             agreement = services.research_agreement_create(
+                programme=data["programme"],
                 institution=data["institution"],
                 researchers=data["researchers"],
                 purpose=data["purpose"],
                 approval_reference=data["approval_reference"],
                 expires_on=data["expires_on"],
                 k=data["k"],
-                created_by=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 client_address=client_address(request),
             )
         except ValidationError as error:

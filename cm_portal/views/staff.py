@@ -57,7 +57,7 @@ def staff_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 name=data["name"],
                 organisation=data["organisation"],
                 role=data["role"],
-                created_by=request.user,
+                actor=request.user,
                 send_link=data["send_link"],
                 client_address=client_address(request),
             )
@@ -95,7 +95,7 @@ def staff_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         try:
             pending = services.staff_update(
                 user=member,
-                changed_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
                 **{field: form.cleaned_data[field] for field in StaffForm.Meta.fields},
             )
@@ -144,7 +144,7 @@ def staff_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         request,
         pk,
         lambda member: services.staff_deactivate(
-            user=member, deactivated_by=request.user, client_address=client_address(request)
+            user=member, actor=request.user, client_address=client_address(request)
         ),
         _("The account was deactivated and its sessions ended."),
     )
@@ -157,7 +157,7 @@ def staff_reactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         request,
         pk,
         lambda member: services.staff_reactivate(
-            user=member, reactivated_by=request.user, client_address=client_address(request)
+            user=member, actor=request.user, client_address=client_address(request)
         ),
         _("The account was reactivated."),
     )
@@ -170,7 +170,7 @@ def staff_send_password_link(request: AuthenticatedHttpRequest, pk: int) -> Http
         request,
         pk,
         lambda member: services.staff_password_link_send(
-            user=member, sent_by=request.user, client_address=client_address(request)
+            user=member, actor=request.user, client_address=client_address(request)
         ),
         _("A set-password link was sent."),
     )
@@ -183,7 +183,7 @@ def staff_reset_second_factor(request: AuthenticatedHttpRequest, pk: int) -> Htt
         request,
         pk,
         lambda member: services.staff_second_factor_reset(
-            user=member, reset_by=request.user, client_address=client_address(request)
+            user=member, actor=request.user, client_address=client_address(request)
         ),
         _("The second factor was reset: the person sets it up again at their next login."),
     )
@@ -213,7 +213,7 @@ def log_reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             review = services.log_review_draw(
-                reviewer=request.user, client_address=client_address(request), **form.cleaned_data
+                actor=request.user, client_address=client_address(request), **form.cleaned_data
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -233,7 +233,7 @@ def log_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         try:
             services.log_review_sign_off(
                 review=review,
-                reviewer=request.user,
+                actor=request.user,
                 comment=form.cleaned_data["comment"],
                 client_address=client_address(request),
             )

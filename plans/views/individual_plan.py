@@ -34,6 +34,7 @@ from plans.forms.individual_plan import (
 from plans.models import Goal, IndividualPlan, SubGoalStatus
 from plans.selectors.deadlines import plan_due
 from plans.selectors.individual_plan import plan_of, plan_revisions
+from plans.selectors.meetings import actions_by_goal
 from plans.services import individual_plan as services
 from plans.services.versioning import PlanConflict
 
@@ -69,10 +70,13 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     due = plan_due(participant, plan, today=timezone.localdate())
     access_log.record_request(request, action=Action.VIEW, obj=participant, detail="plan")
     may_change = can_change(request.user, participant)
+    goals = list(plan.goals.all()) if plan else []
+    actions = actions_by_goal(participant) if goals else {}
     context = {
         "participant": participant,
         "plan": plan,
-        "goals": plan.goals.all() if plan else [],
+        # Each goal with the actions agreed for it at a coordination meeting.
+        "goals": [(goal, actions.get(goal.pk, [])) for goal in goals],
         "contact_paths": plan.contact_paths.all() if plan else [],
         "deadline": due.deadline,
         "deadline_met": due.met,
@@ -101,7 +105,7 @@ def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
                 title=form.cleaned_data["title"],
                 first_sub_goal=form.cleaned_data["first_sub_goal"],
                 expected_version=form.cleaned_data["version"],
-                created_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
             )
         except PlanConflict as error:
@@ -146,7 +150,7 @@ def goal_edit(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
                 title=form.cleaned_data["title"],
                 sub_goals=sub_goals,
                 expected_version=form.cleaned_data["version"],
-                changed_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
             )
         except PlanConflict as error:
@@ -180,7 +184,7 @@ def goal_delete(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
         services.goal_delete(
             goal=goal,
             expected_version=form.cleaned_data["version"],
-            deleted_by=request.user,
+            actor=request.user,
             client_address=client_address(request),
         )
     except ValidationError as error:
@@ -213,7 +217,7 @@ def contact_paths(request: HttpRequest, pk: int) -> HttpResponse:
                 participant=participant,
                 paths=paths,
                 expected_version=form.cleaned_data["version"],
-                saved_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
             )
         except PlanConflict as error:
@@ -248,7 +252,7 @@ def plan_establish(request: HttpRequest, pk: int) -> HttpResponse:
             participant=participant,
             established_on=form.cleaned_data["established_on"],
             expected_version=form.cleaned_data["version"],
-            established_by=request.user,
+            actor=request.user,
             client_address=client_address(request),
         )
     except ValidationError as error:

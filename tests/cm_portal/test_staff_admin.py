@@ -53,7 +53,7 @@ def _messages(response) -> list[str]:
 def _approve_pending(target, decided_by) -> None:
     """Separation of duties (security.md 30): a second person approves what was asked."""
     for change in AccountChangeRequest.objects.filter(target=target, status="pending"):
-        services.account_change_approve(change=change, decided_by=decided_by)
+        services.account_change_approve(change=change, actor=decided_by)
 
 
 @pytest.fixture

@@ -60,9 +60,7 @@ def make_activity(organisation, recorded_by, **values) -> ActivityRecord:
         "first_time_visitors": 1,
     }
     data.update(values)
-    return services.activity_record_create(
-        organisation=organisation, recorded_by=recorded_by, **data
-    )
+    return services.activity_record_create(organisation=organisation, actor=recorded_by, **data)
 
 
 # --- activity records -----------------------------------------------------------------

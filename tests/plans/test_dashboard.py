@@ -176,9 +176,9 @@ def test_nothing_due_says_so(alice):
 def test_the_team_lead_sees_the_organisation_by_case_manager(
     tess, alice, bob, charlie, kim, lo, bobs, district
 ):
-    participant_assign(participant=lo, case_manager=bob, assigned_by=tess)  # alice and bob
+    participant_assign(participant=lo, case_manager=bob, actor=tess)  # alice and bob
     nobody = register(kim.organisation, alice, display_name="Ny")
-    participant_unassign(participant=nobody, case_manager=alice, unassigned_by=tess)
+    participant_unassign(participant=nobody, case_manager=alice, actor=tess)
     elsewhere = register(district, charlie, display_name="Vi")
     deadline_for(kim, due_on=days(6))
     deadline_for(lo, due_on=days(-1), state=State.OVERDUE)
@@ -319,8 +319,8 @@ def test_a_get_on_the_mark_as_read_url_is_refused(alice):
 
 def test_reminders_of_a_transferred_participant_are_no_longer_shown(alice, bob, tess, kim):
     reminder_for(deadline_for(kim, due_on=days(7)), alice)
-    participant_assign(participant=kim, case_manager=bob, assigned_by=tess)
-    participant_unassign(participant=kim, case_manager=alice, unassigned_by=tess)
+    participant_assign(participant=kim, case_manager=bob, actor=tess)
+    participant_unassign(participant=kim, case_manager=alice, actor=tess)
 
     assert list(reminders_for(alice)) == []
     assert unread_reminders_count(alice) == 0
@@ -385,8 +385,9 @@ ACCESS_LOG_ROW = 5
 # session, user, second factor, the deadlines, (the assignments, the account changes waiting
 # for the team lead's approval,) the nav count, organisation
 DASHBOARD_QUERIES = {"alice": 6 + ACCESS_LOG_ROW, "tess": 8 + ACCESS_LOG_ROW}
-# session, user, second factor, the page count, the reminders, the nav count, organisation
-REMINDERS_QUERIES = 7 + ACCESS_LOG_ROW
+# session, user, second factor, the page count, the reminders, the nav count, organisation,
+# and how many deadlines the start page lists (the page says so beside the reminders)
+REMINDERS_QUERIES = 8 + ACCESS_LOG_ROW
 
 
 def _grow(participant, n: int) -> None:

@@ -52,7 +52,7 @@ def _establish(participant, alice, on=None, version=None):
         participant=participant,
         established_on=on or timezone.localdate(),
         expected_version=version_of(participant) if version is None else version,
-        established_by=alice,
+        actor=alice,
     )
 
 
@@ -77,7 +77,7 @@ def test_establish_without_a_contact_path(participant, alice):
         title="Arbete",
         first_sub_goal="Träffa coach",
         expected_version=0,
-        created_by=alice,
+        actor=alice,
     )
     with pytest.raises(ValidationError) as caught:
         _establish(participant, alice)
@@ -89,7 +89,7 @@ def test_establish_without_a_goal(participant, alice):
         participant=participant,
         paths=[{"actor": "Socialtjänsten", "how": "08-1"}],
         expected_version=0,
-        saved_by=alice,
+        actor=alice,
     )
     with pytest.raises(ValidationError) as caught:
         _establish(participant, alice)
@@ -130,7 +130,7 @@ def test_an_established_plan_keeps_a_contact_path(plan, alice):
             participant=plan.participant,
             paths=[],
             expected_version=version_of(plan.participant),
-            saved_by=alice,
+            actor=alice,
         )
     assert "Add at least one contact path." in _messages(caught.value)
     assert ContactPath.objects.count() == 1
@@ -140,9 +140,7 @@ def test_an_established_plan_keeps_a_goal(plan, alice):
     _establish(plan.participant, alice)
     goal = plan.goals.get()
     with pytest.raises(ValidationError) as caught:
-        services.goal_delete(
-            goal=goal, expected_version=version_of(plan.participant), deleted_by=alice
-        )
+        services.goal_delete(goal=goal, expected_version=version_of(plan.participant), actor=alice)
     assert "Add at least one goal with a sub-goal." in _messages(caught.value)
     assert Goal.objects.count() == 1
 
@@ -154,7 +152,7 @@ def test_an_established_plan_can_still_be_revised(plan, alice):
         title="Arbete",
         first_sub_goal="Träffa coach",
         expected_version=version_of(plan.participant),
-        created_by=alice,
+        actor=alice,
     )
     assert Goal.objects.count() == 2
 
@@ -167,7 +165,7 @@ def test_a_goal_keeps_at_least_one_sub_goal(plan, alice):
             title="Egen lägenhet",
             sub_goals=[],
             expected_version=plan.version,
-            changed_by=alice,
+            actor=alice,
         )
     assert "at least one sub-goal" in _messages(caught.value)
     assert SubGoal.objects.count() == 1
@@ -180,7 +178,7 @@ def test_goal_create_needs_both_titles(participant, alice):
             title=" ",
             first_sub_goal="",
             expected_version=0,
-            created_by=alice,
+            actor=alice,
         )
     assert set(caught.value.message_dict) == {"title", "first_sub_goal"}
     assert not IndividualPlan.objects.exists()
@@ -197,7 +195,7 @@ def test_a_stale_version_is_a_conflict_and_the_first_edit_survives(plan, alice, 
         title="Tess version",
         sub_goals=[{"title": "Steg", "status": "open"}],
         expected_version=loaded,
-        changed_by=tess,
+        actor=tess,
     )
     with pytest.raises(PlanConflict):
         services.goal_update(
@@ -205,7 +203,7 @@ def test_a_stale_version_is_a_conflict_and_the_first_edit_survives(plan, alice, 
             title="Alice version",
             sub_goals=[{"title": "Steg", "status": "achieved"}],
             expected_version=loaded,
-            changed_by=alice,
+            actor=alice,
         )
     goal.refresh_from_db()
     assert goal.title == "Tess version"
@@ -216,7 +214,7 @@ def test_a_stale_version_is_a_conflict_and_the_first_edit_survives(plan, alice, 
 
 def test_two_first_saves_the_second_conflicts(participant, alice, tess):
     services.goal_create(
-        participant=participant, title="A", first_sub_goal="a", expected_version=0, created_by=alice
+        participant=participant, title="A", first_sub_goal="a", expected_version=0, actor=alice
     )
     with pytest.raises(PlanConflict):
         services.goal_create(
@@ -224,7 +222,7 @@ def test_two_first_saves_the_second_conflicts(participant, alice, tess):
             title="B",
             first_sub_goal="b",
             expected_version=0,
-            created_by=tess,
+            actor=tess,
         )
     assert list(Goal.objects.values_list("title", flat=True)) == ["A"]
     assert IndividualPlan.objects.count() == 1
@@ -283,7 +281,7 @@ def test_the_plan_page_shows_the_plan_and_logs_the_view(plan, alice_client):
 def test_edit_controls_only_for_those_who_may_change(plan, alice, dana, district):
     consent_record(
         participant=plan.participant,
-        recorded_by=alice,
+        actor=alice,
         organisations=[district],
         purpose="Samordning",
         signed_on=date(2026, 6, 2),
@@ -359,7 +357,7 @@ def test_edit_sub_goals_status_add_and_delete_through_the_web(plan, alice_client
         title=goal.title,
         sub_goals=[{"title": "Ett", "status": "open"}, {"title": "Två", "status": "open"}],
         expected_version=plan.version,
-        changed_by=alice,
+        actor=alice,
     )
     url = reverse("plans:goal_edit", kwargs={"pk": plan.participant_id, "goal_pk": goal.pk})
     page = alice_client.get(url)
@@ -548,7 +546,7 @@ def test_the_plan_page_query_count_does_not_grow_with_goals(
             title=f"Mål {number}",
             first_sub_goal=f"Delmål {number}",
             expected_version=version_of(plan.participant),
-            created_by=alice,
+            actor=alice,
         )
     assert len(one_goal) <= 20
     with django_assert_num_queries(len(one_goal)):

@@ -10,17 +10,19 @@ from django.utils import timezone
 from consent.services import consent_record
 from research.models import ResearchAgreement, ResearchExport
 from research.services import research_agreement_create
+from tests.factories import default_programme
 
 
-def agreement_for(researcher, *, created_by=None, k: int = 3, **values) -> ResearchAgreement:
+def agreement_for(researcher, *, actor=None, k: int = 3, **values) -> ResearchAgreement:
     data = {
+        "programme": default_programme(),
         "institution": "Marie Cederschiöld högskola",
         "purpose": "Följeforskning om partnerskapets effekter",
         "approval_reference": "Dnr 2026-01234-01",
         "expires_on": timezone.localdate() + timedelta(days=365),
     }
     data.update(values)
-    return research_agreement_create(researchers=[researcher], created_by=created_by, k=k, **data)
+    return research_agreement_create(researchers=[researcher], actor=actor, k=k, **data)
 
 
 def research_consent(participant, recorded_by, *, signed_on: date | None = None, **values):
@@ -32,7 +34,7 @@ def research_consent(participant, recorded_by, *, signed_on: date | None = None,
         "signed_by": "participant",
     }
     data.update(values)
-    return consent_record(participant=participant, recorded_by=recorded_by, **data)
+    return consent_record(participant=participant, actor=recorded_by, **data)
 
 
 def ready_export(agreement, requested_by, *, content: bytes = b"PK zip") -> ResearchExport:

@@ -32,7 +32,10 @@ def _export_kwargs(f: Fixtures) -> dict:
 
 
 def _new_agreement(f: Fixtures) -> dict:
+    from tests.factories import default_programme
+
     return {
+        "programme": default_programme().pk,
         "institution": "Marie Cederschiöld högskola",
         "researchers": [f("rita").pk],
         "purpose": "Följeforskning",

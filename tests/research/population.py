@@ -49,6 +49,8 @@ def person(draw, index: int) -> dict:
         "end_reason": "Flyttade till Malmö" if ended else "",
         "organisation_index": draw(st.integers(0, 1)),
         "consents": draw(st.booleans()),
+        # 0: the agreement's programme; 1: another, whose participants never appear.
+        "programme_index": draw(st.sampled_from([0, 0, 0, 1])),
     }
 
 
@@ -58,13 +60,16 @@ def population(draw, max_size: int = 30) -> list[dict]:
     return [draw(person(index)) for index in range(size)]
 
 
-def create(people: list[dict], organisations, recorded_by) -> list[Participant]:
+def create(people: list[dict], organisations, recorded_by, programmes) -> list[Participant]:
     created = []
     for values in people:
         values = dict(values)
         consents = values.pop("consents")
         organisation = organisations[values.pop("organisation_index")]
-        participant = Participant.objects.create(organisation=organisation, **values)
+        programme = programmes[values.pop("programme_index")]
+        participant = Participant.objects.create(
+            organisation=organisation, programme=programme, **values
+        )
         if consents:
             Consent.objects.create(
                 participant=participant,

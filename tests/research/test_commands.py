@@ -26,6 +26,8 @@ def _create(*extra: str) -> str:
     out = io.StringIO()
     call_command(
         "create_research_agreement",
+        "--programme",
+        "vagledning-i-vardagslivet",
         "--institution",
         "Marie Cederschiöld högskola",
         "--approval",

@@ -7,7 +7,7 @@ import csv
 import io
 import zipfile
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -28,6 +28,7 @@ from research.services import (
     research_dataset,
     research_export_request,
 )
+from tests.factories import default_programme
 from tests.participants.factories import register
 
 from .helpers import agreement_for, research_consent
@@ -41,6 +42,22 @@ def today():
     return timezone.localdate()
 
 
+@pytest.fixture
+def programmes(hela_manniskan, district):
+    """The agreement's programme and another one."""
+    from programmes.services import programme_create
+
+    other = programme_create(
+        slug="next-district",
+        name="Next district",
+        start=date(2025, 1, 1),
+        end=date(2028, 12, 31),
+        organisations=[hela_manniskan, district],
+        actor=None,
+    )
+    return [default_programme(), other]
+
+
 @settings(
     max_examples=25,
     deadline=None,
@@ -49,16 +66,16 @@ def today():
 )
 @given(people=population(), k=st.integers(3, 6))
 def test_random_populations_are_k_anonymous_and_hold_no_identifier(
-    people, k, rita, alice, hela_manniskan, district
+    people, k, programmes, rita, alice, hela_manniskan, district
 ):
     with transaction.atomic():
-        participants = create(people, [hela_manniskan, district], alice)
+        participants = create(people, [hela_manniskan, district], alice, programmes)
         agreement = agreement_for(rita, k=k)
         result = research_dataset(agreement, day=today())
 
         sizes = Counter(class_of(row) for row in result.rows)
         assert all(size >= k for size in sizes.values()), sizes
-        consented = sum(1 for person in people if person["consents"])
+        consented = sum(1 for p in people if p["consents"] and p["programme_index"] == 0)
         assert len(result.rows) + result.dropped == consented
         forbidden = forbidden_values(participants)
         for row in result.rows:
@@ -133,9 +150,7 @@ def test_a_withdrawn_research_consent_removes_the_participant_from_the_next_expo
     before = research_dataset(agreement, day=today()).rows
     consent = five[0].consents.get(research=True)
 
-    consent_withdraw(
-        consent=consent, withdrawn_on=today(), by_whom="participant", recorded_by=alice
-    )
+    consent_withdraw(consent=consent, withdrawn_on=today(), by_whom="participant", actor=alice)
 
     after = research_dataset(agreement, day=today()).rows
     assert len(after) == len(before) - 1
@@ -154,7 +169,7 @@ def test_an_expired_agreement_refuses(five, rita):
     with pytest.raises(AgreementNotValid):
         research_dataset(agreement, day=today())
     with pytest.raises(ValidationError):
-        research_export_request(agreement=agreement, file_format="csv", requested_by=rita)
+        research_export_request(agreement=agreement, file_format="csv", actor=rita)
     assert not ResearchExport.objects.exists()
 
 
@@ -174,7 +189,7 @@ def test_only_a_named_researcher_may_ask(five, rita, district):
     other = _staff("ola@mchs.example", "Ola Other", district, "researcher")
     agreement = agreement_for(rita, k=3)
     with pytest.raises(ValidationError):
-        research_export_request(agreement=agreement, file_format="csv", requested_by=other)
+        research_export_request(agreement=agreement, file_format="csv", actor=other)
 
 
 def _csv_rows(content: bytes) -> list[dict]:
@@ -186,7 +201,7 @@ def test_the_worker_renders_the_zip_and_logs_agreement_rows_and_k(
 ):
     agreement = agreement_for(rita, k=3)
     with django_capture_on_commit_callbacks(execute=False):
-        export = research_export_request(agreement=agreement, file_format="csv", requested_by=rita)
+        export = research_export_request(agreement=agreement, file_format="csv", actor=rita)
 
     render_pdf(EXPORT, export.pk)
 
@@ -217,7 +232,7 @@ def test_an_agreement_that_expires_before_the_render_gives_no_file(
 ):
     agreement = agreement_for(rita, k=3)
     with django_capture_on_commit_callbacks(execute=False):
-        export = research_export_request(agreement=agreement, file_format="sav", requested_by=rita)
+        export = research_export_request(agreement=agreement, file_format="sav", actor=rita)
     ResearchAgreement.objects.filter(pk=agreement.pk).update(expires_on=today() - timedelta(days=1))
 
     render_pdf(EXPORT, export.pk)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from cm_portal.models import AccessEvent
 from research.models import ResearchAgreement, ResearchExport
 from tests.conftest import _staff, verified_client
+from tests.factories import default_programme
 from tests.participants.factories import register
 
 from .helpers import agreement_for, ready_export, research_consent
@@ -124,6 +125,7 @@ def test_the_administrator_records_an_agreement_and_never_sees_the_secret(ada, r
     response = client.post(
         reverse("research:agreement_create"),
         {
+            "programme": default_programme().pk,
             "institution": "Marie Cederschiöld högskola",
             "researchers": [rita.pk],
             "purpose": "Följeforskning",
@@ -137,6 +139,7 @@ def test_the_administrator_records_an_agreement_and_never_sees_the_secret(ada, r
     response = client.post(
         reverse("research:agreement_create"),
         {
+            "programme": default_programme().pk,
             "institution": "Marie Cederschiöld högskola",
             "researchers": [rita.pk],
             "purpose": "Följeforskning",
@@ -156,6 +159,7 @@ def test_a_case_manager_cannot_be_named_a_researcher(ada, alice):
     response = verified_client(ada).post(
         reverse("research:agreement_create"),
         {
+            "programme": default_programme().pk,
             "institution": "X",
             "researchers": [alice.pk],
             "purpose": "Y",
@@ -181,7 +185,7 @@ def test_the_steering_report_counts_the_research_consents(steve, alice, hela_man
         consent=withdrawn,
         withdrawn_on=timezone.localdate(),
         by_whom="participant",
-        recorded_by=alice,
+        actor=alice,
     )
 
     from reporting import periods

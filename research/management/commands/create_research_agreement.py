@@ -6,6 +6,7 @@ from django.db import transaction
 
 from cm_portal.management.commands.create_organisation import _messages
 from cm_portal.models import User
+from programmes.models import Programme
 from research.anonymity import DEFAULT_K, MIN_K
 from research.services import research_agreement_create
 
@@ -17,6 +18,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
+        parser.add_argument(
+            "--programme", required=True, metavar="SLUG", help="the programme's short name"
+        )
         parser.add_argument("--institution", required=True, help="the research institution")
         parser.add_argument(
             "--researchers",
@@ -33,7 +37,13 @@ class Command(BaseCommand):
             "--purpose", default="", help="the purpose (default: follow-up research)"
         )
 
-    def handle(self, *args, institution, researchers, approval, expires, k, purpose, **options):
+    def handle(
+        self, *args, programme, institution, researchers, approval, expires, k, purpose, **options
+    ):
+        found = Programme.objects.filter(slug=programme.strip()).first()
+        if found is None:
+            known = ", ".join(Programme.objects.values_list("slug", flat=True)) or "none"
+            raise CommandError(f"Unknown programme {programme!r} (known: {known}).")
         try:
             expires_on = date.fromisoformat(expires)
         except ValueError as error:
@@ -50,13 +60,14 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 agreement = research_agreement_create(
+                    programme=found,
                     institution=institution,
                     researchers=[accounts[email] for email in emails],
-                    purpose=purpose or f"Follow-up research ({institution})",
+                    purpose=purpose or f"Follow-up research on {found.name} ({institution})",
                     approval_reference=approval,
                     expires_on=expires_on,
                     k=k,
-                    created_by=None,
+                    actor=None,
                 )
         except ValidationError as error:
             raise CommandError(_messages(error)) from error
