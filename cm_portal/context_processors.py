@@ -26,6 +26,8 @@ REMINDERS = "plans:reminders"
 REPORT = "reporting:report"
 CALENDAR = "plans:calendar"
 PROGRAMMES = "programmes:list"
+RESEARCH = "research:home"
+RESEARCH_AGREEMENTS = "research:agreements"
 
 
 def _items_for(user) -> list[tuple[StrPromise, str]]:
@@ -42,10 +44,13 @@ def _items_for(user) -> list[tuple[StrPromise, str]]:
         ]
     if user.reads_programme_reports or user.is_team_lead:
         items.append((_("Reports"), REPORT))
+    if user.is_researcher:
+        items.append((_("Research data"), RESEARCH))
     if user.is_administrator:
         items += [(_("Staff"), "staff:list"), (_("Access log"), "staff:access_log")]
         items.append((_("Programmes"), PROGRAMMES))
         items.append((_("Identity providers"), "oidc:providers"))
+        items.append((_("Research agreements"), RESEARCH_AGREEMENTS))
     return items
 
 

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cm_portal.models import Organisation
-from participants.models import Gender
+from consent.models import Consent
+from participants.models import Gender, Participant
 from plans.models import ContactPath, Goal, IndividualPlan, SubGoal
 from programmes.goals import CATALOGUE, GoalKind
 from programmes.models import Programme
@@ -525,6 +526,26 @@ def default_period(programme: Programme, today: date) -> Period:
     return project_to_date(programme, today)
 
 
+@dataclass(frozen=True)
+class ResearchConsents:
+    on: date
+    count: int
+
+
+def research_consents(
+    *, period: Period, organisation: Organisation | None, today: date
+) -> ResearchConsents:
+    """How many participants have a research consent valid on the period's last day (today
+    for a period not yet over): those the research exports may include. A total, shown as
+    it is, like the participants reached."""
+    day = min(period.end, today)
+    consents = Consent.objects.filter(Consent.valid_on(day), research=True)
+    participants = Participant.objects.filter(pk__in=consents.values("participant_id"))
+    if organisation is not None:
+        participants = participants.filter(organisation=organisation)
+    return ResearchConsents(on=day, count=participants.count())
+
+
 def report_context(
     *,
     programme: Programme,
@@ -592,6 +613,9 @@ def report_context(
         "charts": _charts(trend_rows, figures, names),
         "warnings": labelled_warnings(
             figures, programme=programme, period=period, organisation=organisation
+        ),
+        "research_consents": research_consents(
+            period=period, organisation=organisation, today=today
         ),
     }
 

@@ -9,6 +9,8 @@
 - steve: steering group, a member of "Vägledning i Vardagslivet"
 - pia: project group, a member of "Vägledning i Vardagslivet"
 - ada: administrator
+- rita: researcher, named in the data-sharing agreement of the research tests (tests/research);
+  reaches research data only, never a case page or a report
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from cm_portal.models import Organisation, Role
 
 from .factories import OrganisationFactory, TOTPDeviceFactory, UserFactory, default_programme
 
-PERSONAS = ["anonymous", "alice", "bob", "charlie", "dana", "tess", "steve", "pia", "ada"]
+PERSONAS = ["anonymous", "alice", "bob", "charlie", "dana", "tess", "steve", "pia", "ada", "rita"]
 
 
 @pytest.fixture
@@ -111,6 +113,13 @@ def pia(hela_manniskan):
 @pytest.fixture
 def ada(district):
     return _staff("ada@district.example", "Ada Admin", district, Role.ADMINISTRATOR)
+
+
+@pytest.fixture
+def rita(district):
+    """The researcher persona. Her account sits in an organisation (every account does), which
+    gives her nothing: the researcher role reaches no case and no report."""
+    return _staff("rita@mchs.example", "Rita Research", district, Role.RESEARCHER)
 
 
 def verified_client(user) -> Client:

@@ -71,21 +71,19 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
     return _export(request, export_statistics_xlsx, _("Export the statistics"))
 
 
+def _intern_sip(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The statistics file of one programme (``?programme=SLUG``, one the user follows)."""
+    service = partial(intern_sip.export_file, file_format=file_format)
+    return _export(request, service, _("Export the Intern-SIP statistics"))
+
+
 @reports_role_required
 @require_GET
 def export_intern_sip_csv(request: HttpRequest) -> HttpResponse:
-    return _export(
-        request,
-        partial(intern_sip.export_file, file_format="csv"),
-        _("Export the Intern-SIP statistics"),
-    )
+    return _intern_sip(request, "csv")
 
 
 @reports_role_required
 @require_GET
 def export_intern_sip_xlsx(request: HttpRequest) -> HttpResponse:
-    return _export(
-        request,
-        partial(intern_sip.export_file, file_format="xlsx"),
-        _("Export the Intern-SIP statistics"),
-    )
+    return _intern_sip(request, "xlsx")

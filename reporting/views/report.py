@@ -64,12 +64,17 @@ def report(request: HttpRequest) -> HttpResponse:
         detail=f"{period.start.isoformat()}..{period.end.isoformat()}",
     )
     context |= {
-        "intern_sip": intern_sip.report_section(
-            date_from=period.start,
-            date_to=period.end,
-            programme=programme,
-            organisation=organisation,
-        ),
+        # The Intern-SIP section of this programme, when it has that goal.
+        "intern_sip_sections": [
+            intern_sip.report_section(
+                date_from=period.start,
+                date_to=period.end,
+                programme=programme,
+                organisation=organisation,
+            )
+        ]
+        if any(goal.kind == "intern_sip_offered" for goal in programme.goals.all())
+        else [],
         "form": form,
         "programmes": programmes,
         "period_error": period_error,
