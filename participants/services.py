@@ -20,6 +20,8 @@ from cm_portal import access_log
 from cm_portal.events import StaffMoved
 from cm_portal.models import AccessEvent, Organisation, Role, User
 from cm_portal.unset import UNSET, Unset, given
+from programmes.models import Programme
+from programmes.services import programme_for_intake
 
 from .events import case_changed
 from .models import (
@@ -124,17 +126,20 @@ def participant_register(
     intervention_start: date,
     intervention_end: date | None = None,
     end_reason: str = "",
+    programme: Programme | None = None,
     at_intake: bool = False,
     register_anyway: bool = False,
     client_address: str | None = None,
 ) -> Participant:
-    """Register a participant; the registering case manager is assigned to them.
+    """Register a participant in ``programme`` (one the organisation takes part in; may be
+    left out when it takes part in only one); the registering case manager is assigned.
 
     ``at_intake`` applies the duplicate-intake rule first: the data is checked against the
     organisation's participants (``duplicate_check``: logged, and past the hourly limit
     refused with ``TooManyDuplicateChecks``), and a match refuses with ``PossibleDuplicate`` unless
     ``register_anyway`` says this is a different person. Imports and tests register as is.
     """
+    programme = programme_for_intake(organisation=organisation, programme=programme)
     matched = False
     if at_intake:
         if actor is None:
@@ -162,6 +167,7 @@ def participant_register(
             client_address=client_address,
             participant=Participant(
                 organisation=organisation,
+                programme=programme,
                 reference=reference,
                 created_by=actor,
                 display_name=display_name,
