@@ -390,6 +390,33 @@ def participant_unassign(
         )
 
 
+def participant_reassign(
+    *,
+    participant: Participant,
+    from_case_manager: User,
+    to_case_manager: User,
+    actor: User,
+    client_address: str | None = None,
+) -> None:
+    """Change case manager in one step: the new one is assigned and the old one is not,
+    or neither happens (issue 17)."""
+    if from_case_manager.pk == to_case_manager.pk:
+        raise ValidationError(_("Choose two different case managers."))
+    _check_assignable(participant, to_case_manager)
+    with transaction.atomic():
+        if from_case_manager not in assigned_case_managers(participant):
+            raise ValidationError(_("That person is not assigned to the participant."))
+        assign_perm(ASSIGNED, to_case_manager, participant)
+        remove_perm(ASSIGNED, from_case_manager, participant)
+        access_log.record(
+            action=Action.CHANGE,
+            actor=actor,
+            client_address=client_address,
+            obj=participant,
+            detail=f"moved from staff {from_case_manager.pk} to staff {to_case_manager.pk}",
+        )
+
+
 def caseload_transfer(
     *, from_user: User, to_user: User, actor: User, client_address: str | None = None
 ) -> int:
