@@ -541,6 +541,35 @@ def log_review_draw(
     return review
 
 
+LOG_REVIEW_MARKS = ("ok", "investigate")
+
+
+def log_review_mark(
+    *, review: LogReview, actor: User, event_id: int, mark: str, client_address: str | None = None
+) -> LogReview:
+    """Mark one sampled access as in order ("ok") or to investigate; until signed off."""
+    if mark not in LOG_REVIEW_MARKS:
+        raise ValidationError(_("Choose in order or to investigate."))
+    with transaction.atomic():
+        locked = LogReview.objects.select_for_update().get(pk=review.pk)
+        if locked.is_signed_off:
+            raise ValidationError(_("This review has already been signed off."))
+        if event_id not in locked.sample_ids:
+            raise ValidationError(_("That access is not in this review's sample."))
+        locked.marks = {**locked.marks, str(event_id): mark}
+        locked.full_clean()
+        locked.save(update_fields=["marks"])
+        access_log.record(
+            action=AccessEvent.Action.CHANGE,
+            actor=actor,
+            client_address=client_address,
+            object_type="log_review",
+            object_id=str(review.pk),
+            detail=f"marked {mark}",
+        )
+    return locked
+
+
 def log_review_sign_off(
     *, review: LogReview, actor: User, comment: str, client_address: str | None = None
 ) -> LogReview:
@@ -548,6 +577,11 @@ def log_review_sign_off(
     comment = comment.strip()
     if not comment:
         raise ValidationError({"comment": _("Say what you checked and what you found.")})
+    review.refresh_from_db(fields=["marks", "sample_ids"])
+    if review.unmarked:
+        raise ValidationError(
+            _("Mark every access in the sample (in order or to investigate) before signing off.")
+        )
     with transaction.atomic():
         signed = LogReview.objects.filter(pk=review.pk, signed_off_at__isnull=True).update(
             comment=comment, signed_off_at=timezone.now()

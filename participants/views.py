@@ -156,6 +156,9 @@ def _detail(request: HttpRequest, participant: Participant) -> HttpResponse:
     context = {
         "participant": participant,
         "contacts": selectors.contact_timeline(participant),
+        # Each contact's page is this plus its id and "/" (participants/urls.py): one reverse()
+        # for the page, not one a row.
+        "contact_urls": reverse("participants:contact_create", args=[participant.pk]),
         "case_managers": case_managers,
         "can_change": changeable,
         "assign_form": AssignForm(organisation=participant.organisation) if leads else None,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cm_portal', '0011_project_group_role'),
+        ('cm_portal', '0010_account_change_requests'),
     ]
 
     operations = [
