@@ -31,6 +31,7 @@ from .models import (
     CaseChange,
     Contact,
     Participant,
+    ParticipantUserObjectPermission,
     SharingGrant,
 )
 from .selectors import likely_duplicates
@@ -447,8 +448,6 @@ def caseload_transfer(
     *, from_user: User, to_user: User, actor: User, client_address: str | None = None
 ) -> int:
     """Move every participant assigned to ``from_user`` to ``to_user`` in one step."""
-    from .models import ParticipantUserObjectPermission
-
     if from_user.pk == to_user.pk:
         raise ValidationError(_("Choose two different case managers."))
     if from_user.organisation_id != actor.organisation_id:
@@ -677,8 +676,6 @@ def assignments_end_for_moved_staff(event: StaffMoved) -> list[Participant]:
     The team leads of the organisation the person left are told which cases lost them.
     Returns the participants they were assigned to.
     """
-    from .models import ParticipantUserObjectPermission
-
     user = event.user
     rows = ParticipantUserObjectPermission.objects.filter(user=user).select_related(
         "content_object"
