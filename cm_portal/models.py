@@ -35,6 +35,8 @@ class Role(models.TextChoices):
     CASE_MANAGER = "case_manager", _("Case manager")
     TEAM_LEAD = "team_lead", _("Team lead")
     STEERING_GROUP = "steering_group", _("Steering group")
+    # Follows a programme's reports every quarter (seed 002); a member of programmes.
+    PROJECT_GROUP = "project_group", _("Project group")
     ADMINISTRATOR = "administrator", _("Administrator")
 
 
@@ -109,6 +111,15 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     @property
     def is_steering_group(self) -> bool:
         return self.role == Role.STEERING_GROUP
+
+    @property
+    def is_project_group(self) -> bool:
+        return self.role == Role.PROJECT_GROUP
+
+    @property
+    def reads_programme_reports(self) -> bool:
+        """Steering and project groups: members of programmes, aggregate reports only."""
+        return self.role in (Role.STEERING_GROUP, Role.PROJECT_GROUP)
 
     @property
     def works_with_cases(self) -> bool:

@@ -58,7 +58,7 @@ def staff_create(
     organisation: Organisation,
     role: str,
     password: str | None = None,
-    created_by: User | None = None,
+    actor: User | None = None,
     send_link: bool = False,
     client_address: str | None = None,
 ) -> User:
@@ -76,23 +76,23 @@ def staff_create(
     user.set_password(password)
     # Management commands run by the operator on the server (created_by None) are not the
     # administrators' pages: whoever runs them already holds the database.
-    needs_approval = role in CASE_ROLES and created_by is not None
+    needs_approval = role in CASE_ROLES and actor is not None
     user.is_active = not needs_approval
     with transaction.atomic():
         user.save(force_insert=True)
         access_log.record(
-            action=Action.CREATE, actor=created_by, client_address=client_address, obj=user
+            action=Action.CREATE, actor=actor, client_address=client_address, obj=user
         )
-        if needs_approval and created_by is not None:
+        if needs_approval and actor is not None:
             account_change_request(
                 kind=Kind.CREATE,
                 target=user,
-                requested_by=created_by,
+                actor=actor,
                 values={"send_link": send_link},
                 client_address=client_address,
             )
-    if send_link and not needs_approval and created_by is not None:
-        staff_password_link_send(user=user, sent_by=created_by, client_address=client_address)
+    if send_link and not needs_approval and actor is not None:
+        staff_password_link_send(user=user, actor=actor, client_address=client_address)
     return user
 
 
@@ -102,7 +102,7 @@ STAFF_EDITABLE_FIELDS = ("name", "email", "organisation", "role")
 def staff_update(
     *,
     user: User,
-    changed_by: User,
+    actor: User,
     name: str | Unset = UNSET,
     email: str | Unset = UNSET,
     organisation: Organisation | Unset = UNSET,
@@ -122,15 +122,13 @@ def staff_update(
     changed = {field: value for field, value in values.items() if getattr(user, field) != value}
     if not changed:
         return None
-    if user.pk == changed_by.pk and {"role", "organisation"} & set(changed):
+    if user.pk == actor.pk and {"role", "organisation"} & set(changed):
         raise ValidationError(_("You cannot change your own role or organisation."))
     gated = _gated_fields(user, changed)
     immediate = {field: value for field, value in changed.items() if field not in gated}
     with transaction.atomic():
         if immediate:
-            _staff_apply(
-                user=user, values=immediate, changed_by=changed_by, client_address=client_address
-            )
+            _staff_apply(user=user, values=immediate, actor=actor, client_address=client_address)
         if not gated:
             return None
         gated_organisation = gated.get("organisation")
@@ -143,7 +141,7 @@ def staff_update(
         return account_change_request(
             kind=Kind.UPDATE,
             target=user,
-            requested_by=changed_by,
+            actor=actor,
             values=stored,
             organisation=gated_organisation,
             client_address=client_address,
@@ -168,7 +166,7 @@ def _staff_apply(
     *,
     user: User,
     values: dict[str, object],
-    changed_by: User,
+    actor: User,
     client_address: str | None,
 ) -> None:
     previous_organisation_id, previous_role = user.organisation_id, user.role
@@ -186,7 +184,7 @@ def _staff_apply(
         user.save(update_fields=changed)
         access_log.record(
             action=Action.CHANGE,
-            actor=changed_by,
+            actor=actor,
             client_address=client_address,
             obj=user,
             detail=",".join(changed),
@@ -199,7 +197,7 @@ def _staff_apply(
                     user=user,
                     previous_organisation_id=previous_organisation_id,
                     previous_role=previous_role,
-                    changed_by=changed_by,
+                    changed_by=actor,
                     client_address=client_address,
                 )
             )
@@ -215,9 +213,9 @@ def staff_sessions_end(*, user: User) -> int:
     return len(keys)
 
 
-def staff_deactivate(*, user: User, deactivated_by: User, client_address: str | None = None):
+def staff_deactivate(*, user: User, actor: User, client_address: str | None = None):
     """Deactivate an account and end its sessions at once."""
-    if user.pk == deactivated_by.pk:
+    if user.pk == actor.pk:
         raise ValidationError(_("You cannot deactivate your own account."))
     with transaction.atomic():
         if user.is_active:
@@ -225,20 +223,20 @@ def staff_deactivate(*, user: User, deactivated_by: User, client_address: str | 
             user.save(update_fields=["is_active"])
         staff_sessions_end(user=user)
         access_log.record(
-            action=Action.DEACTIVATE, actor=deactivated_by, client_address=client_address, obj=user
+            action=Action.DEACTIVATE, actor=actor, client_address=client_address, obj=user
         )
         # Deactivation overrides what still waits for approval: approving a new account's
         # creation afterwards would otherwise switch it on again.
         for change in user.change_requests.filter(status=Status.PENDING):
             change.status = Status.REFUSED
-            change.decided_by = deactivated_by
+            change.decided_by = actor
             change.decided_at = timezone.now()
             change.save(update_fields=["status", "decided_by", "decided_at"])
-            _log_change(change, Action.CHANGE_REFUSED, deactivated_by, client_address)
+            _log_change(change, Action.CHANGE_REFUSED, actor, client_address)
     return user
 
 
-def staff_reactivate(*, user: User, reactivated_by: User, client_address: str | None = None):
+def staff_reactivate(*, user: User, actor: User, client_address: str | None = None):
     """Reactivate an account; never one whose creation has not been approved."""
     if user.change_requests.filter(kind=Kind.CREATE).exclude(status=Status.APPROVED).exists():
         raise ValidationError(_("This account has not been approved yet."))
@@ -247,7 +245,7 @@ def staff_reactivate(*, user: User, reactivated_by: User, client_address: str | 
         user.save(update_fields=["is_active"])
         access_log.record(
             action=Action.CHANGE,
-            actor=reactivated_by,
+            actor=actor,
             client_address=client_address,
             obj=user,
             detail="is_active",
@@ -256,7 +254,7 @@ def staff_reactivate(*, user: User, reactivated_by: User, client_address: str | 
 
 
 def staff_second_factor_reset(
-    *, user: User, reset_by: User, client_address: str | None = None
+    *, user: User, actor: User, client_address: str | None = None
 ) -> AccountChangeRequest | None:
     """Remove every second-factor device: the person enrols anew at their next login.
 
@@ -266,20 +264,20 @@ def staff_second_factor_reset(
         return account_change_request(
             kind=Kind.SECOND_FACTOR_RESET,
             target=user,
-            requested_by=reset_by,
+            actor=actor,
             client_address=client_address,
         )
-    _second_factor_reset(user=user, reset_by=reset_by, client_address=client_address)
+    _second_factor_reset(user=user, actor=actor, client_address=client_address)
     return None
 
 
-def _second_factor_reset(*, user: User, reset_by: User, client_address: str | None) -> None:
+def _second_factor_reset(*, user: User, actor: User, client_address: str | None) -> None:
     with transaction.atomic():
         for device in devices_for_user(user, confirmed=None):
             device.delete()
         staff_sessions_end(user=user)
         access_log.record(
-            action=Action.OTP_RESET, actor=reset_by, client_address=client_address, obj=user
+            action=Action.OTP_RESET, actor=actor, client_address=client_address, obj=user
         )
 
 
@@ -296,7 +294,7 @@ def password_link(user: User) -> str:
 
 
 def staff_password_link_send(
-    *, user: User, sent_by: User, client_address: str | None = None
+    *, user: User, actor: User, client_address: str | None = None
 ) -> AccountChangeRequest | None:
     """E-mail a set-password link. The link sets the password only: the second factor stays.
 
@@ -308,21 +306,21 @@ def staff_password_link_send(
         return account_change_request(
             kind=Kind.PASSWORD_LINK,
             target=user,
-            requested_by=sent_by,
+            actor=actor,
             client_address=client_address,
         )
-    _password_link_send(user=user, sent_by=sent_by, client_address=client_address)
+    _password_link_send(user=user, actor=actor, client_address=client_address)
     return None
 
 
-def _password_link_send(*, user: User, sent_by: User, client_address: str | None) -> None:
+def _password_link_send(*, user: User, actor: User, client_address: str | None) -> None:
     context = {"user": user, "link": password_link(user), "days": 3}
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Set your password for CM-portalen")
         body = render_to_string("staff/email/set_password.txt", context)
     send_mail(subject, body, None, [user.email])
     access_log.record(
-        action=Action.PASSWORD_LINK_SENT, actor=sent_by, client_address=client_address, obj=user
+        action=Action.PASSWORD_LINK_SENT, actor=actor, client_address=client_address, obj=user
     )
 
 
@@ -346,15 +344,15 @@ def account_change_request(
     *,
     kind: str,
     target: User,
-    requested_by: User,
+    actor: User,
     values: dict | None = None,
     organisation: Organisation | None = None,
     client_address: str | None = None,
 ) -> AccountChangeRequest:
     """Record a change that gives case access; it has no effect until approved."""
-    if not requested_by.is_administrator:
+    if not actor.is_administrator:
         raise ValidationError(_("Only an administrator can ask for this change."))
-    if target.pk == requested_by.pk:
+    if target.pk == actor.pk:
         raise ValidationError(_("You cannot ask for changes of your own account."))
     if target.change_requests.filter(kind=kind, status=Status.PENDING).exists():
         raise ValidationError(_("The same change of this account is already waiting for approval."))
@@ -362,13 +360,13 @@ def account_change_request(
         kind=kind,
         target=target,
         organisation=organisation or target.organisation,
-        requested_by=requested_by,
+        requested_by=actor,
         values=values or {},
     )
     change.full_clean()
     with transaction.atomic():
         change.save(force_insert=True)
-        _log_change(change, Action.CHANGE_REQUESTED, requested_by, client_address)
+        _log_change(change, Action.CHANGE_REQUESTED, actor, client_address)
     if kind != Kind.CREATE:
         _tell_the_account(change, requested=True)
     return change
@@ -387,37 +385,37 @@ def _log_change(
     )
 
 
-def _decide(change: AccountChangeRequest, decided_by: User) -> AccountChangeRequest:
+def _decide(change: AccountChangeRequest, actor: User) -> AccountChangeRequest:
     """Lock the pending request and check that this person may decide it."""
     locked = AccountChangeRequest.objects.select_for_update().get(pk=change.pk)
     if not locked.is_pending:
         raise ValidationError(_("This request has already been decided."))
-    if not account_change_deciders(locked).filter(pk=decided_by.pk).exists():
+    if not account_change_deciders(locked).filter(pk=actor.pk).exists():
         raise ValidationError(_("You cannot decide this request."))
     return locked
 
 
 def account_change_approve(
-    *, change: AccountChangeRequest, decided_by: User, client_address: str | None = None
+    *, change: AccountChangeRequest, actor: User, client_address: str | None = None
 ) -> AccountChangeRequest:
     """Approve and apply the change; raises ValidationError if it cannot be applied."""
     with transaction.atomic():
-        change = _decide(change, decided_by)
+        change = _decide(change, actor)
         target = User.objects.select_for_update().get(pk=change.target_id)
         change.status = Status.APPROVED
-        change.decided_by = decided_by
+        change.decided_by = actor
         change.decided_at = timezone.now()
         change.save(update_fields=["status", "decided_by", "decided_at"])
-        _log_change(change, Action.CHANGE_APPROVED, decided_by, client_address)
+        _log_change(change, Action.CHANGE_APPROVED, actor, client_address)
         previous_email = target.email
-        _apply(change, target, decided_by, client_address)
+        _apply(change, target, actor, client_address)
     if change.kind != Kind.CREATE:  # a new account has no earlier address to tell
         _tell_the_account(change, requested=False, address=previous_email)
     return change
 
 
 def _apply(
-    change: AccountChangeRequest, target: User, decided_by: User, client_address: str | None
+    change: AccountChangeRequest, target: User, actor: User, client_address: str | None
 ) -> None:
     # The change is the requester's, logged as theirs; the approval row names the approver.
     requester = change.requested_by
@@ -425,33 +423,31 @@ def _apply(
         target.is_active = True
         target.save(update_fields=["is_active"])
         if change.values.get("send_link"):
-            _password_link_send(user=target, sent_by=requester, client_address=client_address)
+            _password_link_send(user=target, actor=requester, client_address=client_address)
     elif change.kind == Kind.UPDATE:
         values = dict(change.values)
         if "organisation" in values:
             values["organisation"] = Organisation.objects.get(pk=values["organisation"])
-        _staff_apply(
-            user=target, values=values, changed_by=requester, client_address=client_address
-        )
+        _staff_apply(user=target, values=values, actor=requester, client_address=client_address)
     elif change.kind == Kind.SECOND_FACTOR_RESET:
-        _second_factor_reset(user=target, reset_by=requester, client_address=client_address)
+        _second_factor_reset(user=target, actor=requester, client_address=client_address)
     elif change.kind == Kind.PASSWORD_LINK:
         if not target.is_active:
             raise ValidationError(_("The account is deactivated."))
-        _password_link_send(user=target, sent_by=requester, client_address=client_address)
+        _password_link_send(user=target, actor=requester, client_address=client_address)
 
 
 def account_change_refuse(
-    *, change: AccountChangeRequest, decided_by: User, client_address: str | None = None
+    *, change: AccountChangeRequest, actor: User, client_address: str | None = None
 ) -> AccountChangeRequest:
     """Refuse the change: nothing of it takes effect."""
     with transaction.atomic():
-        change = _decide(change, decided_by)
+        change = _decide(change, actor)
         change.status = Status.REFUSED
-        change.decided_by = decided_by
+        change.decided_by = actor
         change.decided_at = timezone.now()
         change.save(update_fields=["status", "decided_by", "decided_at"])
-        _log_change(change, Action.CHANGE_REFUSED, decided_by, client_address)
+        _log_change(change, Action.CHANGE_REFUSED, actor, client_address)
     if change.kind != Kind.CREATE:
         _tell_the_account(change, requested=False)
     return change
@@ -496,7 +492,7 @@ MAX_SAMPLE_SIZE = 200
 
 def log_review_draw(
     *,
-    reviewer: User,
+    actor: User,
     period_from,
     period_to,
     sample_size: int = DEFAULT_SAMPLE_SIZE,
@@ -518,14 +514,14 @@ def log_review_draw(
     sample = list(events.order_by("?").values_list("pk", flat=True)[:sample_size])
     with transaction.atomic():
         review = LogReview.objects.create(
-            reviewer=reviewer,
+            reviewer=actor,
             period_from=period_from,
             period_to=period_to,
             sample_ids=sorted(sample),
         )
         access_log.record(
             action=AccessEvent.Action.CREATE,
-            actor=reviewer,
+            actor=actor,
             client_address=client_address,
             object_type="log_review",
             object_id=str(review.pk),
@@ -535,7 +531,7 @@ def log_review_draw(
 
 
 def log_review_sign_off(
-    *, review: LogReview, reviewer: User, comment: str, client_address: str | None = None
+    *, review: LogReview, actor: User, comment: str, client_address: str | None = None
 ) -> LogReview:
     """Sign the review off with what was found; a signed-off review is never changed."""
     comment = comment.strip()
@@ -549,7 +545,7 @@ def log_review_sign_off(
             raise ValidationError(_("This review has already been signed off."))
         access_log.record(
             action=AccessEvent.Action.CHANGE,
-            actor=reviewer,
+            actor=actor,
             client_address=client_address,
             object_type="log_review",
             object_id=str(review.pk),

@@ -160,7 +160,7 @@ def _save_consent(
 def consent_record(
     *,
     participant: Participant,
-    recorded_by: User,
+    actor: User,
     organisations: Iterable[Organisation] = (),
     external_names: Iterable[str] = (),
     purpose: str,
@@ -178,7 +178,7 @@ def consent_record(
         raise ValidationError(_("Name at least one party information may be shared with."))
     consent = Consent(
         participant=participant,
-        recorded_by=recorded_by,
+        recorded_by=actor,
         purpose=purpose.strip(),
         signed_on=signed_on,
         signed_by=signed_by,
@@ -200,14 +200,15 @@ def consent_record(
             _save_consent(consent, scan=stored_scan, parties=parties, organisations=organisations)
             access_log.record(
                 action=Action.CREATE,
-                actor=recorded_by,
+                actor=actor,
                 client_address=client_address,
                 obj=participant,
                 detail=f"consent {consent.pk}",
             )
             case_changed(participant.pk)
     except Exception:
-        # The file is not part of the transaction: remove it when the rows are rolled back.
+        # A file in a folder or an object store is not part of the transaction: remove it
+        # when the rows are rolled back (one in the database is gone with them).
         if consent.scan:
             consent.scan.delete(save=False)
         raise
@@ -219,7 +220,7 @@ def consent_withdraw(
     consent: Consent,
     withdrawn_on: date,
     by_whom: str,
-    recorded_by: User,
+    actor: User,
     client_address: str | None = None,
 ) -> Consent:
     """Record a withdrawal beside the original; access through it ends on the next request."""
@@ -231,7 +232,7 @@ def consent_withdraw(
             raise ValidationError({"withdrawn_by_whom": _("Say who withdrew the consent.")})
         consent.withdrawn_on = withdrawn_on
         consent.withdrawn_by_whom = by_whom
-        consent.withdrawal_recorded_by = recorded_by
+        consent.withdrawal_recorded_by = actor
         consent.withdrawal_recorded_at = timezone.now()
         consent.full_clean(exclude=["scan"])
         consent.save(
@@ -245,7 +246,7 @@ def consent_withdraw(
         sharing_grants_revoke(consent_id=consent.pk)
         access_log.record(
             action=Action.CHANGE,
-            actor=recorded_by,
+            actor=actor,
             client_address=client_address,
             obj=consent.participant,
             detail=f"consent {consent.pk} withdrawn",
@@ -258,17 +259,17 @@ def consent_withdraw(
 
 
 def participant_export_request(
-    *, participant: Participant, requested_by: User, client_address: str | None = None
+    *, participant: Participant, actor: User, client_address: str | None = None
 ) -> ParticipantExport:
     """Queue a PDF of everything stored about the participant; reuse one still pending."""
     with transaction.atomic():
         export, created = pdf.request(
-            ParticipantExport, subject={"participant": participant}, requested_by=requested_by
+            ParticipantExport, subject={"participant": participant}, requested_by=actor
         )
         if created:
             access_log.record(
                 action=Action.EXPORT,
-                actor=requested_by,
+                actor=actor,
                 client_address=client_address,
                 obj=participant,
                 detail=f"case file pdf {export.pk}",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from cm_portal.models import Organisation
+from programmes.models import EntryPath, Programme
 
 from .identity import birth_year_of, normalise_identity_number
 
@@ -38,13 +39,6 @@ class Gender(models.TextChoices):
     NOT_STATED = "not_stated", _("Not stated")
 
 
-class EntryPath(models.TextChoices):
-    HELA_MANNISKAN = "hela_manniskan", _("Hela Människan's activities")
-    OUTREACH = "outreach", _("Outreach work")
-    DISTRICT_SUPPORT = "district_support", _("Existing support in the district")
-    OTHER = "other", _("Other")
-
-
 class Participant(models.Model):
     """A young adult in the CM support, owned by the organisation that registered them."""
 
@@ -53,6 +47,13 @@ class Participant(models.Model):
         on_delete=models.PROTECT,
         related_name="participants",
         verbose_name=_("organisation"),
+    )
+    # The programme the participant is enrolled in: its goals, deadlines and reports apply.
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.PROTECT,
+        related_name="participants",
+        verbose_name=_("programme"),
     )
     reference = models.CharField(_("reference"), max_length=20)
     display_name = models.CharField(
@@ -136,6 +137,12 @@ class Participant(models.Model):
                     errors["birth_year"] = _(
                         "The birth year does not match the personal identity number."
                     )
+        if (
+            self.programme_id is not None
+            and self.entry_path
+            and self.entry_path not in self.programme.entry_paths
+        ):
+            errors["entry_path"] = _("This programme has no such entry path.")
         if self.birth_year and not 1900 <= self.birth_year <= today.year:
             errors["birth_year"] = _("Enter a birth year between 1900 and this year.")
         if self.intervention_start and self.intervention_start > today:

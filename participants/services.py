@@ -20,6 +20,8 @@ from cm_portal import access_log
 from cm_portal.events import StaffMoved
 from cm_portal.models import AccessEvent, Organisation, Role, User
 from cm_portal.unset import UNSET, Unset, given
+from programmes.models import Programme
+from programmes.services import programme_for_intake
 
 from .events import case_changed
 from .models import (
@@ -63,7 +65,7 @@ def _display(participant_field: str, value: object) -> str:
 
 
 def record_field_changes(
-    *, participant: Participant, obj, before: dict, changed_by: User | None
+    *, participant: Participant, obj, before: dict, actor: User | None
 ) -> list[str]:
     changed = [field for field, old in before.items() if getattr(obj, field) != old]
     CaseChange.objects.bulk_create(
@@ -74,7 +76,7 @@ def record_field_changes(
             field=field,
             old_value=_display(field, before[field]),
             new_value=_display(field, getattr(obj, field)),
-            changed_by=changed_by,
+            changed_by=actor,
         )
         for field in changed
     )
@@ -82,7 +84,7 @@ def record_field_changes(
 
 
 def apply_tracked_changes(
-    *, participant: Participant, obj, allowed: tuple[str, ...], values: dict, changed_by: User
+    *, participant: Participant, obj, allowed: tuple[str, ...], values: dict, actor: User
 ) -> list[str]:
     """Validate and save ``values`` on ``obj``, keeping old and new value of each change.
 
@@ -96,9 +98,7 @@ def apply_tracked_changes(
     for field, value in values.items():
         setattr(obj, field, value)
     obj.full_clean()
-    changed = record_field_changes(
-        participant=participant, obj=obj, before=before, changed_by=changed_by
-    )
+    changed = record_field_changes(participant=participant, obj=obj, before=before, actor=actor)
     if changed:
         obj.save(update_fields=changed)
     return changed
@@ -107,7 +107,7 @@ def apply_tracked_changes(
 def participant_register(
     *,
     organisation: Organisation,
-    registered_by: User | None,
+    actor: User | None,
     reference: str = "",
     display_name: str = "",
     personal_identity_number: str = "",
@@ -118,15 +118,19 @@ def participant_register(
     intervention_start: date,
     intervention_end: date | None = None,
     end_reason: str = "",
+    programme: Programme | None = None,
     client_address: str | None = None,
 ) -> Participant:
-    """Register a participant; the registering case manager is assigned to them."""
+    """Register a participant in ``programme`` (one the organisation takes part in; may be
+    left out when it takes part in only one); the registering case manager is assigned."""
+    programme = programme_for_intake(organisation=organisation, programme=programme)
     with transaction.atomic():
         Organisation.objects.select_for_update().get(pk=organisation.pk)
         participant = Participant(
             organisation=organisation,
+            programme=programme,
             reference=reference or _next_reference(organisation),
-            created_by=registered_by,
+            created_by=actor,
             display_name=display_name,
             personal_identity_number=personal_identity_number,
             birth_year=birth_year,
@@ -139,11 +143,11 @@ def participant_register(
         )
         participant.full_clean()
         participant.save(force_insert=True)
-        if registered_by is not None and registered_by.role == Role.CASE_MANAGER:
-            assign_perm(ASSIGNED, registered_by, participant)
+        if actor is not None and actor.role == Role.CASE_MANAGER:
+            assign_perm(ASSIGNED, actor, participant)
         access_log.record(
             action=Action.CREATE,
-            actor=registered_by,
+            actor=actor,
             client_address=client_address,
             obj=participant,
         )
@@ -154,7 +158,7 @@ def participant_register(
 def participant_update(
     *,
     participant: Participant,
-    changed_by: User,
+    actor: User,
     display_name: str | Unset = UNSET,
     personal_identity_number: str | Unset = UNSET,
     birth_year: int | Unset = UNSET,
@@ -180,12 +184,12 @@ def participant_update(
             obj=participant,
             allowed=PARTICIPANT_FIELDS,
             values=values,
-            changed_by=changed_by,
+            actor=actor,
         )
         if changed:
             access_log.record(
                 action=Action.CHANGE,
-                actor=changed_by,
+                actor=actor,
                 client_address=client_address,
                 obj=participant,
                 detail=",".join(changed),
@@ -199,7 +203,7 @@ def participant_close(
     participant: Participant,
     end_date: date,
     reason: str,
-    closed_by: User,
+    actor: User,
     client_address: str | None = None,
 ) -> Participant:
     """Close the case (avslut) with an end date and a reason."""
@@ -210,13 +214,11 @@ def participant_close(
     participant.end_reason = reason.strip()
     participant.full_clean()
     with transaction.atomic():
-        record_field_changes(
-            participant=participant, obj=participant, before=before, changed_by=closed_by
-        )
+        record_field_changes(participant=participant, obj=participant, before=before, actor=actor)
         participant.save(update_fields=["intervention_end", "end_reason"])
         access_log.record(
             action=Action.CHANGE,
-            actor=closed_by,
+            actor=actor,
             client_address=client_address,
             obj=participant,
             detail="closed",
@@ -226,7 +228,7 @@ def participant_close(
 
 
 def participant_reopen(
-    *, participant: Participant, reopened_by: User, client_address: str | None = None
+    *, participant: Participant, actor: User, client_address: str | None = None
 ) -> Participant:
     if participant.is_open:
         raise ValidationError(_("The case is open already."))
@@ -237,13 +239,11 @@ def participant_reopen(
     participant.intervention_end = None
     participant.end_reason = ""
     with transaction.atomic():
-        record_field_changes(
-            participant=participant, obj=participant, before=before, changed_by=reopened_by
-        )
+        record_field_changes(participant=participant, obj=participant, before=before, actor=actor)
         participant.save(update_fields=["intervention_end", "end_reason"])
         access_log.record(
             action=Action.CHANGE,
-            actor=reopened_by,
+            actor=actor,
             client_address=client_address,
             obj=participant,
             detail="reopened",
@@ -253,7 +253,7 @@ def participant_reopen(
 
 
 def participant_set_legal_hold(
-    *, participant: Participant, hold: bool, changed_by: User, client_address: str | None = None
+    *, participant: Participant, hold: bool, actor: User, client_address: str | None = None
 ) -> bool:
     """Place or lift a legal hold: a held case is kept past its retention period.
 
@@ -266,13 +266,11 @@ def participant_set_legal_hold(
             return False
         before = {"legal_hold": participant.legal_hold}
         participant.legal_hold = hold
-        record_field_changes(
-            participant=participant, obj=participant, before=before, changed_by=changed_by
-        )
+        record_field_changes(participant=participant, obj=participant, before=before, actor=actor)
         participant.save(update_fields=["legal_hold"])
         access_log.record(
             action=Action.CHANGE,
-            actor=changed_by,
+            actor=actor,
             client_address=client_address,
             obj=participant,
             detail="legal_hold placed" if hold else "legal_hold lifted",
@@ -298,7 +296,7 @@ def participant_assign(
     *,
     participant: Participant,
     case_manager: User,
-    assigned_by: User | None,
+    actor: User | None,
     client_address: str | None = None,
 ) -> None:
     _check_assignable(participant, case_manager)
@@ -306,7 +304,7 @@ def participant_assign(
         assign_perm(ASSIGNED, case_manager, participant)
         access_log.record(
             action=Action.CHANGE,
-            actor=assigned_by,
+            actor=actor,
             client_address=client_address,
             obj=participant,
             detail=f"assigned staff {case_manager.pk}",
@@ -317,7 +315,7 @@ def participant_unassign(
     *,
     participant: Participant,
     case_manager: User,
-    unassigned_by: User,
+    actor: User,
     client_address: str | None = None,
 ) -> None:
     """Takes effect on the assigned person's next request."""
@@ -325,22 +323,49 @@ def participant_unassign(
         remove_perm(ASSIGNED, case_manager, participant)
         access_log.record(
             action=Action.CHANGE,
-            actor=unassigned_by,
+            actor=actor,
             client_address=client_address,
             obj=participant,
             detail=f"unassigned staff {case_manager.pk}",
         )
 
 
+def participant_reassign(
+    *,
+    participant: Participant,
+    from_case_manager: User,
+    to_case_manager: User,
+    actor: User,
+    client_address: str | None = None,
+) -> None:
+    """Change case manager in one step: the new one is assigned and the old one is not,
+    or neither happens (issue 17)."""
+    if from_case_manager.pk == to_case_manager.pk:
+        raise ValidationError(_("Choose two different case managers."))
+    _check_assignable(participant, to_case_manager)
+    with transaction.atomic():
+        if from_case_manager not in assigned_case_managers(participant):
+            raise ValidationError(_("That person is not assigned to the participant."))
+        assign_perm(ASSIGNED, to_case_manager, participant)
+        remove_perm(ASSIGNED, from_case_manager, participant)
+        access_log.record(
+            action=Action.CHANGE,
+            actor=actor,
+            client_address=client_address,
+            obj=participant,
+            detail=f"moved from staff {from_case_manager.pk} to staff {to_case_manager.pk}",
+        )
+
+
 def caseload_transfer(
-    *, from_user: User, to_user: User, transferred_by: User, client_address: str | None = None
+    *, from_user: User, to_user: User, actor: User, client_address: str | None = None
 ) -> int:
     """Move every participant assigned to ``from_user`` to ``to_user`` in one step."""
     from .models import ParticipantUserObjectPermission
 
     if from_user.pk == to_user.pk:
         raise ValidationError(_("Choose two different case managers."))
-    if from_user.organisation_id != transferred_by.organisation_id:
+    if from_user.organisation_id != actor.organisation_id:
         raise ValidationError(_("You can only move caseloads within your own organisation."))
     rows = ParticipantUserObjectPermission.objects.filter(
         user=from_user, permission__codename=ASSIGNED
@@ -354,7 +379,7 @@ def caseload_transfer(
             row.delete()
             access_log.record(
                 action=Action.CHANGE,
-                actor=transferred_by,
+                actor=actor,
                 client_address=client_address,
                 obj=participant,
                 detail=f"moved from staff {from_user.pk} to staff {to_user.pk}",
@@ -366,7 +391,7 @@ def caseload_transfer(
 def contact_log(
     *,
     participant: Participant,
-    logged_by: User,
+    actor: User,
     date: date,
     kind: str = "",
     duration_minutes: int,
@@ -377,7 +402,7 @@ def contact_log(
     """Log an individual contact."""
     contact = Contact(
         participant=participant,
-        created_by=logged_by,
+        created_by=actor,
         date=date,
         kind=kind,
         duration_minutes=duration_minutes,
@@ -389,7 +414,7 @@ def contact_log(
         contact.save(force_insert=True)
         access_log.record(
             action=Action.CREATE,
-            actor=logged_by,
+            actor=actor,
             client_address=client_address,
             obj=participant,
             detail=f"contact {contact.pk}",
@@ -401,7 +426,7 @@ def contact_log(
 def contact_correct(
     *,
     contact: Contact,
-    corrected_by: User,
+    actor: User,
     date: date | Unset = UNSET,
     kind: str | Unset = UNSET,
     duration_minutes: int | Unset = UNSET,
@@ -419,12 +444,12 @@ def contact_correct(
             obj=contact,
             allowed=CONTACT_FIELDS,
             values=values,
-            changed_by=corrected_by,
+            actor=actor,
         )
         if changed:
             access_log.record(
                 action=Action.CHANGE,
-                actor=corrected_by,
+                actor=actor,
                 client_address=client_address,
                 obj=contact.participant,
                 detail=f"contact {contact.pk}: {','.join(changed)}",
@@ -436,7 +461,7 @@ def contact_correct(
 def activity_record_create(
     *,
     organisation: Organisation,
-    recorded_by: User,
+    actor: User,
     kind: str = "",
     date: date,
     duration_minutes: int,
@@ -446,7 +471,7 @@ def activity_record_create(
 ) -> ActivityRecord:
     record = ActivityRecord(
         organisation=organisation,
-        recorded_by=recorded_by,
+        recorded_by=actor,
         kind=kind,
         date=date,
         duration_minutes=duration_minutes,
@@ -457,7 +482,7 @@ def activity_record_create(
     with transaction.atomic():
         record.save(force_insert=True)
         access_log.record(
-            action=Action.CREATE, actor=recorded_by, client_address=client_address, obj=record
+            action=Action.CREATE, actor=actor, client_address=client_address, obj=record
         )
     return record
 
@@ -517,7 +542,7 @@ def _count_duplicate_check(user: User) -> int:
 def duplicate_check(
     *,
     organisation: Organisation,
-    checked_by: User,
+    actor: User,
     client_address: str | None = None,
     personal_identity_number: str = "",
     display_name: str = "",
@@ -529,10 +554,10 @@ def duplicate_check(
     checked; past ``DUPLICATE_CHECKS_PER_HOUR`` checks an hour it raises
     ``TooManyDuplicateChecks`` (and logs that) instead of answering.
     """
-    if _count_duplicate_check(checked_by) > DUPLICATE_CHECKS_PER_HOUR:
+    if _count_duplicate_check(actor) > DUPLICATE_CHECKS_PER_HOUR:
         access_log.record(
             action=Action.REFUSED,
-            actor=checked_by,
+            actor=actor,
             client_address=client_address,
             object_type="duplicate_check",
             detail="over the hourly limit",
@@ -552,7 +577,7 @@ def duplicate_check(
         for pk in matches[:DUPLICATE_MATCHES_LOGGED]:
             access_log.record(
                 action=Action.DUPLICATE_CHECK,
-                actor=checked_by,
+                actor=actor,
                 client_address=client_address,
                 object_type="participant",
                 object_id=pk,
@@ -561,7 +586,7 @@ def duplicate_check(
         if not matches:
             access_log.record(
                 action=Action.DUPLICATE_CHECK,
-                actor=checked_by,
+                actor=actor,
                 client_address=client_address,
                 object_type="duplicate_check",
                 detail="no match",

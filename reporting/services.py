@@ -36,7 +36,7 @@ TEMPLATE = "reporting/pdf/steering_report.html"
 
 
 def steering_report_request(
-    *, period, kind: str, requested_by: User | None, client_address: str | None = None
+    *, period, kind: str, actor: User | None, client_address: str | None = None
 ) -> SteeringReport:
     """Queue a report of ``kind`` for ``period``; while one for the same kind and period is
     queued or rendering, that one is returned and nothing more is rendered."""
@@ -46,11 +46,11 @@ def steering_report_request(
             SteeringReport,
             subject={"kind": kind, "period_start": period.start, "period_end": period.end},
             period_label=str(period.label)[:100],
-            requested_by=requested_by,
+            requested_by=actor,
         )
         access_log.record(
             action=Action.EXPORT,
-            actor=requested_by,
+            actor=actor,
             client_address=client_address,
             object_type="report",
             object_id=report.pk,
@@ -196,7 +196,7 @@ def quarterly_reports_produce(*, today: date | None = None) -> int:
         ).exists()
         if exists:
             continue
-        steering_report_request(period=quarter, kind=ReportKind.QUARTERLY, requested_by=None)
+        steering_report_request(period=quarter, kind=ReportKind.QUARTERLY, actor=None)
         asked += 1
     steering_reports_notify()
     return asked

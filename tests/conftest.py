@@ -22,9 +22,16 @@ from django_otp import DEVICE_ID_SESSION_KEY
 
 from cm_portal.models import Organisation, Role
 
-from .factories import OrganisationFactory, TOTPDeviceFactory, UserFactory
+from .factories import OrganisationFactory, TOTPDeviceFactory, UserFactory, default_programme
 
 PERSONAS = ["anonymous", "alice", "bob", "charlie", "dana", "tess", "steve", "ada"]
+
+
+@pytest.fixture
+def vagledning(db):
+    """The programme "Vägledning i Vardagslivet", as its migration makes it (again, after a
+    transactional test flushed the database)."""
+    return default_programme()
 
 
 @pytest.fixture

@@ -81,7 +81,7 @@ def share_with_the_district(f: Fixtures) -> None:
     ):
         consent_record(
             participant=participant,
-            recorded_by=alice,
+            actor=alice,
             organisations=[district],
             purpose="Samordning med stadsdelen",
             signed_on=timezone.localdate() - timedelta(days=1),

@@ -4,11 +4,14 @@ included, relative ones resolved):
 - a task module imports its services, never the reverse: a service module never imports a
   task module (it enqueues through the outbox by task name), so the two cannot import each
   other at any level;
-- apps depend downwards: cm_portal <- participants <- consent <- plans <- reporting;
+- apps depend downwards: cm_portal <- programmes <- participants <- consent <- plans <- reporting;
 - a service module (``*/services.py``, ``*/services/*.py``) never imports ``django.http`` and
   no service function takes a ``request``: services take the actor and the client address
   (``client_address``), which the view reads from the request; a public service function
-  takes typed keyword-only fields, never a ``**fields`` bag.
+  takes typed keyword-only fields, never a ``**fields`` bag;
+- the person doing a write is the parameter ``actor`` in every service function, never a name
+  of its own (``changed_by``, ``recorded_by``, ``reviewer``, ...); the models keep their
+  field names.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ("cm_portal", "participants", "consent", "plans", "reporting")
+LAYERS = ("cm_portal", "programmes", "participants", "consent", "plans", "reporting")
 
 
 def module_name(path: Path) -> str:
@@ -139,6 +142,20 @@ def field_bags(modules: dict[str, ast.Module]) -> list[str]:
     )
 
 
+def own_actor_names(modules: dict[str, ast.Module]) -> list[str]:
+    """``User`` parameters that name the person doing the write otherwise than ``actor``
+    (a domain field such as the consent's ``signed_by``, a text, is not one)."""
+    return sorted(
+        f"{name}.{node.name}({arg.arg})"
+        for name, tree in modules.items()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+        if (arg.arg in ("by", "reviewer") or arg.arg.endswith("_by"))
+        and "User" in ast.unparse(arg.annotation or ast.Constant(""))
+    )
+
+
 def upward_edges(graph: dict[str, set[str]]) -> list[str]:
     rank = {app: n for n, app in enumerate(LAYERS)}
     return sorted(
@@ -180,6 +197,22 @@ def test_no_service_function_takes_a_request():
 
 def test_no_service_function_takes_a_bag_of_fields():
     assert field_bags(service_modules()) == []
+
+
+def test_every_service_function_calls_the_person_doing_the_write_actor():
+    assert own_actor_names(service_modules()) == []
+
+
+def test_a_service_naming_its_actor_otherwise_is_found():
+    tree = ast.parse(
+        "def thing_save(*, saved_by: User, actor_name: str):\n    pass\n"
+        "def _thing_write(thing, *, by: User | None):\n    pass\n"
+        "def thing_sign(*, actor: User, signed_by: str):\n    pass\n"
+    )
+    assert own_actor_names({"plans.services.things": tree}) == [
+        "plans.services.things._thing_write(by)",
+        "plans.services.things.thing_save(saved_by)",
+    ]
 
 
 def test_a_bag_of_fields_is_found():

@@ -32,7 +32,7 @@ def _normalise_words(value: str) -> str:
 def identity_provider_save(
     *,
     organisation: Organisation,
-    changed_by: User,
+    actor: User,
     enabled: bool | Unset = UNSET,
     issuer: str | Unset = UNSET,
     client_id: str | Unset = UNSET,
@@ -97,7 +97,7 @@ def identity_provider_save(
         provider.save()
         access_log.record(
             action=AccessEvent.Action.CREATE if created else AccessEvent.Action.CHANGE,
-            actor=changed_by,
+            actor=actor,
             client_address=client_address,
             obj=provider,
             detail=",".join(changed),

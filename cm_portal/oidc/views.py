@@ -259,7 +259,7 @@ def provider_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         try:
             services.identity_provider_save(
                 organisation=organisation,
-                changed_by=request.user,
+                actor=request.user,
                 client_secret=data["client_secret"] or None,
                 client_address=client_address(request),
                 **{field: data[field] for field in services.EDITABLE_FIELDS},

@@ -90,7 +90,7 @@ def _decision(request: AuthenticatedHttpRequest, pk: int, *, approve: bool) -> H
     if request.method == "POST":
         decide = services.account_change_approve if approve else services.account_change_refuse
         try:
-            decide(change=change, decided_by=request.user, client_address=client_address(request))
+            decide(change=change, actor=request.user, client_address=client_address(request))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,7 +25,7 @@ from ..forms import (
 )
 from ..http import AuthenticatedHttpRequest
 from ..models import AccessEvent, AccountChangeRequest, LogReview
-from .common import add_service_errors
+from .common import add_service_errors, confirmation_page, confirmed
 
 PAGE_SIZE = 50
 
@@ -48,7 +49,9 @@ def _waits() -> str:
 
 @administrator_required
 def staff_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = StaffCreateForm(request.POST or None)
+    # A new account is most often for a colleague: the administrator's own organisation.
+    initial = {"organisation": request.user.organisation}
+    form = StaffCreateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -57,7 +60,7 @@ def staff_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 name=data["name"],
                 organisation=data["organisation"],
                 role=data["role"],
-                created_by=request.user,
+                actor=request.user,
                 send_link=data["send_link"],
                 client_address=client_address(request),
             )
@@ -95,7 +98,7 @@ def staff_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         try:
             pending = services.staff_update(
                 user=member,
-                changed_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
                 **{field: form.cleaned_data[field] for field in StaffForm.Meta.fields},
             )
@@ -140,11 +143,26 @@ def _state_change(request: AuthenticatedHttpRequest, pk: int, action, success: s
 @administrator_required
 @require_POST
 def staff_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    member = access_staff_member(request.user, pk)
+    # Your own account is refused by the service at once: nothing to confirm.
+    if not confirmed(request) and member.pk != request.user.pk:
+        return confirmation_page(
+            request,
+            title=_("Deactivate the account of %(name)s?") % {"name": member.name},
+            consequences=[
+                _("%(name)s can no longer log in, and every session of the account ends now.")
+                % {"name": member.name},
+                _("The account and its entries in the access log are kept."),
+                _("It can be reactivated later."),
+            ],
+            confirm_label=_("Deactivate account"),
+            cancel_url=reverse("staff:edit", args=[member.pk]),
+        )
     return _state_change(
         request,
         pk,
         lambda member: services.staff_deactivate(
-            user=member, deactivated_by=request.user, client_address=client_address(request)
+            user=member, actor=request.user, client_address=client_address(request)
         ),
         _("The account was deactivated and its sessions ended."),
     )
@@ -157,7 +175,7 @@ def staff_reactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         request,
         pk,
         lambda member: services.staff_reactivate(
-            user=member, reactivated_by=request.user, client_address=client_address(request)
+            user=member, actor=request.user, client_address=client_address(request)
         ),
         _("The account was reactivated."),
     )
@@ -170,7 +188,7 @@ def staff_send_password_link(request: AuthenticatedHttpRequest, pk: int) -> Http
         request,
         pk,
         lambda member: services.staff_password_link_send(
-            user=member, sent_by=request.user, client_address=client_address(request)
+            user=member, actor=request.user, client_address=client_address(request)
         ),
         _("A set-password link was sent."),
     )
@@ -183,7 +201,7 @@ def staff_reset_second_factor(request: AuthenticatedHttpRequest, pk: int) -> Htt
         request,
         pk,
         lambda member: services.staff_second_factor_reset(
-            user=member, reset_by=request.user, client_address=client_address(request)
+            user=member, actor=request.user, client_address=client_address(request)
         ),
         _("The second factor was reset: the person sets it up again at their next login."),
     )
@@ -213,7 +231,7 @@ def log_reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             review = services.log_review_draw(
-                reviewer=request.user, client_address=client_address(request), **form.cleaned_data
+                actor=request.user, client_address=client_address(request), **form.cleaned_data
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -233,7 +251,7 @@ def log_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         try:
             services.log_review_sign_off(
                 review=review,
-                reviewer=request.user,
+                actor=request.user,
                 comment=form.cleaned_data["comment"],
                 client_address=client_address(request),
             )

@@ -112,17 +112,17 @@ def case_data(participant: Participant) -> dict[str, Any]:
 def export_cases(
     participants: Iterable[Participant],
     *,
-    exported_by: User | None = None,
+    actor: User | None = None,
     client_address: str | None = None,
 ) -> dict[str, Any]:
-    """The case file for ``participants``; with ``exported_by`` logs EXPORT each."""
+    """The case file for ``participants``; with ``actor`` logs EXPORT each."""
     cases = []
     for participant in participants:
         cases.append(case_data(participant))
-        if exported_by is not None:
+        if actor is not None:
             access_log.record(
                 action=AccessEvent.Action.EXPORT,
-                actor=exported_by,
+                actor=actor,
                 client_address=client_address,
                 obj=participant,
                 detail="case file",

@@ -161,7 +161,7 @@ def _import_case(
     raw: Any,
     *,
     lookups: _Lookups,
-    imported_by: User,
+    actor: User,
     result: ImportResult,
 ) -> None:
     if not isinstance(raw, dict):
@@ -198,10 +198,10 @@ def _import_case(
                 contacts=contacts,
                 consents=consents,
                 lookups=lookups,
-                imported_by=imported_by,
+                actor=actor,
             )
             written = (
-                _write_extensions(case, participant, extensions, imported_by)
+                _write_extensions(case, participant, extensions, actor)
                 if participant is not None
                 else {}
             )
@@ -218,7 +218,7 @@ def _import_case(
 
 
 def _write_extensions(
-    case: CaseErrors, participant: Participant, extensions: dict[str, Any], imported_by: User
+    case: CaseErrors, participant: Participant, extensions: dict[str, Any], actor: User
 ) -> dict[str, int]:
     """Write the other apps' sections of one case; the records each wrote."""
     written = {}
@@ -226,7 +226,7 @@ def _write_extensions(
         value = extensions[section.key]
         if value == section.empty:
             continue
-        written[section.key] = section.write(case, participant, value, imported_by)
+        written[section.key] = section.write(case, participant, value, actor)
     return written
 
 
@@ -239,7 +239,7 @@ def _write_case(
     contacts: list[dict[str, Any] | None],
     consents: list[dict[str, Any] | None],
     lookups: _Lookups,
-    imported_by: User,
+    actor: User,
 ) -> Participant | None:
     """Write the participant, its case managers, contacts and consents (None if refused)."""
     fields = {
@@ -261,32 +261,28 @@ def _write_case(
         with transaction.atomic():
             participant = participant_register(
                 organisation=organisation,
-                registered_by=imported_by,
+                actor=actor,
                 reference=values["reference"].strip(),
                 **fields,
             )
     except ValidationError as error:
         case.validation_error("participant", error)
         return None
-    access_log.record(action=Action.CREATE, actor=imported_by, obj=participant, detail="import")
+    access_log.record(action=Action.CREATE, actor=actor, obj=participant, detail="import")
     # participant_register assigns a registering case manager; the file decides who is.
-    if imported_by.is_case_manager and imported_by not in case_managers:
-        participant_unassign(
-            participant=participant, case_manager=imported_by, unassigned_by=imported_by
-        )
+    if actor.is_case_manager and actor not in case_managers:
+        participant_unassign(participant=participant, case_manager=actor, actor=actor)
     for position, user in enumerate(case_managers):
         try:
             with transaction.atomic():
-                participant_assign(
-                    participant=participant, case_manager=user, assigned_by=imported_by
-                )
+                participant_assign(participant=participant, case_manager=user, actor=actor)
         except ValidationError as error:
             case.validation_error(f"participant.case_managers[{position}]", error)
     for position, contact in enumerate(contacts):
         assert contact is not None  # noqa: S101 - shape errors returned before any write
         try:
             with transaction.atomic():
-                contact_log(participant=participant, logged_by=imported_by, **contact)
+                contact_log(participant=participant, actor=actor, **contact)
         except ValidationError as error:
             case.validation_error(f"contacts[{position}]", error)
     for position, consent in enumerate(consents):
@@ -297,7 +293,7 @@ def _write_case(
             participant=participant,
             values=consent,
             lookups=lookups,
-            imported_by=imported_by,
+            actor=actor,
         )
     return participant
 
@@ -309,7 +305,7 @@ def _write_consent(
     participant: Participant,
     values: dict[str, Any],
     lookups: _Lookups,
-    imported_by: User,
+    actor: User,
 ) -> None:
     known = lookups.organisations
     organisations = [known[party] for party in values["parties"] if party in known]
@@ -321,7 +317,7 @@ def _write_consent(
         with transaction.atomic():
             consent = consent_record(
                 participant=participant,
-                recorded_by=imported_by,
+                actor=actor,
                 organisations=organisations,
                 external_names=external_names,
                 purpose=values["purpose"],
@@ -342,7 +338,7 @@ def _write_consent(
                 withdrawn_on=values["withdrawn_on"],
                 # Older spreadsheets do not say who withdrew: the one who signed, most often.
                 by_whom=values["withdrawn_by"] or values["signed_by"],
-                recorded_by=imported_by,
+                actor=actor,
             )
     except ValidationError as error:
         case.validation_error(path, error)
@@ -354,7 +350,7 @@ def _case_reference(raw: Any) -> str | None:
     return reference if isinstance(reference, str) and reference.strip() else None
 
 
-def import_case_files(*, data: Any, imported_by: User, dry_run: bool = False) -> ImportResult:
+def import_case_files(*, data: Any, actor: User, dry_run: bool = False) -> ImportResult:
     """Validate the whole file, then write every case or none (``CaseFileInvalid``).
 
     Each case is written by the services inside a savepoint, so the forms' rules apply;
@@ -381,7 +377,7 @@ def import_case_files(*, data: Any, imported_by: User, dry_run: bool = False) ->
         lookups = _Lookups()
         for index, raw in enumerate(cases):
             case = CaseErrors(index, _case_reference(raw), errors)
-            _import_case(case, index, raw, lookups=lookups, imported_by=imported_by, result=result)
+            _import_case(case, index, raw, lookups=lookups, actor=actor, result=result)
         if errors or dry_run:
             transaction.set_rollback(True)
     if errors:

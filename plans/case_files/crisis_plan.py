@@ -73,14 +73,14 @@ def _named(error: ValidationError) -> ValidationError:
 
 
 def write(
-    case: CaseErrors, participant: Participant, parsed: dict[str, Any] | None, imported_by: User
+    case: CaseErrors, participant: Participant, parsed: dict[str, Any] | None, actor: User
 ) -> int:
     if parsed is None:
         return 0
     content = {**parsed, "established_on": iso(parsed["established_on"])}
     try:
         with transaction.atomic():
-            crisis_plan_import(participant=participant, content=content, imported_by=imported_by)
+            crisis_plan_import(participant=participant, content=content, actor=actor)
     except ValidationError as error:
         case.validation_error(KEY, _named(error))
         return 0

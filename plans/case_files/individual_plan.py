@@ -90,12 +90,12 @@ def read(case: CaseErrors, raw: Any) -> dict[str, Any] | None:
 
 
 def write(
-    case: CaseErrors, participant: Participant, parsed: dict[str, Any] | None, imported_by: User
+    case: CaseErrors, participant: Participant, parsed: dict[str, Any] | None, actor: User
 ) -> int:
     if parsed is None:
         return 0
     try:
-        plan_import(participant=participant, content=parsed, imported_by=imported_by)
+        plan_import(participant=participant, content=parsed, actor=actor)
     except ValidationError as error:
         case.validation_error(KEY, error)
         return 0

@@ -26,7 +26,7 @@ from participants.models import Participant
 
 from ..models import ActorKind, PrioritisedContactStatus
 from ..selectors.prioritised_contacts import prioritised_contacts_of
-from ..services.prioritised_contacts import prioritised_contact_create
+from ..services.prioritised_contacts import arguments_of, prioritised_contact_create
 
 KEY = "prioritised_contacts"
 
@@ -57,14 +57,14 @@ def read(case: CaseErrors, raw: Any) -> list[dict[str, Any] | None]:
 
 
 def write(
-    case: CaseErrors, participant: Participant, parsed: list[dict[str, Any]], imported_by: User
+    case: CaseErrors, participant: Participant, parsed: list[dict[str, Any]], actor: User
 ) -> int:
     written = 0
     for position, values in enumerate(parsed):
         try:
             with transaction.atomic():
                 prioritised_contact_create(
-                    participant=participant, created_by=imported_by, **values
+                    participant=participant, actor=actor, **arguments_of(values)
                 )
         except ValidationError as error:
             case.validation_error(f"{KEY}[{position}]", error)

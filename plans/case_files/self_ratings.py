@@ -66,13 +66,13 @@ def _named(error: ValidationError) -> ValidationError:
 
 
 def write(
-    case: CaseErrors, participant: Participant, parsed: list[dict[str, Any]], imported_by: User
+    case: CaseErrors, participant: Participant, parsed: list[dict[str, Any]], actor: User
 ) -> int:
     written = 0
     for position, values in enumerate(parsed):
         try:
             with transaction.atomic():
-                self_rating_import(participant=participant, content=values, imported_by=imported_by)
+                self_rating_import(participant=participant, content=values, actor=actor)
         except ValidationError as error:
             case.validation_error(f"{KEY}[{position}]", _named(error))
         else:

@@ -101,7 +101,7 @@ def _write(
     participant: Participant,
     values: dict[str, Any],
     chain: list[dict[str, Any]],
-    by: User | None,
+    actor: User | None,
     action: str,
 ) -> CrisisPlan:
     unknown = set(values) - set(TEXT_FIELDS)
@@ -120,14 +120,14 @@ def _write(
         ResponsibilityLink(crisis_plan=plan, order=number, **link)
         for number, link in enumerate(links, start=1)
     )
-    version_bump(plan, by=by)
+    version_bump(plan, actor=actor)
     revision_record(
         participant_id=participant.pk,
         kind=PlanRevision.Kind.CRISIS_PLAN,
         version=plan.version,
         content=crisis_plan_content(plan),
         action=action,
-        saved_by=by,
+        actor=actor,
     )
     return plan
 
@@ -138,23 +138,23 @@ def crisis_plan_save(
     values: dict[str, Any],
     chain: list[dict[str, Any]],
     expected_version: int,
-    saved_by: User,
+    actor: User,
     client_address: str | None = None,
 ) -> CrisisPlan:
     """Save the four texts and the chain (renumbered 1..n in the order given)."""
     with transaction.atomic():
-        plan = plan_locked(CrisisPlan, participant, expected_version=expected_version, by=saved_by)
+        plan = plan_locked(CrisisPlan, participant, expected_version=expected_version, actor=actor)
         plan = _write(
             plan=plan,
             participant=participant,
             values=values,
             chain=chain,
-            by=saved_by,
+            actor=actor,
             action="saved",
         )
         access_log.record(
             action=Action.CHANGE,
-            actor=saved_by,
+            actor=actor,
             client_address=client_address,
             obj=participant,
             detail="crisis plan",
@@ -168,31 +168,29 @@ def crisis_plan_establish(
     participant: Participant,
     established_on: date,
     expected_version: int,
-    established_by: User,
+    actor: User,
     client_address: str | None = None,
 ) -> CrisisPlan:
     """Set the date the plan was agreed with the participant; needs a chain link."""
     with transaction.atomic():
-        plan = plan_locked(
-            CrisisPlan, participant, expected_version=expected_version, by=established_by
-        )
+        plan = plan_locked(CrisisPlan, participant, expected_version=expected_version, actor=actor)
         if not plan.chain.exists():
             raise _no_chain_error()
         _check_established_on(participant, established_on)
         plan.established_on = established_on
         plan.save(update_fields=["established_on"])
-        version_bump(plan, by=established_by)
+        version_bump(plan, actor=actor)
         revision_record(
             participant_id=participant.pk,
             kind=PlanRevision.Kind.CRISIS_PLAN,
             version=plan.version,
             content=crisis_plan_content(plan),
             action="established",
-            saved_by=established_by,
+            actor=actor,
         )
         access_log.record(
             action=Action.CHANGE,
-            actor=established_by,
+            actor=actor,
             client_address=client_address,
             obj=participant,
             detail="crisis plan established",
@@ -202,7 +200,7 @@ def crisis_plan_establish(
 
 
 def crisis_plan_import(
-    *, participant: Participant, content: dict[str, Any], imported_by: User | None
+    *, participant: Participant, content: dict[str, Any], actor: User | None
 ) -> CrisisPlan:
     """Write a case file's ``crisis_plan`` (the case-file shape) under the same rules."""
     established_on = content.get("established_on")
@@ -210,7 +208,7 @@ def crisis_plan_import(
         established_on = date.fromisoformat(established_on)
     chain = list(content.get("responsibility_chain") or [])
     with transaction.atomic():
-        plan = plan_locked(CrisisPlan, participant, expected_version=0, by=imported_by)
+        plan = plan_locked(CrisisPlan, participant, expected_version=0, actor=actor)
         _check_established_on(participant, established_on)
         if established_on is not None and not chain:
             raise _no_chain_error()
@@ -220,7 +218,7 @@ def crisis_plan_import(
             participant=participant,
             values={field: content.get(field) or "" for field in TEXT_FIELDS},
             chain=chain,
-            by=imported_by,
+            actor=actor,
             action="imported",
         )
         case_changed(participant.pk)

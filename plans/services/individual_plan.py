@@ -60,7 +60,7 @@ def _saved(
     *,
     plan: IndividualPlan,
     participant: Participant,
-    by: User | None,
+    actor: User | None,
     action: str,
     log_action: str,
     detail: str,
@@ -76,17 +76,21 @@ def _saved(
             ],
             code="established_incomplete",
         )
-    version_bump(plan, by=by)
+    version_bump(plan, actor=actor)
     revision_record(
         participant_id=participant.pk,
         kind=KIND,
         version=plan.version,
         content=plan_content(plan_of(participant)) or {},
         action=action,
-        saved_by=by,
+        actor=actor,
     )
     access_log.record(
-        action=log_action, actor=by, client_address=client_address, obj=participant, detail=detail
+        action=log_action,
+        actor=actor,
+        client_address=client_address,
+        obj=participant,
+        detail=detail,
     )
     case_changed(participant.pk)
     return plan
@@ -142,7 +146,7 @@ def goal_create(
     title: str,
     first_sub_goal: str,
     expected_version: int,
-    created_by: User,
+    actor: User,
     client_address: str | None = None,
 ) -> Goal:
     """Add a goal with its first sub-goal (a goal never stands without one)."""
@@ -159,7 +163,7 @@ def goal_create(
         _saved(
             plan=plan,
             participant=participant,
-            by=created_by,
+            actor=actor,
             action="goal added",
             log_action=Action.CREATE,
             detail=f"plan goal {goal.pk}",
@@ -174,7 +178,7 @@ def goal_update(
     title: str,
     sub_goals: list[dict[str, Any]],
     expected_version: int,
-    changed_by: User,
+    actor: User,
     client_address: str | None = None,
 ) -> Goal:
     """Replace the goal's title and its sub-goals (``title``, ``status``), in this order."""
@@ -192,7 +196,7 @@ def goal_update(
         _saved(
             plan=plan,
             participant=participant,
-            by=changed_by,
+            actor=actor,
             action="goal changed",
             log_action=Action.CHANGE,
             detail=f"plan goal {goal.pk}",
@@ -205,7 +209,7 @@ def goal_delete(
     *,
     goal: Goal,
     expected_version: int,
-    deleted_by: User,
+    actor: User,
     client_address: str | None = None,
 ) -> None:
     """Remove a goal and its sub-goals (refused if an established plan would lose its last)."""
@@ -217,7 +221,7 @@ def goal_delete(
         _saved(
             plan=plan,
             participant=participant,
-            by=deleted_by,
+            actor=actor,
             action="goal deleted",
             log_action=Action.CHANGE,
             detail=f"plan goal {goal_pk} deleted",
@@ -249,7 +253,7 @@ def contact_paths_save(
     participant: Participant,
     paths: list[dict[str, Any]],
     expected_version: int,
-    saved_by: User,
+    actor: User,
     client_address: str | None = None,
 ) -> list[ContactPath]:
     """Replace the plan's contact paths (``actor``, ``person``, ``how``, ``when``) in order."""
@@ -261,7 +265,7 @@ def contact_paths_save(
         _saved(
             plan=plan,
             participant=participant,
-            by=saved_by,
+            actor=actor,
             action="contact paths saved",
             log_action=Action.CHANGE,
             detail="plan contact paths",
@@ -288,7 +292,7 @@ def plan_establish(
     participant: Participant,
     established_on: date,
     expected_version: int,
-    established_by: User,
+    actor: User,
     client_address: str | None = None,
 ) -> IndividualPlan:
     """Set the date the plan was agreed with the participant.
@@ -311,7 +315,7 @@ def plan_establish(
         _saved(
             plan=plan,
             participant=participant,
-            by=established_by,
+            actor=actor,
             action="established",
             log_action=Action.CHANGE,
             detail="plan established",
@@ -321,7 +325,7 @@ def plan_establish(
 
 
 def plan_import(
-    *, participant: Participant, content: dict[str, Any], imported_by: User | None
+    *, participant: Participant, content: dict[str, Any], actor: User | None
 ) -> IndividualPlan:
     """Write a whole plan (the case-file shape) through the same rules as the forms.
 
@@ -369,7 +373,7 @@ def plan_import(
         _saved(
             plan=plan,
             participant=participant,
-            by=imported_by,
+            actor=actor,
             action="imported",
             log_action=Action.CREATE,
             detail="plan imported",

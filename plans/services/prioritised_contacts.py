@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 
@@ -18,24 +19,35 @@ Action = AccessEvent.Action
 FIELDS = ("actor_kind", "actor", "planned_on", "status", "completed_on")
 
 
+def arguments_of(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` keyed by field (a form's, a case file's) as this module's keyword arguments:
+    the field ``actor`` (whom the contact is with) is ``actor_name`` here, since ``actor`` is
+    who does the write, as in every service."""
+    arguments = dict(values)
+    if "actor" in arguments:
+        arguments["actor_name"] = arguments.pop("actor")
+    return arguments
+
+
 def prioritised_contact_create(
     *,
     participant: Participant,
-    created_by: User | None,
+    actor: User | None,
     actor_kind: str = "",
-    actor: str = "",
+    actor_name: str = "",
     planned_on: date,
     status: str = PrioritisedContactStatus.PLANNED,
     completed_on: date | None = None,
     client_address: str | None = None,
 ) -> PrioritisedContact:
-    """Plan a contact with healthcare, social services or another actor (``actor`` is whom
-    the contact is with, not who records it: that is ``created_by``)."""
+    """Plan a contact with healthcare, social services or another actor. ``actor_name`` is
+    whom the contact is with (the model's ``actor``); ``actor`` is who records it, as in every
+    service."""
     contact = PrioritisedContact(
         participant=participant,
-        created_by=created_by,
+        created_by=actor,
         actor_kind=actor_kind,
-        actor=actor,
+        actor=actor_name,
         planned_on=planned_on,
         status=status,
         completed_on=completed_on,
@@ -45,7 +57,7 @@ def prioritised_contact_create(
         contact.save(force_insert=True)
         access_log.record(
             action=Action.CREATE,
-            actor=created_by,
+            actor=actor,
             client_address=client_address,
             obj=participant,
             detail=f"prioritised contact {contact.pk}",
@@ -57,19 +69,20 @@ def prioritised_contact_create(
 def prioritised_contact_update(
     *,
     contact: PrioritisedContact,
-    changed_by: User,
+    actor: User,
     actor_kind: str | Unset = UNSET,
-    actor: str | Unset = UNSET,
+    actor_name: str | Unset = UNSET,
     planned_on: date | Unset = UNSET,
     status: str | Unset = UNSET,
     completed_on: date | Unset | None = UNSET,
     client_address: str | None = None,
 ) -> list[str]:
     """Change a contact (e.g. completed with a date, cancelled): the fields given; keeps old
-    and new values."""
+    and new values. ``actor_name`` is the model's ``actor``, as in
+    ``prioritised_contact_create``."""
     values = given(
         actor_kind=actor_kind,
-        actor=actor,
+        actor=actor_name,
         planned_on=planned_on,
         status=status,
         completed_on=completed_on,
@@ -80,12 +93,12 @@ def prioritised_contact_update(
             obj=contact,
             allowed=FIELDS,
             values=values,
-            changed_by=changed_by,
+            actor=actor,
         )
         if changed:
             access_log.record(
                 action=Action.CHANGE,
-                actor=changed_by,
+                actor=actor,
                 client_address=client_address,
                 obj=contact.participant,
                 detail=f"prioritised contact {contact.pk} " + ",".join(changed),

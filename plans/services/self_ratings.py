@@ -68,7 +68,7 @@ def _new_rating(participant: Participant, values: dict[str, Any], **extra: Any) 
 def self_rating_record(
     *,
     participant: Participant,
-    entered_by: User,
+    actor: User,
     phase: str,
     rated_on: date,
     ucla_1: int,
@@ -87,10 +87,10 @@ def self_rating_record(
         "participation": participation,
     }
     with transaction.atomic():
-        rating = _new_rating(participant, values, entered_by=entered_by, source=RatingSource.STAFF)
+        rating = _new_rating(participant, values, entered_by=actor, source=RatingSource.STAFF)
         access_log.record(
             action=Action.CREATE,
-            actor=entered_by,
+            actor=actor,
             client_address=client_address,
             obj=participant,
             detail=f"self-rating {rating.pk}",
@@ -103,7 +103,7 @@ def self_rating_link_create(
     *,
     participant: Participant,
     phase: str,
-    created_by: User,
+    actor: User,
     client_address: str | None = None,
 ) -> tuple[SelfRatingLink, str]:
     """A new single-use link; the token is returned once and never stored."""
@@ -116,13 +116,13 @@ def self_rating_link_create(
             participant=participant,
             phase=phase,
             token_digest=token_digest(token),
-            created_by=created_by,
+            created_by=actor,
             created_at=now,
             expires_at=now + LINK_LIFETIME,
         )
         access_log.record(
             action=Action.CREATE,
-            actor=created_by,
+            actor=actor,
             client_address=client_address,
             obj=participant,
             detail=f"self-rating link {link.pk}",
@@ -177,7 +177,7 @@ def self_rating_submit(
 
 
 def self_rating_import(
-    *, participant: Participant, content: dict[str, Any], imported_by: User | None
+    *, participant: Participant, content: dict[str, Any], actor: User | None
 ) -> SelfRating:
     """One case-file rating (``phase``, ``rated_on``, ``ucla`` [3], ``participation`` and
     optionally ``source``: a rating the participant gave through a link stays theirs)."""
@@ -201,7 +201,7 @@ def self_rating_import(
     by_staff = source == RatingSource.STAFF
     with transaction.atomic():
         rating = _new_rating(
-            participant, values, entered_by=imported_by if by_staff else None, source=source
+            participant, values, entered_by=actor if by_staff else None, source=source
         )
         case_changed(participant.pk)
     return rating

@@ -45,7 +45,7 @@ def lock_version[M: (IndividualPlan, CrisisPlan)](
 
 
 def plan_locked[M: (IndividualPlan, CrisisPlan)](
-    model: type[M], participant: Participant, *, expected_version: int, by: User | None = None
+    model: type[M], participant: Participant, *, expected_version: int, actor: User | None = None
 ) -> M:
     """The participant's plan of ``model``, created at version 0 on first save, locked at
     the version the form was loaded with (0: none yet). Call inside ``transaction.atomic``."""
@@ -53,7 +53,7 @@ def plan_locked[M: (IndividualPlan, CrisisPlan)](
     Participant.objects.select_for_update().filter(pk=participant.pk).first()
     # By id: an instance would cache this (soon stale) plan on ``participant``.
     plan, _created = model._default_manager.get_or_create(
-        participant_id=participant.pk, defaults={"version": 0, "updated_by": by}
+        participant_id=participant.pk, defaults={"version": 0, "updated_by": actor}
     )
     return lock_version(model, plan.pk, expected_version=expected_version)
 
@@ -81,11 +81,11 @@ def established_on_check(
         )
 
 
-def version_bump(obj: VersionedPlan, *, by: User | None) -> None:
-    """Mark ``obj`` (a plan or crisis plan) as saved once more by ``by``."""
+def version_bump(obj: VersionedPlan, *, actor: User | None) -> None:
+    """Mark ``obj`` (a plan or crisis plan) as saved once more by ``actor``."""
     obj.version += 1
     obj.updated_at = timezone.now()
-    obj.updated_by = by
+    obj.updated_by = actor
     obj.save(update_fields=["version", "updated_at", "updated_by"])
 
 
@@ -96,7 +96,7 @@ def revision_record(
     version: int,
     content: dict[str, Any],
     action: str,
-    saved_by: User | None,
+    actor: User | None,
 ) -> PlanRevision:
     """Keep the plan as it now stands (``content`` in its case-file shape)."""
     return PlanRevision.objects.create(
@@ -105,5 +105,5 @@ def revision_record(
         version=version,
         content=content,
         action=action,
-        saved_by=saved_by,
+        saved_by=actor,
     )

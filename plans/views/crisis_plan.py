@@ -77,7 +77,7 @@ def crisis_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     values={field: data[field] for field in services.TEXT_FIELDS},
                     chain=_chain_from(formset),
                     expected_version=data["version"],
-                    saved_by=request.user,
+                    actor=request.user,
                     client_address=client_address(request),
                 )
             except PlanConflict as conflict:
@@ -124,7 +124,7 @@ def crisis_plan_establish(request: HttpRequest, pk: int) -> HttpResponse:
                 participant=participant,
                 established_on=form.cleaned_data["established_on"],
                 expected_version=form.cleaned_data["version"],
-                established_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
             )
         except ValidationError as error:

@@ -34,9 +34,9 @@ def prioritised_contacts(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.prioritised_contact_create(
                     participant=participant,
-                    created_by=request.user,
+                    actor=request.user,
                     client_address=client_address(request),
-                    **{field: form.cleaned_data[field] for field in form.FIELDS},
+                    **form.service_values(),
                 )
             except ValidationError as error:
                 _add_errors(form, error)
@@ -75,9 +75,9 @@ def prioritised_contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> 
         try:
             changed = services.prioritised_contact_update(
                 contact=contact,
-                changed_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
-                **{field: form.cleaned_data[field] for field in PrioritisedContactForm.FIELDS},
+                **form.service_values(),
             )
         except ValidationError as error:
             _add_errors(form, error)

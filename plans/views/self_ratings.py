@@ -41,7 +41,7 @@ def self_ratings(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.self_rating_record(
                 participant=participant,
-                entered_by=request.user,
+                actor=request.user,
                 client_address=client_address(request),
                 **form.cleaned_data,
             )
@@ -82,7 +82,7 @@ def self_rating_link_create(request: HttpRequest, pk: int) -> HttpResponse:
     link, token = services.self_rating_link_create(
         participant=participant,
         phase=form.cleaned_data["phase"],
-        created_by=request.user,
+        actor=request.user,
         client_address=client_address(request),
     )
     request.session[SESSION_KEY.format(link.pk)] = token

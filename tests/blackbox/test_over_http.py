@@ -322,7 +322,7 @@ def test_after_the_consent_is_withdrawn_nothing_more_goes_to_the_outside_party(s
         consent=meeting.participant.consents.get(),
         withdrawn_on=timezone.localdate(),
         by_whom="participant",
-        recorded_by=alice,
+        actor=alice,
     )
     client = server.client()
     client.log_in(alice)

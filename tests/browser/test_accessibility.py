@@ -78,7 +78,7 @@ def cast(hela_manniskan, district) -> Cast:
     steering = _staff("steve@district.example", "Steve Styr", district, Role.STEERING_GROUP)
     ada = _staff("ada@district.example", "Ada Admin", district, Role.ADMINISTRATOR)
     nina = UserFactory(email="nina@hela.example", name="Nina Ny", organisation=hela_manniskan)
-    import_case_files(data=demo_cases(timezone.localdate()), imported_by=anna)
+    import_case_files(data=demo_cases(timezone.localdate()), actor=anna)
 
     alex = Participant.objects.get(reference="HM-0001")
     goal = alex.individual_plan.goals.first()
@@ -91,13 +91,13 @@ def cast(hela_manniskan, district) -> Cast:
         state=DeadlineState.OVERDUE,
     )
     reminder_for(late, anna)
-    _link, token = self_rating_link_create(participant=alex, phase="baseline", created_by=anna)
+    _link, token = self_rating_link_create(participant=alex, phase="baseline", actor=anna)
     # The import logged its writes: today's accesses to case data are what the review samples.
     today = timezone.localdate()
-    review = log_review_draw(reviewer=ada, period_from=today, period_to=today)
+    review = log_review_draw(actor=ada, period_from=today, period_to=today)
     assert review.sample_ids
     # An account change waiting for approval shows on the staff list and the account's page.
-    account_change_request(kind="password_link", target=anna, requested_by=ada)
+    account_change_request(kind="password_link", target=anna, actor=ada)
 
     on_alex = {"pk": alex.pk}
     pages = {

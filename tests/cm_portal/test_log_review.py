@@ -35,14 +35,12 @@ def test_the_sample_is_drawn_from_the_accesses_to_case_data_in_the_period(alice,
     viewed = _accesses(alice, 30)
     _accesses(ada, 5, object_type="access_log")  # reading the log is not case data
     today = timezone.localdate()
-    review = services.log_review_draw(
-        reviewer=ada, period_from=today, period_to=today, sample_size=10
-    )
+    review = services.log_review_draw(actor=ada, period_from=today, period_to=today, sample_size=10)
     assert len(review.sample_ids) == 10
     assert set(review.sample_ids) <= {event.pk for event in viewed}
     # Another day's review finds nothing in this day's accesses.
     earlier = services.log_review_draw(
-        reviewer=ada, period_from=today - timedelta(days=9), period_to=today - timedelta(days=1)
+        actor=ada, period_from=today - timedelta(days=9), period_to=today - timedelta(days=1)
     )
     assert earlier.sample_ids == []
 
@@ -53,7 +51,7 @@ def test_the_sample_is_random(alice, ada):
     samples = {
         tuple(
             services.log_review_draw(
-                reviewer=ada, period_from=today, period_to=today, sample_size=5
+                actor=ada, period_from=today, period_to=today, sample_size=5
             ).sample_ids
         )
         for _ in range(5)
@@ -64,26 +62,26 @@ def test_the_sample_is_random(alice, ada):
 def test_wrong_input_is_refused_with_a_message(ada):
     with pytest.raises(ValidationError, match="before the from date"):
         services.log_review_draw(
-            reviewer=ada, period_from=date(2026, 5, 2), period_to=date(2026, 5, 1)
+            actor=ada, period_from=date(2026, 5, 2), period_to=date(2026, 5, 1)
         )
     with pytest.raises(ValidationError, match="between 1 and 200"):
         services.log_review_draw(
-            reviewer=ada, period_from=date(2026, 5, 1), period_to=date(2026, 5, 1), sample_size=0
+            actor=ada, period_from=date(2026, 5, 1), period_to=date(2026, 5, 1), sample_size=0
         )
 
 
 def test_signing_off_keeps_the_comment_once_and_is_recorded(ada):
     review = services.log_review_draw(
-        reviewer=ada, period_from=date(2026, 1, 1), period_to=timezone.localdate()
+        actor=ada, period_from=date(2026, 1, 1), period_to=timezone.localdate()
     )
     with pytest.raises(ValidationError, match="what you found"):
-        services.log_review_sign_off(review=review, reviewer=ada, comment="  ")
-    services.log_review_sign_off(review=review, reviewer=ada, comment="Nothing odd.")
+        services.log_review_sign_off(review=review, actor=ada, comment="  ")
+    services.log_review_sign_off(review=review, actor=ada, comment="Nothing odd.")
     review.refresh_from_db()
     assert review.is_signed_off
     assert review.comment == "Nothing odd."
     with pytest.raises(ValidationError, match="already been signed off"):
-        services.log_review_sign_off(review=review, reviewer=ada, comment="Changed my mind")
+        services.log_review_sign_off(review=review, actor=ada, comment="Changed my mind")
     assert LogReview.objects.get().comment == "Nothing odd."
     details = list(
         AccessEvent.objects.filter(object_type="log_review", object_id=str(review.pk))

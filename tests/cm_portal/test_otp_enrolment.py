@@ -124,8 +124,8 @@ def test_a_new_attempt_deletes_an_unconfirmed_device_left_behind(newcomer_withou
 
 def _reset_and_approve(bob, ada, tess) -> None:
     """The second-factor reset of a case manager, approved by her team lead (security.md 30)."""
-    change = services.staff_second_factor_reset(user=bob, reset_by=ada)
-    services.account_change_approve(change=change, decided_by=tess)
+    change = services.staff_second_factor_reset(user=bob, actor=ada)
+    services.account_change_approve(change=change, actor=tess)
 
 
 def test_after_a_second_factor_reset_only_the_emailed_link_opens_enrolment(bob, ada, tess):

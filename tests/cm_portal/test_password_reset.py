@@ -116,9 +116,9 @@ def test_a_link_issued_before_deactivation_is_void_after_reactivation(alice, ada
     path = _link_path(mail.outbox[0])
     assert _link_is_valid(path)
 
-    services.staff_deactivate(user=alice, deactivated_by=ada)
+    services.staff_deactivate(user=alice, actor=ada)
     assert not _link_is_valid(path)
-    services.staff_reactivate(user=alice, reactivated_by=ada)
+    services.staff_reactivate(user=alice, actor=ada)
 
     assert not _link_is_valid(path)
 
@@ -126,11 +126,11 @@ def test_a_link_issued_before_deactivation_is_void_after_reactivation(alice, ada
 def _change(user, admin, **values) -> None:
     """Change the account as an administrator does; a change that gives case access takes
     effect once someone who may decide it approves (security.md 30)."""
-    change = services.staff_update(user=user, changed_by=admin, **values)
+    change = services.staff_update(user=user, actor=admin, **values)
     if change is not None:
         decider = services.account_change_deciders(change).first()
         assert decider is not None
-        services.account_change_approve(change=change, decided_by=decider)
+        services.account_change_approve(change=change, actor=decider)
 
 
 @pytest.fixture

@@ -53,7 +53,7 @@ def _messages(response) -> list[str]:
 def _approve_pending(target, decided_by) -> None:
     """Separation of duties (security.md 30): a second person approves what was asked."""
     for change in AccountChangeRequest.objects.filter(target=target, status="pending"):
-        services.account_change_approve(change=change, decided_by=decided_by)
+        services.account_change_approve(change=change, actor=decided_by)
 
 
 @pytest.fixture
@@ -308,7 +308,9 @@ def test_deactivate_ends_that_persons_sessions_at_once(admin_client, persona_cli
     keys = list(StaffSession.objects.filter(user=bob).values_list("session_key", flat=True))
     assert len(keys) == 2
 
-    response = admin_client.post(reverse("staff:deactivate", kwargs={"pk": bob.pk}))
+    response = admin_client.post(
+        reverse("staff:deactivate", kwargs={"pk": bob.pk}), {"confirmed": "yes"}
+    )
 
     assert response["Location"] == reverse("staff:edit", kwargs={"pk": bob.pk})
     bob.refresh_from_db()
@@ -341,7 +343,7 @@ def test_the_edit_page_offers_no_self_deactivation(admin_client, ada):
 
 
 def test_reactivate_lets_the_person_log_in_again(admin_client, bob):
-    admin_client.post(reverse("staff:deactivate", kwargs={"pk": bob.pk}))
+    admin_client.post(reverse("staff:deactivate", kwargs={"pk": bob.pk}), {"confirmed": "yes"})
     admin_client.post(reverse("staff:reactivate", kwargs={"pk": bob.pk}))
     bob.refresh_from_db()
     assert bob.is_active

@@ -66,7 +66,7 @@ def consent_participant_of(f: Fixtures) -> Participant:
     organisation = f("hela_manniskan")
     existing = Participant.objects.filter(organisation=organisation).order_by("pk").first()
     return existing or participant_register(
-        organisation=organisation, registered_by=f("alice"), display_name="Kim", **INTAKE
+        organisation=organisation, actor=f("alice"), display_name="Kim", **INTAKE
     )
 
 
@@ -84,7 +84,7 @@ def consent_of(f: Fixtures) -> Consent:
     use_temporary_storage(f)
     return services.consent_record(
         participant=participant,
-        recorded_by=f("alice"),
+        actor=f("alice"),
         organisations=[f("hela_manniskan")],
         external_names=["Vårdcentralen Älvsjö"],
         purpose="Samordning av stöd",

@@ -50,19 +50,19 @@ def cases(alice, bob, ada, hela_manniskan, district):
     """Two participants with contacts and consents, one closed and one with a withdrawal."""
     first = participant_register(
         organisation=hela_manniskan,
-        registered_by=alice,
+        actor=alice,
         reference="HM-0001",
         display_name="Kim Åberg",
         personal_identity_number="200311170005",
         **{**INTAKE, "crisis_relevant": True},
     )
-    participant_assign(participant=first, case_manager=bob, assigned_by=alice)
+    participant_assign(participant=first, case_manager=bob, actor=alice)
     contact_log(
-        participant=first, logged_by=alice, date=date(2026, 6, 5), kind="phone", duration_minutes=15
+        participant=first, actor=alice, date=date(2026, 6, 5), kind="phone", duration_minutes=15
     )
     contact_log(
         participant=first,
-        logged_by=alice,
+        actor=alice,
         date=date(2026, 6, 2),
         kind="meeting",
         duration_minutes=60,
@@ -71,7 +71,7 @@ def cases(alice, bob, ada, hela_manniskan, district):
     )
     consent = services.consent_record(
         participant=first,
-        recorded_by=alice,
+        actor=alice,
         organisations=[district, hela_manniskan],
         external_names=["Vårdcentralen Älvsjö"],
         purpose="Samordning",
@@ -80,11 +80,11 @@ def cases(alice, bob, ada, hela_manniskan, district):
         valid_until=date(2027, 5, 30),
     )
     services.consent_withdraw(
-        consent=consent, withdrawn_on=date(2026, 7, 1), by_whom="participant", recorded_by=alice
+        consent=consent, withdrawn_on=date(2026, 7, 1), by_whom="participant", actor=alice
     )
     second = participant_register(
         organisation=hela_manniskan,
-        registered_by=alice,
+        actor=alice,
         reference="HM-0002",
         birth_year=2009,
         gender="man",
@@ -96,7 +96,7 @@ def cases(alice, bob, ada, hela_manniskan, district):
     )
     services.consent_record(
         participant=second,
-        recorded_by=alice,
+        actor=alice,
         external_names=["Skolan"],
         purpose="Skola",
         signed_on=date(2026, 6, 1),
@@ -153,6 +153,7 @@ def test_export_shape(cases):
         "contacts",
         "consents",
         "coordination_meetings",
+        "intern_sip_offers",
     ]
     assert first["participant"]["case_managers"] == ["alice@hela.example", "bob@hela.example"]
     assert first["participant"]["personal_identity_number"] == "20031117-0005"
@@ -373,7 +374,7 @@ def test_round_trip_keeps_a_copy_unchanged(cases, tmp_path):
 def test_a_reader_through_consent_cannot_export(cases, dana, alice, district):
     services.consent_record(
         participant=cases[0],
-        recorded_by=alice,
+        actor=alice,
         organisations=[district],
         purpose="Samordning",
         signed_on=date(2026, 6, 3),

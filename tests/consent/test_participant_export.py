@@ -39,7 +39,7 @@ def noted(consent, alice):
     participant = consent.participant
     contact_log(
         participant=participant,
-        logged_by=alice,
+        actor=alice,
         date=date(2026, 6, 3),
         kind="meeting",
         duration_minutes=45,
@@ -48,7 +48,7 @@ def noted(consent, alice):
     )
     participant_register(
         organisation=participant.organisation,
-        registered_by=alice,
+        actor=alice,
         reference="HM-OTHER-9",
         display_name="Någon annan",
         **INTAKE,
@@ -62,7 +62,7 @@ def pdf_text(export: ParticipantExport) -> str:
 
 
 def request_export(participant, user) -> ParticipantExport:
-    return services.participant_export_request(participant=participant, requested_by=user)
+    return services.participant_export_request(participant=participant, actor=user)
 
 
 def test_requesting_enqueues_one_task_after_commit(
@@ -71,7 +71,7 @@ def test_requesting_enqueues_one_task_after_commit(
     # The outbox publishes with send_task once the transaction commits.
     with mock.patch.object(app, "send_task") as sent:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            export = services.participant_export_request(participant=noted, requested_by=alice)
+            export = services.participant_export_request(participant=noted, actor=alice)
         sent.assert_not_called()
         assert len(callbacks) == 1
         callbacks[0]()
@@ -89,7 +89,7 @@ def test_nothing_is_enqueued_on_rollback(noted, alice, django_capture_on_commit_
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        services.participant_export_request(participant=noted, requested_by=alice)
+        services.participant_export_request(participant=noted, actor=alice)
         raise RuntimeError
     assert callbacks == []
     assert not ParticipantExport.objects.exists()
@@ -99,8 +99,8 @@ def test_a_second_request_while_queued_returns_the_same_export(
     noted, alice, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        first = services.participant_export_request(participant=noted, requested_by=alice)
-        second = services.participant_export_request(participant=noted, requested_by=alice)
+        first = services.participant_export_request(participant=noted, actor=alice)
+        second = services.participant_export_request(participant=noted, actor=alice)
     assert second.pk == first.pk
     assert len(callbacks) == 1
     assert ParticipantExport.objects.count() == 1

@@ -18,7 +18,7 @@ def names(parties) -> list[str]:
 def record(participant, alice, name, signed_on, **values):
     return consent_record(
         participant=participant,
-        recorded_by=alice,
+        actor=alice,
         external_names=[name],
         purpose="Samordning",
         signed_on=signed_on,
@@ -38,12 +38,12 @@ def test_parties_of_consents_valid_on_the_day(participant, alice, district):
     )
     record(participant, alice, "Valid to the day", day - timedelta(days=5), valid_until=day)
     withdrawn = record(participant, alice, "Withdrawn", day - timedelta(days=5))
-    consent_withdraw(consent=withdrawn, withdrawn_on=day, by_whom="participant", recorded_by=alice)
+    consent_withdraw(consent=withdrawn, withdrawn_on=day, by_whom="participant", actor=alice)
     later = record(participant, alice, "Withdrawn later", day - timedelta(days=5))
-    consent_withdraw(consent=later, withdrawn_on=today, by_whom="participant", recorded_by=alice)
+    consent_withdraw(consent=later, withdrawn_on=today, by_whom="participant", actor=alice)
     consent_record(
         participant=participant,
-        recorded_by=alice,
+        actor=alice,
         organisations=[district],
         purpose="Samordning",
         signed_on=day,

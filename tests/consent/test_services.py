@@ -35,7 +35,7 @@ def record(participant, by, *, organisations, **values):
     }
     fields.update(values)
     return services.consent_record(
-        participant=participant, recorded_by=by, organisations=organisations, **fields
+        participant=participant, actor=by, organisations=organisations, **fields
     )
 
 
@@ -104,7 +104,11 @@ def test_withdrawal_cuts_access_on_the_next_request(participant, alice, dana, di
         reverse(
             "consent:withdraw", kwargs={"pk": consent.participant_id, "consent_pk": consent.pk}
         ),
-        {"withdrawn_on": timezone.localdate().isoformat(), "by_whom": "participant"},
+        {
+            "withdrawn_on": timezone.localdate().isoformat(),
+            "by_whom": "participant",
+            "confirmed": "yes",
+        },
     )
 
     assert response.status_code == 302
@@ -123,7 +127,7 @@ def test_withdrawal_keeps_the_history(participant, alice, tess, district):
     before = Consent.objects.filter(pk=consent.pk).values().get()
 
     services.consent_withdraw(
-        consent=consent, withdrawn_on=date(2026, 7, 1), by_whom="guardian", recorded_by=tess
+        consent=consent, withdrawn_on=date(2026, 7, 1), by_whom="guardian", actor=tess
     )
 
     after = Consent.objects.filter(pk=consent.pk).values().get()
@@ -148,11 +152,11 @@ def test_withdrawal_keeps_the_history(participant, alice, tess, district):
 
 def test_withdrawing_twice_is_refused(consent, alice):
     services.consent_withdraw(
-        consent=consent, withdrawn_on=date(2026, 7, 1), by_whom="participant", recorded_by=alice
+        consent=consent, withdrawn_on=date(2026, 7, 1), by_whom="participant", actor=alice
     )
     with pytest.raises(ValidationError, match="already been withdrawn"):
         services.consent_withdraw(
-            consent=consent, withdrawn_on=date(2026, 8, 1), by_whom="guardian", recorded_by=alice
+            consent=consent, withdrawn_on=date(2026, 8, 1), by_whom="guardian", actor=alice
         )
     consent.refresh_from_db()
     assert (consent.withdrawn_on, consent.withdrawn_by_whom) == (date(2026, 7, 1), "participant")
@@ -163,7 +167,7 @@ def test_withdrawing_twice_through_the_view_says_why(consent, alice):
     url = reverse(
         "consent:withdraw", kwargs={"pk": consent.participant_id, "consent_pk": consent.pk}
     )
-    data = {"withdrawn_on": "2026-07-01", "by_whom": "participant"}
+    data = {"withdrawn_on": "2026-07-01", "by_whom": "participant", "confirmed": "yes"}
     client.post(url, data)
     response = client.post(url, data, follow=True)
     assert "already been withdrawn" in response.content.decode()
@@ -177,7 +181,7 @@ def test_withdrawal_dates_are_checked(consent, alice, withdrawn_on, field):
     withdrawn_on = withdrawn_on or timezone.localdate() + timedelta(days=1)
     with pytest.raises(ValidationError) as error:
         services.consent_withdraw(
-            consent=consent, withdrawn_on=withdrawn_on, by_whom="participant", recorded_by=alice
+            consent=consent, withdrawn_on=withdrawn_on, by_whom="participant", actor=alice
         )
     assert field in error.value.message_dict
     consent.refresh_from_db()
@@ -188,7 +192,7 @@ def test_withdrawal_dates_are_checked(consent, alice, withdrawn_on, field):
 def minor(alice, hela_manniskan):
     return participant_register(
         organisation=hela_manniskan,
-        registered_by=alice,
+        actor=alice,
         **{**INTAKE, "birth_year": 2009, "intervention_start": date(2026, 5, 4)},
     )
 
@@ -234,7 +238,7 @@ def test_list_shows_status_newest_first_and_logs_the_view(participant, alice, di
     withdrawn = record(participant, alice, organisations=[district], signed_on=date(2026, 6, 20))
     valid = record(participant, alice, organisations=[district], signed_on=date(2026, 7, 1))
     services.consent_withdraw(
-        consent=withdrawn, withdrawn_on=date(2026, 6, 21), by_whom="participant", recorded_by=alice
+        consent=withdrawn, withdrawn_on=date(2026, 6, 21), by_whom="participant", actor=alice
     )
     response = verified_client(alice).get(reverse("consent:list", kwargs={"pk": participant.pk}))
     assert response.status_code == 200

@@ -129,7 +129,7 @@ def test_the_service_checks_the_scan_too(participant, alice, district, storage):
     with pytest.raises(ValidationError, match="must be a PDF"):
         services.consent_record(
             participant=participant,
-            recorded_by=alice,
+            actor=alice,
             organisations=[district],
             purpose="Samordning",
             signed_on=date(2026, 6, 5),
@@ -173,7 +173,7 @@ def test_others_get_404_on_download(consent, persona, request):
 def test_a_consent_without_scan_has_no_download(participant, alice, district):
     consent = services.consent_record(
         participant=participant,
-        recorded_by=alice,
+        actor=alice,
         organisations=[district],
         purpose="Samordning",
         signed_on=date(2026, 6, 5),

@@ -147,7 +147,7 @@ def test_deactivation_ends_a_provider_session(oidc_provider, district_idp, charl
     _login(client, oidc_provider, charlie.email, "charlie.mfa")
     assert StaffSession.objects.filter(user=charlie).exists()
 
-    staff_deactivate(user=charlie, deactivated_by=ada)
+    staff_deactivate(user=charlie, actor=ada)
 
     assert client.get(CASE_WORKER_START)["Location"].startswith("/accounts/login/")
     assert not StaffSession.objects.filter(user=charlie).exists()

@@ -25,7 +25,7 @@ def intake(**values) -> dict:
 
 def register(organisation, registered_by, **values) -> Participant:
     return services.participant_register(
-        organisation=organisation, registered_by=registered_by, **intake(**values)
+        organisation=organisation, actor=registered_by, **intake(**values)
     )
 
 
@@ -38,4 +38,4 @@ def log_contact(participant: Participant, logged_by, **values) -> Contact:
         "note": "",
     }
     data.update(values)
-    return services.contact_log(participant=participant, logged_by=logged_by, **data)
+    return services.contact_log(participant=participant, actor=logged_by, **data)

@@ -31,17 +31,13 @@ INTAKE = {
 @pytest.fixture
 def participant(alice, hela_manniskan):
     return services.participant_register(
-        organisation=hela_manniskan, registered_by=alice, display_name="Kim", **INTAKE
+        organisation=hela_manniskan, actor=alice, display_name="Kim", **INTAKE
     )
 
 
 def test_registration_numbers_references_per_organisation_and_assigns(alice, hela_manniskan):
-    first = services.participant_register(
-        organisation=hela_manniskan, registered_by=alice, **INTAKE
-    )
-    second = services.participant_register(
-        organisation=hela_manniskan, registered_by=alice, **INTAKE
-    )
+    first = services.participant_register(organisation=hela_manniskan, actor=alice, **INTAKE)
+    second = services.participant_register(organisation=hela_manniskan, actor=alice, **INTAKE)
     assert (first.reference, second.reference) == ("HM-0001", "HM-0002")
     assert services.assigned_case_managers(first) == [alice]
     assert AccessEvent.objects.filter(action="create", object_type="participant").count() == 2
@@ -58,7 +54,7 @@ def test_registration_numbers_references_per_organisation_and_assigns(alice, hel
 def test_registration_refuses_bad_intake(alice, hela_manniskan, field, value):
     with pytest.raises(ValidationError) as error:
         services.participant_register(
-            organisation=hela_manniskan, registered_by=alice, **{**INTAKE, field: value}
+            organisation=hela_manniskan, actor=alice, **{**INTAKE, field: value}
         )
     assert field in error.value.message_dict
     assert not Participant.objects.exists()
@@ -68,7 +64,7 @@ def test_identity_number_must_match_birth_year(alice, hela_manniskan):
     with pytest.raises(ValidationError) as error:
         services.participant_register(
             organisation=hela_manniskan,
-            registered_by=alice,
+            actor=alice,
             **{**INTAKE, "birth_year": 2003, "personal_identity_number": "811218-9876"},
         )
     assert "birth_year" in error.value.message_dict
@@ -77,7 +73,7 @@ def test_identity_number_must_match_birth_year(alice, hela_manniskan):
 def test_identity_number_is_stored_normalised_and_shown_masked(alice, hela_manniskan):
     person = services.participant_register(
         organisation=hela_manniskan,
-        registered_by=alice,
+        actor=alice,
         **{**INTAKE, "birth_year": 1981, "personal_identity_number": "8112189876"},
     )
     assert person.personal_identity_number == "19811218-9876"
@@ -136,26 +132,24 @@ def test_an_expired_grant_gives_no_access(participant, dana, district):
 
 
 def test_unassigning_cuts_access_and_a_caseload_moves_in_one_step(participant, alice, bob, tess):
-    services.caseload_transfer(from_user=alice, to_user=bob, transferred_by=tess)
+    services.caseload_transfer(from_user=alice, to_user=bob, actor=tess)
     assert list(participants_for(bob)) == [participant]
     assert not participants_for(alice).exists()
-    services.participant_unassign(participant=participant, case_manager=bob, unassigned_by=tess)
+    services.participant_unassign(participant=participant, case_manager=bob, actor=tess)
     assert not participants_for(bob).exists()
 
 
 def test_corrections_keep_who_changed_what_and_the_old_value(participant, alice):
     contact = services.contact_log(
         participant=participant,
-        logged_by=alice,
+        actor=alice,
         date=date(2026, 6, 2),
         kind="phone",
         duration_minutes=15,
         counterpart="",
         note="first note",
     )
-    services.contact_correct(
-        contact=contact, corrected_by=alice, note="corrected", duration_minutes=20
-    )
+    services.contact_correct(contact=contact, actor=alice, note="corrected", duration_minutes=20)
     history = {c.field: (c.old_value, c.new_value, c.changed_by) for c in CaseChange.objects.all()}
     assert history == {
         "note": ("first note", "corrected", alice),
@@ -166,21 +160,21 @@ def test_corrections_keep_who_changed_what_and_the_old_value(participant, alice)
 def test_closing_and_reopening(participant, alice):
     with pytest.raises(ValidationError):
         services.participant_close(
-            participant=participant, end_date=date(2026, 5, 1), reason="Moved", closed_by=alice
+            participant=participant, end_date=date(2026, 5, 1), reason="Moved", actor=alice
         )
     participant.refresh_from_db()
     services.participant_close(
-        participant=participant, end_date=date(2026, 9, 1), reason="Goals met", closed_by=alice
+        participant=participant, end_date=date(2026, 9, 1), reason="Goals met", actor=alice
     )
     assert not Participant.objects.get(pk=participant.pk).is_open
-    services.participant_reopen(participant=participant, reopened_by=alice)
+    services.participant_reopen(participant=participant, actor=alice)
     assert Participant.objects.get(pk=participant.pk).is_open
 
 
 def test_intake_changes_are_kept_with_the_identity_number_masked(participant, alice):
     changed = services.participant_update(
         participant=participant,
-        changed_by=alice,
+        actor=alice,
         display_name="Kim K",
         personal_identity_number="20031117-0005",
         birth_year=2003,
@@ -190,7 +184,7 @@ def test_intake_changes_are_kept_with_the_identity_number_masked(participant, al
     assert history["display_name"] == ("Kim", "Kim K")
     assert history["personal_identity_number"] == ("", "20031117-••••")
     with pytest.raises(TypeError):
-        services.participant_update(participant=participant, changed_by=alice, organisation=None)
+        services.participant_update(participant=participant, actor=alice, organisation=None)
 
 
 def test_the_team_lead_rule_is_one_access_function(participant, alice, bob, charlie, tess):

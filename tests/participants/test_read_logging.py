@@ -107,7 +107,7 @@ def test_a_refusal_through_a_meeting_is_logged_against_its_participant(
 ):
     meeting = meeting_book(
         participant=participant,
-        booked_by=alice,
+        actor=alice,
         kind="intern_sip",
         need="Boende",
         meeting_on=timezone.localdate() + timedelta(days=20),

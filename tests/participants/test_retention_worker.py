@@ -32,7 +32,7 @@ def test_a_real_worker_deletes_the_due_case_and_keeps_the_held_one(
             participant=participant,
             end_date=timezone.localdate(),
             reason="Flyttat",
-            closed_by=alice,
+            actor=alice,
         )
     six_years_ago = timezone.now() - timedelta(days=6 * 366)
     Participant.objects.update(last_entry_at=six_years_ago)

@@ -56,9 +56,9 @@ def test_a_move_to_the_district_ends_assignments_and_sessions_and_tells_the_team
     browser = client_as("alice")
     assert browser.get(_case_urls(participant)[0]).status_code == 200
 
-    change = services.staff_update(user=alice, changed_by=ada, organisation=district)
+    change = services.staff_update(user=alice, actor=ada, organisation=district)
     assert isinstance(change, AccountChangeRequest)
-    services.account_change_approve(change=change, decided_by=second_admin)
+    services.account_change_approve(change=change, actor=second_admin)
 
     alice.refresh_from_db()
     assert alice.organisation == district
@@ -79,7 +79,7 @@ def test_a_role_change_ends_assignments_and_sessions_at_once(participant, alice,
     assert browser.get(_case_urls(participant)[0]).status_code == 200
 
     # Towards no case access: immediate, no approval needed.
-    assert services.staff_update(user=alice, changed_by=ada, role=Role.STEERING_GROUP) is None
+    assert services.staff_update(user=alice, actor=ada, role=Role.STEERING_GROUP) is None
 
     assert not ParticipantUserObjectPermission.objects.filter(user=alice).exists()
     assert browser.get(_case_urls(participant)[0])["Location"].startswith(LOGIN_URL)

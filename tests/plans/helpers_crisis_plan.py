@@ -39,7 +39,7 @@ def crisis_plan_of(f: Fixtures) -> CrisisPlan:
         values=TEXTS,
         chain=CHAIN,
         expected_version=0,
-        saved_by=f("alice"),
+        actor=f("alice"),
     )
 
 

@@ -48,7 +48,7 @@ def document_participant_of(f: Fixtures) -> Participant:
     existing = Participant.objects.filter(organisation=organisation, reference=REFERENCE).first()
     return existing or participant_register(
         organisation=organisation,
-        registered_by=f("alice"),
+        actor=f("alice"),
         reference=REFERENCE,
         display_name="Kim",
         personal_identity_number=IDENTITY_NUMBER,
@@ -107,7 +107,7 @@ def meeting_of(f: Fixtures) -> CoordinationMeeting:
         return existing
     consent_record(
         participant=participant,
-        recorded_by=f("alice"),
+        actor=f("alice"),
         external_names=["Vårdcentralen Älvsjö"],
         purpose="Samordning",
         signed_on=date(2026, 6, 2),

@@ -47,13 +47,13 @@ def plan_of(f: Fixtures) -> IndividualPlan:
         title="Egen lägenhet",
         first_sub_goal="Ställa sig i bostadskön",
         expected_version=0,
-        created_by=alice,
+        actor=alice,
     )
     contact_paths_save(
         participant=participant,
         paths=[{"actor": "Psykiatrimottagningen", "person": "", "how": "08-123", "when": ""}],
         expected_version=1,
-        saved_by=alice,
+        actor=alice,
     )
     return IndividualPlan.objects.get(participant=participant)
 
@@ -67,8 +67,8 @@ def prioritised_contact_of(f: Fixtures) -> PrioritisedContact:
     existing = participant.prioritised_contacts.order_by("pk").first()
     return existing or prioritised_contact_create(
         participant=participant,
-        created_by=f("alice"),
+        actor=f("alice"),
         actor_kind="healthcare",
-        actor="Vårdcentralen",
+        actor_name="Vårdcentralen",
         planned_on=date(2026, 7, 1),
     )

@@ -18,7 +18,7 @@ def link_of(f: Fixtures) -> SelfRatingLink:
     if existing:
         return existing
     link, _token = self_rating_link_create(
-        participant=participant, phase="baseline", created_by=f("alice")
+        participant=participant, phase="baseline", actor=f("alice")
     )
     return link
 
@@ -26,6 +26,6 @@ def link_of(f: Fixtures) -> SelfRatingLink:
 def fresh_token(f: Fixtures) -> str:
     """A new link's token (the token is never stored, so each call makes a new link)."""
     _link, token = self_rating_link_create(
-        participant=participant_of(f), phase="baseline", created_by=f("alice")
+        participant=participant_of(f), phase="baseline", actor=f("alice")
     )
     return token

@@ -55,7 +55,7 @@ def _url(name, participant):
 
 def test_first_save_creates_version_1_with_a_revision(participant, alice):
     plan = crisis_plan_save(
-        participant=participant, values=TEXTS, chain=CHAIN, expected_version=0, saved_by=alice
+        participant=participant, values=TEXTS, chain=CHAIN, expected_version=0, actor=alice
     )
     assert plan.version == 1
     assert plan.warning_signs == TEXTS["warning_signs"]
@@ -83,7 +83,7 @@ def test_chain_is_renumbered_in_the_order_given(participant, alice):
         {"order": 5, "who": "B", "how_to_reach": "b"},
     ]
     plan = crisis_plan_save(
-        participant=participant, values={}, chain=chain, expected_version=0, saved_by=alice
+        participant=participant, values={}, chain=chain, expected_version=0, actor=alice
     )
     assert [(link.order, link.who) for link in plan.chain.all()] == [
         (1, "A"),
@@ -100,7 +100,7 @@ def test_a_link_needs_who_and_how_to_reach(participant, alice):
             values={},
             chain=[{"who": "Case manager", "how_to_reach": ""}],
             expected_version=0,
-            saved_by=alice,
+            actor=alice,
         )
     assert "chain" in error.value.error_dict
     assert not CrisisPlan.objects.exists()
@@ -108,14 +108,14 @@ def test_a_link_needs_who_and_how_to_reach(participant, alice):
 
 def test_establish_needs_a_link(participant, alice):
     plan = crisis_plan_save(
-        participant=participant, values=TEXTS, chain=[], expected_version=0, saved_by=alice
+        participant=participant, values=TEXTS, chain=[], expected_version=0, actor=alice
     )
     with pytest.raises(ValidationError, match="at least one link"):
         crisis_plan_establish(
             participant=participant,
             established_on=date(2026, 6, 10),
             expected_version=plan.version,
-            established_by=alice,
+            actor=alice,
         )
     plan.refresh_from_db()
     assert plan.established_on is None
@@ -131,7 +131,7 @@ def test_establish_date_rules(plan, participant, alice, day, message):
             participant=participant,
             established_on=day,
             expected_version=plan.version,
-            established_by=alice,
+            actor=alice,
         )
 
 
@@ -140,7 +140,7 @@ def test_establish_on_the_start_day_and_today(plan, participant, alice):
         participant=participant,
         established_on=date(2026, 6, 1),
         expected_version=plan.version,
-        established_by=alice,
+        actor=alice,
     )
     assert plan.established_on == date(2026, 6, 1)
     assert plan.version == 2
@@ -148,7 +148,7 @@ def test_establish_on_the_start_day_and_today(plan, participant, alice):
         participant=participant,
         established_on=date(2026, 11, 23),
         expected_version=plan.version,
-        established_by=alice,
+        actor=alice,
     )
     assert plan.established_on == date(2026, 11, 23)
     assert list(
@@ -161,7 +161,7 @@ def test_established_plan_keeps_at_least_one_link(plan, participant, alice):
         participant=participant,
         established_on=date(2026, 6, 10),
         expected_version=plan.version,
-        established_by=alice,
+        actor=alice,
     )
     with pytest.raises(ValidationError, match="at least one link"):
         crisis_plan_save(
@@ -169,7 +169,7 @@ def test_established_plan_keeps_at_least_one_link(plan, participant, alice):
             values=TEXTS,
             chain=[],
             expected_version=plan.version,
-            saved_by=alice,
+            actor=alice,
         )
     assert ResponsibilityLink.objects.filter(crisis_plan=plan).count() == 2
 
@@ -181,7 +181,7 @@ def test_stale_version_is_refused_and_the_first_edit_kept(plan, participant, ali
         values={"warning_signs": "First"},
         chain=CHAIN,
         expected_version=loaded,
-        saved_by=alice,
+        actor=alice,
     )
     with pytest.raises(PlanConflict):
         crisis_plan_save(
@@ -189,7 +189,7 @@ def test_stale_version_is_refused_and_the_first_edit_kept(plan, participant, ali
             values={"warning_signs": "Second"},
             chain=CHAIN,
             expected_version=loaded,
-            saved_by=tess,
+            actor=tess,
         )
     plan.refresh_from_db()
     assert plan.warning_signs == "First"
@@ -199,7 +199,7 @@ def test_stale_version_is_refused_and_the_first_edit_kept(plan, participant, ali
 def test_a_second_first_save_conflicts(plan, participant, alice):
     with pytest.raises(PlanConflict):
         crisis_plan_save(
-            participant=participant, values={}, chain=CHAIN, expected_version=0, saved_by=alice
+            participant=participant, values={}, chain=CHAIN, expected_version=0, actor=alice
         )
 
 
@@ -210,11 +210,11 @@ def test_import_uses_the_same_rules(participant, alice):
         "responsibility_chain": [],
     }
     with pytest.raises(ValidationError, match="at least one link"):
-        crisis_plan_import(participant=participant, content=content, imported_by=alice)
+        crisis_plan_import(participant=participant, content=content, actor=alice)
     content["responsibility_chain"] = [
         {"order": 1, "who": "Case manager", "how_to_reach": "070", "when": "office hours"}
     ]
-    plan = crisis_plan_import(participant=participant, content=content, imported_by=alice)
+    plan = crisis_plan_import(participant=participant, content=content, actor=alice)
     assert crisis_plan_content(plan) == content
 
 
@@ -246,14 +246,14 @@ def test_the_missing_crisis_plan_prompt_is_the_selectors_rule(participant, alice
     participant = Participant.objects.get(pk=participant.pk)
     assert crisis_plan_missing(participant)  # no plan at all
     plan = crisis_plan_save(
-        participant=participant, values=TEXTS, chain=CHAIN, expected_version=0, saved_by=alice
+        participant=participant, values=TEXTS, chain=CHAIN, expected_version=0, actor=alice
     )
     assert crisis_plan_missing(Participant.objects.get(pk=participant.pk))  # a draft
     crisis_plan_establish(
         participant=participant,
         established_on=date(2026, 6, 10),
         expected_version=plan.version,
-        established_by=alice,
+        actor=alice,
     )
     assert not crisis_plan_missing(Participant.objects.get(pk=participant.pk))
 
@@ -328,7 +328,7 @@ def test_two_clients_second_save_gets_the_conflict(plan, participant, alice, tes
 def test_establish_form_and_refusal_messages(participant, alice):
     client = english_client(alice)
     crisis_plan_save(
-        participant=participant, values=TEXTS, chain=[], expected_version=0, saved_by=alice
+        participant=participant, values=TEXTS, chain=[], expected_version=0, actor=alice
     )
     response = client.post(
         _url("crisis_plan_establish", participant),

@@ -38,30 +38,28 @@ def english():
 def participant(alice, ada, hela_manniskan):
     participant = participant_register(
         organisation=hela_manniskan,
-        registered_by=alice,
+        actor=alice,
         reference="HM-0001",
         display_name="Kim Åberg",
         **INTAKE,
     )
     plan = crisis_plan_save(
-        participant=participant, values=TEXTS, chain=CHAIN, expected_version=0, saved_by=alice
+        participant=participant, values=TEXTS, chain=CHAIN, expected_version=0, actor=alice
     )
     crisis_plan_establish(
         participant=participant,
         established_on=date(2026, 7, 20),
         expected_version=plan.version,
-        established_by=alice,
+        actor=alice,
     )
     self_rating_record(
         participant=participant,
-        entered_by=alice,
+        actor=alice,
         phase="baseline",
         rated_on=date(2026, 6, 5),
         **SCORES,
     )
-    _link, token = self_rating_link_create(
-        participant=participant, phase="follow_up", created_by=alice
-    )
+    _link, token = self_rating_link_create(participant=participant, phase="follow_up", actor=alice)
     self_rating_submit(token=token, values={**SCORES, "ucla_1": 1, "participation": 5})
     return participant
 

@@ -57,7 +57,7 @@ def test_a_link_of_another_participant_is_404(request, alice, hela_manniskan):
     link = link_of(f)
     other = participant_register(
         organisation=hela_manniskan,
-        registered_by=alice,
+        actor=alice,
         display_name="Other",
         birth_year=1990,
         gender="man",

@@ -39,7 +39,7 @@ def storage(settings, tmp_path):
 
 def withdraw(consent, alice) -> None:
     consent_withdraw(
-        consent=consent, withdrawn_on=timezone.localdate(), by_whom="participant", recorded_by=alice
+        consent=consent, withdrawn_on=timezone.localdate(), by_whom="participant", actor=alice
     )
 
 
@@ -104,7 +104,7 @@ def test_the_letter_is_refused_at_the_request(meeting, consent, alice):
 
 def test_the_worker_refuses_when_the_consent_lapsed_after_the_request(meeting, consent, alice):
     with mock.patch("cm_portal.pdf.enqueue_render"):
-        document = document_services.invitation_letter_request(meeting=meeting, requested_by=alice)
+        document = document_services.invitation_letter_request(meeting=meeting, actor=alice)
     withdraw(consent, alice)  # between the request and the render
     with mock.patch("cm_portal.pdf.html_to_pdf") as html_to_pdf:
         render_pdf(DOCUMENT, document.pk)
@@ -135,7 +135,7 @@ def test_the_worker_refuses_when_the_consent_lapsed_after_the_request(meeting, c
 
 def test_a_letter_made_earlier_is_not_handed_out_after_the_consent_lapsed(meeting, consent, alice):
     with mock.patch("cm_portal.pdf.enqueue_render"):
-        document = document_services.invitation_letter_request(meeting=meeting, requested_by=alice)
+        document = document_services.invitation_letter_request(meeting=meeting, actor=alice)
     render_pdf(DOCUMENT, document.pk)
     document.refresh_from_db()
     assert document.status == PdfStatus.READY

@@ -74,8 +74,8 @@ def pdf_text(document: PlanDocument) -> str:
 
 def requested(kind: str, user, participant=None, meeting=None) -> PlanDocument:
     if kind == DocumentKind.MY_PLAN:
-        return services.my_plan_request(participant=participant, requested_by=user)
-    return services.invitation_letter_request(meeting=meeting, requested_by=user)
+        return services.my_plan_request(participant=participant, actor=user)
+    return services.invitation_letter_request(meeting=meeting, actor=user)
 
 
 def rendered(document: PlanDocument) -> PlanDocument:
@@ -195,7 +195,7 @@ def test_requesting_enqueues_one_task_after_commit(
     # The outbox publishes with send_task once the transaction commits.
     with mock.patch.object(app, "send_task") as sent:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            document = services.my_plan_request(participant=participant, requested_by=alice)
+            document = services.my_plan_request(participant=participant, actor=alice)
         sent.assert_not_called()
         assert len(callbacks) == 1
         callbacks[0]()
@@ -216,7 +216,7 @@ def test_nothing_is_enqueued_on_rollback(meeting, alice, django_capture_on_commi
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        services.invitation_letter_request(meeting=meeting, requested_by=alice)
+        services.invitation_letter_request(meeting=meeting, actor=alice)
         raise RuntimeError
     assert callbacks == []
     assert not PlanDocument.objects.exists()

@@ -29,7 +29,7 @@ def test_a_real_worker_renders_my_plan(request, settings, tmp_path, queue, monke
     with start_worker(
         app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=10
     ):
-        document = services.my_plan_request(participant=participant, requested_by=f("alice"))
+        document = services.my_plan_request(participant=participant, actor=f("alice"))
         done = wait_for(lambda: PlanDocument.objects.get(pk=document.pk).status == PdfStatus.READY)
     assert original is not None
     assert done, "the worker did not render the document"

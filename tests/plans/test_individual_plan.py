@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from cm_portal.models import AccessEvent
 from consent.services import consent_record
@@ -52,7 +53,7 @@ def _establish(participant, alice, on=None, version=None):
         participant=participant,
         established_on=on or timezone.localdate(),
         expected_version=version_of(participant) if version is None else version,
-        established_by=alice,
+        actor=alice,
     )
 
 
@@ -77,7 +78,7 @@ def test_establish_without_a_contact_path(participant, alice):
         title="Arbete",
         first_sub_goal="Träffa coach",
         expected_version=0,
-        created_by=alice,
+        actor=alice,
     )
     with pytest.raises(ValidationError) as caught:
         _establish(participant, alice)
@@ -89,7 +90,7 @@ def test_establish_without_a_goal(participant, alice):
         participant=participant,
         paths=[{"actor": "Socialtjänsten", "how": "08-1"}],
         expected_version=0,
-        saved_by=alice,
+        actor=alice,
     )
     with pytest.raises(ValidationError) as caught:
         _establish(participant, alice)
@@ -130,7 +131,7 @@ def test_an_established_plan_keeps_a_contact_path(plan, alice):
             participant=plan.participant,
             paths=[],
             expected_version=version_of(plan.participant),
-            saved_by=alice,
+            actor=alice,
         )
     assert "Add at least one contact path." in _messages(caught.value)
     assert ContactPath.objects.count() == 1
@@ -140,9 +141,7 @@ def test_an_established_plan_keeps_a_goal(plan, alice):
     _establish(plan.participant, alice)
     goal = plan.goals.get()
     with pytest.raises(ValidationError) as caught:
-        services.goal_delete(
-            goal=goal, expected_version=version_of(plan.participant), deleted_by=alice
-        )
+        services.goal_delete(goal=goal, expected_version=version_of(plan.participant), actor=alice)
     assert "Add at least one goal with a sub-goal." in _messages(caught.value)
     assert Goal.objects.count() == 1
 
@@ -154,7 +153,7 @@ def test_an_established_plan_can_still_be_revised(plan, alice):
         title="Arbete",
         first_sub_goal="Träffa coach",
         expected_version=version_of(plan.participant),
-        created_by=alice,
+        actor=alice,
     )
     assert Goal.objects.count() == 2
 
@@ -167,7 +166,7 @@ def test_a_goal_keeps_at_least_one_sub_goal(plan, alice):
             title="Egen lägenhet",
             sub_goals=[],
             expected_version=plan.version,
-            changed_by=alice,
+            actor=alice,
         )
     assert "at least one sub-goal" in _messages(caught.value)
     assert SubGoal.objects.count() == 1
@@ -180,7 +179,7 @@ def test_goal_create_needs_both_titles(participant, alice):
             title=" ",
             first_sub_goal="",
             expected_version=0,
-            created_by=alice,
+            actor=alice,
         )
     assert set(caught.value.message_dict) == {"title", "first_sub_goal"}
     assert not IndividualPlan.objects.exists()
@@ -197,7 +196,7 @@ def test_a_stale_version_is_a_conflict_and_the_first_edit_survives(plan, alice, 
         title="Tess version",
         sub_goals=[{"title": "Steg", "status": "open"}],
         expected_version=loaded,
-        changed_by=tess,
+        actor=tess,
     )
     with pytest.raises(PlanConflict):
         services.goal_update(
@@ -205,7 +204,7 @@ def test_a_stale_version_is_a_conflict_and_the_first_edit_survives(plan, alice, 
             title="Alice version",
             sub_goals=[{"title": "Steg", "status": "achieved"}],
             expected_version=loaded,
-            changed_by=alice,
+            actor=alice,
         )
     goal.refresh_from_db()
     assert goal.title == "Tess version"
@@ -216,7 +215,7 @@ def test_a_stale_version_is_a_conflict_and_the_first_edit_survives(plan, alice, 
 
 def test_two_first_saves_the_second_conflicts(participant, alice, tess):
     services.goal_create(
-        participant=participant, title="A", first_sub_goal="a", expected_version=0, created_by=alice
+        participant=participant, title="A", first_sub_goal="a", expected_version=0, actor=alice
     )
     with pytest.raises(PlanConflict):
         services.goal_create(
@@ -224,7 +223,7 @@ def test_two_first_saves_the_second_conflicts(participant, alice, tess):
             title="B",
             first_sub_goal="b",
             expected_version=0,
-            created_by=tess,
+            actor=tess,
         )
     assert list(Goal.objects.values_list("title", flat=True)) == ["A"]
     assert IndividualPlan.objects.count() == 1
@@ -283,7 +282,7 @@ def test_the_plan_page_shows_the_plan_and_logs_the_view(plan, alice_client):
 def test_edit_controls_only_for_those_who_may_change(plan, alice, dana, district):
     consent_record(
         participant=plan.participant,
-        recorded_by=alice,
+        actor=alice,
         organisations=[district],
         purpose="Samordning",
         signed_on=date(2026, 6, 2),
@@ -359,7 +358,7 @@ def test_edit_sub_goals_status_add_and_delete_through_the_web(plan, alice_client
         title=goal.title,
         sub_goals=[{"title": "Ett", "status": "open"}, {"title": "Två", "status": "open"}],
         expected_version=plan.version,
-        changed_by=alice,
+        actor=alice,
     )
     url = reverse("plans:goal_edit", kwargs={"pk": plan.participant_id, "goal_pk": goal.pk})
     page = alice_client.get(url)
@@ -397,7 +396,14 @@ def test_delete_a_goal_through_the_web(plan, alice_client):
     goal = plan.goals.get()
     url = reverse("plans:goal_delete", kwargs={"pk": plan.participant_id, "goal_pk": goal.pk})
     assert alice_client.get(url).status_code == 405
+    # First a confirmation step that names the goal and deletes nothing (issue 17).
     response = alice_client.post(url, {"version": plan.version})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert escape(goal.title) in page
+    assert 'name="confirmed" value="yes"' in page
+    assert Goal.objects.filter(pk=goal.pk).exists()
+    response = alice_client.post(url, {"version": plan.version, "confirmed": "yes"})
     assert response.status_code == 302
     assert not Goal.objects.exists()
 
@@ -498,7 +504,7 @@ def test_two_clients_on_the_plan_page_delete_then_establish(plan, alice, tess):
     assert second.get(page).context["version"] == loaded
     goal = plan.goals.get()
     delete = reverse("plans:goal_delete", kwargs={"pk": plan.participant_id, "goal_pk": goal.pk})
-    assert first.post(delete, {"version": loaded}).status_code == 302
+    assert first.post(delete, {"version": loaded, "confirmed": "yes"}).status_code == 302
 
     establish = reverse("plans:plan_establish", kwargs={"pk": plan.participant_id})
     response = second.post(
@@ -548,7 +554,7 @@ def test_the_plan_page_query_count_does_not_grow_with_goals(
             title=f"Mål {number}",
             first_sub_goal=f"Delmål {number}",
             expected_version=version_of(plan.participant),
-            created_by=alice,
+            actor=alice,
         )
     assert len(one_goal) <= 20
     with django_assert_num_queries(len(one_goal)):

@@ -15,7 +15,7 @@ from participants.models import Participant
 from participants.services import participant_register
 from plans.models import ContactPath, IndividualPlan, PrioritisedContact, SubGoal
 from plans.services import individual_plan as plan_services
-from plans.services.prioritised_contacts import prioritised_contact_create
+from plans.services.prioritised_contacts import arguments_of, prioritised_contact_create
 from tests.consent.helpers import INTAKE
 from tests.consent.test_case_files import export, file_of, import_errors, run_import, valid_case
 
@@ -51,19 +51,19 @@ def planned(alice, ada, hela_manniskan, district):
     """A participant with an established plan and three prioritised contacts."""
     participant = participant_register(
         organisation=hela_manniskan,
-        registered_by=alice,
+        actor=alice,
         reference="HM-0001",
         display_name="Kim Åberg",
         **INTAKE,
     )
-    plan_services.plan_import(participant=participant, content=PLAN, imported_by=alice)
+    plan_services.plan_import(participant=participant, content=PLAN, actor=alice)
     goal = participant.individual_plan.goals.first()
     plan_services.goal_update(
         goal=goal,
         title="Egen lägenhet i Älvsjö",
         sub_goals=[{"title": "Ställa sig i bostadskön", "status": "achieved"}],
         expected_version=participant.individual_plan.version,
-        changed_by=alice,
+        actor=alice,
     )
     for values in (
         {"actor_kind": "healthcare", "actor": "Vårdcentralen", "planned_on": date(2026, 7, 1)},
@@ -81,11 +81,9 @@ def planned(alice, ada, hela_manniskan, district):
             "status": "cancelled",
         },
     ):
-        prioritised_contact_create(participant=participant, created_by=alice, **values)
+        prioritised_contact_create(participant=participant, actor=alice, **arguments_of(values))
     # A second participant with no plan at all.
-    participant_register(
-        organisation=hela_manniskan, registered_by=alice, reference="HM-0002", **INTAKE
-    )
+    participant_register(organisation=hela_manniskan, actor=alice, reference="HM-0002", **INTAKE)
     return participant
 
 

@@ -75,7 +75,7 @@ def test_another_participants_goal_or_contact_is_404(objects, alice, hela_mannis
     from tests.consent.helpers import INTAKE
 
     plan, goal, contact = objects
-    other = participant_register(organisation=hela_manniskan, registered_by=alice, **INTAKE)
+    other = participant_register(organisation=hela_manniskan, actor=alice, **INTAKE)
     client = english_client(alice)
     before = database_state()
     for name, kwargs in (

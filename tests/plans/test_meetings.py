@@ -30,14 +30,14 @@ from .helpers_meetings import OUTSIDE, booking_form, days, minutes_form
 
 pytestmark = pytest.mark.django_db
 
-# session, user, access checks, the log row, meetings + invitees, the unread reminders count
-QUERIES_ON_THE_LIST = 15
+# session, user, access checks, the log row, meetings + invitees, offers, the unread reminders count
+QUERIES_ON_THE_LIST = 16
 
 
 def book(participant, alice, **values) -> CoordinationMeeting:
     arguments = {
         "participant": participant,
-        "booked_by": alice,
+        "actor": alice,
         "kind": "intern_sip",
         "need": "Boende",
         "meeting_on": days(20),
@@ -52,7 +52,7 @@ def book(participant, alice, **values) -> CoordinationMeeting:
 def record_consent(participant, alice, *, organisations=(), names=(), **values):
     arguments = {
         "participant": participant,
-        "recorded_by": alice,
+        "actor": alice,
         "organisations": organisations,
         "external_names": names,
         "purpose": "Samordning",
@@ -102,9 +102,7 @@ def test_an_organisation_is_covered_by_name_or_slug(participant, alice, district
 
 
 def test_a_withdrawn_consent_covers_nothing(participant, alice, consent):
-    consent_withdraw(
-        consent=consent, withdrawn_on=days(0), by_whom="participant", recorded_by=alice
-    )
+    consent_withdraw(consent=consent, withdrawn_on=days(0), by_whom="participant", actor=alice)
     with pytest.raises(ValidationError) as error:
         book(participant, alice, outside_parties=[OUTSIDE])
     assert OUTSIDE in messages_of(error, "outside_parties")
@@ -176,7 +174,7 @@ def test_an_overlong_line_on_the_booking_page_is_an_error_not_a_crash(participan
 @pytest.mark.parametrize(("ahead", "late"), [(14, False), (15, False), (13, True), (0, True)])
 def test_invitation_is_late_when_less_than_14_days_ahead(participant, alice, ahead, late):
     meeting = book(participant, alice, meeting_on=days(ahead))
-    meeting_invitation_record(meeting=meeting, sent_on=days(0), recorded_by=alice)
+    meeting_invitation_record(meeting=meeting, sent_on=days(0), actor=alice)
     meeting.refresh_from_db()
     assert meeting.invitation_sent_on == days(0)
     assert meeting.invited_late is late
@@ -185,7 +183,7 @@ def test_invitation_is_late_when_less_than_14_days_ahead(participant, alice, ahe
 def test_invitation_date_cannot_be_in_the_future(participant, alice):
     meeting = book(participant, alice, meeting_on=days(30))
     with pytest.raises(ValidationError) as error:
-        meeting_invitation_record(meeting=meeting, sent_on=days(1), recorded_by=alice)
+        meeting_invitation_record(meeting=meeting, sent_on=days(1), actor=alice)
     assert "future" in messages_of(error, "invitation_sent_on")
     meeting.refresh_from_db()
     assert meeting.invitation_sent_on is None
@@ -194,14 +192,14 @@ def test_invitation_date_cannot_be_in_the_future(participant, alice):
 def test_invitation_cannot_be_sent_after_the_meeting(participant, alice):
     meeting = book(participant, alice, meeting_on=days(-3))
     with pytest.raises(ValidationError) as error:
-        meeting_invitation_record(meeting=meeting, sent_on=days(-2), recorded_by=alice)
+        meeting_invitation_record(meeting=meeting, sent_on=days(-2), actor=alice)
     assert "after the meeting date" in messages_of(error, "invitation_sent_on")
 
 
 def test_a_corrected_invitation_date_keeps_the_old_one(participant, alice):
     meeting = book(participant, alice, meeting_on=days(20))
-    meeting_invitation_record(meeting=meeting, sent_on=days(-1), recorded_by=alice)
-    meeting_invitation_record(meeting=meeting, sent_on=days(0), recorded_by=alice)
+    meeting_invitation_record(meeting=meeting, sent_on=days(-1), actor=alice)
+    meeting_invitation_record(meeting=meeting, sent_on=days(0), actor=alice)
     change = CaseChange.objects.filter(field="invitation_sent_on").order_by("pk").last()
     assert (change.old_value, change.new_value) == (str(days(-1)), str(days(0)))
 
@@ -242,7 +240,7 @@ def minutes(meeting, alice, **values):
         "minutes": "Vuxenenheten ordnar boende.",
         "lead_unit": "Vuxenenheten",
         "follow_up_on": days(30),
-        "recorded_by": alice,
+        "actor": alice,
     }
     arguments.update(values)
     return meeting_minutes_record(**arguments)
@@ -341,21 +339,21 @@ def test_minutes_page_records_the_meeting(meeting, alice):
 def test_a_held_meeting_cannot_be_changed(meeting, alice):
     minutes(meeting, alice)
     with pytest.raises(ValidationError, match="only a planned meeting"):
-        meeting_cancel(meeting=meeting, cancelled_by=alice)
+        meeting_cancel(meeting=meeting, actor=alice)
     with pytest.raises(ValidationError, match="only a planned meeting"):
-        meeting_invitation_record(meeting=meeting, sent_on=days(0), recorded_by=alice)
+        meeting_invitation_record(meeting=meeting, sent_on=days(0), actor=alice)
 
 
 # --- cancel -------------------------------------------------------------------------------------
 
 
 def test_cancel_a_planned_meeting(meeting, alice):
-    meeting_cancel(meeting=meeting, cancelled_by=alice)
+    meeting_cancel(meeting=meeting, actor=alice)
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.CANCELLED
     assert AccessEvent.objects.filter(detail=f"meeting {meeting.pk} cancelled").exists()
     with pytest.raises(ValidationError, match="cancelled"):
-        meeting_cancel(meeting=meeting, cancelled_by=alice)
+        meeting_cancel(meeting=meeting, actor=alice)
 
 
 def test_cancel_page(meeting, alice):
@@ -430,18 +428,18 @@ def test_list_and_detail_are_logged_as_views(meeting, alice):
 
 def test_report_counts_held_and_late_meetings(participant, alice):
     on_time = book(participant, alice, meeting_on=days(-20))
-    meeting_invitation_record(meeting=on_time, sent_on=days(-34), recorded_by=alice)
+    meeting_invitation_record(meeting=on_time, sent_on=days(-34), actor=alice)
     minutes(on_time, alice)
     late = book(participant, alice, meeting_on=days(-10))
-    meeting_invitation_record(meeting=late, sent_on=days(-23), recorded_by=alice)
+    meeting_invitation_record(meeting=late, sent_on=days(-23), actor=alice)
     minutes(late, alice)
     not_invited = book(participant, alice, meeting_on=days(-5))
     minutes(not_invited, alice)
     late_not_held = book(participant, alice, meeting_on=days(0))
-    meeting_invitation_record(meeting=late_not_held, sent_on=days(0), recorded_by=alice)
+    meeting_invitation_record(meeting=late_not_held, sent_on=days(0), actor=alice)
     cancelled = book(participant, alice, meeting_on=days(-1))
-    meeting_invitation_record(meeting=cancelled, sent_on=days(-1), recorded_by=alice)
-    meeting_cancel(meeting=cancelled, cancelled_by=alice)
+    meeting_invitation_record(meeting=cancelled, sent_on=days(-1), actor=alice)
+    meeting_cancel(meeting=cancelled, actor=alice)
 
     assert meetings_held(held_from=days(-30), held_to=days(0)) == 3
     assert meetings_invited_late(held_from=days(-30), held_to=days(0)) == 1
@@ -466,9 +464,7 @@ def test_the_list_page_query_count_does_not_grow_with_meetings(
 
 
 def test_the_booking_form_says_when_no_outside_party_is_covered(participant, alice, consent):
-    consent_withdraw(
-        consent=consent, withdrawn_on=days(0), by_whom="participant", recorded_by=alice
-    )
+    consent_withdraw(consent=consent, withdrawn_on=days(0), by_whom="participant", actor=alice)
     client = english_client(alice)
     url = reverse("plans:meeting_create", kwargs={"pk": participant.pk})
     page = client.get(url).content.decode()
@@ -476,7 +472,7 @@ def test_the_booking_form_says_when_no_outside_party_is_covered(participant, ali
 
 
 def test_a_step_on_a_cancelled_meeting_is_refused_with_a_message(meeting, alice):
-    meeting_cancel(meeting=meeting, cancelled_by=alice)
+    meeting_cancel(meeting=meeting, actor=alice)
     client = english_client(alice)
     for name, data in (
         ("plans:meeting_invitation", {"sent_on": days(0).isoformat()}),

@@ -15,6 +15,7 @@ from participants.models import CaseChange
 from plans.models import PrioritisedContact
 from plans.selectors.prioritised_contacts import contact_rows
 from plans.services.prioritised_contacts import (
+    arguments_of,
     prioritised_contact_create,
     prioritised_contact_update,
 )
@@ -40,7 +41,7 @@ def participant(request):
 def create(participant, alice, **values):
     fields = {"actor_kind": "healthcare", "actor": "Vårdcentralen", "planned_on": date(2026, 7, 1)}
     fields.update(values)
-    return prioritised_contact_create(participant=participant, created_by=alice, **fields)
+    return prioritised_contact_create(participant=participant, actor=alice, **arguments_of(fields))
 
 
 def test_create_and_log(participant, alice):
@@ -96,7 +97,7 @@ def test_planned_date_may_be_in_the_future(participant, alice):
 def test_update_keeps_old_and_new_values(participant, alice):
     contact = create(participant, alice)
     changed = prioritised_contact_update(
-        contact=contact, changed_by=alice, status="completed", completed_on=date(2026, 7, 3)
+        contact=contact, actor=alice, status="completed", completed_on=date(2026, 7, 3)
     )
     assert changed == ["status", "completed_on"]
     changes = CaseChange.objects.filter(object_type="prioritisedcontact", object_id=contact.pk)

@@ -104,28 +104,28 @@ def test_registering_a_participant(alice, hela_manniskan):
 def test_participant_writes(participant, other, alice):
     with asks_for_recompute(participant):
         participant_services.participant_update(
-            participant=participant, changed_by=alice, crisis_relevant=True
+            participant=participant, actor=alice, crisis_relevant=True
         )
     with asks_for_recompute(participant):
         participant_services.participant_close(
-            participant=participant, end_date=today(), reason="Moved", closed_by=alice
+            participant=participant, end_date=today(), reason="Moved", actor=alice
         )
     with asks_for_recompute(participant):
-        participant_services.participant_reopen(participant=participant, reopened_by=alice)
+        participant_services.participant_reopen(participant=participant, actor=alice)
 
 
 def test_contact_writes(participant, other, alice):
     with asks_for_recompute(participant):
         contact = log_contact(participant, alice)
     with asks_for_recompute(participant):
-        participant_services.contact_correct(contact=contact, corrected_by=alice, note="Phone")
+        participant_services.contact_correct(contact=contact, actor=alice, note="Phone")
 
 
 def test_consent_writes(participant, other, alice, hela_manniskan):
     with asks_for_recompute(participant):
         consent = consent_record(
             participant=participant,
-            recorded_by=alice,
+            actor=alice,
             organisations=[hela_manniskan],
             external_names=["Vårdcentralen Älvsjö"],
             purpose="Samordning",
@@ -134,9 +134,7 @@ def test_consent_writes(participant, other, alice, hela_manniskan):
             valid_until=today() + timedelta(days=300),
         )
     with asks_for_recompute(participant):
-        consent_withdraw(
-            consent=consent, withdrawn_on=today(), by_whom="participant", recorded_by=alice
-        )
+        consent_withdraw(consent=consent, withdrawn_on=today(), by_whom="participant", actor=alice)
 
 
 def _plan_version(participant) -> int:
@@ -150,7 +148,7 @@ def test_individual_plan_writes(participant, other, alice):
             title="Own flat",
             first_sub_goal="Join the housing queue",
             expected_version=0,
-            created_by=alice,
+            actor=alice,
         )
     with asks_for_recompute(participant):
         goal_update(
@@ -158,31 +156,31 @@ def test_individual_plan_writes(participant, other, alice):
             title="Own flat",
             sub_goals=[{"title": "Join the housing queue", "status": "achieved"}],
             expected_version=_plan_version(participant),
-            changed_by=alice,
+            actor=alice,
         )
     with asks_for_recompute(participant):
         contact_paths_save(
             participant=participant,
             paths=[{"actor": "Psychiatry", "person": "", "how": "Phone", "when": "Weekdays"}],
             expected_version=_plan_version(participant),
-            saved_by=alice,
+            actor=alice,
         )
     with asks_for_recompute(participant):
         plan_establish(
             participant=participant,
             established_on=today(),
             expected_version=_plan_version(participant),
-            established_by=alice,
+            actor=alice,
         )
     second = goal_create(
         participant=participant,
         title="Work",
         first_sub_goal="Visit the job centre",
         expected_version=_plan_version(participant),
-        created_by=alice,
+        actor=alice,
     )
     with asks_for_recompute(participant):
-        goal_delete(goal=second, expected_version=_plan_version(participant), deleted_by=alice)
+        goal_delete(goal=second, expected_version=_plan_version(participant), actor=alice)
 
 
 def test_crisis_plan_writes(participant, other, alice):
@@ -192,14 +190,14 @@ def test_crisis_plan_writes(participant, other, alice):
             values={"warning_signs": "Stops answering"},
             chain=[{"order": 1, "who": "Case manager", "how_to_reach": "070", "when": "Days"}],
             expected_version=0,
-            saved_by=alice,
+            actor=alice,
         )
     with asks_for_recompute(participant):
         crisis_plan_establish(
             participant=participant,
             established_on=today(),
             expected_version=CrisisPlan.objects.get(pk=plan.pk).version,
-            established_by=alice,
+            actor=alice,
         )
 
 
@@ -207,25 +205,23 @@ def test_prioritised_contact_writes(participant, other, alice):
     with asks_for_recompute(participant):
         contact = prioritised_contact_create(
             participant=participant,
-            created_by=alice,
+            actor=alice,
             actor_kind="healthcare",
-            actor="Vårdcentralen",
+            actor_name="Vårdcentralen",
             planned_on=today(),
         )
     with asks_for_recompute(participant):
         prioritised_contact_update(
-            contact=contact, changed_by=alice, status="completed", completed_on=today()
+            contact=contact, actor=alice, status="completed", completed_on=today()
         )
 
 
 def test_self_rating_writes(participant, other, alice):
     with asks_for_recompute(participant):
         self_rating_record(
-            participant=participant, entered_by=alice, phase="baseline", rated_on=today(), **SCORES
+            participant=participant, actor=alice, phase="baseline", rated_on=today(), **SCORES
         )
-    _link, token = self_rating_link_create(
-        participant=participant, phase="follow_up", created_by=alice
-    )
+    _link, token = self_rating_link_create(participant=participant, phase="follow_up", actor=alice)
     with asks_for_recompute(participant):
         self_rating_submit(token=token, values=SCORES)
 
@@ -233,7 +229,7 @@ def test_self_rating_writes(participant, other, alice):
 def test_meeting_writes(participant, other, alice):
     booking = {
         "participant": participant,
-        "booked_by": alice,
+        "actor": alice,
         "kind": "intern_sip",
         "need": "Housing",
         "units": ["Vuxenenheten"],
@@ -243,7 +239,7 @@ def test_meeting_writes(participant, other, alice):
     with asks_for_recompute(participant):
         held = meeting_book(meeting_on=today(), **booking)
     with asks_for_recompute(participant):
-        meeting_invitation_record(meeting=held, sent_on=today(), recorded_by=alice)
+        meeting_invitation_record(meeting=held, sent_on=today(), actor=alice)
     with asks_for_recompute(participant):
         meeting_minutes_record(
             meeting=held,
@@ -251,11 +247,11 @@ def test_meeting_writes(participant, other, alice):
             minute_taker="Bob",
             minutes="Agreed",
             lead_unit="Vuxenenheten",
-            recorded_by=alice,
+            actor=alice,
         )
     cancelled = meeting_book(meeting_on=today() + timedelta(days=20), **booking)
     with asks_for_recompute(participant):
-        meeting_cancel(meeting=cancelled, cancelled_by=alice)
+        meeting_cancel(meeting=cancelled, actor=alice)
 
 
 def test_a_write_that_fails_asks_for_nothing(participant, alice):
@@ -263,7 +259,7 @@ def test_a_write_that_fails_asks_for_nothing(participant, alice):
     with pytest.raises(ValidationError, match="rated_on"):
         self_rating_record(
             participant=participant,
-            entered_by=alice,
+            actor=alice,
             phase="baseline",
             rated_on=today() + timedelta(days=1),
             **SCORES,
@@ -276,7 +272,7 @@ def test_a_case_file_import_asks_once_per_participant(hela_manniskan, district):
     UserFactory(email=CASE_MANAGER_DISTRICT, organisation=district, role=Role.CASE_MANAGER)
     OutboxMessage.objects.all().delete()
 
-    import_case_files(data=demo_cases(today()), imported_by=anna)
+    import_case_files(data=demo_cases(today()), actor=anna)
 
     pending = OutboxMessage.objects.filter(published_at__isnull=True, task_name=TASK)
     assert sorted(pending.values_list("args", flat=True)) == sorted(

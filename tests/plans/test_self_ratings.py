@@ -55,7 +55,7 @@ def participant(request, traveller):
 def other(alice, hela_manniskan, participant):
     return participant_register(
         organisation=hela_manniskan,
-        registered_by=alice,
+        actor=alice,
         display_name="Robin Other",
         birth_year=1990,
         gender="man",
@@ -83,7 +83,7 @@ def _last_event():
 def test_record_a_rating(participant, alice):
     rating = self_rating_record(
         participant=participant,
-        entered_by=alice,
+        actor=alice,
         phase="baseline",
         rated_on=date(2026, 6, 5),
         **SCORES,
@@ -115,7 +115,7 @@ def test_record_a_rating(participant, alice):
 def test_record_validation(participant, alice, change, field):
     values = {"phase": "baseline", "rated_on": date(2026, 6, 5), **SCORES, **change}
     with pytest.raises(ValidationError) as error:
-        self_rating_record(participant=participant, entered_by=alice, **values)
+        self_rating_record(participant=participant, actor=alice, **values)
     assert field in error.value.error_dict
     assert not SelfRating.objects.exists()
 
@@ -125,7 +125,7 @@ def test_edge_values_are_accepted(participant, alice):
         {"ucla_1": 1, "ucla_2": 1, "ucla_3": 1, "participation": 1, "rated_on": date(2026, 6, 1)},
         {"ucla_1": 3, "ucla_2": 3, "ucla_3": 3, "participation": 5, "rated_on": date(2026, 11, 23)},
     ):
-        self_rating_record(participant=participant, entered_by=alice, phase="follow_up", **values)
+        self_rating_record(participant=participant, actor=alice, phase="follow_up", **values)
     assert SelfRating.objects.count() == 2
 
 
@@ -168,9 +168,7 @@ def test_ratings_page_view_is_logged(participant, alice):
 
 
 def test_link_stores_only_the_digest_and_is_logged(participant, alice):
-    link, token = self_rating_link_create(
-        participant=participant, phase="baseline", created_by=alice
-    )
+    link, token = self_rating_link_create(participant=participant, phase="baseline", actor=alice)
     assert len(token) >= 40
     assert link.token_digest == token_digest(token)
     assert token not in link.token_digest
@@ -208,16 +206,12 @@ def test_link_page_shows_the_url_and_qr_once(participant, alice):
 
 
 def test_link_page_status_used_and_expired(participant, alice, traveller):
-    link, token = self_rating_link_create(
-        participant=participant, phase="baseline", created_by=alice
-    )
+    link, token = self_rating_link_create(participant=participant, phase="baseline", actor=alice)
     url = reverse("plans:self_rating_link", kwargs={"pk": participant.pk, "link_pk": link.pk})
     client = english_client(alice)
     self_rating_submit(token=token, values=SCORES)
     assert b"Used on 2026-11-23" in client.get(url).content
-    second, _token = self_rating_link_create(
-        participant=participant, phase="baseline", created_by=alice
-    )
+    second, _token = self_rating_link_create(participant=participant, phase="baseline", actor=alice)
     traveller.shift(timedelta(days=8))
     client = english_client(alice)
     url = reverse("plans:self_rating_link", kwargs={"pk": participant.pk, "link_pk": second.pk})
@@ -225,9 +219,7 @@ def test_link_page_status_used_and_expired(participant, alice, traveller):
 
 
 def test_participant_fills_in_without_login(participant, alice):
-    link, token = self_rating_link_create(
-        participant=participant, phase="follow_up", created_by=alice
-    )
+    link, token = self_rating_link_create(participant=participant, phase="follow_up", actor=alice)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     page = client.get(_fill_url(token))
     assert page.status_code == 200
@@ -258,9 +250,7 @@ def test_participant_fills_in_without_login(participant, alice):
 
 
 def test_public_page_is_swedish_by_default(participant, alice):
-    _link, token = self_rating_link_create(
-        participant=participant, phase="baseline", created_by=alice
-    )
+    _link, token = self_rating_link_create(participant=participant, phase="baseline", actor=alice)
     with translation.override("sv"):
         response = Client().get(_fill_url(token))
     assert response.status_code == 200
@@ -268,9 +258,7 @@ def test_public_page_is_swedish_by_default(participant, alice):
 
 
 def test_a_link_is_used_once(participant, alice):
-    _link, token = self_rating_link_create(
-        participant=participant, phase="baseline", created_by=alice
-    )
+    _link, token = self_rating_link_create(participant=participant, phase="baseline", actor=alice)
     first, second = Client(HTTP_ACCEPT_LANGUAGE="en"), Client(HTTP_ACCEPT_LANGUAGE="en")
     assert second.get(_fill_url(token)).status_code == 200  # a second tab, opened before
     assert first.post(_fill_url(token), ANSWERS).status_code == 200
@@ -285,9 +273,7 @@ def test_a_link_is_used_once(participant, alice):
 
 
 def test_link_expires_after_7_days(participant, alice, traveller):
-    _link, token = self_rating_link_create(
-        participant=participant, phase="baseline", created_by=alice
-    )
+    _link, token = self_rating_link_create(participant=participant, phase="baseline", actor=alice)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     traveller.shift(timedelta(days=6, hours=23))
     assert client.get(_fill_url(token)).status_code == 200
@@ -300,9 +286,7 @@ def test_link_expires_after_7_days(participant, alice, traveller):
 
 
 def test_link_valid_at_6_days_23_hours_accepts_answers(participant, alice, traveller):
-    _link, token = self_rating_link_create(
-        participant=participant, phase="baseline", created_by=alice
-    )
+    _link, token = self_rating_link_create(participant=participant, phase="baseline", actor=alice)
     traveller.shift(timedelta(days=6, hours=23))
     assert Client().post(_fill_url(token), ANSWERS).status_code == 200
     assert SelfRating.objects.count() == 1
@@ -317,7 +301,7 @@ def test_unknown_token_is_404(participant):
 
 
 def test_the_link_decides_participant_and_phase(participant, other, alice):
-    _link, token = self_rating_link_create(participant=other, phase="baseline", created_by=alice)
+    _link, token = self_rating_link_create(participant=other, phase="baseline", actor=alice)
     response = Client().post(
         _fill_url(token),
         {
@@ -339,9 +323,7 @@ def test_the_link_decides_participant_and_phase(participant, other, alice):
 
 
 def test_missing_answers_show_the_questions_again(participant, alice):
-    link, token = self_rating_link_create(
-        participant=participant, phase="baseline", created_by=alice
-    )
+    link, token = self_rating_link_create(participant=participant, phase="baseline", actor=alice)
     response = Client(HTTP_ACCEPT_LANGUAGE="en").post(
         _fill_url(token), {"ucla_1": "1", "ucla_2": "9"}
     )
@@ -354,13 +336,13 @@ def test_missing_answers_show_the_questions_again(participant, alice):
 
 def test_import_uses_the_same_rules(participant, alice):
     content = {"phase": "baseline", "rated_on": "2026-06-05", "ucla": [3, 2, 3], "participation": 2}
-    rating = self_rating_import(participant=participant, content=content, imported_by=alice)
+    rating = self_rating_import(participant=participant, content=content, actor=alice)
     assert self_rating_content(rating) == content
     with pytest.raises(ValidationError):
         self_rating_import(
-            participant=participant, content={**content, "ucla": [3, 2]}, imported_by=alice
+            participant=participant, content={**content, "ucla": [3, 2]}, actor=alice
         )
     with pytest.raises(ValidationError):
         self_rating_import(
-            participant=participant, content={**content, "participation": 6}, imported_by=alice
+            participant=participant, content={**content, "participation": 6}, actor=alice
         )

@@ -22,9 +22,7 @@ SCORES = {"ucla_1": 2, "ucla_2": 2, "ucla_3": 2, "participation": 3}
 @pytest.mark.django_db(transaction=True)
 def test_two_tabs_at_once_save_one_rating(request, alice):
     participant = participant_of(request.getfixturevalue)
-    _link, token = self_rating_link_create(
-        participant=participant, phase="baseline", created_by=alice
-    )
+    _link, token = self_rating_link_create(participant=participant, phase="baseline", actor=alice)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 

@@ -44,7 +44,7 @@ def staff(hela_manniskan, district):
 
 def test_every_part_round_trips(staff):
     data = demo_cases(timezone.localdate())
-    result = import_case_files(data=data, imported_by=staff)
+    result = import_case_files(data=data, actor=staff)
     assert result.records == {
         "participants": 3,
         "contacts": 3,
@@ -58,7 +58,7 @@ def test_every_part_round_trips(staff):
     exported = dumps(export_cases(participants_for_export()))
 
     Participant.objects.all().delete()
-    import_case_files(data=json.loads(exported), imported_by=staff)
+    import_case_files(data=json.loads(exported), actor=staff)
     assert dumps(export_cases(participants_for_export())) == exported
 
 
@@ -70,7 +70,7 @@ def test_the_readable_export_shows_every_plan_part(staff, settings, tmp_path):
             "OPTIONS": {"location": tmp_path},
         },
     }
-    import_case_files(data=demo_cases(timezone.localdate()), imported_by=staff)
+    import_case_files(data=demo_cases(timezone.localdate()), actor=staff)
     alex = Participant.objects.get(reference="HM-0001")
     assert case_data(alex)["plan"]["goals"][0]["title"] == "Eget boende"
 

@@ -34,6 +34,7 @@ def known_fixture(organisation, case_manager) -> list[Participant]:
     for n in range(7):
         participant = Participant.objects.create(
             organisation=organisation,
+            programme=organisation.programmes.get(),
             reference=REFERENCES[n],
             display_name=NAMES[n],
             personal_identity_number=IDENTITY_NUMBERS[n],

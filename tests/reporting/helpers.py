@@ -26,9 +26,11 @@ def person(
     gender: str = "woman",
     birth_year: int | None = None,
     crisis: bool = False,
+    programme=None,
 ) -> Participant:
     return Participant.objects.create(
         organisation=organisation,
+        programme=programme or organisation.programmes.get(),
         reference=f"K-{next(_numbers)}",
         birth_year=birth_year if birth_year is not None else start.year - 20,
         gender=gender,

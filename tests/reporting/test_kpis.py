@@ -34,6 +34,7 @@ def test_deadlines_in_the_database_match_plans_deadlines(hela_manniskan):
     Participant.objects.bulk_create(
         Participant(
             organisation=hela_manniskan,
+            programme=hela_manniskan.programmes.get(),
             reference=f"D-{n}",
             birth_year=2000,
             gender="man",

@@ -15,7 +15,7 @@ from plans.models import PrioritisedContact, SelfRating
 from reporting.kpis import compute_kpis
 from reporting.management.commands.seed_synthetic import generate
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("vagledning")]
 
 
 @pytest.fixture(autouse=True)

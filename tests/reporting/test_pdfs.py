@@ -51,7 +51,7 @@ def people(hela_manniskan, alice):
 
 def _request(kind=ReportKind.QUARTERLY, period=None, user=None) -> SteeringReport:
     return services.steering_report_request(
-        period=period or periods.project_quarter(1), kind=kind, requested_by=user
+        period=period or periods.project_quarter(1), kind=kind, actor=user
     )
 
 
@@ -135,11 +135,11 @@ def test_two_requests_for_the_same_period_render_once(
     with mock.patch.object(pdf, "enqueue_render") as delay:
         with django_capture_on_commit_callbacks(execute=True):
             first = services.steering_report_request(
-                period=periods.project_quarter(1), kind=ReportKind.QUARTERLY, requested_by=steve
+                period=periods.project_quarter(1), kind=ReportKind.QUARTERLY, actor=steve
             )
         with django_capture_on_commit_callbacks(execute=True):
             second = services.steering_report_request(
-                period=periods.project_quarter(1), kind=ReportKind.QUARTERLY, requested_by=steve
+                period=periods.project_quarter(1), kind=ReportKind.QUARTERLY, actor=steve
             )
     assert first.pk == second.pk
     assert SteeringReport.objects.count() == 1

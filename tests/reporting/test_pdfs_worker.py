@@ -29,7 +29,7 @@ def test_a_real_worker_renders_the_quarterly_report(
         app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=10
     ):
         report = services.steering_report_request(
-            period=periods.project_quarter(1), kind=ReportKind.QUARTERLY, requested_by=steve
+            period=periods.project_quarter(1), kind=ReportKind.QUARTERLY, actor=steve
         )
         done = wait_for(lambda: SteeringReport.objects.get(pk=report.pk).status == PdfStatus.READY)
     assert done, "the worker did not render the report"

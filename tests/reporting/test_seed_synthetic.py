@@ -18,7 +18,7 @@ from participants.models import Contact, Participant, ParticipantUserObjectPermi
 from plans.models import Deadline, Goal, SubGoal
 from reporting.management.commands.seed_synthetic import generate
 
-pytestmark = pytest.mark.django_db(transaction=False)
+pytestmark = [pytest.mark.django_db(transaction=False), pytest.mark.usefixtures("vagledning")]
 
 
 @pytest.fixture(autouse=True)

@@ -30,6 +30,6 @@ class Command(BaseCommand):
         with transaction.atomic():
             data = export_cases(
                 participants_for_export(organisation=org, reference=reference),
-                exported_by=exported_by,
+                actor=exported_by,
             )
         self.stdout.write(dumps(data), ending="")

@@ -37,7 +37,7 @@ class Command(BaseCommand):
             # json.loads recurses once a level: no case file nests this deep.
             raise CommandError(f"{file} is nested too deeply to be a case file.") from error
         try:
-            result = import_case_files(data=data, imported_by=imported_by, dry_run=dry_run)
+            result = import_case_files(data=data, actor=imported_by, dry_run=dry_run)
         except CaseFileInvalid as invalid:
             raise CommandError(
                 f"{len(invalid.errors)} error(s), nothing was imported:\n" + str(invalid)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from cm_portal.models import User
 from consent.case_files import FORMAT, VERSION, CaseFileInvalid, import_case_files
 from participants.models import Participant
+from programmes.demo import demo_programmes
 
 CASE_MANAGER_HM = "anna.lind@hela-manniskan.example"
 CASE_MANAGER_DISTRICT = "omar.haddad@district.example"
@@ -258,10 +259,9 @@ class Command(BaseCommand):
         imported_by = User.objects.filter(email=CASE_MANAGER_HM).first()
         if imported_by is None:
             raise CommandError("Run load_demo first: the demo accounts are missing.")
+        demo_programmes()
         try:
-            result = import_case_files(
-                data=demo_cases(timezone.localdate()), imported_by=imported_by
-            )
+            result = import_case_files(data=demo_cases(timezone.localdate()), actor=imported_by)
         except CaseFileInvalid as invalid:
             raise CommandError("The demo cases are invalid:\n" + str(invalid)) from invalid
         self.stdout.write(f"Demo participants: {result.cases} with plans and contacts.")
