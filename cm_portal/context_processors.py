@@ -24,6 +24,7 @@ class NavItem:
 # A higher app's page, named by URL only (cm_portal never imports plans).
 REMINDERS = "plans:reminders"
 REPORT = "reporting:report"
+CALENDAR = "plans:calendar"
 
 
 def _items_for(user) -> list[tuple[StrPromise, str]]:
@@ -36,6 +37,7 @@ def _items_for(user) -> list[tuple[StrPromise, str]]:
             (_("Participants"), "participants:list"),
             (_("Activities"), "participants:activity_list"),
             (_("Reminders"), REMINDERS),
+            (_("Calendar"), CALENDAR),
         ]
     if user.is_steering_group or user.is_team_lead:
         items.append((_("Reports"), REPORT))

@@ -28,6 +28,9 @@ NOT_A_PARTICIPANT_PAGE = {
     "plans:reminders",
     "plans:reminders_read",
     "plans:self_rating_fill",
+    "plans:calendar",
+    "plans:calendar_feed_settings",
+    "plans:calendar_feed",
 }
 
 

@@ -5,14 +5,17 @@ from django.shortcuts import redirect, render
 
 # Named by URL only: cm_portal is the lowest app and never imports plans.
 CASE_WORKERS_START = "plans:dashboard"
+STEERING_GROUP_START = "reporting:start"
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """The start page: what this person's role gives them to do.
 
-    Case managers and team leads start on their deadlines; administrators and the steering
-    group, who never see an individual's record, keep this page.
+    Case managers and team leads start on their deadlines, the steering group on the latest
+    period's result goals; administrators keep this page.
     """
     if request.user.works_with_cases:  # type: ignore[union-attr]
         return redirect(CASE_WORKERS_START)
+    if request.user.is_steering_group:  # type: ignore[union-attr]
+        return redirect(STEERING_GROUP_START)
     return render(request, "home.html")

@@ -23,6 +23,8 @@ class DeadlineKind(models.TextChoices):
     BASELINE_RATING = "baseline_rating", _("Baseline self-rating")
     CONSENT_RENEWAL = "consent_renewal", _("Consent renewal")
     MEETING_INVITATION = "meeting_invitation", _("Meeting invitation")
+    MEETING_ASKED_FOR = "meeting_asked_for", _("Intern-SIP asked for")
+    MEETING_FOLLOW_UP = "meeting_follow_up", _("Follow-up meeting")
 
 
 class DeadlineState(models.TextChoices):

@@ -11,9 +11,12 @@ their ids across recomputations, so the constraint holds across them too.
 
 Catch-up: only the latest stage that applies today is written. A deadline first seen (or a
 run missed) when it is already within 7 days of its due date gets "7 days left" only, not
-also "window opened"; one already overdue gets "overdue" only. The overdue stage is caught
-up at most ``OVERDUE_CATCH_UP_DAYS`` after the due date: past that, the start page lists it,
-and an e-mail about something long overdue (e.g. when the portal first goes live) is noise.
+also "window opened"; one already overdue gets "overdue" only. Every deadline the start page
+lists as open or overdue gets its reminder in the portal, however long overdue, so the two
+pages never contradict each other (issue 17: on the first night after go-live, the reminders
+page was empty beside a start page full of overdue deadlines). Only the e-mail is capped: an
+overdue reminder more than ``OVERDUE_CATCH_UP_DAYS`` after the due date is not e-mailed, since
+a mail about something long overdue (e.g. when the portal first goes live) is noise.
 Participants whose intervention has ended get no reminders: nothing can be done there.
 
 E-mail is sent at most once a reminder: a reminder is claimed with a conditional UPDATE
@@ -73,10 +76,7 @@ def reminder_stage(deadline: Deadline, *, today: date) -> str | None:
     """The stage to remind about today, or None: the latest one that applies (catch-up)."""
     state = current_state(deadline, today=today)
     if state == DeadlineState.OVERDUE:
-        days_overdue = (today - deadline.due_on).days
-        if days_overdue <= OVERDUE_CATCH_UP_DAYS:
-            return ReminderStage.FIRST_DAY_OVERDUE
-        return None
+        return ReminderStage.FIRST_DAY_OVERDUE
     if state != DeadlineState.OPEN:
         return None
     if deadline.due_on - timedelta(days=SEVEN_DAYS) <= today < deadline.due_on:
@@ -120,7 +120,6 @@ def reminders_create(*, today: date | None = None) -> int:
         Deadline.objects.filter(
             state__in=_PENDING,
             window_opens__lte=today,
-            due_on__gte=today - timedelta(days=OVERDUE_CATCH_UP_DAYS),
         )
         .filter(
             Q(participant__intervention_end__isnull=True)
@@ -176,15 +175,20 @@ def _claim(reminder_id: int) -> bool:
     )
 
 
-def reminders_email() -> int:
+def reminders_email(*, today: date | None = None) -> int:
     """E-mail every reminder not yet e-mailed, each at most once; returns how many went."""
+    today = today or timezone.localdate()
     # A reminder whose deadline was met (or voided) before the mail went out is not mailed:
-    # the portal list still shows it.
+    # the portal list still shows it. Nor is one about a deadline long overdue (see above).
     pending = (
         Reminder.objects.filter(
             emailed_at__isnull=True, recipient__is_active=True, deadline__state__in=_PENDING
         )
         .exclude(recipient__email="")
+        .exclude(
+            stage=ReminderStage.FIRST_DAY_OVERDUE,
+            deadline__due_on__lt=today - timedelta(days=OVERDUE_CATCH_UP_DAYS),
+        )
         .select_related("deadline", "recipient")
         .order_by("id")
     )
@@ -208,5 +212,5 @@ def reminders_send(*, today: date | None = None) -> SendResult:
     """Write today's reminders, then e-mail those not yet e-mailed. Safe to run any time,
     and twice: nothing is written or sent a second time."""
     created = reminders_create(today=today)
-    emailed = reminders_email()
+    emailed = reminders_email(today=today)
     return SendResult(created=created, emailed=emailed)

@@ -41,20 +41,26 @@ _PAGE_OF_KIND = {
     DeadlineKind.THREE_MONTHS: "plans:prioritised_contacts",
     DeadlineKind.BASELINE_RATING: "plans:self_ratings",
     DeadlineKind.CONSENT_RENEWAL: "consent:list",
+    DeadlineKind.MEETING_ASKED_FOR: "plans:meetings",
 }
 
 
 def deadline_url(deadline: Deadline) -> str:
     """The page to act on a deadline: the plan part, the consents or the meeting."""
-    if deadline.kind == DeadlineKind.MEETING_INVITATION and deadline.subject_id:
+    return deadline_kind_url(deadline.kind, deadline.participant_id, deadline.subject_id)
+
+
+def deadline_kind_url(kind: str, participant_id: int, subject_id: int = 0) -> str:
+    """:func:`deadline_url` from the deadline's kind, participant and subject."""
+    meeting_kinds = (DeadlineKind.MEETING_INVITATION, DeadlineKind.MEETING_FOLLOW_UP)
+    if kind in meeting_kinds and subject_id:
         return reverse(
-            "plans:meeting_detail",
-            kwargs={"pk": deadline.participant_id, "meeting_pk": deadline.subject_id},
+            "plans:meeting_detail", kwargs={"pk": participant_id, "meeting_pk": subject_id}
         )
-    name = _PAGE_OF_KIND.get(deadline.kind)
+    name = _PAGE_OF_KIND.get(kind)
     if name is None:
-        return reverse("participants:detail", kwargs={"pk": deadline.participant_id})
-    return reverse(name, kwargs={"pk": deadline.participant_id})
+        return reverse("participants:detail", kwargs={"pk": participant_id})
+    return reverse(name, kwargs={"pk": participant_id})
 
 
 @dataclass(frozen=True)
@@ -118,11 +124,15 @@ def reminders(request: HttpRequest) -> HttpResponse:
         object_type="reminders",
         detail=f"{len(items)} rows shown",
     )
-    return render(
-        request,
-        "plans/dashboard/reminders.html",
-        {"page": page, "items": items, "any_unread": any(r.read_at is None for r, _u in items)},
-    )
+    context = {
+        "page": page,
+        "items": items,
+        "any_unread": any(r.read_at is None for r, _u in items),
+        # What the start page lists: the page says how the two relate, never leaving an
+        # empty list beside a start page of overdue deadlines unexplained.
+        "due_now": deadlines_due_for(request.user, today=timezone.localdate()).count(),
+    }
+    return render(request, "plans/dashboard/reminders.html", context)
 
 
 def _own_reminder_pk(request: HttpRequest) -> int | None:

@@ -36,6 +36,7 @@ from plans.forms.individual_plan import (
 from plans.models import Goal, IndividualPlan, SubGoalStatus
 from plans.selectors.deadlines import plan_due
 from plans.selectors.individual_plan import plan_of, plan_revisions
+from plans.selectors.meetings import actions_by_goal
 from plans.services import individual_plan as services
 from plans.services.versioning import PlanConflict
 
@@ -71,10 +72,13 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     due = plan_due(participant, plan, today=timezone.localdate())
     access_log.record_request(request, action=Action.VIEW, obj=participant, detail="plan")
     may_change = can_change(request.user, participant)
+    goals = list(plan.goals.all()) if plan else []
+    actions = actions_by_goal(participant) if goals else {}
     context = {
         "participant": participant,
         "plan": plan,
-        "goals": plan.goals.all() if plan else [],
+        # Each goal with the actions agreed for it at a coordination meeting.
+        "goals": [(goal, actions.get(goal.pk, [])) for goal in goals],
         "contact_paths": plan.contact_paths.all() if plan else [],
         "deadline": due.deadline,
         "deadline_met": due.met,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_GET
 from cm_portal.access import role_required
 from cm_portal.access_log import client_address
 from cm_portal.models import Role
+from reporting import intern_sip
 from reporting.exports import (
     ExportFile,
     export_account,
@@ -55,3 +57,23 @@ def export_account_csv(request: HttpRequest) -> HttpResponse:
 @require_GET
 def export_xlsx(request: HttpRequest) -> HttpResponse:
     return _export(request, export_statistics_xlsx, _("Export the statistics"))
+
+
+@reports_role_required
+@require_GET
+def export_intern_sip_csv(request: HttpRequest) -> HttpResponse:
+    return _export(
+        request,
+        partial(intern_sip.export_file, file_format="csv"),
+        _("Export the Intern-SIP statistics"),
+    )
+
+
+@reports_role_required
+@require_GET
+def export_intern_sip_xlsx(request: HttpRequest) -> HttpResponse:
+    return _export(
+        request,
+        partial(intern_sip.export_file, file_format="xlsx"),
+        _("Export the Intern-SIP statistics"),
+    )

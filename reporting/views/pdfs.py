@@ -118,17 +118,65 @@ def pdf_request(request: HttpRequest) -> HttpResponse:
     form = ReportRequestForm(request.POST)
     if not form.is_valid():
         return _list(request, form, status=400)
+    period, kind = form.cleaned_data["period"], form.cleaned_data["kind"]
+    existing = SteeringReport.objects.filter(
+        kind=kind, period_start=period.start, period_end=period.end, status=pdf.PdfStatus.READY
+    ).first()
+    if existing is not None and not request.POST.get("again"):
+        # The same PDF is there already: say so, and offer to produce it anew from there.
+        messages.info(request, _("This report is already there: you asked for it before."))
+        return redirect("reporting:pdf_status", pk=existing.pk)
     report = services.steering_report_request(
-        period=form.cleaned_data["period"],
-        kind=form.cleaned_data["kind"],
+        period=period,
+        kind=kind,
         actor=request.user,
         client_address=client_address(request),
     )
     if getattr(report, "newly_requested", False):
-        messages.success(request, _("The report is being produced. It is listed below."))
+        messages.success(
+            request, _("The report is being produced. This page shows when it is ready.")
+        )
     else:
-        messages.success(request, _("This report is already being produced. It is listed below."))
-    return redirect("reporting:pdf_list")
+        messages.info(request, _("This report is already being produced: you asked for it before."))
+    return redirect("reporting:pdf_status", pk=report.pk)
+
+
+# How often the status page reloads itself while the PDF is being produced (seconds).
+REFRESH_SECONDS = 5
+
+
+def _again_data(report: SteeringReport) -> dict[str, str]:
+    """The request form's data that asks for this report's period anew."""
+    data = {"kind": report.kind}
+    if report.kind == ReportKind.QUARTERLY:
+        quarters = [q for q in periods.all_project_quarters() if q.start == report.period_start]
+        data["quarter"] = (
+            str(periods.all_project_quarters().index(quarters[0]) + 1) if quarters else ""
+        )
+    elif report.kind == ReportKind.ANNUAL:
+        data["year"] = str((report.period_start.year - periods.PARTNERSHIP_START.year) + 1)
+    elif report.kind == ReportKind.CUSTOM:
+        data["date_from"] = report.period_start.isoformat()
+        data["date_to"] = report.period_end.isoformat()
+    return data
+
+
+@steering_group_only
+def pdf_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """One report's status. While it is being produced the page reloads itself (a meta
+    refresh: no script, so the strict CSP holds), and says when it is ready."""
+    if refused := method_not_allowed(request, "GET", "HEAD"):
+        return refused
+    report = get_object_or_404(SteeringReport, pk=pk)
+    access_log.record_request(
+        request, action=Action.VIEW, object_type="report", object_id=report.pk
+    )
+    context = {
+        "report": report,
+        "refresh": REFRESH_SECONDS if report.is_pending else None,
+        "again": _again_data(report),
+    }
+    return render(request, "reporting/pdf_status.html", context)
 
 
 @steering_group_only

@@ -16,7 +16,10 @@ from django.utils import timezone
 from cm_portal import access_log
 from cm_portal.access import role_required
 from cm_portal.models import AccessEvent, Role
+from cm_portal.views.common import method_not_allowed
+from reporting import intern_sip
 from reporting.forms import PeriodForm
+from reporting.models import SteeringReport
 from reporting.selectors import default_period, report_context
 
 report_readers_required = role_required(Role.STEERING_GROUP, Role.TEAM_LEAD)
@@ -45,8 +48,47 @@ def report(request: HttpRequest) -> HttpResponse:
         detail=f"{period.start.isoformat()}..{period.end.isoformat()}",
     )
     context |= {
+        "intern_sip": intern_sip.report_section(
+            date_from=period.start, date_to=period.end, organisation=organisation
+        ),
         "form": form,
         "period_error": period_error,
         "period_query": urlencode(period.as_query()),
     }
     return render(request, "reporting/report.html", context)
+
+
+steering_group_only = role_required(Role.STEERING_GROUP)
+
+
+@steering_group_only
+def start(request: HttpRequest) -> HttpResponse:
+    """The steering group's start page: the latest finished period's result goals at a
+    glance, with the way to the full report and to the PDFs of that period."""
+    if refused := method_not_allowed(request, "GET", "HEAD"):
+        return refused
+    today = timezone.localdate()
+    period = default_period(today)
+    context = report_context(period=period, organisation=None, today=today, trend_quarters=[])
+    pdfs = SteeringReport.objects.filter(period_start=period.start, period_end=period.end).order_by(
+        "-requested_at", "-id"
+    )[:3]
+    access_log.record_request(
+        request,
+        action=AccessEvent.Action.VIEW,
+        object_type="report",
+        detail=f"start {period.start.isoformat()}..{period.end.isoformat()}",
+    )
+    return render(
+        request,
+        "reporting/start.html",
+        {
+            "period": period,
+            "reached": context["reached"],
+            "k1": context["k1"],
+            "goals": context["goals"],
+            "phase": context["phase"],
+            "pdfs": pdfs,
+            "period_query": urlencode(period.as_query()),
+        },
+    )

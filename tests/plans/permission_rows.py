@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.matrix import Row
 
 from . import (
+    rows_calendar,
     rows_crisis_plan,
     rows_dashboard,
     rows_documents,
@@ -23,6 +24,7 @@ for _subject in (
     rows_meetings,
     rows_documents,
     rows_dashboard,
+    rows_calendar,
 ):
     assert not set(_subject.ROWS) & set(ROWS), "a URL name has rows in two subjects"
     ROWS.update(_subject.ROWS)

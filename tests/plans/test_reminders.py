@@ -147,13 +147,48 @@ def test_catch_up_sends_only_the_latest_stage(request):
     assert _baseline_reminders(overdue_seen) == [(OVERDUE, "alice@hela.example")]
 
 
-def test_long_overdue_deadlines_are_not_caught_up(request):
+def test_long_overdue_deadlines_are_reminded_in_the_portal_but_not_e_mailed(request):
+    """Issue 17: the start page lists a deadline however long overdue, so the reminders
+    page does too from the first run; only the e-mail about it is left out as noise."""
     participant = participant_from(request.getfixturevalue, start=START)
     limit = BASELINE_DUE + timedelta(days=services.OVERDUE_CATCH_UP_DAYS)
-    _day(participant, limit + timedelta(days=1))
-    assert _baseline_reminders(participant) == []
-    _day(participant, limit)
-    assert _baseline_reminders(participant) == [(OVERDUE, "alice@hela.example")]
+    long_after = limit + timedelta(days=1)
+    deadlines_recompute(participant_id=participant.pk, today=long_after)
+    services.reminders_send(today=long_after)
+    assert ("first_day_overdue", "alice@hela.example") in _baseline_reminders(participant)
+    baseline = Reminder.objects.get(
+        deadline__participant=participant, deadline__kind=DeadlineKind.BASELINE_RATING
+    )
+    assert baseline.emailed_at is None
+
+
+def test_an_overdue_reminder_within_the_catch_up_days_is_e_mailed(request):
+    participant = participant_from(request.getfixturevalue, start=START)
+    limit = BASELINE_DUE + timedelta(days=services.OVERDUE_CATCH_UP_DAYS)
+    deadlines_recompute(participant_id=participant.pk, today=limit)
+    services.reminders_send(today=limit)
+    baseline = Reminder.objects.get(
+        deadline__participant=participant, deadline__kind=DeadlineKind.BASELINE_RATING
+    )
+    assert baseline.emailed_at is not None
+
+
+def test_after_the_first_night_every_deadline_on_the_start_page_has_a_reminder(request):
+    """The two pages never contradict each other: what the start page lists as open or
+    overdue, the reminders page holds after one nightly run, however late it is seen."""
+    from plans.selectors.deadlines import deadlines_due_for, reminders_for
+
+    f = request.getfixturevalue
+    today = START + timedelta(days=200)
+    for start in (START, START + timedelta(days=150), today - timedelta(days=3)):
+        participant = participant_from(f, start=start)
+        deadlines_recompute(participant_id=participant.pk, today=today)
+    alice = f("alice")
+    due = set(deadlines_due_for(alice, today=today).values_list("pk", flat=True))
+    assert due, "the scenario must have deadlines on the start page"
+    assert not set(reminders_for(alice).values_list("deadline_id", flat=True))
+    services.reminders_send(today=today)
+    assert set(reminders_for(alice).values_list("deadline_id", flat=True)) >= due
 
 
 def test_reminders_do_not_wait_for_the_nightly_recompute(request):
@@ -227,7 +262,8 @@ def test_e_mails_are_sent_once_without_personal_data(request, settings):
     assert "https://cm.example.se/" in message.body
     assert Reminder.objects.get().emailed_at is not None
 
-    assert services.reminders_send() == services.SendResult(created=0, emailed=0)
+    with time_machine.travel(BASELINE_DUE + timedelta(days=1), tick=False):
+        assert services.reminders_send() == services.SendResult(created=0, emailed=0)
     assert len(mail.outbox) == 1
 
 

@@ -9,7 +9,7 @@ from .fixtures_pdfs import report_of
 
 STEERING_PAGE = statuses(anonymous=LOGIN, staff=403, steve=200)
 STEERING_POST_GET = statuses(anonymous=LOGIN, staff=403, steve=405)
-STEERING_ACTION = statuses(anonymous=LOGIN, staff=403, steve=Redirect("reporting:pdf_list"))
+STEERING_ACTION = statuses(anonymous=LOGIN, staff=403, steve=Redirect("reporting:pdf_status"))
 
 
 def _report_kwargs(f: Fixtures) -> dict:
@@ -28,4 +28,5 @@ ROWS: dict[str, Row] = {
         changes_state=True,
     ),
     "reporting:pdf_download": Row(expect={"GET": STEERING_PAGE}, kwargs=_report_kwargs),
+    "reporting:pdf_status": Row(expect={"GET": STEERING_PAGE}, kwargs=_report_kwargs),
 }
