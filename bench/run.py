@@ -12,6 +12,7 @@ child process whose time and peak memory (max RSS) are measured.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = "cm_portal.settings.bench"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cm_portal_bench"
 ANCHOR = date(2026, 11, 1)
+BASELINE = 10_000  # the size the growth column compares with
 
 
 def _manage(*args: str) -> None:
@@ -240,7 +242,9 @@ def bench(*, seed: int, runs: int, pdf_runs: int) -> list[tuple[str, ...]]:
 
 
 def print_table(rows: list[tuple[str, ...]]) -> None:
-    head = ("page / job", "median ms", "p95 ms", "queries", "÷ admin", "target")
+    head: tuple[str, ...] = ("page / job", "median ms", "p95 ms", "queries", "÷ admin", "target")
+    if rows and len(rows[0]) > len(head):
+        head = (*head, f"÷ at {BASELINE:,}")
     widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
     for row in [head, tuple("-" * w for w in widths), *rows]:
         print(" | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
@@ -277,7 +281,22 @@ def main(argv: list[str] | None = None) -> None:
         f"{options.runs} runs a page; database ready in {seeded:.0f} s; "
         f"load average {os.getloadavg()[0]:.1f} (the machine may be shared: figures vary)"
     )
-    print_table(bench(seed=options.seed, runs=options.runs, pdf_runs=options.pdf_runs))
+    rows = bench(seed=options.seed, runs=options.runs, pdf_runs=options.pdf_runs)
+    # Each size's medians are kept, so that a run at another size shows how each row grew.
+    kept = ROOT / "var" / f"bench-{participants}.json"
+    kept.parent.mkdir(exist_ok=True)
+    kept.write_text(json.dumps({row[0]: float(row[1]) for row in rows}, indent=1))
+    baseline = ROOT / "var" / f"bench-{BASELINE}.json"
+    if participants != BASELINE and baseline.exists():
+        before = json.loads(baseline.read_text())
+        rows = [
+            (*row, f"{float(row[1]) / before[row[0]]:.2f}" if before.get(row[0]) else "")
+            for row in rows
+        ]
+        print(
+            f"Growth: this run's median ÷ the last run at {BASELINE:,} participants ({baseline})."
+        )
+    print_table(rows)
     print(f"Total {time.monotonic() - began:.0f} s")
 
 

@@ -162,7 +162,8 @@ class AccessLogFilterForm(forms.Form):
         required=False,
         choices=[("", _("All actions")), *AccessEvent.Action.choices],
     )
-    object_type = forms.CharField(label=_("Object type"), required=False, max_length=50)
+    # A choice, not free text: the reader picks from the kinds the portal writes.
+    object_type = forms.ChoiceField(label=_("Object type"), required=False)
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -170,6 +171,13 @@ class AccessLogFilterForm(forms.Form):
     date_to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        from .access_log_display import object_type_choices
+
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["object_type"])
+        field.choices = [("", _("All kinds")), *object_type_choices()]
 
     def clean(self):
         cleaned = super().clean() or {}

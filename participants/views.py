@@ -130,44 +130,22 @@ def participant_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            duplicates = services.duplicate_check(
+            participant = services.participant_register(
                 organisation=request.user.organisation,
                 actor=request.user,
                 client_address=client_address(request),
-                personal_identity_number=data["personal_identity_number"],
-                display_name=data["display_name"],
-                birth_year=data["birth_year"],
+                at_intake=True,
+                register_anyway=data["register_anyway"],
+                **{field: data[field] for field in IntakeForm.FIELDS},
             )
-        except services.TooManyDuplicateChecks:
-            form.add_error(
-                None,
-                _(
-                    "You have checked many identity numbers in a short time, so no more "
-                    "checks are made for a while. Try again in an hour, or ask your team lead."
-                ),
-            )
+        except ValidationError as error:
+            duplicates = isinstance(error, services.PossibleDuplicate)
+            _add_errors(form, error)
         else:
-            if duplicates and not data["register_anyway"]:
-                form.add_error(
-                    "register_anyway",
-                    _("Check that this is not the same person, then tick the box to register."),
-                )
-            else:
-                try:
-                    participant = services.participant_register(
-                        organisation=request.user.organisation,
-                        actor=request.user,
-                        client_address=client_address(request),
-                        **{field: data[field] for field in IntakeForm.FIELDS},
-                    )
-                except ValidationError as error:
-                    _add_errors(form, error)
-                else:
-                    messages.success(
-                        request,
-                        _("%(reference)s was registered.") % {"reference": participant.reference},
-                    )
-                    return redirect("participants:detail", pk=participant.pk)
+            messages.success(
+                request, _("%(reference)s was registered.") % {"reference": participant.reference}
+            )
+            return redirect("participants:detail", pk=participant.pk)
     return render(request, "participants/create.html", {"form": form, "duplicates": duplicates})
 
 
@@ -178,6 +156,9 @@ def _detail(request: HttpRequest, participant: Participant) -> HttpResponse:
     context = {
         "participant": participant,
         "contacts": selectors.contact_timeline(participant),
+        # Each contact's page is this plus its id and "/" (participants/urls.py): one reverse()
+        # for the page, not one a row.
+        "contact_urls": reverse("participants:contact_create", args=[participant.pk]),
         "case_managers": case_managers,
         "can_change": changeable,
         "assign_form": AssignForm(organisation=participant.organisation) if leads else None,

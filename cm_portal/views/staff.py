@@ -15,6 +15,7 @@ from cm_portal.access_log import client_address
 
 from .. import access_log, selectors, services
 from ..access import access_staff_member, administrator_required
+from ..access_log_display import describe
 from ..forms import (
     AccessLogFilterForm,
     LogReviewDrawForm,
@@ -220,7 +221,7 @@ def access_log_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "staff/access_log.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "rows": describe(page), "query": query.urlencode()},
     )
 
 
@@ -246,6 +247,19 @@ def log_reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
 def log_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One review: its sample of accesses, and signing it off."""
     review = get_object_or_404(LogReview.objects.select_related("reviewer"), pk=pk)
+    if request.method == "POST" and "mark" in request.POST:
+        raw = request.POST.get("event", "")
+        try:
+            services.log_review_mark(
+                review=review,
+                actor=request.user,
+                event_id=int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else -1,
+                mark=request.POST["mark"],
+                client_address=client_address(request),
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect(f"{request.path}#event-{raw}" if raw.isdigit() else request.path)
     form = LogReviewSignOffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -267,6 +281,5 @@ def log_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         object_type="log_review",
         object_id=str(review.pk),
     )
-    return render(
-        request, "staff/log_review.html", {"review": review, "sample": sample, "form": form}
-    )
+    context = {"review": review, "sample": sample, "rows": describe(sample), "form": form}
+    return render(request, "staff/log_review.html", context)

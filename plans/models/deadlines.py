@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cm_portal.choices import ChoiceLabels
 from participants.models import Participant
 
 
@@ -35,7 +36,7 @@ class DeadlineState(models.TextChoices):
     VOID = "void", _("Void")
 
 
-class Deadline(models.Model):
+class Deadline(ChoiceLabels, models.Model):
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="deadlines")
     kind = models.CharField(_("kind"), max_length=20, choices=DeadlineKind.choices)
     # The consent or meeting a deadline is about; 0 for the participant's own deadlines.

@@ -241,6 +241,9 @@ def test_edit_changes_organisation_and_role(admin_client, ada, bob, district, se
     assert (bob.organisation, bob.role) == (district, Role.TEAM_LEAD)
     event = AccessEvent.objects.get(action=Action.CHANGE)
     assert (event.actor, event.object_id, event.detail) == (ada, str(bob.pk), "organisation,role")
+    # The detail as data: old and new values of what is no personal data.
+    assert event.data["changed"]["role"] == {"old": Role.CASE_MANAGER, "new": Role.TEAM_LEAD}
+    assert event.data["changed"]["organisation"]["new"] == district.pk
 
 
 def test_edit_ignores_fields_that_are_not_on_the_form(admin_client, bob, hela_manniskan):

@@ -476,3 +476,12 @@ def test_caseload_filters_by_organisation(client_as, alice, dana, hela_manniskan
     assert names() == ["Own", "Shared"]
     assert names(organisation="hela-manniskan") == ["Shared"]
     assert names(organisation="district") == [own.display_name]
+
+
+def test_each_contact_on_the_overview_links_to_its_own_page(client_as, alice, participant):
+    contacts = [log_contact(participant, alice, duration_minutes=m) for m in (10, 20, 30)]
+    page = client_as("alice").get(reverse("participants:detail", args=[participant.pk]))
+    html = page.content.decode()
+    for contact in contacts:
+        url = reverse("participants:contact_edit", args=[participant.pk, contact.pk])
+        assert f'href="{url}"' in html

@@ -61,6 +61,7 @@ from programmes.models import Programme
 
 PREFIX = "SYN-"
 BATCH = 5000
+CONTACTS_PER_COPY = 200_000
 FIRST_START = date(2024, 1, 1)
 ANCHOR = date(2026, 11, 1)
 CASE_MANAGERS = 200
@@ -249,7 +250,8 @@ def generate(
     )
 
     plans, crisis_plans, prioritised, ratings, meetings, consents = [], [], [], [], [], []
-    contact_rows = []
+    contact_rows: list[tuple] = []
+    contacts_copied = 0
     kinds = list(ContactKind.values)
     for person, manager in zip(participants, assigned, strict=True):
         start, last = person.intervention_start, person.intervention_end or today
@@ -320,6 +322,11 @@ def generate(
                     _moment(day),
                 )
             )
+        if len(contact_rows) >= CONTACTS_PER_COPY:
+            # Five million contacts would not fit in memory at once: COPY them as they come.
+            _copy_contacts(contact_rows)
+            contacts_copied += len(contact_rows)
+            contact_rows.clear()
         for _number in range(rng.choices([0, 1, 2], weights=[60, 30, 10])[0]):
             meeting_on = start + timedelta(days=rng.randint(14, 120))
             held = meeting_on <= last
@@ -376,6 +383,7 @@ def generate(
         batch_size=BATCH,
     )
     _copy_contacts(contact_rows)
+    contacts_copied += len(contact_rows)
     CoordinationMeeting.objects.bulk_create(meetings, batch_size=BATCH)
     activities = ActivityRecord.objects.bulk_create(
         [_activity(rng, organisations[number % 2], span) for number in range(max(10, count // 20))],
@@ -386,7 +394,7 @@ def generate(
         "organisations": len(organisations),
         "staff": sum(len(managers) + 1 for managers, _lead in staff.values()),
         "participants": len(participants),
-        "contacts": len(contact_rows),
+        "contacts": contacts_copied,
         "plans": len(plans),
         "goals": len(goals),
         "sub-goals": len(sub_goals),
