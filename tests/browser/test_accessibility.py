@@ -110,6 +110,8 @@ def cast(hela_manniskan, district) -> Cast:
             ("participant list", reverse("participants:list")),
             ("participant detail", reverse("participants:detail", args=[alex.pk])),
             ("contact log form", reverse("participants:contact_edit", args=[alex.pk, contact.pk])),
+            ("log a contact", reverse("participants:contact_create", args=[alex.pk])),
+            ("close the case", reverse("participants:close", args=[alex.pk])),
             ("individual plan", reverse("plans:plan", kwargs=on_alex)),
             ("goal form", reverse("plans:goal_edit", kwargs={**on_alex, "goal_pk": goal.pk})),
             ("contact paths form", reverse("plans:contact_paths", kwargs=on_alex)),
@@ -224,3 +226,16 @@ def test_main_pages_have_no_serious_accessibility_violation(
     for name, path in cast.pages[persona]:
         page.goto(f"{base}{path}")
         _check_at_each_width(page, subtests, name, language)
+    # The confirmation step (issue 17) answers a POST: reached by pressing the button.
+    if persona == "case_manager":
+        alex = Participant.objects.get(reference="HM-0001")
+        page.goto(f"{base}{reverse('consent:list', args=[alex.pk])}")
+        page.locator("main form[action$='/withdraw/'] button[type=submit]").first.click()
+        page.wait_for_load_state()
+        _check_at_each_width(page, subtests, "confirmation step", language)
+        # A refused contact: the error summary and the field in error.
+        open_page.allow(400, "/contacts/")
+        page.goto(f"{base}{reverse('participants:contact_create', args=[alex.pk])}")
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+        _check_at_each_width(page, subtests, "refused contact", language)
