@@ -146,8 +146,7 @@ class AccessLogFilterForm(forms.Form):
         from .access_log_display import object_type_choices
 
         super().__init__(*args, **kwargs)
-        field = self.fields["object_type"]
-        assert isinstance(field, forms.ChoiceField)
+        field = cast("forms.ChoiceField", self.fields["object_type"])
         field.choices = [("", _("All kinds")), *object_type_choices()]
 
     def clean(self):
