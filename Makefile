@@ -81,9 +81,11 @@ check-deploy: venv
 	EMAIL_URL=smtp+tls://mailer:password@mail.example.org:587 \
 	$(MANAGE) check --deploy --fail-level WARNING
 
-# make bench [QUICK=1]: seed cm_portal_bench (10,000 participants, or 1,000) and time the pages.
+# make bench [QUICK=1] [PARTICIPANTS=N]: seed cm_portal_bench (10,000 participants, 1,000 with
+# QUICK, or N) and time the pages; beside a run at another size, each row's growth from 10,000.
 bench: venv services
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) bench/run.py $(if $(QUICK),--quick,)
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) bench/run.py $(if $(QUICK),--quick,) \
+		$(if $(PARTICIPANTS),--participants $(PARTICIPANTS),)
 
 services:
 	@scripts/ensure-services

@@ -194,6 +194,10 @@ class AccessEvent(models.Model):
     object_id = models.CharField(_("object"), max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
     detail = models.CharField(_("detail"), max_length=200, blank=True)
+    # The detail as data (access_log.changes): which fields changed, with old and new value
+    # where a value may stand in the log. Null on rows older than the field, and then left
+    # out of the row's hash, so the old chain verifies as it always has.
+    data = models.JSONField(_("detail as data"), null=True, blank=True)
     previous_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
 

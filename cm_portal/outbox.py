@@ -13,7 +13,10 @@ recomputations are (they rebuild derived rows from the case data).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import threading
 import time
 from collections.abc import Iterable
 from datetime import timedelta
@@ -116,12 +119,12 @@ def flush(*, limit: int = 100, only: Iterable[int] | None = None) -> int | None:
         rows = list(pending.order_by("created_at", "pk")[:limit])
         if not rows:
             return 0
-        with _publishing_connection(app) as connection:
+        with _shared_lock:
             for row in rows:
                 row.attempts += 1
                 row.last_attempt_at = timezone.now()
                 try:
-                    _publish(app, connection, row)
+                    _publish_shared(row)
                 except Exception as error:
                     row.last_error = type(error).__name__[:200]
                     row.save(update_fields=["attempts", "last_attempt_at", "last_error"])
@@ -139,6 +142,49 @@ def flush(*, limit: int = 100, only: Iterable[int] | None = None) -> int | None:
                 published += 1
     resume()
     return published
+
+
+# One broker connection per process, kept between flushes: opening one cost about 7 ms a
+# save (connect, handshake, channel). Guarded by a lock (a connection is not thread-safe),
+# and made anew in a forked child (gunicorn and Celery fork after import), for another
+# broker URL, and after any failure.
+_shared: dict[str, Any] = {}
+_shared_lock = threading.Lock()
+
+
+def _shared_connection(*, fresh: bool = False):
+    url = app.conf.broker_url
+    if _shared and (fresh or _shared["pid"] != os.getpid() or _shared["url"] != url):
+        drop_connection()
+    if not _shared:
+        _shared.update(
+            connection=_publishing_connection(app), pid=os.getpid(), url=url, published=False
+        )
+    return _shared["connection"]
+
+
+def drop_connection() -> None:
+    """Forget the shared connection, closing it if this process opened it."""
+    held = dict(_shared)
+    _shared.clear()
+    if held and held["pid"] == os.getpid():
+        # A broken connection is being thrown away anyway.
+        with contextlib.suppress(Exception):
+            held["connection"].release()
+
+
+def _publish_shared(row: OutboxMessage) -> None:
+    """Publish on the shared connection. One that has worked before may have gone stale
+    (the broker restarted): then one more attempt on a new one before giving up."""
+    reused = bool(_shared) and _shared["published"]
+    try:
+        _publish(app, _shared_connection(), row)
+    except Exception:
+        drop_connection()
+        if not reused:
+            raise
+        _publish(app, _shared_connection(fresh=True), row)
+    _shared["published"] = True
 
 
 def _publishing_connection(app):

@@ -236,7 +236,7 @@ def _store(kind: PdfKind, document: RenderedPdf, content: bytes, claimed_at: dat
             if kind.stored is not None:
                 kind.stored(document)
         except Exception:
-            document.file.delete(save=False)  # the file is not part of the transaction
+            document.file.delete(save=False)  # a file outside the database is not rolled back
             raise
     return True
 

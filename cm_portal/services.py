@@ -177,6 +177,7 @@ def _staff_apply(
     ]
     if not changed:
         return
+    before = {field: getattr(user, field) for field in changed}
     for field in changed:
         setattr(user, field, values[field])
     user.full_clean(exclude=["password"])
@@ -188,6 +189,9 @@ def _staff_apply(
             client_address=client_address,
             obj=user,
             detail=",".join(changed),
+            data=access_log.changes(
+                changed, old=before, new=values, values_of=("organisation", "role")
+            ),
         )
         if {"organisation", "role"} & set(changed):
             # Assignments belong to the place the person leaves; so do the sessions
@@ -218,12 +222,17 @@ def staff_deactivate(*, user: User, actor: User, client_address: str | None = No
     if user.pk == actor.pk:
         raise ValidationError(_("You cannot deactivate your own account."))
     with transaction.atomic():
-        if user.is_active:
+        was_active = user.is_active
+        if was_active:
             user.is_active = False
             user.save(update_fields=["is_active"])
         staff_sessions_end(user=user)
         access_log.record(
-            action=Action.DEACTIVATE, actor=actor, client_address=client_address, obj=user
+            action=Action.DEACTIVATE,
+            actor=actor,
+            client_address=client_address,
+            obj=user,
+            data=access_log.change("is_active", was_active, False),
         )
         # Deactivation overrides what still waits for approval: approving a new account's
         # creation afterwards would otherwise switch it on again.
@@ -241,6 +250,7 @@ def staff_reactivate(*, user: User, actor: User, client_address: str | None = No
     if user.change_requests.filter(kind=Kind.CREATE).exclude(status=Status.APPROVED).exists():
         raise ValidationError(_("This account has not been approved yet."))
     with transaction.atomic():
+        was_active = user.is_active
         user.is_active = True
         user.save(update_fields=["is_active"])
         access_log.record(
@@ -249,6 +259,7 @@ def staff_reactivate(*, user: User, actor: User, client_address: str | None = No
             client_address=client_address,
             obj=user,
             detail="is_active",
+            data=access_log.change("is_active", was_active, True),
         )
     return user
 

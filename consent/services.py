@@ -207,7 +207,8 @@ def consent_record(
             )
             case_changed(participant.pk)
     except Exception:
-        # The file is not part of the transaction: remove it when the rows are rolled back.
+        # A file in a folder or an object store is not part of the transaction: remove it
+        # when the rows are rolled back (one in the database is gone with them).
         if consent.scan:
             consent.scan.delete(save=False)
         raise

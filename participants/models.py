@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from cm_portal.choices import ChoiceLabels
 from cm_portal.models import Organisation
 from programmes.models import EntryPath, Programme
 
@@ -39,7 +40,7 @@ class Gender(models.TextChoices):
     NOT_STATED = "not_stated", _("Not stated")
 
 
-class Participant(models.Model):
+class Participant(ChoiceLabels, models.Model):
     """A young adult in the CM support, owned by the organisation that registered them."""
 
     organisation = models.ForeignKey(
@@ -235,7 +236,7 @@ class ContactKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Contact(models.Model):
+class Contact(ChoiceLabels, models.Model):
     """An individual contact (individkontakt) logged by a case manager."""
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="contacts")

@@ -14,11 +14,12 @@ The rule (security.md line 21, the social services' retention rules):
 
 What goes: the participant row and everything that cascades from it (contacts, consents,
 plans, ratings, meetings, deadlines, reminders, change history, exports and documents),
-and, once the deletion has committed, their stored files. What stays: the access log (it
-has its own period, see ``cm_portal.access_log.purge_expired``), activity records (they
-name no one), the steering group's reports, and the figures of every finished reporting
-period the case counted in: the listeners registered with :func:`before_deletion` freeze
-them first (``reporting`` does).
+and their stored files: in the same transaction when they are in the database (the
+default), once the deletion has committed when they are in a folder or an object store.
+What stays: the access log (it has its own period, see
+``cm_portal.access_log.purge_expired``), activity records (they name no one), the steering
+group's reports, and the figures of every finished reporting period the case counted in:
+the listeners registered with :func:`before_deletion` freeze them first (``reporting`` does).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from cm_portal import access_log
 from cm_portal.dates import years_after
 from cm_portal.models import AccessEvent, Role
 from cm_portal.selectors import emails_of_role
+from cm_portal.storage import is_transactional
 
 from .models import Participant, RetentionNotice
 
@@ -208,6 +210,17 @@ def _stored_files(collector: Collector) -> list[tuple[Storage, str]]:
 
 
 def _remove_files(files: list[tuple[Storage, str]]) -> None:
+    """Remove the files in the deletion's transaction where the storage takes part in it
+    (the database), and after the commit where it cannot (a folder, an object store)."""
+    now = [(storage, name) for storage, name in files if is_transactional(storage)]
+    later = [(storage, name) for storage, name in files if not is_transactional(storage)]
+    for storage, name in now:
+        storage.delete(name)  # a failure rolls the whole deletion back: nothing half done
+    if later:
+        transaction.on_commit(lambda: _remove_files_after_commit(later))
+
+
+def _remove_files_after_commit(files: list[tuple[Storage, str]]) -> None:
     for storage, name in files:
         try:
             storage.delete(name)
@@ -241,7 +254,7 @@ def delete_case(participant_id: int, *, today: date | None = None) -> bool:
             object_id=participant_id,
             detail=f"retention: {sum(by_model.values())} rows, {len(files)} files",
         )
-        transaction.on_commit(lambda: _remove_files(files))
+        _remove_files(files)
     return True
 
 

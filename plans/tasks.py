@@ -7,6 +7,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from .services import deadlines as deadline_services
+from .services import invitations as invitation_services
 from .services import reminders as reminder_services
 
 # Deadlines and reminders. Every task is idempotent (recompute rewrites rows to match the
@@ -38,3 +39,16 @@ def recompute_all_deadlines() -> int:
 def send_reminders() -> int:
     """Write today's reminders and e-mail them; after the nightly recompute, and any time."""
     return reminder_services.reminders_send().created
+
+
+@shared_task(
+    acks_late=True,
+    time_limit=120,
+    soft_time_limit=100,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def email_meeting_invitation(meeting_id: int) -> int:
+    """E-mail a meeting's invitation to the invited staff (each once: safe to run again)."""
+    return invitation_services.meeting_invitation_email(meeting_id=meeting_id)

@@ -56,8 +56,14 @@ participant_patterns = [
     # Coordination meetings.
     path("meetings/", meetings.meeting_list, name="meetings"),
     path("meetings/new/", meetings.meeting_create, name="meeting_create"),
+    path("meetings/offers/new/", meetings.offer_create, name="meeting_offer_create"),
     path(MEETING, meetings.meeting_detail, name="meeting_detail"),
     path(f"{MEETING}invitation/", meetings.meeting_invitation, name="meeting_invitation"),
+    path(
+        f"{MEETING}invitation/send/",
+        meetings.meeting_invitation_send,
+        name="meeting_invitation_send",
+    ),
     path(f"{MEETING}minutes/", meetings.meeting_minutes, name="meeting_minutes"),
     path(f"{MEETING}cancel/", meetings.meeting_cancel, name="meeting_cancel"),
     # The PDFs: "Min plan" and a meeting's invitation letter.
@@ -67,6 +73,7 @@ participant_patterns = [
         documents.invitation_letter_request,
         name="invitation_letter_request",
     ),
+    path(f"{MEETING}minutes-pdf/", documents.minutes_pdf_request, name="minutes_pdf_request"),
     path(DOCUMENT, documents.document_status, name="document_status"),
     path(f"{DOCUMENT}download/", documents.document_download, name="document_download"),
 ]

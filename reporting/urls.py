@@ -16,5 +16,7 @@ urlpatterns = [
     # The CSV exports take the period in the query, e.g. ?kind=project_quarter&n=3.
     path("export/statistics.csv", exports.export_csv, name="export_csv"),
     path("export/statistics.xlsx", exports.export_xlsx, name="export_xlsx"),
+    path("export/intern-sip.csv", exports.export_intern_sip_csv, name="export_intern_sip_csv"),
+    path("export/intern-sip.xlsx", exports.export_intern_sip_xlsx, name="export_intern_sip_xlsx"),
     path("export/account.csv", exports.export_account_csv, name="export_account_csv"),
 ]

@@ -159,6 +159,7 @@ MATRIX: dict[str, Row] = {
     "staff:deactivate": Row(
         expect={"GET": ADMIN_ACTION_GET, "POST": ADMIN_ACTION_POST},
         kwargs=pk_of("bob"),
+        data=lambda f: {"confirmed": "yes"},
         changes_state=True,
     ),
     "staff:reactivate": Row(

@@ -200,6 +200,8 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=5.0, help="mean pause, seconds")
     parser.add_argument("--ramp", type=float, default=5.0, help="seconds to start everyone")
     parser.add_argument("--p95-target-ms", type=float, default=300)
+    parser.add_argument("--sweep", action="store_true", help="then find the saturation point")
+    parser.add_argument("--sweep-stage", type=float, default=20, help="seconds a sweep step")
     args = parser.parse_args()
 
     prepared = json.loads(args.users_file.read_text(encoding="utf-8"))
@@ -233,14 +235,59 @@ def main() -> int:
         print("warm-up failed, nothing measured:", *warm.samples, sep="\n  ", file=sys.stderr)
         return 1
 
+    # The single-request median of the same mix: one person, no pause, nothing else running.
+    alone, _seconds = run_stage(
+        staff[:1], duration=min(15.0, args.duration), think=0.0, ramp=0.0, max_requests=200
+    )
+    single = [v for values in alone.latencies.values() for v in values]
+    single_median = statistics.median(single) * 1000 if single else float("nan")
+
+    results, elapsed = run_stage(
+        staff,
+        duration=args.duration,
+        think=args.think,
+        ramp=args.ramp,
+        max_requests=args.max_requests,
+    )
+    print(
+        f"\nLoad test: {args.users} simulated staff, {elapsed:.0f} s, think time "
+        f"{args.think:g} s on average, ramp-up {args.ramp:g} s, {args.host}:{args.port}"
+    )
+    print("\n".join(table(results, elapsed)))
+    everything = [v for values in results.latencies.values() for v in values]
+    errors = sum(results.errors.values()) + sum(alone.errors.values())
+    if not everything:
+        print("no requests were made", file=sys.stderr)
+        return 1
+    p95 = percentile(everything, 0.95) * 1000
+    verdict = "met" if p95 <= args.p95_target_ms and not errors else "MISSED"
+    print(f"target p95 <= {args.p95_target_ms:g} ms with no errors: {verdict} (p95 {p95:.0f} ms)")
+    ratio = p95 / single_median
+    print(
+        f"single-request median of the mix {single_median:.0f} ms; p95 under load is "
+        f"{ratio:.1f}x that (target <= 4x: {'met' if ratio <= 4 else 'MISSED'})"
+    )
+    if args.sweep:
+        saturation(staff, args)
+    if errors:
+        print("first errors:", *results.samples, *alone.samples, sep="\n  ", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_stage(
+    staff: list[Staff], *, duration: float, think: float, ramp: float, max_requests: int
+) -> tuple[Results, float]:
+    """Every member of ``staff`` on the mix for ``duration`` seconds; the results and the
+    seconds it took."""
     results = Results()
-    budget = threading.Semaphore(args.max_requests)
+    budget = threading.Semaphore(max_requests)
     started = time.monotonic()
-    stop_at = started + args.duration
+    stop_at = started + duration
     threads = [
         threading.Thread(
             target=simulate,
-            args=(member, results, stop_at, budget, args.think, args.ramp, n),
+            args=(member, results, stop_at, budget, think, ramp, n),
             daemon=True,
         )
         for n, member in enumerate(staff)
@@ -248,26 +295,40 @@ def main() -> int:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=args.duration + 60)
-    elapsed = time.monotonic() - started
+        thread.join(timeout=duration + 60)
+    return results, time.monotonic() - started
 
-    print(
-        f"\nLoad test: {args.users} simulated staff, {elapsed:.0f} s, think time "
-        f"{args.think:g} s on average, ramp-up {args.ramp:g} s, {args.host}:{args.port}"
-    )
-    print("\n".join(table(results, elapsed)))
-    everything = [v for values in results.latencies.values() for v in values]
-    errors = sum(results.errors.values())
-    if not everything:
-        print("no requests were made", file=sys.stderr)
-        return 1
-    p95 = percentile(everything, 0.95) * 1000
-    verdict = "met" if p95 <= args.p95_target_ms and not errors else "MISSED"
-    print(f"target p95 <= {args.p95_target_ms:g} ms with no errors: {verdict} (p95 {p95:.0f} ms)")
-    if errors:
-        print("first errors:", *results.samples, sep="\n  ", file=sys.stderr)
-        return 1
-    return 0
+
+def saturation(staff: list[Staff], args: argparse.Namespace) -> None:
+    """Raise the pace step by step (shorter think times, all staff) until p95 passes the
+    target; print each step and the saturation point: the highest rate still within it."""
+    print(f"\nSaturation sweep: {len(staff)} staff, {args.sweep_stage:g} s a step")
+    print(f"{'think s':>8}{'req/s':>8}{'p95 ms':>8}{'errors':>8}")
+    within = None
+    for think in (4.0, 2.0, 1.0, 0.5, 0.25, 0.0):
+        results, elapsed = run_stage(
+            staff,
+            duration=args.sweep_stage,
+            think=think,
+            ramp=1.0,
+            max_requests=args.max_requests,
+        )
+        values = [v for kind in results.latencies.values() for v in kind]
+        if not values:
+            continue
+        rate = len(values) / elapsed
+        p95 = percentile(values, 0.95) * 1000
+        print(f"{think:>8g}{rate:>8.1f}{p95:>8.0f}{sum(results.errors.values()):>8}")
+        if p95 > args.p95_target_ms:
+            break
+        within = rate
+    if within is None:
+        print(f"saturation point: below the slowest step (p95 > {args.p95_target_ms:g} ms)")
+    else:
+        print(
+            f"saturation point: about {within:.1f} requests/s with p95 <= "
+            f"{args.p95_target_ms:g} ms (the next step passed it)"
+        )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make loadtest: scratch database, seed, gunicorn on a free loopback port, 50 simulated staff,
+# make loadtest: scratch database, seed, gunicorn on a free loopback port, 200 simulated staff,
 # a table. Stops gunicorn whatever happens; any failed step stops the run with its exit code.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,8 +17,10 @@ export SITE_URL=${SITE_URL:-https://localhost}  # production insists on an https
 export LOG_LEVEL=WARNING
 # As docker-compose.yml runs it (WEB_CONCURRENCY=3).
 WORKERS=${LOAD_WORKERS:-3}
-PARTICIPANTS=${LOAD_PARTICIPANTS:-4000}
-USERS=${LOAD_USERS:-50}
+PARTICIPANTS=${LOAD_PARTICIPANTS:-10000}
+USERS=${LOAD_USERS:-200}
+# The saturation sweep after the run (LOAD_SWEEP= turns it off).
+LOAD_SWEEP=${LOAD_SWEEP-1}
 DURATION=${LOAD_DURATION:-60}
 THINK=${LOAD_THINK:-5}
 OUT=var/loadtest
@@ -65,10 +67,10 @@ done
 "$PY" -c "import http.client as h; c = h.HTTPConnection('127.0.0.1', $PORT, timeout=5); c.request('GET', '/accounts/login/'); assert c.getresponse().status == 200" \
 	|| { tail -n 40 "$OUT/gunicorn.log" >&2; fail "gunicorn does not answer on port $PORT"; }
 
-echo "== load: $USERS simulated staff for $DURATION s"
+echo "== load: $USERS simulated staff for $DURATION s${LOAD_SWEEP:+, then the saturation sweep}"
 status=0
 "$PY" bench/load/run.py --users-file "$OUT/users.json" --port "$PORT" --users "$USERS" \
-	--duration "$DURATION" --think "$THINK" | tee "$OUT/result.txt" || status=$?
+	--duration "$DURATION" --think "$THINK" ${LOAD_SWEEP:+--sweep} | tee "$OUT/result.txt" || status=$?
 if [ "$status" -ne 0 ]; then
 	tail -n 40 "$OUT/gunicorn.log" >&2
 fi

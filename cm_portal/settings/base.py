@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "guardian",
     "crispy_forms",
     "crispy_bootstrap5",
+    "dbfiles",
 ]
 
 MIDDLEWARE = [
@@ -201,11 +202,39 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
-    "default": {
+# Stored files (cm_portal/storage.py): in PostgreSQL by default, so every web and worker host
+# reaches them and one pg_dump holds cases and files; "s3" for an S3-compatible object store;
+# "filesystem" (PRIVATE_MEDIA_ROOT) for a single box only.
+FILE_STORAGE = env.str("FILE_STORAGE", default="database")
+_FILE_STORAGES: dict[str, dict[str, object]] = {
+    "database": {"BACKEND": "cm_portal.storage.DatabaseStorage"},
+    "filesystem": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
     },
+    "s3": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET", default=""),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            # Never a public object: files are read by the permission-checked views.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    },
+}
+if FILE_STORAGE not in _FILE_STORAGES:
+    raise ImproperlyConfigured(
+        f"FILE_STORAGE={FILE_STORAGE!r} is not one of {', '.join(_FILE_STORAGES)}."
+    )
+if FILE_STORAGE == "s3" and not env.str("S3_BUCKET", default=""):
+    raise ImproperlyConfigured("FILE_STORAGE=s3 needs S3_BUCKET.")
+STORAGES = {
+    "default": _FILE_STORAGES[FILE_STORAGE],
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

@@ -3,12 +3,12 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, env
+from .base import env
 
 # `make test` runs pytest in several processes at once (pytest-xdist, "gw0", "gw1", ...).
-# pytest-django gives each its own test database (test_<name>_gw0, ...); here each also
-# gets its own default Celery queue and its own folder for stored files, so that no
-# process counts, empties or deletes what another wrote. A plain `pytest` is "".
+# pytest-django gives each its own test database (test_<name>_gw0, ...), and so its own
+# stored files; here each also gets its own default Celery queue, so that no process
+# counts, empties or deletes what another wrote. A plain `pytest` is "".
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 DEBUG = False
@@ -30,11 +30,9 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# Stored files in the test database, as in production (each xdist process has its own).
 STORAGES = {
-    "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": BASE_DIR / "var" / "test-private" / XDIST_WORKER},
-    },
+    "default": {"BACKEND": "cm_portal.storage.DatabaseStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SESSION_COOKIE_SECURE = False

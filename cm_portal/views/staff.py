@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,7 +26,7 @@ from ..forms import (
 )
 from ..http import AuthenticatedHttpRequest
 from ..models import AccessEvent, AccountChangeRequest, LogReview
-from .common import add_service_errors
+from .common import add_service_errors, confirmation_page, confirmed
 
 PAGE_SIZE = 50
 
@@ -49,7 +50,9 @@ def _waits() -> str:
 
 @administrator_required
 def staff_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = StaffCreateForm(request.POST or None)
+    # A new account is most often for a colleague: the administrator's own organisation.
+    initial = {"organisation": request.user.organisation}
+    form = StaffCreateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -141,6 +144,21 @@ def _state_change(request: AuthenticatedHttpRequest, pk: int, action, success: s
 @administrator_required
 @require_POST
 def staff_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    member = access_staff_member(request.user, pk)
+    # Your own account is refused by the service at once: nothing to confirm.
+    if not confirmed(request) and member.pk != request.user.pk:
+        return confirmation_page(
+            request,
+            title=_("Deactivate the account of %(name)s?") % {"name": member.name},
+            consequences=[
+                _("%(name)s can no longer log in, and every session of the account ends now.")
+                % {"name": member.name},
+                _("The account and its entries in the access log are kept."),
+                _("It can be reactivated later."),
+            ],
+            confirm_label=_("Deactivate account"),
+            cancel_url=reverse("staff:edit", args=[member.pk]),
+        )
     return _state_change(
         request,
         pk,

@@ -4,7 +4,7 @@ Apps depend downwards (cm_portal ← participants ← consent ← plans), yet on
 holds everything about a participant. So the participant, contacts and consents are this
 package's own, and every other key of a case is a ``Section`` that its app registers in
 its ``AppConfig.ready()``: the plans app registers ``plan``, ``prioritised_contacts``,
-``crisis_plan``, ``self_ratings`` and ``coordination_meetings``.
+``crisis_plan``, ``self_ratings``, ``coordination_meetings`` and ``intern_sip_offers``.
 
 A key that no installed app registers is exported empty and refused on import when it is
 not empty, so a file is never half imported.
@@ -46,6 +46,7 @@ CASE_KEYS = (
     "contacts",
     "consents",
     "coordination_meetings",
+    "intern_sip_offers",
 )
 # Keys other apps fill, with the value meaning "nothing".
 EXTENSION_KEYS: dict[str, Any] = {
@@ -54,6 +55,7 @@ EXTENSION_KEYS: dict[str, Any] = {
     "crisis_plan": None,
     "self_ratings": [],
     "coordination_meetings": [],
+    "intern_sip_offers": [],
 }
 
 

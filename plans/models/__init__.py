@@ -6,7 +6,15 @@ from .crisis_plan import CrisisPlan, ResponsibilityLink
 from .deadlines import Deadline, DeadlineKind, DeadlineState, Reminder, ReminderStage
 from .documents import DocumentKind, PlanDocument
 from .individual_plan import ContactPath, Goal, IndividualPlan, PlanRevision, SubGoal, SubGoalStatus
-from .meetings import CoordinationMeeting, MeetingInvitee, MeetingKind, MeetingStatus
+from .meetings import (
+    CoordinationMeeting,
+    MeetingAction,
+    MeetingInvitee,
+    MeetingKind,
+    MeetingOffer,
+    MeetingStatus,
+    OfferAnswer,
+)
 from .prioritised_contacts import ActorKind, PrioritisedContact, PrioritisedContactStatus
 from .self_ratings import RatingPhase, RatingSource, SelfRating, SelfRatingLink
 from .versioned import VersionedPlan
@@ -23,9 +31,12 @@ __all__ = [
     "DocumentKind",
     "Goal",
     "IndividualPlan",
+    "MeetingAction",
     "MeetingInvitee",
     "MeetingKind",
+    "MeetingOffer",
     "MeetingStatus",
+    "OfferAnswer",
     "PlanDocument",
     "PlanRevision",
     "PrioritisedContact",

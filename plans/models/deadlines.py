@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cm_portal.choices import ChoiceLabels
 from participants.models import Participant
 
 
@@ -23,6 +24,8 @@ class DeadlineKind(models.TextChoices):
     BASELINE_RATING = "baseline_rating", _("Baseline self-rating")
     CONSENT_RENEWAL = "consent_renewal", _("Consent renewal")
     MEETING_INVITATION = "meeting_invitation", _("Meeting invitation")
+    MEETING_ASKED_FOR = "meeting_asked_for", _("Intern-SIP asked for")
+    MEETING_FOLLOW_UP = "meeting_follow_up", _("Follow-up meeting")
 
 
 class DeadlineState(models.TextChoices):
@@ -33,7 +36,7 @@ class DeadlineState(models.TextChoices):
     VOID = "void", _("Void")
 
 
-class Deadline(models.Model):
+class Deadline(ChoiceLabels, models.Model):
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="deadlines")
     kind = models.CharField(_("kind"), max_length=20, choices=DeadlineKind.choices)
     # The consent or meeting a deadline is about; 0 for the participant's own deadlines.

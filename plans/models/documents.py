@@ -24,6 +24,7 @@ def document_upload_to(instance: PlanDocument, filename: str) -> str:
 class DocumentKind(models.TextChoices):
     MY_PLAN = "my_plan", _("My plan")
     INVITATION = "invitation", _("Invitation letter")
+    MINUTES = "minutes", _("Intern-SIP form (minutes)")
 
 
 class PlanDocument(RenderedPdf):
@@ -49,13 +50,13 @@ class PlanDocument(RenderedPdf):
         verbose_name_plural = _("plan documents")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(kind="invitation", meeting__isnull=False)
+                condition=models.Q(kind__in=["invitation", "minutes"], meeting__isnull=False)
                 | models.Q(kind="my_plan", meeting__isnull=True),
-                name="plan_document_meeting_iff_invitation",
+                name="plan_document_meeting_iff_meeting_kind",
             ),
-            # Asking again while one is queued or rendering gives that one: per meeting for
-            # a letter, per participant for "Min plan" (which has no meeting).
-            one_pending_per("meeting", name="plan_document_one_pending_letter"),
+            # Asking again while one is queued or rendering gives that one: per meeting and
+            # kind for a letter or the minutes, per participant for "Min plan" (no meeting).
+            one_pending_per("meeting", "kind", name="plan_document_one_pending_per_meeting"),
             one_pending_per(
                 "participant",
                 "kind",

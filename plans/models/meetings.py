@@ -12,7 +12,56 @@ from django.utils.translation import gettext_lazy as _
 
 from participants.models import Participant
 
+from .individual_plan import Goal
+
 INVITATION_DAYS_AHEAD = 14
+# A participant who asks for an Intern-SIP always gets one (seed 004, step 1): held within
+# this many days of the request, a deadline with the usual reminders.
+ASKED_FOR_HOLD_DAYS = 30
+# The follow-up meeting's deadline opens this many days before its date.
+FOLLOW_UP_WINDOW_DAYS = 14
+# Under this age a guardian consents too (seed 004, step 2).
+GUARDIAN_AGE = 18
+
+
+class OfferAnswer(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    ASKED_FOR = "asked_for", _("Asked for by the participant")
+
+
+class MeetingOffer(models.Model):
+    """Steps 1 and 2 of the routine: an Intern-SIP offered (or asked for) and the answer.
+
+    Recorded whatever the answer, and without a consent: the statistics file counts declined
+    offers too, and a request from the participant opens a deadline (a meeting must be held).
+    """
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="meeting_offers"
+    )
+    offered_on = models.DateField(_("offered on"))
+    # The unit that discovered the need takes the initiative.
+    unit = models.CharField(_("offered by the unit"), max_length=200)
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("offered by"),
+    )
+    answer = models.CharField(_("answer"), max_length=10, choices=OfferAnswer.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-offered_on", "-id"]
+        verbose_name = _("Intern-SIP offer")
+        verbose_name_plural = _("Intern-SIP offers")
+        indexes = [models.Index(fields=["offered_on"], name="meeting_offer_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.answer} {self.offered_on}"
 
 
 class MeetingKind(models.TextChoices):
@@ -40,6 +89,23 @@ class CoordinationMeeting(models.Model):
         _("status"), max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED
     )
     meeting_on = models.DateField(_("meeting date"))
+    # Step 3, the preparation: when and where (or a video link), and what to discuss.
+    starts_at = models.TimeField(_("starts at"), null=True, blank=True)
+    ends_at = models.TimeField(_("ends at"), null=True, blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    video_link = models.URLField(_("video link"), max_length=500, blank=True)
+    agenda = models.TextField(_("agenda"), blank=True)
+    # Step 2 for a participant under 18: the guardians consent as well.
+    guardian_consented = models.BooleanField(_("the guardians consent"), default=False)
+    # A follow-up meeting names the meeting that decided it (its deadline is met when held).
+    follow_up_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("follow-up of"),
+    )
     invitation_sent_on = models.DateField(_("invitation sent on"), null=True, blank=True)
     chair = models.CharField(_("chair"), max_length=100, blank=True)
     minute_taker = models.CharField(_("minute-taker"), max_length=100, blank=True)
@@ -75,10 +141,17 @@ class CoordinationMeeting(models.Model):
             return False
         return (self.meeting_on - self.invitation_sent_on).days < INVITATION_DAYS_AHEAD
 
+    @property
+    def where(self) -> str:
+        """The place, or the video link when there is no place."""
+        return self.place or self.video_link
+
 
 class MeetingInvitee(models.Model):
-    """An invited unit or person: a unit of the participant's own organisation, or an
-    outside party, who must be covered by a valid consent."""
+    """An invited unit or person: the professional network (a unit of the participant's own
+    organisation, or a named member of the portal's staff, who is e-mailed the invitation),
+    or the private network and outside parties, each of whom must be covered by a valid
+    consent."""
 
     meeting = models.ForeignKey(
         CoordinationMeeting, on_delete=models.CASCADE, related_name="invitees"
@@ -86,9 +159,56 @@ class MeetingInvitee(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     name = models.CharField(_("unit or person"), max_length=200)
     outside = models.BooleanField(_("outside the organisation"), default=False)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("member of staff"),
+    )
+    # Step 4: who came (True), who did not (False); None until the minutes say.
+    attended = models.BooleanField(_("attended"), null=True, blank=True)
+    # The invitation e-mail went to this member of staff (claimed once, never twice).
+    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(staff__isnull=True) | models.Q(outside=False),
+                name="meeting_invitee_staff_not_outside",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class MeetingAction(models.Model):
+    """An action agreed at the meeting: who does what by when, optionally for a goal of the
+    individual plan (and then shown with that goal)."""
+
+    meeting = models.ForeignKey(
+        CoordinationMeeting, on_delete=models.CASCADE, related_name="actions"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    who = models.CharField(_("who"), max_length=200)
+    what = models.TextField(_("what"), max_length=1000)
+    due_on = models.DateField(_("by when"), null=True, blank=True)
+    goal = models.ForeignKey(
+        Goal,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meeting_actions",
+        verbose_name=_("goal of the individual plan"),
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("agreed action")
+        verbose_name_plural = _("agreed actions")
+
+    def __str__(self) -> str:
+        return self.who

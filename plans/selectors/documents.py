@@ -88,6 +88,11 @@ def invitation_data(meeting: CoordinationMeeting) -> dict[str, Any]:
         "kind_label": MeetingKind(meeting.kind).label,
         "meeting_on": meeting.meeting_on,
         "name": meeting.participant.display_name,
+        "starts_at": meeting.starts_at,
+        "ends_at": meeting.ends_at,
+        "place": meeting.place,
+        "video_link": meeting.video_link,
+        "agenda": meeting.agenda,
         "units": [invitee.name for invitee in invitees if not invitee.outside],
         "outside_parties": [invitee.name for invitee in invitees if invitee.outside],
         "need": meeting.need,
@@ -96,6 +101,36 @@ def invitation_data(meeting: CoordinationMeeting) -> dict[str, Any]:
         "convener_organisation": (
             convener.organisation.name if convener and convener.organisation_id else ""
         ),
+    }
+
+
+def minutes_data(meeting: CoordinationMeeting) -> dict[str, Any]:
+    """What the Intern-SIP form (the minutes, seed 004 step 4) shows: who took part,
+    decisions, agreed actions, the lead unit, the follow-up, and lines to sign."""
+    invitees = list(meeting.invitees.all())
+    present = [invitee.name for invitee in invitees if invitee.attended]
+    return {
+        **invitation_data(meeting),
+        "present": present,
+        "absent": [invitee.name for invitee in invitees if invitee.attended is False],
+        "chair": meeting.chair,
+        "minute_taker": meeting.minute_taker,
+        "minutes": meeting.minutes,
+        "actions": [
+            {
+                "who": action.who,
+                "what": action.what,
+                "due_on": action.due_on,
+                "goal": action.goal.title if action.goal else "",
+            }
+            for action in meeting.actions.select_related("goal")
+        ],
+        "lead_unit": meeting.lead_unit,
+        "escalated_on": meeting.escalated_on,
+        "escalated_to": meeting.escalated_to,
+        "follow_up_on": meeting.follow_up_on,
+        # One signature line each: the participant, then everyone who came.
+        "signatories": [meeting.participant.display_name or "", *present],
     }
 
 

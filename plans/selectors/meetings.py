@@ -8,13 +8,36 @@ from django.db.models import DateField, ExpressionWrapper, F, QuerySet
 
 from participants.models import Participant
 
-from ..models import CoordinationMeeting, MeetingStatus
+from ..models import CoordinationMeeting, MeetingAction, MeetingOffer, MeetingStatus
 from ..models.meetings import INVITATION_DAYS_AHEAD
 
 
 def meetings_of(participant: Participant) -> QuerySet[CoordinationMeeting]:
     """The participant's meetings, latest meeting date first, with their invitees."""
     return CoordinationMeeting.objects.filter(participant=participant).prefetch_related("invitees")
+
+
+def offers_of(participant: Participant) -> QuerySet[MeetingOffer]:
+    """The participant's Intern-SIP offers, latest first, with who made them."""
+    return MeetingOffer.objects.filter(participant=participant).select_related("offered_by")
+
+
+def actions_by_goal(participant: Participant) -> dict[int, list[MeetingAction]]:
+    """Agreed actions linked to a goal of the participant's plan, by goal id (the plan page
+    shows them with their goal)."""
+    actions = (
+        MeetingAction.objects.filter(
+            meeting__participant=participant,
+            meeting__status=MeetingStatus.HELD,
+            goal__isnull=False,
+        )
+        .select_related("meeting")
+        .order_by("due_on", "pk")
+    )
+    result: dict[int, list[MeetingAction]] = {}
+    for action in actions:
+        result.setdefault(action.goal_id or 0, []).append(action)
+    return result
 
 
 def _held(held_from: date, held_to: date) -> QuerySet[CoordinationMeeting]:

@@ -7,15 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, User
 from participants.models import Participant
 
-from ..models import CoordinationMeeting, DocumentKind, PlanDocument
+from ..models import CoordinationMeeting, DocumentKind, MeetingStatus, PlanDocument
 from ..selectors import documents as selectors
 from . import meetings
 
@@ -24,13 +26,18 @@ Action = AccessEvent.Action
 TEMPLATES = {
     DocumentKind.MY_PLAN: "plans/documents/my_plan_pdf.html",
     DocumentKind.INVITATION: "plans/documents/invitation_pdf.html",
+    DocumentKind.MINUTES: "plans/documents/minutes_pdf.html",
 }
+# The kinds made for a meeting: they name its outside parties (consent checked again).
+MEETING_KINDS = (DocumentKind.INVITATION, DocumentKind.MINUTES)
 
 
 def _log_detail(document: PlanDocument) -> str:
     """Names the document by kind and id only: never anything personal."""
     if document.kind == DocumentKind.MY_PLAN:
         return f"my plan {document.pk}"
+    if document.kind == DocumentKind.MINUTES:
+        return f"minutes {document.pk} meeting {document.meeting_id}"
     return f"invitation letter {document.pk} meeting {document.meeting_id}"
 
 
@@ -86,11 +93,33 @@ def invitation_letter_request(
     )
 
 
+def minutes_pdf_request(
+    *, meeting: CoordinationMeeting, actor: User, client_address: str | None = None
+) -> PlanDocument:
+    """Queue the Intern-SIP form (the minutes with signature lines) of a held meeting; it
+    names the outside parties, so each must still be covered by a consent valid today."""
+    if meeting.status != MeetingStatus.HELD:
+        raise ValidationError(
+            _("The Intern-SIP form is made once the meeting is recorded as held."),
+            code="not_held",
+        )
+    meetings.meeting_require_consent(meeting)
+    return _queue(
+        participant=meeting.participant,
+        kind=DocumentKind.MINUTES,
+        meeting=meeting,
+        actor=actor,
+        client_address=client_address,
+    )
+
+
 def plan_document_html(document: PlanDocument) -> str:
     """The document's HTML, in the portal's language (Swedish) whoever asked for it."""
     context: dict[str, Any]
     if document.kind == DocumentKind.MY_PLAN:
         context = {"plan": selectors.my_plan_data(document.participant)}
+    elif document.kind == DocumentKind.MINUTES and document.meeting is not None:
+        context = {"form": selectors.minutes_data(document.meeting)}
     elif document.meeting is not None:  # an invitation letter has its meeting
         context = {"letter": selectors.invitation_data(document.meeting)}
     else:
@@ -103,7 +132,7 @@ def plan_document_html(document: PlanDocument) -> str:
 def plan_document_pdf(document: PlanDocument) -> bytes:
     """What the PDF kit renders. An invitation letter names outside parties: the consent is
     checked again here, in the worker, since it may have lapsed after the request."""
-    if document.kind == DocumentKind.INVITATION and document.meeting is not None:
+    if document.kind in MEETING_KINDS and document.meeting is not None:
         uncovered = meetings.meeting_uncovered_parties(document.meeting)
         if uncovered:
             access_log.record(

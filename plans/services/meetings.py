@@ -10,8 +10,9 @@ participant's consent (step 5).
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, time
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -26,7 +27,15 @@ from participants.events import case_changed
 from participants.models import Participant
 from participants.services import apply_tracked_changes
 
-from ..models import CoordinationMeeting, MeetingInvitee, MeetingKind, MeetingStatus
+from ..models import (
+    CoordinationMeeting,
+    Goal,
+    MeetingAction,
+    MeetingInvitee,
+    MeetingKind,
+    MeetingStatus,
+)
+from ..models.meetings import GUARDIAN_AGE
 
 Action = AccessEvent.Action
 
@@ -163,7 +172,13 @@ def _check_dates(meeting: CoordinationMeeting, errors: dict[str, str]) -> None:
 
 
 def _log(
-    meeting: CoordinationMeeting, *, action: str, actor, client_address: str | None, what: str
+    meeting: CoordinationMeeting,
+    *,
+    action: str,
+    actor,
+    client_address: str | None,
+    what: str,
+    changed: list[str] | None = None,
 ) -> None:
     access_log.record(
         action=action,
@@ -171,6 +186,7 @@ def _log(
         client_address=client_address,
         obj=meeting.participant,
         detail=f"meeting {meeting.pk} {what}".strip(),
+        data=access_log.changes(changed) if changed else None,
     )
 
 
@@ -193,14 +209,59 @@ def _check_invitees(units: list[str], outside: list[str], errors: dict[str, str]
         }
 
 
-def _save_new(meeting: CoordinationMeeting, units: list[str], outside: list[str]) -> None:
+def staff_name(user: User) -> str:
+    return user.get_full_name() or user.email
+
+
+def _save_new(
+    meeting: CoordinationMeeting,
+    units: list[str],
+    outside: list[str],
+    staff: Sequence[User] = (),
+    attendance: dict[str, bool] | None = None,
+) -> None:
     meeting.save(force_insert=True)
-    MeetingInvitee.objects.bulk_create(
-        MeetingInvitee(meeting=meeting, position=position, name=name, outside=is_outside)
-        for position, (name, is_outside) in enumerate(
-            [(unit, False) for unit in units] + [(party, True) for party in outside]
-        )
+    rows = (
+        [(unit, False, None) for unit in units]
+        + [(staff_name(user), False, user) for user in staff]
+        + [(party, True, None) for party in outside]
     )
+    attendance = attendance or {}
+    MeetingInvitee.objects.bulk_create(
+        MeetingInvitee(
+            meeting=meeting,
+            position=position,
+            name=name,
+            outside=is_outside,
+            staff=user,
+            attended=attendance.get(user.email if user else name),
+        )
+        for position, (name, is_outside, user) in enumerate(rows)
+    )
+
+
+def _check_staff(participant: Participant, staff: Sequence[User], errors: dict[str, str]) -> None:
+    """Named staff are active accounts of the participant's own organisation: the invitation
+    e-mail goes to them."""
+    for user in staff:
+        if not user.is_active or user.organisation_id != participant.organisation_id:
+            errors["staff"] = _(
+                "Only active staff of the participant's organisation can be invited by name."
+            )
+            return
+
+
+def _check_preparation(meeting: CoordinationMeeting, errors: dict[str, str]) -> None:
+    if meeting.ends_at is not None:
+        if meeting.starts_at is None:
+            errors["starts_at"] = _("Give the start time as well as the end time.")
+        elif meeting.ends_at <= meeting.starts_at:
+            errors["ends_at"] = _("The meeting must end after it starts.")
+
+
+def needs_guardian(participant: Participant, day: date) -> bool:
+    """Under 18 on the meeting date (as far as the birth year tells): the guardians consent."""
+    return participant.age_on(day) < GUARDIAN_AGE
 
 
 def meeting_book(
@@ -213,30 +274,60 @@ def meeting_book(
     units: list[str],
     outside_parties: list[str],
     participant_agreed: bool,
+    guardian_consented: bool = False,
+    staff: Sequence[User] = (),
+    starts_at: time | None = None,
+    ends_at: time | None = None,
+    place: str = "",
+    video_link: str = "",
+    agenda: str = "",
+    follow_up_of: CoordinationMeeting | None = None,
     client_address: str | None = None,
 ) -> CoordinationMeeting:
-    """Book a planned meeting; every outside party needs a consent valid today."""
+    """Book a planned meeting with its preparation (time, place or video link, agenda,
+    invitees); every outside party needs a consent valid today, and a participant under
+    18 their guardians' consent as well."""
     units = clean_names(units)
     outside = clean_names(outside_parties)
+    staff = list(dict.fromkeys(staff))
     errors: dict[str, str] = {}
     if not participant_agreed:
         errors["participant_agreed"] = _(
             "Ask the participant first: a coordination meeting is held only if they agree."
         )
-    if not units and not outside:
+    if (
+        meeting_on is not None
+        and needs_guardian(participant, meeting_on)
+        and not guardian_consented
+    ):
+        errors["guardian_consented"] = _(
+            "The participant is under 18: the guardians must consent to the meeting as well."
+        )
+    if not units and not outside and not staff:
         errors["units"] = _("Name at least one unit or outside party to invite.")
+    if follow_up_of is not None and follow_up_of.participant_id != participant.pk:
+        errors["follow_up_of"] = _("A follow-up meeting follows a meeting of the same person.")
     meeting = CoordinationMeeting(
         participant=participant,
         kind=kind,
         need=need.strip(),
         participant_agreed=participant_agreed,
+        guardian_consented=guardian_consented,
         meeting_on=meeting_on,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=place.strip(),
+        video_link=video_link.strip(),
+        agenda=agenda.strip(),
+        follow_up_of=follow_up_of,
         status=MeetingStatus.PLANNED,
         created_by=actor,
     )
     if meeting_on is not None:
         _check_dates(meeting, errors)
+    _check_preparation(meeting, errors)
     _check_invitees(units, outside, errors)
+    _check_staff(participant, staff, errors)
     if errors:
         raise ValidationError(errors)
     meeting.full_clean()
@@ -244,7 +335,7 @@ def meeting_book(
     if uncovered:
         raise _uncovered_error(uncovered)
     with transaction.atomic():
-        _save_new(meeting, units, outside)
+        _save_new(meeting, units, outside, staff)
         _log(
             meeting,
             action=Action.CREATE,
@@ -304,9 +395,70 @@ def meeting_invitation_record(
                 actor=actor,
                 client_address=client_address,
                 what="invitation",
+                changed=changed,
             )
         case_changed(meeting.participant_id)
     return meeting
+
+
+@dataclass(frozen=True)
+class ActionValue:
+    """One agreed action as the minutes give it: who does what by when (for which goal)."""
+
+    who: str
+    what: str
+    due_on: date | None = None
+    goal: Goal | None = None
+
+
+MAX_ACTIONS = 50
+
+
+def _check_actions(
+    meeting: CoordinationMeeting, actions: Sequence[ActionValue], errors: dict[str, str]
+) -> list[ActionValue]:
+    cleaned = []
+    who_limit = max_length(MeetingAction, "who")
+    for action in actions:
+        who, what = " ".join(action.who.split()), action.what.strip()
+        if not who and not what and action.due_on is None and action.goal is None:
+            continue  # an empty row of the form
+        if not who or not what:
+            errors["actions"] = _("Each agreed action says who does what.")
+        elif len(who) > who_limit or len(what) > 1000:
+            errors["actions"] = _("An agreed action is too long.")
+        elif action.due_on is not None and action.due_on < meeting.meeting_on:
+            errors["actions"] = _("An action cannot be due before the meeting.")
+        elif action.goal is not None and action.goal.plan.participant_id != meeting.participant_id:
+            errors["actions"] = _("An action can only be linked to a goal of this person's plan.")
+        cleaned.append(ActionValue(who=who, what=what, due_on=action.due_on, goal=action.goal))
+    if len(cleaned) > MAX_ACTIONS:
+        errors["actions"] = _("At most %(limit)d actions.") % {"limit": MAX_ACTIONS}
+    return cleaned
+
+
+def _save_actions(meeting: CoordinationMeeting, actions: Sequence[ActionValue]) -> None:
+    MeetingAction.objects.bulk_create(
+        MeetingAction(
+            meeting=meeting,
+            position=position,
+            who=action.who,
+            what=action.what,
+            due_on=action.due_on,
+            goal=action.goal,
+        )
+        for position, action in enumerate(actions)
+    )
+
+
+def _save_attendance(meeting: CoordinationMeeting, attendance: dict[int, bool | None]) -> None:
+    invitees = {invitee.pk: invitee for invitee in meeting.invitees.all()}
+    unknown = set(attendance) - set(invitees)
+    if unknown:
+        raise ValidationError({"attendance": _("Attendance is recorded for invitees only.")})
+    for pk, attended in attendance.items():
+        if invitees[pk].attended != attended:
+            MeetingInvitee.objects.filter(pk=pk).update(attended=attended)
 
 
 def meeting_minutes_record(
@@ -320,16 +472,20 @@ def meeting_minutes_record(
     no_decision: bool = False,
     escalation_agreed: bool = False,
     escalated_to: str = "",
+    attendance: dict[int, bool | None] | None = None,
+    actions: Sequence[ActionValue] = (),
     actor: User,
     client_address: str | None = None,
 ) -> CoordinationMeeting:
-    """Record the meeting as held with its minutes; without a lead unit the question goes to
-    the managers, and only with the participant's consent to that. Every outside party must
-    still be covered by a consent valid today."""
+    """Record the meeting as held with its minutes: attendance per invitee, the agreed
+    actions, the lead unit and the follow-up date (a deadline with reminders). Without a
+    lead unit the question goes to the managers, and only with the participant's consent to
+    that. Every outside party must still be covered by a consent valid today."""
     _require_planned(meeting)
     meeting_require_consent(meeting)
     chair, minute_taker, lead_unit = chair.strip(), minute_taker.strip(), lead_unit.strip()
     errors: dict[str, str] = {}
+    actions = _check_actions(meeting, actions, errors)
     if not chair:
         errors["chair"] = _("Give who chaired the meeting.")
     if not minute_taker:
@@ -363,7 +519,9 @@ def meeting_minutes_record(
         "status": MeetingStatus.HELD,
     }
     with transaction.atomic():
-        _tracked_save(meeting, values, actor)
+        changed = _tracked_save(meeting, values, actor)
+        _save_attendance(meeting, attendance or {})
+        _save_actions(meeting, actions)
         what = "minutes, escalated" if no_decision else "minutes"
         _log(
             meeting,
@@ -371,6 +529,7 @@ def meeting_minutes_record(
             actor=actor,
             client_address=client_address,
             what=what,
+            changed=changed,
         )
         case_changed(meeting.participant_id)
     return meeting
@@ -382,25 +541,75 @@ def meeting_cancel(
     """Cancel a planned meeting; it stays in the list as cancelled."""
     _require_planned(meeting)
     with transaction.atomic():
-        apply_tracked_changes(
-            participant=meeting.participant,
-            obj=meeting,
-            allowed=("status",),
-            values={"status": MeetingStatus.CANCELLED},
-            actor=actor,
-        )
         _log(
             meeting,
             action=Action.CHANGE,
             actor=actor,
             client_address=client_address,
             what="cancelled",
+            changed=apply_tracked_changes(
+                participant=meeting.participant,
+                obj=meeting,
+                allowed=("status",),
+                values={"status": MeetingStatus.CANCELLED},
+                actor=actor,
+            ),
         )
         case_changed(meeting.participant_id)
     return meeting
 
 
-IMPORT_TEXT_FIELDS = ("need", "chair", "minute_taker", "minutes", "lead_unit", "escalated_to")
+IMPORT_TEXT_FIELDS = (
+    "need",
+    "chair",
+    "minute_taker",
+    "minutes",
+    "lead_unit",
+    "escalated_to",
+    "place",
+    "video_link",
+    "agenda",
+)
+
+
+def _import_staff(participant: Participant, emails: list[str], errors: dict[str, str]) -> list:
+    wanted = clean_names(emails)
+    found = {
+        user.email.casefold(): user
+        for user in User.objects.filter(
+            organisation_id=participant.organisation_id, is_active=True
+        ).filter(email__in=[email.lower() for email in wanted])
+    }
+    missing = [email for email in wanted if email.casefold() not in found]
+    if missing:
+        errors["staff"] = _(
+            "No active member of staff of the participant's organisation has the e-mail "
+            "address %(emails)s."
+        ) % {"emails": ", ".join(missing)}
+    return [found[email.casefold()] for email in wanted if email.casefold() in found]
+
+
+def _import_actions(participant: Participant, raw: list[dict]) -> list[ActionValue]:
+    goals = {goal.title: goal for goal in Goal.objects.filter(plan__participant=participant)}
+    result = []
+    for item in raw:
+        title = item.get("goal")
+        if title is not None and title not in goals:
+            raise ValidationError(
+                {
+                    "actions": _("An action names a goal the plan does not have: “%(goal)s”.")
+                    % {"goal": title[:40]}
+                }
+            )
+        result.append(
+            ActionValue(
+                who=item["who"],
+                what=item["what"],
+                due_on=item.get("due_on"),
+                goal=goals.get(title) if title is not None else None,
+            )
+        )
+    return result
 
 
 def meeting_import(
@@ -418,10 +627,14 @@ def meeting_import(
         participant=participant,
         kind=values.get("kind", MeetingKind.INTERN_SIP),
         participant_agreed=values.get("participant_agreed", True),
+        guardian_consented=values.get("guardian_consented", False),
         status=values["status"],
         meeting_on=values["meeting_on"],
+        starts_at=values.get("starts_at"),
+        ends_at=values.get("ends_at"),
         invitation_sent_on=values.get("invitation_sent_on"),
         follow_up_on=values.get("follow_up_on"),
+        follow_up_of=values.get("follow_up_of"),
         escalated_on=values.get("escalated_on"),
         created_by=actor,
         **{field: values.get(field, "").strip() for field in IMPORT_TEXT_FIELDS},
@@ -431,20 +644,44 @@ def meeting_import(
         errors["participant_agreed"] = _(
             "A coordination meeting is held only if the participant agrees."
         )
+    if needs_guardian(participant, meeting.meeting_on) and not meeting.guardian_consented:
+        errors["guardian_consented"] = _(
+            "The participant was under 18: the guardians must have consented as well."
+        )
     if meeting.status == MeetingStatus.HELD and not meeting.lead_unit and not meeting.escalated_on:
         errors["lead_unit"] = _(
             "A held meeting names the lead unit, or the date the question went to the managers."
         )
     _check_dates(meeting, errors)
+    _check_preparation(meeting, errors)
     _check_invitees(units, outside, errors)
+    staff = _import_staff(participant, values.get("staff", []), errors)
+    actions = _import_actions(participant, values.get("actions", []))
+    actions = _check_actions(meeting, actions, errors)
+    present = {name.casefold() for name in values.get("present", [])}
+    absent = {name.casefold() for name in values.get("absent", [])}
+    if present & absent:
+        errors["present"] = _("An invitee cannot be both present and absent.")
+    known = {name.casefold() for name in units + outside} | {
+        user.email.casefold() for user in staff
+    }
+    if (present | absent) - known:
+        errors["present"] = _("Attendance names someone who was not invited.")
     if errors:
         raise ValidationError(errors)
     meeting.full_clean()
     uncovered = uncovered_parties(participant, outside, meeting.meeting_on)
     if uncovered:
         raise _uncovered_error(uncovered, meeting.meeting_on)
+    attendance: dict[str, bool] = {}
+    for name in units + outside + [user.email for user in staff]:
+        if name.casefold() in present:
+            attendance[name] = True
+        elif name.casefold() in absent:
+            attendance[name] = False
     with transaction.atomic():
-        _save_new(meeting, units, outside)
+        _save_new(meeting, units, outside, staff, attendance)
+        _save_actions(meeting, actions)
         _log(meeting, action=Action.CREATE, actor=actor, client_address=None, what="imported")
         case_changed(participant.pk)
     return meeting

@@ -41,6 +41,7 @@ _PAGE_OF_KIND = {
     DeadlineKind.THREE_MONTHS: "plans:prioritised_contacts",
     DeadlineKind.BASELINE_RATING: "plans:self_ratings",
     DeadlineKind.CONSENT_RENEWAL: "consent:list",
+    DeadlineKind.MEETING_ASKED_FOR: "plans:meetings",
 }
 
 
@@ -51,7 +52,8 @@ def deadline_url(deadline: Deadline) -> str:
 
 def deadline_kind_url(kind: str, participant_id: int, subject_id: int = 0) -> str:
     """:func:`deadline_url` from the deadline's kind, participant and subject."""
-    if kind == DeadlineKind.MEETING_INVITATION and subject_id:
+    meeting_kinds = (DeadlineKind.MEETING_INVITATION, DeadlineKind.MEETING_FOLLOW_UP)
+    if kind in meeting_kinds and subject_id:
         return reverse(
             "plans:meeting_detail", kwargs={"pk": participant_id, "meeting_pk": subject_id}
         )

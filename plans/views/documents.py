@@ -20,6 +20,11 @@ from ..services import documents as services
 from ..services import meetings as meeting_services
 
 Action = AccessEvent.Action
+FILENAMES = {
+    DocumentKind.MY_PLAN: "min-plan.pdf",
+    DocumentKind.INVITATION: "kallelse.pdf",
+    DocumentKind.MINUTES: "intern-sip-blankett.pdf",
+}
 
 # Access is checked before the method, so that someone who may not see the participant
 # gets 404 for every method (security.md 2), never a 405 that confirms the object exists.
@@ -51,9 +56,24 @@ def invitation_letter_request(request: HttpRequest, pk: int, meeting_pk: int) ->
     return redirect("plans:document_status", pk=document.participant_id, document_pk=document.pk)
 
 
+def minutes_pdf_request(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
+    meeting = access_meeting(request.user, meeting_pk, participant_pk=pk, need="change")
+    if refused := _method_not_allowed(request, "POST"):
+        return refused
+    try:
+        document = services.minutes_pdf_request(
+            meeting=meeting, actor=request.user, client_address=client_address(request)
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("plans:meeting_detail", pk=meeting.participant_id, meeting_pk=meeting.pk)
+    messages.success(request, _("The Intern-SIP form is being produced."))
+    return redirect("plans:document_status", pk=document.participant_id, document_pk=document.pk)
+
+
 def _lapsed_parties(document) -> list[str]:
-    """The invitation letter's outside parties no consent valid today covers any more."""
-    if document.kind != DocumentKind.INVITATION:
+    """A meeting document's outside parties no consent valid today covers any more."""
+    if document.kind not in services.MEETING_KINDS:
         return []
     document.meeting.participant = document.participant
     return meeting_services.meeting_uncovered_parties(document.meeting)
@@ -76,7 +96,7 @@ def document_status(request: HttpRequest, pk: int, document_pk: int) -> HttpResp
         {
             "document": document,
             "participant": document.participant,
-            "current": "meetings" if document.kind == DocumentKind.INVITATION else "plan",
+            "current": "plan" if document.kind == DocumentKind.MY_PLAN else "meetings",
             "ready": document.is_ready and not lapsed,
             "lapsed_message": meeting_services.lapsed_consent_message(lapsed) if lapsed else "",
         },
@@ -94,7 +114,7 @@ def document_download(request: HttpRequest, pk: int, document_pk: int) -> HttpRe
             "plans:document_status", pk=document.participant_id, document_pk=document.pk
         )
     # The file name is fixed: nothing about the participant in it.
-    filename = "min-plan.pdf" if document.kind == DocumentKind.MY_PLAN else "kallelse.pdf"
+    filename = FILENAMES[DocumentKind(document.kind)]
     response = pdf.download(document.file, ready=document.is_ready, filename=filename)
     access_log.record_request(
         request,

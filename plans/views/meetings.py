@@ -4,23 +4,33 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log
 from cm_portal.access_log import client_address
-from cm_portal.models import AccessEvent
+from cm_portal.models import AccessEvent, User
 from cm_portal.views.common import add_service_errors as _add_errors
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
 
 from ..access import access_meeting
-from ..forms.meetings import InvitationForm, MeetingForm, MinutesForm
+from ..forms.meetings import (
+    InvitationForm,
+    MeetingForm,
+    MinutesForm,
+    OfferForm,
+    action_formset,
+    action_values,
+    actions_valid,
+)
 from ..models import CoordinationMeeting, MeetingStatus
-from ..selectors.meetings import meetings_of
+from ..selectors.meetings import meetings_of, offers_of
+from ..services import invitations as invitation_services
 from ..services import meetings as services
+from ..services import offers as offer_services
 
 Action = AccessEvent.Action
 
@@ -33,6 +43,7 @@ def meeting_list(request: HttpRequest, pk: int) -> HttpResponse:
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
     meetings = list(meetings_of(participant))
+    offers = list(offers_of(participant))
     access_log.record_request(request, action=Action.VIEW, obj=participant, detail="meetings")
     return render(
         request,
@@ -40,23 +51,97 @@ def meeting_list(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "participant": participant,
             "meetings": meetings,
+            "offers": offers,
             "may_change": can_change(request.user, participant),
         },
     )
+
+
+def _staff_of(participant):
+    return User.objects.filter(is_active=True, organisation_id=participant.organisation_id)
+
+
+def offer_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record an Intern-SIP offer and the answer (no consent needed)."""
+    participant = access_participant(request.user, pk, need="change")
+    if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
+        return refused
+    form = OfferForm(
+        request.POST or None,
+        staff=_staff_of(participant),
+        initial={"offered_on": timezone.localdate(), "offered_by": request.user.pk},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            offer = offer_services.meeting_offer_record(
+                participant=participant,
+                actor=request.user,
+                client_address=client_address(request),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The offer and the answer were recorded."))
+            if offer.answer != "declined":
+                return redirect("plans:meeting_create", pk=participant.pk)
+            return redirect("plans:meetings", pk=participant.pk)
+    access_log.record_request(request, action=Action.VIEW, obj=participant, detail="offer form")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "plans/meetings/offer.html",
+        {"participant": participant, "form": form},
+        status=status,
+    )
+
+
+def _follow_up_of(request: HttpRequest, participant) -> CoordinationMeeting | None:
+    """The held meeting a new one follows up, from ``?follow_up_of=``; only one of this
+    participant's (any other id is a 404, as for a meeting one may not see)."""
+    raw = request.POST.get("follow_up_of") or request.GET.get("follow_up_of")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Http404
+    meeting = CoordinationMeeting.objects.filter(
+        pk=int(raw), participant=participant, status=MeetingStatus.HELD
+    ).first()
+    if meeting is None:
+        raise Http404
+    return meeting
 
 
 def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
     participant = access_participant(request.user, pk, need="change")
     if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
         return refused
+    follow_up_of = _follow_up_of(request, participant)
     covered = services.covered_party_names(participant, timezone.localdate())
-    form = MeetingForm(request.POST or None, covered=covered)
+    initial = {}
+    if follow_up_of is not None:
+        initial = {
+            "meeting_on": follow_up_of.follow_up_on,
+            "need": follow_up_of.need,
+            "units": "\n".join(
+                invitee.name
+                for invitee in follow_up_of.invitees.all()
+                if not invitee.outside and invitee.staff_id is None
+            ),
+            "place": follow_up_of.place,
+            "video_link": follow_up_of.video_link,
+            "participant_agreed": follow_up_of.participant_agreed,
+        }
+    form = MeetingForm(
+        request.POST or None, covered=covered, staff=_staff_of(participant), initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             meeting = services.meeting_book(
                 participant=participant,
                 actor=request.user,
                 client_address=client_address(request),
+                follow_up_of=follow_up_of,
                 **form.cleaned_data,
             )
         except ValidationError as error:
@@ -72,7 +157,12 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "plans/meetings/create.html",
-        {"participant": participant, "form": form, "uncovered": uncovered},
+        {
+            "participant": participant,
+            "form": form,
+            "uncovered": uncovered,
+            "follow_up_of": follow_up_of,
+        },
     )
 
 
@@ -82,6 +172,7 @@ def _detail(
     *,
     invitation_form: InvitationForm | None = None,
     minutes_form: MinutesForm | None = None,
+    actions_formset=None,
     status: int = 200,
 ) -> HttpResponse:
     participant = meeting.participant
@@ -89,8 +180,9 @@ def _detail(
         request, action=Action.VIEW, obj=participant, detail=f"meeting {meeting.pk}"
     )
     planned = meeting.status == MeetingStatus.PLANNED
-    may_change = planned and can_change(request.user, participant)
-    invitees = list(meeting.invitees.all())
+    may_change_case = can_change(request.user, participant)
+    may_change = planned and may_change_case
+    invitees = list(meeting.invitees.select_related("staff"))
     lapsed = services.meeting_uncovered_parties(meeting) if planned else []
     return render(
         request,
@@ -98,11 +190,17 @@ def _detail(
         {
             "participant": participant,
             "meeting": meeting,
-            "units": [invitee for invitee in invitees if not invitee.outside],
+            "invitees": invitees,
+            "units": [i for i in invitees if not i.outside and i.staff_id is None],
+            "staff": [i for i in invitees if i.staff_id is not None],
             "outside": [invitee for invitee in invitees if invitee.outside],
+            "actions": list(meeting.actions.select_related("goal")),
+            "follow_ups": list(meeting.follow_ups.all()),
             "may_change": may_change,
+            "may_follow_up": meeting.status == MeetingStatus.HELD and may_change_case,
             "invitation_form": invitation_form or InvitationForm(),
-            "minutes_form": minutes_form or MinutesForm(),
+            "minutes_form": minutes_form or MinutesForm(invitees=invitees),
+            "actions_formset": actions_formset or action_formset(None, meeting),
             "in_future": meeting.meeting_on > timezone.localdate(),
             "lapsed_message": services.lapsed_consent_message(lapsed) if lapsed else "",
         },
@@ -164,14 +262,18 @@ def meeting_minutes(request: HttpRequest, pk: int, meeting_pk: int) -> HttpRespo
     meeting = access_meeting(request.user, meeting_pk, participant_pk=pk, need="change")
     if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
         return refused
-    form = MinutesForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    data = request.POST or None
+    form = MinutesForm(data, invitees=list(meeting.invitees.all()))
+    formset = action_formset(data, meeting)
+    if request.method == "POST" and form.is_valid() and actions_valid(formset):
         try:
             services.meeting_minutes_record(
                 meeting=meeting,
                 actor=request.user,
                 client_address=client_address(request),
-                **form.cleaned_data,
+                attendance=form.attendance(),
+                actions=action_values(formset),
+                **form.service_values(),
             )
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
@@ -189,7 +291,32 @@ def meeting_minutes(request: HttpRequest, pk: int, meeting_pk: int) -> HttpRespo
                 "plans:meeting_detail", pk=meeting.participant_id, meeting_pk=meeting.pk
             )
     status = 400 if request.method == "POST" else 200
-    return _detail(request, meeting, minutes_form=form, status=status)
+    return _detail(request, meeting, minutes_form=form, actions_formset=formset, status=status)
+
+
+def meeting_invitation_send(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
+    """E-mail the invitation (with its .ics) to the invited staff, once each."""
+    meeting = access_meeting(request.user, meeting_pk, participant_pk=pk, need="change")
+    if refused := _method_not_allowed(request, "POST"):
+        return refused
+    try:
+        invitation_services.meeting_invitation_send(
+            meeting=meeting, actor=request.user, client_address=client_address(request)
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if meeting.invited_late:
+            messages.warning(
+                request,
+                _(
+                    "The invitation is being e-mailed, but less than 14 days before the "
+                    "meeting: it is flagged as late and counted in the reports."
+                ),
+            )
+        else:
+            messages.success(request, _("The invitation is being e-mailed to the invited staff."))
+    return redirect("plans:meeting_detail", pk=meeting.participant_id, meeting_pk=meeting.pk)
 
 
 def meeting_cancel(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:

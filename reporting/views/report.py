@@ -17,6 +17,7 @@ from cm_portal import access_log
 from cm_portal.access import role_required
 from cm_portal.models import AccessEvent, Role
 from cm_portal.views.common import method_not_allowed
+from reporting import intern_sip
 from reporting.forms import PeriodForm
 from reporting.models import SteeringReport
 from reporting.selectors import default_period, report_context
@@ -47,6 +48,9 @@ def report(request: HttpRequest) -> HttpResponse:
         detail=f"{period.start.isoformat()}..{period.end.isoformat()}",
     )
     context |= {
+        "intern_sip_sections": intern_sip.report_sections(
+            date_from=period.start, date_to=period.end, organisation=organisation
+        ),
         "form": form,
         "period_error": period_error,
         "period_query": urlencode(period.as_query()),

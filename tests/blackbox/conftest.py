@@ -20,6 +20,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -120,15 +121,11 @@ def _wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"gunicorn did not answer in 60 s:\n{log.read_text()[-4000:]}")
 
 
-@pytest.fixture
-def server(transactional_db, broker, tmp_path) -> Iterator[Server]:
-    """gunicorn serving the test database with production settings, on a free loopback port."""
+def server_environment(folder: Path, *, url: str, prefix: str) -> dict[str, str]:
+    """The environment of a process of the portal under production settings (gunicorn or a
+    Celery worker) on the test database, with ``folder`` for its mail and local files."""
     database = connection.settings_dict
-    folder = tmp_path
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    prefix = f"blackbox-{uuid.uuid4().hex[:12]}"
-    env = {
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.blackbox.settings",
         "DATABASE_URL": (
@@ -148,6 +145,16 @@ def server(transactional_db, broker, tmp_path) -> Iterator[Server]:
         "CONN_MAX_AGE": "0",
         "LOG_LEVEL": "WARNING",
     }
+
+
+@contextmanager
+def running_server(folder: Path, broker, **extra_env: str) -> Iterator[Server]:
+    """gunicorn serving the test database with production settings, on a free loopback port."""
+    folder.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    prefix = f"blackbox-{uuid.uuid4().hex[:12]}"
+    env = {**server_environment(folder, url=url, prefix=prefix), **extra_env}
     log = folder / "gunicorn.log"
     with log.open("w") as log_file:
         process = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
@@ -175,3 +182,10 @@ def server(transactional_db, broker, tmp_path) -> Iterator[Server]:
         leftovers = list(broker.scan_iter(match=f"*{prefix}*"))
         if leftovers:
             broker.delete(*leftovers)
+
+
+@pytest.fixture
+def server(transactional_db, broker, tmp_path) -> Iterator[Server]:
+    """gunicorn serving the test database with production settings, on a free loopback port."""
+    with running_server(tmp_path, broker) as running:
+        yield running

@@ -30,3 +30,5 @@ CACHES = {
         "KEY_PREFIX": env.str("BLACKBOX_CACHE_PREFIX"),
     }
 }
+# The queue the outbox publishes to: a test's own, so that only its own worker takes the task.
+CELERY_TASK_DEFAULT_QUEUE = env.str("BLACKBOX_QUEUE", default="celery")

@@ -5,6 +5,7 @@ database in one transaction, then the portal itself run against the copy."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -20,6 +21,8 @@ from django.db import connection
 
 from cm_portal import access_log
 from cm_portal.models import AccessEvent
+from consent import services as consent_services
+from tests.consent.helpers import PDF, pdf_upload
 from tests.participants.factories import log_contact, register
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,14 +32,19 @@ PG_RESTORE = shutil.which("pg_restore") or "/usr/bin/pg_restore"
 ROOT = Path(settings.BASE_DIR)
 
 SMOKE = """
+import hashlib
 import django
 django.setup()
 from django.core.management import call_command
 from django.test import Client
 from participants.models import Participant, Contact
+from consent.models import Consent
 call_command("migrate", "--check")  # the copy has every migration applied
 call_command("verify_access_log")
 print("participants", Participant.objects.count(), "contacts", Contact.objects.count())
+# The stored files are in the dump too (cm_portal/storage.py): the scan reads back whole.
+with Consent.objects.get().scan.open("rb") as scan:
+    print("scan", hashlib.sha256(scan.read()).hexdigest())
 print("login page", Client(HTTP_HOST="localhost").get("/accounts/login/").status_code)
 """
 
@@ -67,6 +75,18 @@ def test_a_pg_dump_restores_into_an_empty_database_that_works(tmp_path, alice, h
     participant = register(hela_manniskan, alice, display_name="Kim")
     log_contact(participant, alice, note="Restored note")
     access_log.record(action=AccessEvent.Action.VIEW, actor=alice, obj=participant)
+    # A consent scan in the default storage, the database: one pg_dump holds it too.
+    consent_services.consent_record(
+        participant=participant,
+        actor=alice,
+        organisations=[hela_manniskan],
+        external_names=[],
+        purpose="Samordning av stöd",
+        signed_on=participant.intervention_start,
+        signed_by="participant",
+        valid_until=None,
+        scan=pdf_upload(),
+    )
 
     dump = tmp_path / "cm_portal.dump"
     source = connection.settings_dict["NAME"]
@@ -111,4 +131,5 @@ def test_a_pg_dump_restores_into_an_empty_database_that_works(tmp_path, alice, h
     assert "The access log is intact" in smoke.stdout
     assert "participants 1 contacts 1" in smoke.stdout
     assert "login page 200" in smoke.stdout
+    assert f"scan {hashlib.sha256(PDF).hexdigest()}" in smoke.stdout
     assert elapsed < 60, f"backup and restore took {elapsed:.1f} s"

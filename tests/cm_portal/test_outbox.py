@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import socket
 import threading
 import time
@@ -334,3 +335,72 @@ def test_a_pending_row_reused_by_an_open_transaction_waits_for_its_commit(queue,
     row = OutboxMessage.objects.get(pk=pk)
     assert row.published_at is not None
     assert len(sent(row.task_id, queue)) == 1
+
+
+# One broker connection per process (issue 21: a new one per contact cost about 7 ms).
+
+
+@pytest.fixture
+def connections_opened(monkeypatch):
+    """How many broker connections the outbox opened; the shared one is dropped first."""
+    outbox.drop_connection()
+    opened = []
+    original = outbox._publishing_connection
+
+    def counting(celery_app):
+        opened.append(celery_app.conf.broker_url)
+        return original(celery_app)
+
+    monkeypatch.setattr(outbox, "_publishing_connection", counting)
+    yield opened
+    outbox.drop_connection()
+
+
+@pytest.mark.django_db
+def test_many_saves_publish_over_one_shared_connection(
+    django_capture_on_commit_callbacks, connections_opened, sent, participant, alice, hela_manniskan
+):
+    others = [register(hela_manniskan, alice, display_name=f"P{n}") for n in range(4)]
+    OutboxMessage.objects.filter(published_at__isnull=True).delete()
+    for person in [participant, *others]:
+        with django_capture_on_commit_callbacks(execute=True):
+            log_contact(person, alice)
+
+    rows = OutboxMessage.objects.filter(task_name=TASK, published_at__isnull=False)
+    assert rows.count() == 5
+    assert all(len(sent(row.task_id)) == 1 for row in rows)
+    assert connections_opened == [app.conf.broker_url]
+
+
+@pytest.mark.django_db
+def test_a_stale_shared_connection_is_replaced_and_the_job_still_goes(
+    connections_opened, queue, sent, monkeypatch
+):
+    outbox.enqueue("tests.outbox.probe", 1, queue=queue)
+    assert outbox.flush() == 1
+    # The broker restarted: the kept connection fails its next publish.
+    stale = outbox._shared["connection"]
+    publish = outbox._publish
+
+    def failing_on_the_stale_one(celery_app, connection, row):
+        if connection is stale:
+            raise ConnectionResetError("the broker went away")
+        publish(celery_app, connection, row)
+
+    monkeypatch.setattr(outbox, "_publish", failing_on_the_stale_one)
+    outbox.enqueue("tests.outbox.probe", 2, queue=queue)
+    assert outbox.flush() == 1
+    rows = OutboxMessage.objects.order_by("pk")
+    assert [len(sent(row.task_id, queue)) for row in rows] == [1, 1]
+    assert len(connections_opened) == 2
+
+
+@pytest.mark.django_db
+def test_a_forked_process_opens_its_own_connection(connections_opened, queue, sent):
+    outbox.enqueue("tests.outbox.probe", 1, queue=queue)
+    assert outbox.flush() == 1
+    outbox._shared["pid"] = -1  # as a gunicorn or Celery child sees its parent's
+    outbox.enqueue("tests.outbox.probe", 2, queue=queue)
+    assert outbox.flush() == 1
+    assert len(connections_opened) == 2
+    assert outbox._shared["pid"] == os.getpid()

@@ -153,6 +153,7 @@ def test_export_shape(cases):
         "contacts",
         "consents",
         "coordination_meetings",
+        "intern_sip_offers",
     ]
     assert first["participant"]["case_managers"] == ["alice@hela.example", "bob@hela.example"]
     assert first["participant"]["personal_identity_number"] == "20031117-0005"

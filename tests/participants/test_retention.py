@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from io import StringIO
 
 import pytest
+from dbfiles.models import DBFile
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.management import call_command
@@ -58,6 +59,16 @@ def anna(hela_manniskan, district):
 def cases(anna, storage):
     """The three demo cases (every part of a case; the last was closed in the demo), the
     first closed today and with a stored file of each kind: [closed, open, closed]."""
+    return _demo_cases_with_files(anna)
+
+
+@pytest.fixture
+def database_cases(anna):
+    """The same cases with their files in the default storage, the database."""
+    return _demo_cases_with_files(anna)
+
+
+def _demo_cases_with_files(anna) -> list[Participant]:
     import_case_files(data=demo_cases(TODAY()), actor=anna)
     participants = list(Participant.objects.order_by("pk"))
     first = participants[0]
@@ -150,6 +161,48 @@ def test_a_due_case_is_deleted_with_its_rows_and_files(
     assert _rows_of(closed.pk) == {}
     assert _stored_files(storage) == []
     assert list(Participant.objects.values_list("pk", flat=True)) == [cases[1].pk]
+
+
+def _database_files_of(participant: Participant) -> list[str]:
+    names = [
+        *Consent.objects.filter(participant=participant).values_list("scan", flat=True),
+        *ParticipantExport.objects.filter(participant=participant).values_list("file", flat=True),
+        *PlanDocument.objects.filter(participant=participant).values_list("file", flat=True),
+    ]
+    return [name for name in names if name]
+
+
+def test_files_in_the_database_go_in_the_deletion_s_own_transaction(
+    database_cases, without_freezing, django_capture_on_commit_callbacks
+):
+    closed = database_cases[0]
+    names = _database_files_of(closed)
+    assert len(names) == 3
+    assert DBFile.objects.filter(name__in=names).count() == 3
+    # No on-commit step runs here: what is gone is gone inside the transaction.
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        assert retention.delete_case(closed.pk, today=_due_day(closed))
+
+    assert DBFile.objects.filter(name__in=names).count() == 0
+    assert not Participant.objects.filter(pk=closed.pk).exists()
+    assert [step for step in after_commit if "remove_files" in repr(step)] == []
+
+
+def test_a_deletion_that_fails_keeps_the_case_and_its_files_in_the_database(
+    database_cases, without_freezing, monkeypatch
+):
+    closed = database_cases[0]
+    names = _database_files_of(closed)
+
+    def broken_record(**_kwargs):
+        raise RuntimeError("the access log is unavailable")
+
+    # The last step of the deletion fails, after the rows and the files were removed.
+    monkeypatch.setattr(retention.access_log, "record", broken_record)
+    assert retention.delete_expired_cases(today=_due_day(closed)) == 0
+
+    assert Participant.objects.filter(pk=closed.pk).exists()
+    assert DBFile.objects.filter(name__in=names).count() == 3
 
 
 def test_the_access_log_keeps_the_case_and_records_the_deletion(cases, without_freezing):

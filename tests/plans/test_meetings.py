@@ -30,8 +30,8 @@ from .helpers_meetings import OUTSIDE, booking_form, days, minutes_form
 
 pytestmark = pytest.mark.django_db
 
-# session, user, access checks, the log row, meetings + invitees, the unread reminders count
-QUERIES_ON_THE_LIST = 15
+# session, user, access checks, the log row, meetings + invitees, offers, the unread reminders count
+QUERIES_ON_THE_LIST = 16
 
 
 def book(participant, alice, **values) -> CoordinationMeeting:

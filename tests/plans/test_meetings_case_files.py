@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import time
 
 import pytest
 
@@ -13,11 +14,13 @@ from participants.models import Participant
 from participants.services import participant_register
 from plans.models import CoordinationMeeting, MeetingStatus
 from plans.services.meetings import (
+    ActionValue,
     meeting_book,
     meeting_cancel,
     meeting_invitation_record,
     meeting_minutes_record,
 )
+from plans.services.offers import meeting_offer_record
 from tests.consent.helpers import INTAKE
 from tests.consent.test_case_files import export, file_of, import_errors, run_import, valid_case
 
@@ -27,7 +30,7 @@ from .helpers_meetings import OUTSIDE, days
 pytestmark = pytest.mark.django_db
 
 
-def book(participant, alice, meeting_on, outside=()):
+def book(participant, alice, meeting_on, outside=(), **values):
     return meeting_book(
         participant=participant,
         actor=alice,
@@ -37,6 +40,7 @@ def book(participant, alice, meeting_on, outside=()):
         units=["Vuxenenheten", "Ekonomiskt bistånd"],
         outside_parties=list(outside),
         participant_agreed=True,
+        **values,
     )
 
 
@@ -53,7 +57,7 @@ def held(meeting, alice, **values):
 
 
 @pytest.fixture
-def meetings(alice, ada, hela_manniskan, district):
+def meetings(alice, bob, ada, hela_manniskan, district):
     participant = participant_register(
         organisation=hela_manniskan,
         actor=alice,
@@ -70,9 +74,42 @@ def meetings(alice, ada, hela_manniskan, district):
         signed_on=days(-60),
         signed_by="participant",
     )
-    first = book(participant, alice, days(-20), outside=[OUTSIDE, district.slug])
+    meeting_offer_record(
+        participant=participant,
+        offered_on=days(-40),
+        unit="Vuxenenheten",
+        answer="declined",
+        offered_by=alice,
+        actor=alice,
+    )
+    meeting_offer_record(
+        participant=participant,
+        offered_on=days(-36),
+        unit="Ekonomiskt bistånd",
+        answer="asked_for",
+        offered_by=alice,
+        actor=alice,
+    )
+    first = book(
+        participant,
+        alice,
+        days(-20),
+        outside=[OUTSIDE, district.slug],
+        staff=[bob],
+        starts_at=time(9, 30),
+        ends_at=time(11, 0),
+        place="Rum 3",
+        video_link="https://video.example/rum3",
+        agenda="Boendet",
+    )
     meeting_invitation_record(meeting=first, sent_on=days(-34), actor=alice)
-    held(first, alice)
+    invitees = list(first.invitees.order_by("position"))
+    held(
+        first,
+        alice,
+        attendance={invitees[0].pk: True, invitees[2].pk: False},
+        actions=[ActionValue(who="Bob Berg", what="Ringa hyresvärden", due_on=days(-5))],
+    )
     second = book(participant, alice, days(-10))
     meeting_invitation_record(meeting=second, sent_on=days(-12), actor=alice)
     held(
@@ -85,7 +122,7 @@ def meetings(alice, ada, hela_manniskan, district):
         escalated_to="Enhetscheferna",
     )
     meeting_cancel(meeting=book(participant, alice, days(-5)), actor=alice)
-    book(participant, alice, days(30), outside=[OUTSIDE])
+    book(participant, alice, days(30), outside=[OUTSIDE], follow_up_of=first)
     return participant
 
 
@@ -111,6 +148,19 @@ def test_export_holds_the_format_keys_first_then_the_rest(meetings):
     ]
     assert case["coordination_meetings"][1]["escalated_on"] == days(0).isoformat()
     assert case["coordination_meetings"][1]["escalated_to"] == "Enhetscheferna"
+    assert (first["starts_at"], first["ends_at"], first["place"]) == ("09:30", "11:00", "Rum 3")
+    assert first["staff"] == ["bob@hela.example"]
+    assert (first["present"], first["absent"]) == (["Vuxenenheten"], ["bob@hela.example"])
+    assert first["actions"] == [
+        {
+            "who": "Bob Berg",
+            "what": "Ringa hyresvärden",
+            "due_on": days(-5).isoformat(),
+            "goal": None,
+        }
+    ]
+    assert case["coordination_meetings"][3]["follow_up_of"] == 0
+    assert [offer["answer"] for offer in case["intern_sip_offers"]] == ["declined", "asked_for"]
 
 
 def test_export_import_export_round_trips(meetings, tmp_path):
@@ -120,6 +170,7 @@ def test_export_import_export_round_trips(meetings, tmp_path):
     assert not CoordinationMeeting.objects.exists()
     output = run_import(tmp_path, exported)
     assert "4 coordination_meetings" in output
+    assert "2 intern_sip_offers" in output
     assert export() == exported
     assert json.loads(export()) == original
 

@@ -14,7 +14,7 @@ from .fixtures_meetings import (  # noqa: F401
     meeting_fixture,
     participant_fixture,
 )
-from .helpers_meetings import booking_form, days, minutes_form
+from .helpers_meetings import booking_form, days, minutes_form, offer_form
 
 pytestmark = pytest.mark.django_db
 
@@ -37,10 +37,24 @@ def urls(meeting) -> list[str]:
         reverse(
             "plans:meeting_cancel", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
         ),
+        reverse("plans:meeting_offer_create", kwargs={"pk": participant_pk}),
+        reverse(
+            "plans:meeting_invitation_send",
+            kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
+        ),
+        reverse(
+            "plans:minutes_pdf_request",
+            kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
+        ),
     ]
 
 
-POST_DATA = {**booking_form(), **minutes_form(), "sent_on": days(0).isoformat()}
+POST_DATA = {
+    **booking_form(),
+    **minutes_form(),
+    **offer_form(),
+    "sent_on": days(0).isoformat(),
+}
 
 
 @pytest.mark.parametrize("persona", ["bob", "charlie", "dana", "steve", "ada"])
@@ -62,7 +76,13 @@ def test_no_access_answers_404_and_changes_nothing(meeting, persona, method, req
 def test_a_missing_meeting_looks_the_same(meeting, persona, request):
     client = english_client(request.getfixturevalue(persona))
     missing = meeting.pk + 1000
-    for name in ("plans:meeting_detail", "plans:meeting_cancel", "plans:meeting_minutes"):
+    for name in (
+        "plans:meeting_detail",
+        "plans:meeting_cancel",
+        "plans:meeting_minutes",
+        "plans:meeting_invitation_send",
+        "plans:minutes_pdf_request",
+    ):
         for method in (client.get, client.post):
             assert (
                 method(

@@ -16,4 +16,6 @@ ROWS: dict[str, Row] = {
     "reporting:export_csv": Row(expect={"GET": REPORTS_ONLY}, data=_quarter_one),
     "reporting:export_xlsx": Row(expect={"GET": REPORTS_ONLY}, data=_quarter_one),
     "reporting:export_account_csv": Row(expect={"GET": REPORTS_ONLY}, data=_quarter_one),
+    "reporting:export_intern_sip_csv": Row(expect={"GET": REPORTS_ONLY}, data=_quarter_one),
+    "reporting:export_intern_sip_xlsx": Row(expect={"GET": REPORTS_ONLY}, data=_quarter_one),
 }
