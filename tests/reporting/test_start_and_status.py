@@ -101,3 +101,32 @@ def test_the_pdf_names_its_period_once(storage, steve, hela_manniskan, alice):  
     body = html.split("<body>", 1)[1]
     # The label carries the dates: they appear once in the heading part, not twice.
     assert body.count("2026-05-01") == 1, body[:600]
+
+
+# --- The report page: one kind of period at a time, breakdowns that fold (item 12) --------
+
+
+def _field_names(body: str) -> set[str]:
+    return set(re.findall(r'<(?:input|select)[^>]*name="([a-z]+)"', body))
+
+
+def test_the_report_page_shows_only_the_chosen_kinds_fields(steve):
+    client = english_client(steve)
+    url = reverse("reporting:report")
+    # The default: the latest project quarter, so the project-quarter number only.
+    assert _field_names(client.get(url).content.decode()) == {"step", "kind", "n"}
+    # The first step chooses the kind: its fields only, and no error yet.
+    chosen = client.get(url, {"step": "kind", "kind": "calendar_quarter"})
+    body = chosen.content.decode()
+    assert _field_names(body) == {"step", "kind", "year", "q"}
+    assert "could not be read" not in body
+    custom = client.get(url, {"step": "kind", "kind": "custom"}).content.decode()
+    assert _field_names(custom) == {"step", "kind", "from", "to"}
+    # The second step shows the report for the period.
+    shown = client.get(url, {"kind": "calendar_quarter", "year": "2026", "q": "3"})
+    assert shown.context["period"].start == date(2026, 7, 1)
+
+
+def test_the_breakdowns_fold(steve):
+    body = english_client(steve).get(reverse("reporting:report")).content.decode()
+    assert body.count('<details class="mb-2 report-breakdown">') >= 2
