@@ -38,6 +38,9 @@ class Role(models.TextChoices):
     # Follows a programme's reports every quarter (seed 002); a member of programmes.
     PROJECT_GROUP = "project_group", _("Project group")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # Named in a data-sharing agreement (research.models): downloads that agreement's
+    # pseudonymised, k-anonymous exports and reaches nothing else (no case page, no report).
+    RESEARCHER = "researcher", _("Researcher")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -120,6 +123,10 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     def reads_programme_reports(self) -> bool:
         """Steering and project groups: members of programmes, aggregate reports only."""
         return self.role in (Role.STEERING_GROUP, Role.PROJECT_GROUP)
+
+    @property
+    def is_researcher(self) -> bool:
+        return self.role == Role.RESEARCHER
 
     @property
     def works_with_cases(self) -> bool:

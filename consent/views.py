@@ -60,6 +60,7 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
                 organisations=data["organisations"],
                 external_names=data["external_parties"],
                 purpose=data["purpose"],
+                research=data["research"],
                 signed_on=data["signed_on"],
                 signed_by=data["signed_by"],
                 guardian_name=data["guardian_name"],

@@ -223,6 +223,7 @@ PROJECT_APPS = (
     "consent",
     "plans",
     "reporting",
+    "research",
     "otp_totp",
 )
 REFUSED = {403, 404, 405}
