@@ -30,6 +30,8 @@ from plans.management.commands.load_demo_cases import (
 )
 from plans.models import DeadlineKind, DeadlineState
 from plans.services.self_ratings import self_rating_link_create
+from reporting.periods import project_quarter
+from reporting.services import steering_report_request
 from tests.plans.rows_dashboard import deadline_for, reminder_for
 
 from ..factories import PASSWORD, TOTPDeviceFactory, UserFactory
@@ -98,6 +100,8 @@ def cast(hela_manniskan, district) -> Cast:
     assert review.sample_ids
     # An account change waiting for approval shows on the staff list and the account's page.
     account_change_request(kind="password_link", target=anna, actor=ada)
+    # A PDF being produced: its status page (issue 17) looks again by itself.
+    report = steering_report_request(period=project_quarter(1), kind="quarterly", actor=steering)
 
     on_alex = {"pk": alex.pk}
     pages = {
@@ -124,11 +128,15 @@ def cast(hela_manniskan, district) -> Cast:
             ("consents", reverse("consent:list", args=[alex.pk])),
             ("consent form", reverse("consent:create", args=[alex.pk])),
             ("reminders", reverse("plans:reminders")),
+            ("calendar (week)", reverse("plans:calendar")),
+            ("calendar (month)", reverse("plans:calendar") + "?view=month"),
+            ("calendar link", reverse("plans:calendar_feed_settings")),
         ],
         "steering": [
             ("start page", reverse("home")),
             ("report", reverse("reporting:report")),
             ("report PDFs", reverse("reporting:pdf_list")),
+            ("report PDF status", reverse("reporting:pdf_status", args=[report.pk])),
         ],
         "administrator": [
             ("start page", reverse("home")),
