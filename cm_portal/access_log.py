@@ -7,11 +7,14 @@ made directly in the database breaks the chain at that row.
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -50,7 +53,56 @@ def _event_hash(event: AccessEvent) -> str:
         event.ip_address or "",
         event.detail,
     ]
+    # Only rows with data hash it: a row from before the field hashes as it always did.
+    if event.data:
+        fields.append(_canonical(event.data))
     return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+
+
+def _canonical(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _plain(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` as it reads back from the database (dates as ISO text, and so on), so that
+    the hash computed before the insert is the one :func:`verify_chain` computes later."""
+    plain: dict[str, Any] = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    return plain
+
+
+def change(field: str, old: Any, new: Any) -> dict[str, Any]:
+    """:func:`changes` of one field whose values may stand in the log."""
+    return changes([field], old={field: old}, new={field: new}, values_of=[field])
+
+
+def _value(value: Any) -> Any:
+    return value.pk if isinstance(value, models.Model) else value
+
+
+def changes(
+    fields: Iterable[str],
+    *,
+    old: Mapping[str, Any] | None = None,
+    new: Mapping[str, Any] | None = None,
+    values_of: Collection[str] = (),
+) -> dict[str, Any]:
+    """The data of a change for :func:`record`: ``{"changed": {field: {"old": …, "new": …}}}``.
+
+    Every changed field is named; its old and new values are there only for the fields in
+    ``values_of``, values that are no personal data (a role, an organisation, a flag). The
+    values of case data stay out: the case's own change history (``CaseChange``) keeps them,
+    and goes with the case when it is deleted, while the log stays.
+    """
+    return {
+        "changed": {
+            field: (
+                {"old": _value((old or {}).get(field)), "new": _value((new or {}).get(field))}
+                if field in values_of
+                else {}
+            )
+            for field in fields
+        }
+    }
 
 
 def record(
@@ -62,6 +114,7 @@ def record(
     object_type: str = "",
     object_id: str | int = "",
     detail: str = "",
+    data: Mapping[str, Any] | None = None,
 ) -> AccessEvent:
     """Append one event to the access log and return it.
 
@@ -70,6 +123,8 @@ def record(
     ``obj`` names the object acted on (its model name and primary key); pass
     ``object_type``/``object_id`` instead for something that is not a model instance.
     ``detail`` must never hold personal data: it is for field names and the like.
+    ``data`` is the detail as data (e.g. :func:`changes`), under the same rule; the row's
+    hash covers it.
     """
     if obj is not None:
         object_type = obj._meta.model_name or ""
@@ -85,6 +140,7 @@ def record(
         object_id=str(object_id),
         ip_address=client_address,
         detail=detail.replace("\r", " ").replace("\n", " ")[:200],
+        data=_plain(data) if data else None,
     )
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -107,6 +163,7 @@ def record_request(
     object_type: str = "",
     object_id: str | int = "",
     detail: str = "",
+    data: Mapping[str, Any] | None = None,
 ) -> AccessEvent:
     """:func:`record` for the views, middleware and signals that log directly: the actor
     (unless given) is the request's signed-in user, the address the request's client."""
@@ -120,6 +177,7 @@ def record_request(
         object_type=object_type,
         object_id=object_id,
         detail=detail,
+        data=data,
     )
 
 

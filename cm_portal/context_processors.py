@@ -25,6 +25,8 @@ class NavItem:
 REMINDERS = "plans:reminders"
 REPORT = "reporting:report"
 CALENDAR = "plans:calendar"
+RESEARCH = "research:home"
+RESEARCH_AGREEMENTS = "research:agreements"
 
 
 def _items_for(user) -> list[tuple[StrPromise, str]]:
@@ -41,9 +43,12 @@ def _items_for(user) -> list[tuple[StrPromise, str]]:
         ]
     if user.is_steering_group or user.is_team_lead:
         items.append((_("Reports"), REPORT))
+    if user.is_researcher:
+        items.append((_("Research data"), RESEARCH))
     if user.is_administrator:
         items += [(_("Staff"), "staff:list"), (_("Access log"), "staff:access_log")]
         items.append((_("Identity providers"), "oidc:providers"))
+        items.append((_("Research agreements"), RESEARCH_AGREEMENTS))
     return items
 
 

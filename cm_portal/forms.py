@@ -10,6 +10,36 @@ from django.utils.translation import gettext_lazy as _
 from .models import AccessEvent, Organisation, Role, User
 
 
+class RefuseWhatDoesNotFit:
+    """A form mixin: no ``maxlength`` on the inputs, so an over-long name is refused with a
+    message at the field's limit instead of being cut short by the browser without a word
+    (issue 17: two names cut at 100 characters were then taken for duplicates)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            field.widget.attrs.pop("maxlength", None)
+
+
+class FocusFirstError:
+    """A form mixin: after a refused save the first field in error has ``autofocus``.
+
+    The browser then moves the focus and the view to it on its own, without JavaScript,
+    however far down the page the field is (issue 17). Pair it with
+    ``_error_summary.html`` at the top of the form, which links to every field in error.
+    """
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        errors = getattr(self, "_errors", None)
+        if not errors:
+            return
+        for name, field in self.fields.items():  # type: ignore[attr-defined]
+            if name in errors and not field.widget.is_hidden:
+                field.widget.attrs["autofocus"] = True
+                return
+
+
 class HiddenFieldErrorsShown:
     """A form mixin: an error on a hidden field (a plan's version) becomes a form error.
 
@@ -76,7 +106,7 @@ class TokenForm(forms.Form):
         return token
 
 
-class StaffForm(forms.ModelForm):
+class StaffForm(RefuseWhatDoesNotFit, forms.ModelForm):
     class Meta:
         model = User
         fields = ["name", "email", "organisation", "role"]
@@ -132,7 +162,8 @@ class AccessLogFilterForm(forms.Form):
         required=False,
         choices=[("", _("All actions")), *AccessEvent.Action.choices],
     )
-    object_type = forms.CharField(label=_("Object type"), required=False, max_length=50)
+    # A choice, not free text: the reader picks from the kinds the portal writes.
+    object_type = forms.ChoiceField(label=_("Object type"), required=False)
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -140,6 +171,13 @@ class AccessLogFilterForm(forms.Form):
     date_to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        from .access_log_display import object_type_choices
+
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["object_type"])
+        field.choices = [("", _("All kinds")), *object_type_choices()]
 
     def clean(self):
         cleaned = super().clean() or {}

@@ -38,6 +38,9 @@ class Role(models.TextChoices):
     # Follows a programme's reports every quarter (seed 002); a member of programmes.
     PROJECT_GROUP = "project_group", _("Project group")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # Named in a data-sharing agreement (research.models): downloads that agreement's
+    # pseudonymised, k-anonymous exports and reaches nothing else (no case page, no report).
+    RESEARCHER = "researcher", _("Researcher")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -122,6 +125,10 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
         return self.role in (Role.STEERING_GROUP, Role.PROJECT_GROUP)
 
     @property
+    def is_researcher(self) -> bool:
+        return self.role == Role.RESEARCHER
+
+    @property
     def works_with_cases(self) -> bool:
         """Case managers and team leads see case data; the other roles never do."""
         return self.role in (Role.CASE_MANAGER, Role.TEAM_LEAD)
@@ -194,6 +201,10 @@ class AccessEvent(models.Model):
     object_id = models.CharField(_("object"), max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
     detail = models.CharField(_("detail"), max_length=200, blank=True)
+    # The detail as data (access_log.changes): which fields changed, with old and new value
+    # where a value may stand in the log. Null on rows older than the field, and then left
+    # out of the row's hash, so the old chain verifies as it always has.
+    data = models.JSONField(_("detail as data"), null=True, blank=True)
     previous_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
 
@@ -279,6 +290,9 @@ class LogReview(models.Model):
     period_to = models.DateField(_("to"))
     # The sample is kept as the access events' ids: the events themselves never change.
     sample_ids = models.JSONField(default=list)
+    # The reviewer's verdict on each sampled row, by the event's id (as text): "ok" (in
+    # order) or "investigate". All rows are marked before the review may be signed off.
+    marks = models.JSONField(default=dict, blank=True)
     comment = models.TextField(_("comment"), max_length=2000, blank=True)
     signed_off_at = models.DateTimeField(_("signed off"), null=True, blank=True)
 
@@ -293,6 +307,10 @@ class LogReview(models.Model):
     @property
     def is_signed_off(self) -> bool:
         return self.signed_off_at is not None
+
+    @property
+    def unmarked(self) -> int:
+        return sum(1 for pk in self.sample_ids if str(pk) not in self.marks)
 
 
 class AccountChangeRequest(models.Model):

@@ -3,6 +3,10 @@ invoices). The whole flow lives here once; each app (the participant export in c
 the plan documents in plans, the steering reports in reporting) keeps only what differs,
 its template and its context, and registers them with ``register``.
 
+The kit renders any file, not only PDFs: ``render`` returns bytes, the model's ``upload_to``
+names the stored file and ``download`` takes the content type. The research exports
+(``research``, a ZIP of a data file and its codebook) go through it as well.
+
 - ``RenderedPdf``: the abstract model (status, times, failure reason, the claim); each app
   adds its ``file`` with its own ``upload_to``, whatever the PDF is about, and
   ``one_pending_per(...)`` in its constraints: at most one queued or rendering row per
@@ -298,8 +302,10 @@ def release_stale_claims(*, now: datetime | None = None) -> int:
 # --- download ------------------------------------------------------------------------------
 
 
-def download(file: FieldFile, *, ready: bool, filename: str) -> HttpResponse:
-    """The stored PDF as an attachment; 404 while it is not ready or when the file is gone."""
+def download(
+    file: FieldFile, *, ready: bool, filename: str, content_type: str = "application/pdf"
+) -> HttpResponse:
+    """The stored file as an attachment; 404 while it is not ready or when the file is gone."""
     if not ready or not file:
         raise Http404
     try:
@@ -307,7 +313,7 @@ def download(file: FieldFile, *, ready: bool, filename: str) -> HttpResponse:
             content = handle.read()
     except FileNotFoundError:
         raise Http404 from None
-    response = HttpResponse(content, content_type="application/pdf")
+    response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=filename
     )

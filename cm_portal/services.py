@@ -177,6 +177,7 @@ def _staff_apply(
     ]
     if not changed:
         return
+    before = {field: getattr(user, field) for field in changed}
     for field in changed:
         setattr(user, field, values[field])
     user.full_clean(exclude=["password"])
@@ -188,6 +189,9 @@ def _staff_apply(
             client_address=client_address,
             obj=user,
             detail=",".join(changed),
+            data=access_log.changes(
+                changed, old=before, new=values, values_of=("organisation", "role")
+            ),
         )
         if {"organisation", "role"} & set(changed):
             # Assignments belong to the place the person leaves; so do the sessions
@@ -218,12 +222,17 @@ def staff_deactivate(*, user: User, actor: User, client_address: str | None = No
     if user.pk == actor.pk:
         raise ValidationError(_("You cannot deactivate your own account."))
     with transaction.atomic():
-        if user.is_active:
+        was_active = user.is_active
+        if was_active:
             user.is_active = False
             user.save(update_fields=["is_active"])
         staff_sessions_end(user=user)
         access_log.record(
-            action=Action.DEACTIVATE, actor=actor, client_address=client_address, obj=user
+            action=Action.DEACTIVATE,
+            actor=actor,
+            client_address=client_address,
+            obj=user,
+            data=access_log.change("is_active", was_active, False),
         )
         # Deactivation overrides what still waits for approval: approving a new account's
         # creation afterwards would otherwise switch it on again.
@@ -241,6 +250,7 @@ def staff_reactivate(*, user: User, actor: User, client_address: str | None = No
     if user.change_requests.filter(kind=Kind.CREATE).exclude(status=Status.APPROVED).exists():
         raise ValidationError(_("This account has not been approved yet."))
     with transaction.atomic():
+        was_active = user.is_active
         user.is_active = True
         user.save(update_fields=["is_active"])
         access_log.record(
@@ -249,6 +259,7 @@ def staff_reactivate(*, user: User, actor: User, client_address: str | None = No
             client_address=client_address,
             obj=user,
             detail="is_active",
+            data=access_log.change("is_active", was_active, True),
         )
     return user
 
@@ -530,6 +541,35 @@ def log_review_draw(
     return review
 
 
+LOG_REVIEW_MARKS = ("ok", "investigate")
+
+
+def log_review_mark(
+    *, review: LogReview, actor: User, event_id: int, mark: str, client_address: str | None = None
+) -> LogReview:
+    """Mark one sampled access as in order ("ok") or to investigate; until signed off."""
+    if mark not in LOG_REVIEW_MARKS:
+        raise ValidationError(_("Choose in order or to investigate."))
+    with transaction.atomic():
+        locked = LogReview.objects.select_for_update().get(pk=review.pk)
+        if locked.is_signed_off:
+            raise ValidationError(_("This review has already been signed off."))
+        if event_id not in locked.sample_ids:
+            raise ValidationError(_("That access is not in this review's sample."))
+        locked.marks = {**locked.marks, str(event_id): mark}
+        locked.full_clean()
+        locked.save(update_fields=["marks"])
+        access_log.record(
+            action=AccessEvent.Action.CHANGE,
+            actor=actor,
+            client_address=client_address,
+            object_type="log_review",
+            object_id=str(review.pk),
+            detail=f"marked {mark}",
+        )
+    return locked
+
+
 def log_review_sign_off(
     *, review: LogReview, actor: User, comment: str, client_address: str | None = None
 ) -> LogReview:
@@ -537,6 +577,11 @@ def log_review_sign_off(
     comment = comment.strip()
     if not comment:
         raise ValidationError({"comment": _("Say what you checked and what you found.")})
+    review.refresh_from_db(fields=["marks", "sample_ids"])
+    if review.unmarked:
+        raise ValidationError(
+            _("Mark every access in the sample (in order or to investigate) before signing off.")
+        )
     with transaction.atomic():
         signed = LogReview.objects.filter(pk=review.pk, signed_off_at__isnull=True).update(
             comment=comment, signed_off_at=timezone.now()

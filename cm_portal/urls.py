@@ -87,6 +87,7 @@ urlpatterns = [
     path(PARTICIPANT, include(consent_patterns)),
     path("", include(plans_patterns)),
     path("reports/", include("reporting.urls")),
+    path("research/", include("research.urls")),
     path(
         "language/",
         allow_without_second_factor(login_not_required(set_language)),

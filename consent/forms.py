@@ -34,6 +34,14 @@ class ConsentForm(forms.Form):
     purpose = forms.CharField(
         label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
+    research = forms.BooleanField(
+        label=_("Consent to research"),
+        required=False,
+        help_text=_(
+            "The participant agrees to their pseudonymised data being used by the named "
+            "research institution for the follow-up research."
+        ),
+    )
     signed_on = forms.DateField(label=_("Signed on"), widget=DateInput)
     signed_by = forms.ChoiceField(label=_("Signed by"), choices=SignedBy.choices)
     guardian_name = forms.CharField(

@@ -40,6 +40,17 @@ class Consent(models.Model):
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="consents")
     purpose = models.TextField(_("purpose"), max_length=2000)
+    # The research purpose: the participant agrees to their pseudonymised data being used by
+    # the research institution named in the programme's data-sharing agreement (research.*).
+    # Expires and is withdrawn like any consent; only one valid on an export's date counts.
+    research = models.BooleanField(
+        _("research"),
+        default=False,
+        help_text=_(
+            "The participant agrees to their pseudonymised data being used by the named "
+            "research institution for the follow-up research."
+        ),
+    )
     signed_on = models.DateField(_("signed on"))
     signed_by = models.CharField(_("signed by"), max_length=12, choices=SignedBy.choices)
     guardian_name = models.CharField(_("guardian's name"), max_length=100, blank=True)
@@ -99,6 +110,14 @@ class Consent(models.Model):
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_on is not None
+
+    @classmethod
+    def valid_on(cls, day: date) -> models.Q:
+        """The consents valid on ``day``: signed by then, not withdrawn, not expired (as
+        ``status_on``: a withdrawal ends the consent whatever its date)."""
+        return models.Q(signed_on__lte=day, withdrawn_on__isnull=True) & (
+            models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=day)
+        )
 
     def status_on(self, day: date) -> ConsentStatus:
         if self.withdrawn_on is not None:

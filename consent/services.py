@@ -164,6 +164,7 @@ def consent_record(
     organisations: Iterable[Organisation] = (),
     external_names: Iterable[str] = (),
     purpose: str,
+    research: bool = False,
     signed_on: date,
     signed_by: str,
     guardian_name: str = "",
@@ -171,7 +172,9 @@ def consent_record(
     scan: UploadedFile | None = None,
     client_address: str | None = None,
 ) -> Consent:
-    """Record a signed consent; each organisation party gets a sharing grant."""
+    """Record a signed consent; each organisation party gets a sharing grant. A research
+    consent (``research``) also lets the participant's pseudonymised data into the research
+    exports while it is valid (``research.selectors``)."""
     organisations = list(dict.fromkeys(organisations))
     external_names = [name.strip() for name in external_names if name.strip()]
     if not organisations and not external_names:
@@ -180,6 +183,7 @@ def consent_record(
         participant=participant,
         recorded_by=actor,
         purpose=purpose.strip(),
+        research=research,
         signed_on=signed_on,
         signed_by=signed_by,
         guardian_name=guardian_name.strip(),
@@ -203,7 +207,7 @@ def consent_record(
                 actor=actor,
                 client_address=client_address,
                 obj=participant,
-                detail=f"consent {consent.pk}",
+                detail=f"consent {consent.pk}" + (" research" if research else ""),
             )
             case_changed(participant.pk)
     except Exception:

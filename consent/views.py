@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
@@ -13,6 +14,7 @@ from cm_portal import access_log, pdf
 from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
 from cm_portal.views.common import add_service_errors as _add_errors
+from cm_portal.views.common import confirmation_page, confirmed
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
 
@@ -58,6 +60,7 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
                 organisations=data["organisations"],
                 external_names=data["external_parties"],
                 purpose=data["purpose"],
+                research=data["research"],
                 signed_on=data["signed_on"],
                 signed_by=data["signed_by"],
                 guardian_name=data["guardian_name"],
@@ -80,6 +83,8 @@ def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResp
     form = WithdrawForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the withdrawal date and who withdrew the consent."))
+    elif not confirmed(request):
+        return _withdraw_confirmation(request, consent, form.cleaned_data["withdrawn_on"])
     else:
         try:
             services.consent_withdraw(
@@ -94,6 +99,33 @@ def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResp
         else:
             messages.success(request, _("The consent was withdrawn."))
     return redirect("consent:list", pk=consent.participant_id)
+
+
+def _withdraw_confirmation(request: HttpRequest, consent, withdrawn_on) -> HttpResponse:
+    """What a withdrawal does, before it is done: whom the participant's case is no longer
+    shared with."""
+    parties = [
+        party.organisation.name if party.organisation else party.external_name
+        for party in consent.parties.select_related("organisation")
+    ]
+    consequences = [
+        _("The consent signed on %(signed)s is withdrawn as of %(day)s; it cannot be undone.")
+        % {"signed": consent.signed_on.isoformat(), "day": withdrawn_on.isoformat()}
+    ]
+    if parties:
+        consequences.append(
+            _("No more information is shared with: %(parties)s.") % {"parties": ", ".join(parties)}
+        )
+    consequences.append(
+        _("Staff of other organisations who saw the case through this consent no longer can.")
+    )
+    return confirmation_page(
+        request,
+        title=_("Withdraw the consent?"),
+        consequences=consequences,
+        confirm_label=_("Withdraw the consent"),
+        cancel_url=reverse("consent:list", args=[consent.participant_id]),
+    )
 
 
 def consent_scan(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse:

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cm_portal.forms import FocusFirstError, RefuseWhatDoesNotFit
 from cm_portal.models import Organisation, Role, User
 
 from .identity import normalise_identity_number
@@ -26,6 +27,19 @@ class DateInput(forms.DateInput):
 
 
 class CaseloadFilterForm(forms.Form):
+    SORT_CHOICES = [
+        ("reference", _("Reference, ascending")),
+        ("-reference", _("Reference, descending")),
+        ("name", _("Name, ascending")),
+        ("-name", _("Name, descending")),
+        ("start", _("Intervention started, earliest first")),
+        ("-start", _("Intervention started, latest first")),
+        ("case_manager", _("Case manager, ascending")),
+        ("-case_manager", _("Case manager, descending")),
+        ("deadline", _("Next deadline, soonest first")),
+        ("-deadline", _("Next deadline, latest first")),
+    ]
+
     STATUS_CHOICES = [("", _("All")), ("open", _("Open")), ("closed", _("Closed"))]
 
     q = forms.CharField(label=_("Search reference or name"), required=False, max_length=100)
@@ -38,9 +52,12 @@ class CaseloadFilterForm(forms.Form):
         empty_label=_("All organisations"),
         to_field_name="slug",
     )
+    # The table's column headings link to the same values (the headings are hidden on a
+    # phone, where the rows stack: the select sorts there).
+    sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
 
 
-class ParticipantForm(forms.Form):
+class ParticipantForm(RefuseWhatDoesNotFit, FocusFirstError, forms.Form):
     display_name = forms.CharField(
         label=_("Name or pseudonym"),
         max_length=100,
@@ -84,7 +101,7 @@ class IntakeForm(ParticipantForm):
     )
 
 
-class ContactForm(forms.Form):
+class ContactForm(RefuseWhatDoesNotFit, FocusFirstError, forms.Form):
     date = forms.DateField(label=_("Date"), widget=DateInput())
     kind = forms.ChoiceField(label=_("Kind"), choices=ContactKind.choices)
     duration_minutes = forms.IntegerField(
@@ -102,7 +119,7 @@ class ContactForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class CloseForm(forms.Form):
+class CloseForm(RefuseWhatDoesNotFit, FocusFirstError, forms.Form):
     end_date = forms.DateField(label=_("End date"), widget=DateInput())
     reason = forms.CharField(label=_("Reason for ending"), max_length=200)
 
@@ -129,7 +146,7 @@ class RetentionScheduleForm(forms.Form):
     )
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(RefuseWhatDoesNotFit, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
     date = forms.DateField(label=_("Date"), widget=DateInput())
     duration_minutes = forms.IntegerField(
@@ -178,6 +195,24 @@ class UnassignForm(forms.Form):
     def __init__(self, *args, assigned: list[User], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["staff"].queryset = User.objects.filter(pk__in=[user.pk for user in assigned])
+
+
+class ReassignForm(forms.Form):
+    """Change case manager: the one who leaves the case and the one who takes it over."""
+
+    from_user = StaffChoiceField(label=_("Instead of"), queryset=User.objects.none())
+    to_user = StaffChoiceField(label=_("New case manager"), queryset=User.objects.none())
+
+    def __init__(self, *args, organisation: Organisation, assigned: list[User], **kwargs) -> None:
+        if len(assigned) == 1:
+            kwargs.setdefault("initial", {"from_user": assigned[0].pk})
+        super().__init__(*args, **kwargs)
+        self.fields["from_user"].queryset = User.objects.filter(
+            pk__in=[user.pk for user in assigned]
+        ).order_by("name")
+        self.fields["to_user"].queryset = case_workers(organisation).exclude(
+            pk__in=[user.pk for user in assigned]
+        )
 
 
 class TransferForm(forms.Form):

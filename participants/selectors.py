@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 
 from cm_portal.models import Organisation, User
 
 from .access import participants_for
-from .models import ActivityRecord, CaseChange, Contact, Participant
+from .models import (
+    ActivityRecord,
+    CaseChange,
+    Contact,
+    Participant,
+    ParticipantUserObjectPermission,
+)
+
+# The orders the caseload offers (issue 17): name → the fields sorted on; equal rows then
+# follow the reference.
+CASELOAD_ORDERS = {
+    "reference": ("organisation__name", "reference"),
+    "name": ("display_name",),
+    "start": ("intervention_start",),
+    "case_manager": ("case_manager_name",),
+    "deadline": ("next_deadline",),
+}
+# A deadline still to be met: what "next deadline" means on the list.
+PENDING_DEADLINE_STATES = ("upcoming", "open", "overdue")
+
+
+def _assignments(participant_ref) -> QuerySet[ParticipantUserObjectPermission]:
+    """Who is assigned, within the participant's own organisation (as access.py counts it)."""
+    return ParticipantUserObjectPermission.objects.filter(
+        content_object=participant_ref,
+        permission__codename="change_participant",
+        user__organisation=OuterRef("organisation"),
+    )
 
 
 def caseload(
@@ -17,9 +44,37 @@ def caseload(
     status: str = "",
     crisis_relevant: bool = False,
     organisation: Organisation | None = None,
+    order: str = "reference",
+    descending: bool = False,
 ) -> QuerySet[Participant]:
-    """The participants this user may see, filtered, ready for a list page."""
-    participants = participants_for(user).select_related("organisation")
+    """The participants this user may see, filtered and sorted, ready for a list page.
+
+    Each row carries ``changeable`` (the user may log a contact), ``case_manager_name`` (the
+    first assigned, by name) and ``next_deadline`` (the earliest deadline not yet met), all
+    in the one query. The deadlines are the plans app's rows, read through their reverse
+    relation: no import of ``plans`` (the apps depend downwards).
+    """
+    changeable = participants_for(user, need="change").filter(pk=OuterRef("pk"))
+    participants = (
+        participants_for(user)
+        .select_related("organisation")
+        .annotate(
+            changeable=Exists(changeable),
+            case_manager_name=Subquery(
+                _assignments(OuterRef("pk")).order_by("user__name").values("user__name")[:1]
+            ),
+            next_deadline=Subquery(
+                Participant.objects.filter(pk=OuterRef("pk"))
+                .annotate(
+                    due=Min(
+                        "deadlines__due_on",
+                        filter=Q(deadlines__state__in=PENDING_DEADLINE_STATES),
+                    )
+                )
+                .values("due")[:1]
+            ),
+        )
+    )
     search = search.strip()
     if search:
         participants = participants.filter(
@@ -33,7 +88,29 @@ def caseload(
         participants = participants.filter(crisis_relevant=True)
     if organisation is not None:
         participants = participants.filter(organisation=organisation)
-    return participants.order_by("organisation__name", "reference")
+    fields = CASELOAD_ORDERS.get(order, CASELOAD_ORDERS["reference"])
+    sorted_on = [
+        F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+        for field in fields
+    ]
+    return participants.order_by(*sorted_on, "organisation__name", "reference", "pk")
+
+
+def case_managers_of(participants: list[Participant]) -> dict[int, list[User]]:
+    """The assigned case managers of each participant, by name: one query for a page."""
+    rows = (
+        ParticipantUserObjectPermission.objects.filter(
+            content_object__in=[participant.pk for participant in participants],
+            permission__codename="change_participant",
+            user__organisation=F("content_object__organisation"),
+        )
+        .select_related("user")
+        .order_by("user__name")
+    )
+    managers: dict[int, list[User]] = {participant.pk: [] for participant in participants}
+    for row in rows:
+        managers[row.content_object_id].append(row.user)
+    return managers
 
 
 def likely_duplicates(
@@ -78,3 +155,11 @@ def participant_history(participant: Participant) -> QuerySet[CaseChange]:
     return CaseChange.objects.filter(
         participant=participant, object_type="participant", object_id=participant.pk
     ).select_related("changed_by")
+
+
+def caseload_size(case_manager: User) -> int:
+    """How many participants a caseload move from this person moves: every assignment, as
+    ``services.caseload_transfer`` does."""
+    return ParticipantUserObjectPermission.objects.filter(
+        user=case_manager, permission__codename="change_participant"
+    ).count()

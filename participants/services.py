@@ -37,6 +37,8 @@ from .selectors import likely_duplicates
 
 Action = AccessEvent.Action
 ASSIGNED = "change_participant"
+# The access log's name for an assignment's change (old and new staff id).
+CASE_MANAGER = "case_manager"
 
 
 def reference_prefix(organisation: Organisation) -> str:
@@ -104,6 +106,12 @@ def apply_tracked_changes(
     return changed
 
 
+class PossibleDuplicate(ValidationError):
+    """At intake, the data matches a participant of the organisation: the registration is
+    refused until the user confirms it is a different person, and once they have, the
+    registration's own errors come as this too (the page keeps showing the match)."""
+
+
 def participant_register(
     *,
     organisation: Organisation,
@@ -119,28 +127,76 @@ def participant_register(
     intervention_end: date | None = None,
     end_reason: str = "",
     programme: Programme | None = None,
+    at_intake: bool = False,
+    register_anyway: bool = False,
     client_address: str | None = None,
 ) -> Participant:
     """Register a participant in ``programme`` (one the organisation takes part in; may be
-    left out when it takes part in only one); the registering case manager is assigned."""
+    left out when it takes part in only one); the registering case manager is assigned.
+
+    ``at_intake`` applies the duplicate-intake rule first: the data is checked against the
+    organisation's participants (``duplicate_check``: logged, and past the hourly limit
+    refused with ``TooManyDuplicateChecks``), and a match refuses with ``PossibleDuplicate`` unless
+    ``register_anyway`` says this is a different person. Imports and tests register as is.
+    """
     programme = programme_for_intake(organisation=organisation, programme=programme)
+    matched = False
+    if at_intake:
+        if actor is None:
+            raise ValueError("An intake is made by someone.")
+        matched = duplicate_check(
+            organisation=organisation,
+            actor=actor,
+            client_address=client_address,
+            personal_identity_number=personal_identity_number,
+            display_name=display_name,
+            birth_year=birth_year,
+        )
+        if matched and not register_anyway:
+            raise PossibleDuplicate(
+                {
+                    "register_anyway": _(
+                        "Check that this is not the same person, then tick the box to register."
+                    )
+                }
+            )
+    try:
+        return _registered(
+            organisation=organisation,
+            actor=actor,
+            client_address=client_address,
+            participant=Participant(
+                organisation=organisation,
+                programme=programme,
+                reference=reference,
+                created_by=actor,
+                display_name=display_name,
+                personal_identity_number=personal_identity_number,
+                birth_year=birth_year,
+                gender=gender,
+                entry_path=entry_path,
+                crisis_relevant=crisis_relevant,
+                intervention_start=intervention_start,
+                intervention_end=intervention_end,
+                end_reason=end_reason,
+            ),
+        )
+    except ValidationError as error:
+        if matched:
+            raise PossibleDuplicate(error) from None
+        raise
+
+
+def _registered(
+    *,
+    organisation: Organisation,
+    actor: User | None,
+    client_address: str | None,
+    participant: Participant,
+) -> Participant:
     with transaction.atomic():
         Organisation.objects.select_for_update().get(pk=organisation.pk)
-        participant = Participant(
-            organisation=organisation,
-            programme=programme,
-            reference=reference or _next_reference(organisation),
-            created_by=actor,
-            display_name=display_name,
-            personal_identity_number=personal_identity_number,
-            birth_year=birth_year,
-            gender=gender,
-            entry_path=entry_path,
-            crisis_relevant=crisis_relevant,
-            intervention_start=intervention_start,
-            intervention_end=intervention_end,
-            end_reason=end_reason,
-        )
+        participant.reference = participant.reference or _next_reference(organisation)
         participant.full_clean()
         participant.save(force_insert=True)
         if actor is not None and actor.role == Role.CASE_MANAGER:
@@ -193,6 +249,7 @@ def participant_update(
                 client_address=client_address,
                 obj=participant,
                 detail=",".join(changed),
+                data=access_log.changes(changed),
             )
         case_changed(participant.pk)
     return changed
@@ -274,6 +331,7 @@ def participant_set_legal_hold(
             client_address=client_address,
             obj=participant,
             detail="legal_hold placed" if hold else "legal_hold lifted",
+            data=access_log.change("legal_hold", not hold, hold),
         )
     return True
 
@@ -308,6 +366,7 @@ def participant_assign(
             client_address=client_address,
             obj=participant,
             detail=f"assigned staff {case_manager.pk}",
+            data=access_log.change(CASE_MANAGER, None, case_manager),
         )
 
 
@@ -327,6 +386,34 @@ def participant_unassign(
             client_address=client_address,
             obj=participant,
             detail=f"unassigned staff {case_manager.pk}",
+            data=access_log.change(CASE_MANAGER, case_manager, None),
+        )
+
+
+def participant_reassign(
+    *,
+    participant: Participant,
+    from_case_manager: User,
+    to_case_manager: User,
+    actor: User,
+    client_address: str | None = None,
+) -> None:
+    """Change case manager in one step: the new one is assigned and the old one is not,
+    or neither happens (issue 17)."""
+    if from_case_manager.pk == to_case_manager.pk:
+        raise ValidationError(_("Choose two different case managers."))
+    _check_assignable(participant, to_case_manager)
+    with transaction.atomic():
+        if from_case_manager not in assigned_case_managers(participant):
+            raise ValidationError(_("That person is not assigned to the participant."))
+        assign_perm(ASSIGNED, to_case_manager, participant)
+        remove_perm(ASSIGNED, from_case_manager, participant)
+        access_log.record(
+            action=Action.CHANGE,
+            actor=actor,
+            client_address=client_address,
+            obj=participant,
+            detail=f"moved from staff {from_case_manager.pk} to staff {to_case_manager.pk}",
         )
 
 
@@ -356,6 +443,7 @@ def caseload_transfer(
                 client_address=client_address,
                 obj=participant,
                 detail=f"moved from staff {from_user.pk} to staff {to_user.pk}",
+                data=access_log.change(CASE_MANAGER, from_user, to_user),
             )
             moved += 1
     return moved
@@ -426,6 +514,7 @@ def contact_correct(
                 client_address=client_address,
                 obj=contact.participant,
                 detail=f"contact {contact.pk}: {','.join(changed)}",
+                data=access_log.changes(changed),
             )
         case_changed(contact.participant_id)
     return changed
@@ -498,7 +587,7 @@ DUPLICATE_CHECK_WINDOW = 3600  # seconds, counted from the user's first check in
 DUPLICATE_MATCHES_LOGGED = 10
 
 
-class TooManyDuplicateChecks(Exception):
+class TooManyDuplicateChecks(ValidationError):
     """The user has used up this hour's duplicate checks."""
 
 
@@ -535,7 +624,12 @@ def duplicate_check(
             object_type="duplicate_check",
             detail="over the hourly limit",
         )
-        raise TooManyDuplicateChecks
+        raise TooManyDuplicateChecks(
+            _(
+                "You have checked many identity numbers in a short time, so no more "
+                "checks are made for a while. Try again in an hour, or ask your team lead."
+            )
+        )
     matches = list(
         likely_duplicates(
             organisation=organisation,
@@ -592,6 +686,7 @@ def assignments_end_for_moved_staff(event: StaffMoved) -> list[Participant]:
                 client_address=event.client_address,
                 obj=participant,
                 detail=f"unassigned staff {user.pk} (moved)",
+                data=access_log.change(CASE_MANAGER, user, None),
             )
     lost = sorted(participants.values(), key=lambda participant: participant.reference)
     _tell_team_leads_of_lost_case_manager(event, lost)

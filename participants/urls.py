@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.participant_edit, name="edit"),
     path("<int:pk>/assign/", views.participant_assign, name="assign"),
     path("<int:pk>/unassign/", views.participant_unassign, name="unassign"),
+    path("<int:pk>/reassign/", views.participant_reassign, name="reassign"),
     path("<int:pk>/contacts/", views.contact_create, name="contact_create"),
     path("<int:pk>/contacts/<int:contact_pk>/", views.contact_edit, name="contact_edit"),
     path("<int:pk>/legal-hold/", views.participant_legal_hold, name="legal_hold"),

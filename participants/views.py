@@ -11,14 +11,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from cm_portal import access_log
 from cm_portal.access import administrator_required, role_required
 from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent, Role
 from cm_portal.views.common import add_service_errors as _add_errors
+from cm_portal.views.common import confirmation_page, confirmed
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 
 from . import retention, selectors, services
@@ -37,6 +39,7 @@ from .forms import (
     IntakeForm,
     LegalHoldForm,
     ParticipantForm,
+    ReassignForm,
     RetentionScheduleForm,
     TransferForm,
     UnassignForm,
@@ -52,18 +55,50 @@ team_lead_required = role_required(Role.TEAM_LEAD)
 # participant gets 404 for every method (security.md 2), never a 405 that confirms it exists.
 
 
+# The caseload's sortable columns: (sort key, heading); the others are not sortable.
+_SORTABLE_COLUMNS = [
+    ("reference", gettext_lazy("Reference")),
+    ("name", gettext_lazy("Name")),
+    ("start", gettext_lazy("Intervention started")),
+    ("case_manager", gettext_lazy("Case managers")),
+    ("deadline", gettext_lazy("Next deadline")),
+]
+
+
+def _sort_columns(request: HttpRequest, sort: str) -> list[dict]:
+    """Each sortable heading's link: ascending, or descending when already ascending."""
+    columns = []
+    for key, label in _SORTABLE_COLUMNS:
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["sort"] = f"-{key}" if sort == key else key
+        if sort == key:
+            state = "ascending"
+        elif sort == f"-{key}":
+            state = "descending"
+        else:
+            state = ""
+        columns.append({"key": key, "label": label, "query": query.urlencode(), "sort": state})
+    return columns
+
+
 @works_with_cases_required
 def participant_list(request: HttpRequest) -> HttpResponse:
     form = CaseloadFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
+    sort = filters.get("sort") or "reference"
     participants = selectors.caseload(
         request.user,
         search=filters.get("q", ""),
         status=filters.get("status", ""),
         crisis_relevant=filters.get("crisis_relevant", False),
         organisation=filters.get("organisation"),
+        order=sort.removeprefix("-"),
+        descending=sort.startswith("-"),
     )
     page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    managers = selectors.case_managers_of(rows)
     query = request.GET.copy()
     query.pop("page", None)
     # That a search happened and how many rows it showed: never the search text.
@@ -72,12 +107,19 @@ def participant_list(request: HttpRequest) -> HttpResponse:
         request,
         action=AccessEvent.Action.VIEW,
         object_type="participant_list",
-        detail=f"{what}, {len(page.object_list)} rows shown",
+        detail=f"{what}, {len(rows)} rows shown",
     )
     return render(
         request,
         "participants/list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "rows": [(participant, managers[participant.pk]) for participant in rows],
+            "columns": _sort_columns(request, sort),
+            "query": query.urlencode(),
+            "back": request.get_full_path(),
+        },
     )
 
 
@@ -88,71 +130,47 @@ def participant_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            duplicates = services.duplicate_check(
+            participant = services.participant_register(
                 organisation=request.user.organisation,
                 actor=request.user,
                 client_address=client_address(request),
-                personal_identity_number=data["personal_identity_number"],
-                display_name=data["display_name"],
-                birth_year=data["birth_year"],
+                at_intake=True,
+                register_anyway=data["register_anyway"],
+                **{field: data[field] for field in IntakeForm.FIELDS},
             )
-        except services.TooManyDuplicateChecks:
-            form.add_error(
-                None,
-                _(
-                    "You have checked many identity numbers in a short time, so no more "
-                    "checks are made for a while. Try again in an hour, or ask your team lead."
-                ),
-            )
+        except ValidationError as error:
+            duplicates = isinstance(error, services.PossibleDuplicate)
+            _add_errors(form, error)
         else:
-            if duplicates and not data["register_anyway"]:
-                form.add_error(
-                    "register_anyway",
-                    _("Check that this is not the same person, then tick the box to register."),
-                )
-            else:
-                try:
-                    participant = services.participant_register(
-                        organisation=request.user.organisation,
-                        actor=request.user,
-                        client_address=client_address(request),
-                        **{field: data[field] for field in IntakeForm.FIELDS},
-                    )
-                except ValidationError as error:
-                    _add_errors(form, error)
-                else:
-                    messages.success(
-                        request,
-                        _("%(reference)s was registered.") % {"reference": participant.reference},
-                    )
-                    return redirect("participants:detail", pk=participant.pk)
+            messages.success(
+                request, _("%(reference)s was registered.") % {"reference": participant.reference}
+            )
+            return redirect("participants:detail", pk=participant.pk)
     return render(request, "participants/create.html", {"form": form, "duplicates": duplicates})
 
 
-def _detail(
-    request: HttpRequest,
-    participant: Participant,
-    *,
-    contact_form: ContactForm | None = None,
-    status: int = 200,
-) -> HttpResponse:
+def _detail(request: HttpRequest, participant: Participant) -> HttpResponse:
     changeable = can_change(request.user, participant)
     leads = leads_team_of(request.user, participant)
+    case_managers = services.assigned_case_managers(participant)
     context = {
         "participant": participant,
         "contacts": selectors.contact_timeline(participant),
         # Each contact's page is this plus its id and "/" (participants/urls.py): one reverse()
         # for the page, not one a row.
         "contact_urls": reverse("participants:contact_create", args=[participant.pk]),
-        "case_managers": services.assigned_case_managers(participant),
+        "case_managers": case_managers,
         "can_change": changeable,
-        "contact_form": contact_form or ContactForm(),
-        "close_form": CloseForm(),
         "assign_form": AssignForm(organisation=participant.organisation) if leads else None,
+        "reassign_form": (
+            ReassignForm(organisation=participant.organisation, assigned=case_managers)
+            if leads and case_managers
+            else None
+        ),
         "leads_team": leads,
         "retention": None if participant.is_open else retention.retention_case(participant),
     }
-    return render(request, "participants/detail.html", context, status=status)
+    return render(request, "participants/detail.html", context)
 
 
 def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -161,12 +179,26 @@ def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, participant)
 
 
+def _back_to(request: HttpRequest, fallback: str) -> str:
+    """Where a saved form returns: ``next`` when it is a page of this portal, else ``fallback``."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """The contact form on a page of its own: one tap from the caseload or the participant's
+    heading (issue 17); after a save back where the person came from, the message on top."""
     participant = access_participant(request.user, pk, need="change")
-    if refused := _method_not_allowed(request, "POST"):
+    if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
         return refused
-    form = ContactForm(request.POST)
-    if form.is_valid():
+    form = ContactForm(request.POST or None)
+    detail_url = reverse("participants:detail", args=[participant.pk])
+    back = _back_to(request, detail_url)
+    if request.method == "POST" and form.is_valid():
         try:
             services.contact_log(
                 participant=participant,
@@ -177,11 +209,21 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, _("The contact was logged."))
-            return redirect("participants:detail", pk=participant.pk)
-    # The page shown again holds case data like the overview does: log it the same way.
-    access_log.record_request(request, action=AccessEvent.Action.VIEW, obj=participant)
-    return _detail(request, participant, contact_form=form, status=400)
+            messages.success(
+                request,
+                _("The contact with %(reference)s was logged.")
+                % {"reference": participant.reference},
+            )
+            return redirect(back)
+    access_log.record_request(
+        request, action=AccessEvent.Action.VIEW, obj=participant, detail="contact form"
+    )
+    return render(
+        request,
+        "participants/contact_create.html",
+        {"participant": participant, "form": form, "back": back, "detail_url": detail_url},
+        status=400 if form.errors else 200,
+    )
 
 
 def _edit_with_history(
@@ -248,27 +290,57 @@ def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse
 
 
 def participant_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Closing is a page of its own behind a button, then a confirmation step (issue 17)."""
     participant = access_participant(request.user, pk, need="change")
-    if refused := _method_not_allowed(request, "POST"):
+    if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
         return refused
-    form = CloseForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect("participants:detail", pk=participant.pk)
-    try:
-        services.participant_close(
-            participant=participant,
-            end_date=form.cleaned_data["end_date"],
-            reason=form.cleaned_data["reason"],
-            actor=request.user,
-            client_address=client_address(request),
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The case was closed."))
-    return redirect("participants:detail", pk=participant.pk)
+    detail_url = reverse("participants:detail", args=[participant.pk])
+    if not participant.is_open:
+        messages.info(request, _("The case is already closed."))
+        return redirect(detail_url)
+    form = CloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        end_date, reason = form.cleaned_data["end_date"], form.cleaned_data["reason"]
+        if not confirmed(request):
+            return confirmation_page(
+                request,
+                title=_("Close the case of %(reference)s?") % {"reference": participant.reference},
+                consequences=[
+                    _("The intervention ends on %(day)s: “%(reason)s”.")
+                    % {"day": end_date.isoformat(), "reason": reason},
+                    _("Deadlines due after the end date no longer apply."),
+                    ngettext(
+                        "The case is deleted %(years)d year after its last entry, unless it "
+                        "is reopened or on legal hold.",
+                        "The case is deleted %(years)d years after its last entry, unless it "
+                        "is reopened or on legal hold.",
+                        settings.RETENTION_YEARS,
+                    )
+                    % {"years": settings.RETENTION_YEARS},
+                    _("The case can be reopened later if this was a mistake."),
+                ],
+                confirm_label=_("Close the case"),
+                cancel_url=detail_url,
+            )
+        try:
+            services.participant_close(
+                participant=participant,
+                end_date=end_date,
+                reason=reason,
+                actor=request.user,
+                client_address=client_address(request),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The case was closed."))
+            return redirect(detail_url)
+    return render(
+        request,
+        "participants/close.html",
+        {"participant": participant, "form": form, "detail_url": detail_url},
+        status=400 if form.errors else 200,
+    )
 
 
 def participant_reopen(request: HttpRequest, pk: int) -> HttpResponse:
@@ -346,6 +418,20 @@ def participant_unassign(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("That person is not assigned to the participant."))
         return redirect("participants:detail", pk=participant.pk)
     staff = form.cleaned_data["staff"]
+    if not confirmed(request):
+        consequences = [
+            _("%(name)s is no longer assigned to %(reference)s and cannot open the case any more.")
+            % {"name": staff.name, "reference": participant.reference}
+        ]
+        if len(assigned) == 1:
+            consequences.append(_("Nobody is assigned to the participant then."))
+        return confirmation_page(
+            request,
+            title=_("Unassign %(name)s?") % {"name": staff.name},
+            consequences=consequences,
+            confirm_label=_("Unassign"),
+            cancel_url=reverse("participants:detail", args=[participant.pk]),
+        )
     services.participant_unassign(
         participant=participant,
         case_manager=staff,
@@ -353,6 +439,42 @@ def participant_unassign(request: HttpRequest, pk: int) -> HttpResponse:
         client_address=client_address(request),
     )
     messages.success(request, _("%(name)s is no longer assigned.") % {"name": staff.name})
+    return redirect("participants:detail", pk=participant.pk)
+
+
+def participant_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change case manager: assign the new one and unassign the old one in one step."""
+    participant = access_participant_as_team_lead(request.user, pk)
+    if refused := _method_not_allowed(request, "POST"):
+        return refused
+    form = ReassignForm(
+        request.POST,
+        organisation=participant.organisation,
+        assigned=services.assigned_case_managers(participant),
+    )
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("Choose one of the assigned case managers and a new one of the organisation."),
+        )
+        return redirect("participants:detail", pk=participant.pk)
+    old, new = form.cleaned_data["from_user"], form.cleaned_data["to_user"]
+    try:
+        services.participant_reassign(
+            participant=participant,
+            from_case_manager=old,
+            to_case_manager=new,
+            actor=request.user,
+            client_address=client_address(request),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(new)s is the case manager instead of %(old)s.")
+            % {"new": new.name, "old": old.name},
+        )
     return redirect("participants:detail", pk=participant.pk)
 
 
@@ -410,6 +532,24 @@ def caseload_transfer(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         from_user = form.cleaned_data["from_user"]
         to_user = form.cleaned_data["to_user"]
+        if not confirmed(request):
+            count = selectors.caseload_size(from_user)
+            return confirmation_page(
+                request,
+                title=_("Move the caseload?"),
+                consequences=[
+                    ngettext(
+                        "%(count)d participant is moved from %(from)s to %(to)s.",
+                        "%(count)d participants are moved from %(from)s to %(to)s.",
+                        count,
+                    )
+                    % {"count": count, "from": from_user.name, "to": to_user.name},
+                    _("%(from)s can no longer open these cases; %(to)s can.")
+                    % {"from": from_user.name, "to": to_user.name},
+                ],
+                confirm_label=_("Move the caseload"),
+                cancel_url=reverse("participants:transfer"),
+            )
         try:
             moved = services.caseload_transfer(
                 from_user=from_user,

@@ -5,9 +5,12 @@ no name, reference, identity number, date of a person or free text can appear, s
 is in the figures. A cell may be a number, "< 5", an en dash (hidden) or empty (a
 percentage of an empty cohort); readers must not assume numbers.
 
-The files are UTF-8 with a byte-order mark (so that spreadsheet programs read the dashes
-and Swedish letters right), comma-separated, decimals with a point. No XLSX: no
-spreadsheet library is installed on this machine and none could be added offline.
+The CSV files are written the Swedish way, as Swedish Excel opens them by a double click:
+UTF-8 with a byte-order mark (so the dashes and Swedish letters read right), ``;`` between
+fields and ``,`` as the decimal sign. Each code (figure, measure, cell) has its name in the
+user's language in the column beside it. The XLSX has one sheet per table (the participants,
+each result goal, the activity) with the measures as columns and number formats set, so a
+reader sorts and sums without converting text.
 """
 
 from __future__ import annotations
@@ -59,6 +62,26 @@ ACCOUNT_FIGURES = {
     "outreach_hours": gettext_lazy("Outreach hours"),
     "outreach_people_reached": gettext_lazy("People reached by outreach"),
 }
+MEASURE_LABELS = {
+    "started": gettext_lazy("Started"),
+    "active": gettext_lazy("Active"),
+    "ended": gettext_lazy("Ended"),
+    "cumulative_started": gettext_lazy("Started so far"),
+    "target": gettext_lazy("Target"),
+    "target_percent": gettext_lazy("Target (%)"),
+    "cohort": gettext_lazy("Cohort"),
+    "evaluable": gettext_lazy("Evaluable"),
+    "met": gettext_lazy("Met"),
+    "percent": gettext_lazy("Percent"),
+    "pending": gettext_lazy("Pending"),
+    "excluded": gettext_lazy("Excluded"),
+    **ACCOUNT_FIGURES,
+    "meetings_held": gettext_lazy("Coordination meetings held"),
+    "meetings_invited_late": gettext_lazy("Meetings invited less than 14 days ahead"),
+}
+# The Swedish way (what Swedish Excel opens): semicolons, and a comma as the decimal sign.
+CSV_DELIMITER = ";"
+DECIMAL_SIGN = ","
 ALL = "all"
 # A spreadsheet runs a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -80,9 +103,12 @@ def _cell_label(breakdown: str, cell: str) -> str:
 
 
 def _value(value: Any) -> str:
-    """Numbers as they are, "< 5" and the dash as they are, ``None`` as an empty cell."""
+    """Numbers with a decimal comma, "< 5" and the dash as they are, ``None`` as an empty
+    cell."""
     if value is None:
         return ""
+    if isinstance(value, float):
+        return str(value).replace(".", DECIMAL_SIGN)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return str(value)
@@ -125,7 +151,7 @@ def statistics_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _write(header: list[str], rows: list[list[Any]]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
     writer.writerow(header)
     writer.writerows([[_value(value) for value in row] for row in rows])
     return buffer.getvalue().encode(CSV_ENCODING)
@@ -138,6 +164,7 @@ def _statistics_table(figures: dict[str, Any], period: Period) -> tuple[list[str
         _("Figure"),
         _("Figure (name)"),
         _("Measure"),
+        _("Measure (name)"),
         _("Breakdown"),
         _("Cell"),
         _("Cell (name)"),
@@ -150,6 +177,7 @@ def _statistics_table(figures: dict[str, Any], period: Period) -> tuple[list[str
             row["figure"],
             str(FIGURE_LABELS.get(row["figure"], row["figure"])),
             row["measure"],
+            _measure_label(row["measure"]),
             str(BREAKDOWN_LABELS[row["breakdown"]]),
             row["cell"],
             _cell_label(row["breakdown"], row["cell"]),
@@ -164,20 +192,78 @@ def statistics_csv(figures: dict[str, Any], period: Period) -> bytes:
     return _write(*_statistics_table(figures, period))
 
 
-def statistics_xlsx(figures: dict[str, Any], period: Period) -> bytes:
-    """The same table as the CSV, as a spreadsheet. Suppressed cells stay text ("< 5")."""
-    from openpyxl import Workbook  # only the export needs it
+def _measure_label(measure: str) -> str:
+    return str(MEASURE_LABELS.get(measure, measure))
 
-    header, rows = _statistics_table(figures, period)
+
+PERCENT_FORMAT = "0.0"
+COUNT_FORMAT = "0"
+
+
+def statistics_xlsx(figures: dict[str, Any], period: Period) -> bytes:
+    """The figures as a workbook: one sheet per table (the participants, each result goal,
+    the activity), a row per breakdown cell and a column per measure, numbers as numbers
+    with their format; suppressed cells stay text (the CSV's "< 5" and dash)."""
+    from openpyxl import Workbook  # only the export needs it
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    tables: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+    measures: dict[str, list[str]] = {}
+    for row in statistics_rows(figures):
+        figure = row["figure"]
+        cells = tables.setdefault(figure, {})
+        cells.setdefault((row["breakdown"], row["cell"]), {})[row["measure"]] = row["value"]
+        if row["measure"] not in measures.setdefault(figure, []):
+            measures[figure].append(row["measure"])
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(_("Statistics"))[:31])
-    sheet.append([str(name) for name in header])
-    for row in rows:
-        # Numbers stay numbers; every text goes through the same formula guard as the CSV.
-        sheet.append([v if isinstance(v, int | float) else _value(v) for v in row])
+    used: set[str] = set()
+    for figure, cells in tables.items():
+        title = _sheet_title(str(FIGURE_LABELS.get(figure, figure)), used)
+        sheet = workbook.create_sheet(title=title)
+        bold = Font(bold=True)
+
+        def heading(text: str, sheet=sheet, bold=bold) -> WriteOnlyCell:
+            cell = WriteOnlyCell(sheet, value=text)
+            cell.font = bold
+            return cell
+
+        sheet.append([heading(str(FIGURE_LABELS.get(figure, figure)))])
+        sheet.append([_("Period"), period.start.isoformat(), period.end.isoformat()])
+        sheet.append([])
+        sheet.append(
+            [heading(str(_("Breakdown"))), heading(str(_("Cell (name)")))]
+            + [heading(_measure_label(m)) for m in measures[figure]]
+        )
+        for (breakdown, cell_code), values in cells.items():
+            line: list[Any] = [str(BREAKDOWN_LABELS[breakdown]), _cell_label(breakdown, cell_code)]
+            for measure in measures[figure]:
+                value = values.get(measure)
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    cell = WriteOnlyCell(sheet, value=value)
+                    cell.number_format = PERCENT_FORMAT if measure == "percent" else COUNT_FORMAT
+                    if isinstance(value, float) and measure != "percent":
+                        cell.number_format = "0.0"
+                    line.append(cell)
+                else:
+                    # Every text goes through the same formula guard as the CSV.
+                    line.append(_value(value))
+            sheet.append(line)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    """A sheet title Excel accepts: at most 31 characters, none of []:*?/\\, unique."""
+    clean = " ".join("".join(" " if c in "[]:*?/\\" else c for c in name).split())[:31]
+    clean = clean or "Sheet"
+    title, n = clean, 2
+    while title.lower() in used:
+        suffix = f" ({n})"
+        title, n = clean[: 31 - len(suffix)] + suffix, n + 1
+    used.add(title.lower())
+    return title
 
 
 def account_csv(activity: dict[str, Any], period: Period) -> bytes:

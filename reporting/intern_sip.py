@@ -12,9 +12,11 @@ counts a whole period in one query of its own, so a test can hold the tertial an
 figures to the sum of their months; ``protected`` applies the steering group's disclosure
 control (``reporting.disclosure``) across the gender and age-group cells of each month.
 
-Programmes: the statistics are per programme and month. Until the programme model is on
-this branch every figure covers the whole installation; ``programme`` is the seam (only
-None is accepted), and ``_participants`` the one place that will narrow it.
+Programmes: the statistics are per programme and month. With a ``programme`` the figures
+cover its participants and its age groups (``Programme.age_bins``); without one, the whole
+installation with the KPIs' age groups. The programme goal ``intern_sip_offered`` ("everyone
+in the target group is offered an Intern-SIP") is ``offered_figure``, listed in
+``GOAL_FIGURES`` by goal kind.
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import ExtractYear, TruncMonth
 
 from participants.models import Participant
 from plans.models import CoordinationMeeting, MeetingKind, MeetingOffer, MeetingStatus
+from programmes.goals import GoalKind
+from programmes.models import Programme
 from reporting.disclosure import HIDDEN, SMALL, SMALL_MAX, protect_breakdown
 from reporting.kpis import AGE_GROUPS, GENDERS, OTHER_AGE
 
@@ -67,26 +71,33 @@ class StatisticsRow:
         }
 
 
-def age_group(age: int) -> str:
-    for name, (low, high) in AGE_GROUPS.items():
+def age_groups(programme: Programme | None) -> dict[str, tuple[int, int]]:
+    """The breakdown's age groups: the programme's bins, else the KPIs' (docs/kpis.md)."""
+    if programme is not None and programme.age_bins:
+        return {f"{low}-{high}": (low, high) for low, high in programme.age_bins}
+    return dict(AGE_GROUPS)
+
+
+def age_group(age: int, groups: dict[str, tuple[int, int]] | None = None) -> str:
+    for name, (low, high) in (groups or AGE_GROUPS).items():
         if low <= age <= high:
             return name
     return OTHER_AGE
 
 
 def _participants(
-    programme: object | None, organisation: object | None = None
+    programme: Programme | None, organisation: object | None = None
 ) -> QuerySet[Participant]:
-    if programme is not None:
-        raise NotImplementedError("programmes are not installed on this branch yet")
     participants = Participant.objects.all()
+    if programme is not None:
+        participants = participants.filter(programme=programme)
     if organisation is not None:
         participants = participants.filter(organisation=organisation)
     return participants
 
 
 def _counted(
-    programme: object | None,
+    programme: Programme | None,
     date_from: date,
     date_to: date,
     *,
@@ -95,6 +106,7 @@ def _counted(
 ) -> Counter[tuple[Any, str, str, str]]:
     """(month or None, gender, age group, figure) to a count, from three grouped queries."""
     participants = _participants(programme, organisation)
+    groups = age_groups(programme)
     result: Counter[tuple[Any, str, str, str]] = Counter()
 
     def add(rows, figure_of) -> None:
@@ -103,7 +115,8 @@ def _counted(
             key_month = month if by_month else None
             age = row["year"] - row["participant__birth_year"]
             figure = figure_of(row)
-            result[(key_month, row["participant__gender"], age_group(age), figure)] += row["n"]
+            cell = (key_month, row["participant__gender"], age_group(age, groups), figure)
+            result[cell] += row["n"]
 
     offers = (
         MeetingOffer.objects.filter(
@@ -158,15 +171,15 @@ def _months(date_from: date, date_to: date) -> list[date]:
     return months
 
 
-def _cells() -> list[tuple[str, str]]:
-    return [(str(g), a) for g in GENDERS for a in [*AGE_GROUPS, OTHER_AGE]]
+def _cells(programme: Programme | None) -> list[tuple[str, str]]:
+    return [(str(g), a) for g in GENDERS for a in [*age_groups(programme), OTHER_AGE]]
 
 
 def monthly(
     *,
     date_from: date,
     date_to: date,
-    programme: object | None = None,
+    programme: Programme | None = None,
     organisation: object | None = None,
 ) -> list[StatisticsRow]:
     """Raw counts, one row per month, gender and age group (every combination, zeros too)."""
@@ -179,19 +192,19 @@ def monthly(
             counts={figure: counted[(month, gender, group, figure)] for figure in FIGURES},
         )
         for month in _months(date_from, date_to)
-        for gender, group in _cells()
+        for gender, group in _cells(programme)
     ]
 
 
 def totals(
-    *, date_from: date, date_to: date, programme: object | None = None
+    *, date_from: date, date_to: date, programme: Programme | None = None
 ) -> dict[tuple[str, str], dict[str, int]]:
     """The whole period's counts by gender and age group, counted without months (a
     tertial or a year: reported in the tertial reports and the annual report)."""
     counted = _counted(programme, date_from, date_to, by_month=False)
     return {
         (gender, group): {figure: counted[(None, gender, group, figure)] for figure in FIGURES}
-        for gender, group in _cells()
+        for gender, group in _cells(programme)
     }
 
 
@@ -245,18 +258,29 @@ def offered_figure(
     date_from: date,
     date_to: date,
     organisation: object | None = None,
-    programme: object | None = None,
+    programme: Programme | None = None,
     target_percent: int = OFFERED_TARGET_PERCENT,
 ) -> dict[str, Any]:
     """The goal "offered to everyone in the target group": of the participants in the
-    target group (in the support at some time in the period), how many had been offered an
-    Intern-SIP (any answer, or asked for one) by the period's end. Disclosure-controlled:
-    a count of 1 to 4 is "< 5" and its percentage hidden."""
+    target group (the programme's, in its age range at the intervention start, in the
+    support at some time in the period), how many had been offered an Intern-SIP (any
+    answer, or asked for one) by the period's end, against the goal's target. Disclosure-
+    controlled: a count of 1 to 4 is "< 5" and then the percentage is not shown."""
     group = (
         _participants(programme, organisation)
         .filter(intervention_start__lte=date_to)
         .exclude(intervention_end__lt=date_from)
     )
+    if programme is not None:
+        age = ExtractYear("intervention_start") - F("birth_year")
+        group = group.alias(age=age)
+        if programme.age_min is not None:
+            group = group.filter(age__gte=programme.age_min)
+        if programme.age_max is not None:
+            group = group.filter(age__lte=programme.age_max)
+        goal = programme.goals_by_kind.get(GoalKind.INTERN_SIP_OFFERED)
+        if goal is not None and goal.target_percent is not None:
+            target_percent = goal.target_percent
     cohort = group.count()
     offered = group.filter(meeting_offers__offered_on__lte=date_to).distinct().count()
     percent: float | str | None = round(100 * offered / cohort, 1) if cohort else None
@@ -272,11 +296,17 @@ def offered_figure(
 
 
 def report_section(
-    *, date_from: date, date_to: date, organisation: object | None = None
+    *,
+    date_from: date,
+    date_to: date,
+    organisation: object | None = None,
+    programme: Programme | None = None,
 ) -> dict[str, Any]:
-    """What the steering report shows: the goal, and each month's figures summed over the
-    gender and age-group cells (then the period's), disclosure-controlled."""
-    rows = monthly(date_from=date_from, date_to=date_to, organisation=organisation)
+    """What the steering report shows for a programme: the goal, and each month's figures
+    summed over the gender and age-group cells (then the period's), disclosure-controlled."""
+    rows = monthly(
+        date_from=date_from, date_to=date_to, organisation=organisation, programme=programme
+    )
     months = []
     for month in sorted({row.month for row in rows}):
         summed = {f: sum(r.counts[f] for r in rows if r.month == month) for f in FIGURES}
@@ -286,7 +316,10 @@ def report_section(
         {month.strftime("%Y-%m"): counts for month, counts in months}
     )
     return {
-        "goal": offered_figure(date_from=date_from, date_to=date_to, organisation=organisation),
+        "programme": programme,
+        "goal": offered_figure(
+            date_from=date_from, date_to=date_to, organisation=organisation, programme=programme
+        ),
         "months": list(protected_months.items()),
         "total": {f: _small(v) for f, v in whole.items()},
         "figures": FIGURES,
@@ -297,8 +330,38 @@ def _small(value: int) -> int | str:
     return SMALL if 0 < value <= SMALL_MAX else value
 
 
+# The figure of each programme goal kind this module computes (programmes.goals.CATALOGUE).
+GOAL_FIGURES = {GoalKind.INTERN_SIP_OFFERED: offered_figure}
+
+
+def programmes_with_the_goal() -> list[Programme]:
+    """The programmes whose goals include "offered an Intern-SIP" (the pilot's), by name."""
+    return list(
+        Programme.objects.filter(goals__kind=GoalKind.INTERN_SIP_OFFERED)
+        .prefetch_related("goals")
+        .order_by("name")
+    )
+
+
+def report_sections(
+    *, date_from: date, date_to: date, organisation: object | None = None
+) -> list[dict[str, Any]]:
+    """One section a programme with the Intern-SIP goal."""
+    return [
+        report_section(
+            date_from=date_from, date_to=date_to, organisation=organisation, programme=programme
+        )
+        for programme in programmes_with_the_goal()
+    ]
+
+
 def export_file(
-    *, user, period, client_address: str | None = None, file_format: str = "csv"
+    *,
+    user,
+    period,
+    client_address: str | None = None,
+    file_format: str = "csv",
+    programme: Programme | None = None,
 ) -> Any:
     """The statistics file of ``period`` for the steering group (every organisation) or a
     team lead (their own), disclosure-controlled, as CSV or XLSX; the export is logged."""
@@ -309,9 +372,15 @@ def export_file(
     from reporting.exports import XLSX_CONTENT_TYPE, ExportFile, organisation_of
 
     rows = protected(
-        monthly(date_from=period.start, date_to=period.end, organisation=organisation_of(user))
+        monthly(
+            date_from=period.start,
+            date_to=period.end,
+            organisation=organisation_of(user),
+            programme=programme,
+        )
     )
-    filename = f"intern_sip_{period.file_stem}.{file_format}"
+    stem = f"intern_sip_{programme.slug}" if programme is not None else "intern_sip"
+    filename = f"{stem}_{period.file_stem}.{file_format}"
     with transaction.atomic():
         access_log.record(
             action=AccessEvent.Action.EXPORT,

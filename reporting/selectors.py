@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cm_portal.models import Organisation
-from participants.models import Gender
+from consent.models import Consent
+from participants.models import Gender, Participant
 from plans.models import ContactPath, Goal, IndividualPlan, SubGoal
 from reporting.charts import Point, percent_bar_chart
 from reporting.disclosure import HIDDEN, protect, protected_kpis
@@ -449,6 +450,26 @@ def default_period(today: date) -> Period:
     return project_to_date(today)
 
 
+@dataclass(frozen=True)
+class ResearchConsents:
+    on: date
+    count: int
+
+
+def research_consents(
+    *, period: Period, organisation: Organisation | None, today: date
+) -> ResearchConsents:
+    """How many participants have a research consent valid on the period's last day (today
+    for a period not yet over): those the research exports may include. A total, shown as
+    it is, like the participants reached."""
+    day = min(period.end, today)
+    consents = Consent.objects.filter(Consent.valid_on(day), research=True)
+    participants = Participant.objects.filter(pk__in=consents.values("participant_id"))
+    if organisation is not None:
+        participants = participants.filter(organisation=organisation)
+    return ResearchConsents(on=day, count=participants.count())
+
+
 def report_context(
     *,
     period: Period,
@@ -503,4 +524,7 @@ def report_context(
         "goal_codes": [code for code, _label in GOAL_NAMES.values()],
         "charts": _charts(trend_rows),
         "warnings": labelled_warnings(figures, period=period, organisation=organisation),
+        "research_consents": research_consents(
+            period=period, organisation=organisation, today=today
+        ),
     }

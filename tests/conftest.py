@@ -8,6 +8,8 @@
 - tess: team lead at Hela Människan
 - steve: steering group
 - ada: administrator
+- rita: researcher, named in the data-sharing agreement of the research tests (tests/research);
+  reaches research data only, never a case page or a report
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from cm_portal.models import Organisation, Role
 
 from .factories import OrganisationFactory, TOTPDeviceFactory, UserFactory, default_programme
 
-PERSONAS = ["anonymous", "alice", "bob", "charlie", "dana", "tess", "steve", "ada"]
+PERSONAS = ["anonymous", "alice", "bob", "charlie", "dana", "tess", "steve", "ada", "rita"]
 
 
 @pytest.fixture
@@ -101,6 +103,13 @@ def steve(district):
 @pytest.fixture
 def ada(district):
     return _staff("ada@district.example", "Ada Admin", district, Role.ADMINISTRATOR)
+
+
+@pytest.fixture
+def rita(district):
+    """The researcher persona. Her account sits in an organisation (every account does), which
+    gives her nothing: the researcher role reaches no case and no report."""
+    return _staff("rita@mchs.example", "Rita Research", district, Role.RESEARCHER)
 
 
 def verified_client(user) -> Client:

@@ -4,7 +4,8 @@ included, relative ones resolved):
 - a task module imports its services, never the reverse: a service module never imports a
   task module (it enqueues through the outbox by task name), so the two cannot import each
   other at any level;
-- apps depend downwards: cm_portal <- programmes <- participants <- consent <- plans <- reporting;
+- apps depend downwards: cm_portal <- programmes <- participants <- consent <- plans <- reporting
+  <- research;
 - a service module (``*/services.py``, ``*/services/*.py``) never imports ``django.http`` and
   no service function takes a ``request``: services take the actor and the client address
   (``client_address``), which the view reads from the request; a public service function
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ("cm_portal", "programmes", "participants", "consent", "plans", "reporting")
+LAYERS = ("cm_portal", "programmes", "participants", "consent", "plans", "reporting", "research")
 
 
 def module_name(path: Path) -> str:

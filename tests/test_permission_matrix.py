@@ -159,6 +159,7 @@ MATRIX: dict[str, Row] = {
     "staff:deactivate": Row(
         expect={"GET": ADMIN_ACTION_GET, "POST": ADMIN_ACTION_POST},
         kwargs=pk_of("bob"),
+        data=lambda f: {"confirmed": "yes"},
         changes_state=True,
     ),
     "staff:reactivate": Row(
@@ -222,6 +223,7 @@ PROJECT_APPS = (
     "consent",
     "plans",
     "reporting",
+    "research",
     "otp_totp",
 )
 REFUSED = {403, 404, 405}

@@ -101,6 +101,7 @@ def identity_provider_save(
             client_address=client_address,
             obj=provider,
             detail=",".join(changed),
+            data=access_log.changes(changed),
         )
     return provider
 

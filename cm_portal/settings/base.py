@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "consent",
     "plans",
     "reporting",
+    "research",
     "cm_portal.oidc",
     "django.contrib.auth",
     "django.contrib.contenttypes",

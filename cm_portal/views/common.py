@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm, BaseFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import render
 
 
 def method_not_allowed(request: HttpRequest, *allowed: str) -> HttpResponse | None:
@@ -58,3 +59,42 @@ def _row_of(
             index, field = key[len(prefix) + 1 :].split("].", 1)
             return kept[int(index)], field
     return form, key
+
+
+# The step before an action that one click should not take (issue 17): the first POST shows
+# what will happen, and only the same form posted again with this field set does it.
+CONFIRMED = "confirmed"
+
+
+def confirmed(request: HttpRequest) -> bool:
+    return request.POST.get(CONFIRMED) == "yes"
+
+
+def confirmation_page(
+    request: HttpRequest,
+    *,
+    title: str,
+    consequences: Sequence[str],
+    confirm_label: str,
+    cancel_url: str,
+) -> HttpResponse:
+    """A page that says what the action will do and posts the same data again, confirmed.
+
+    Works without JavaScript; nothing is changed until the person presses ``confirm_label``.
+    """
+    kept = [
+        (name, value)
+        for name in request.POST
+        if name not in ("csrfmiddlewaretoken", CONFIRMED)
+        for value in request.POST.getlist(name)
+    ]
+    context = {
+        "title": title,
+        "consequences": consequences,
+        "confirm_label": confirm_label,
+        "cancel_url": cancel_url,
+        "kept": kept,
+        "action": request.path,
+        "confirmed_field": CONFIRMED,
+    }
+    return render(request, "confirm.html", context)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,6 +15,7 @@ from cm_portal.access_log import client_address
 
 from .. import access_log, selectors, services
 from ..access import access_staff_member, administrator_required
+from ..access_log_display import describe
 from ..forms import (
     AccessLogFilterForm,
     LogReviewDrawForm,
@@ -24,7 +26,7 @@ from ..forms import (
 )
 from ..http import AuthenticatedHttpRequest
 from ..models import AccessEvent, AccountChangeRequest, LogReview
-from .common import add_service_errors
+from .common import add_service_errors, confirmation_page, confirmed
 
 PAGE_SIZE = 50
 
@@ -48,7 +50,9 @@ def _waits() -> str:
 
 @administrator_required
 def staff_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = StaffCreateForm(request.POST or None)
+    # A new account is most often for a colleague: the administrator's own organisation.
+    initial = {"organisation": request.user.organisation}
+    form = StaffCreateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -140,6 +144,21 @@ def _state_change(request: AuthenticatedHttpRequest, pk: int, action, success: s
 @administrator_required
 @require_POST
 def staff_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    member = access_staff_member(request.user, pk)
+    # Your own account is refused by the service at once: nothing to confirm.
+    if not confirmed(request) and member.pk != request.user.pk:
+        return confirmation_page(
+            request,
+            title=_("Deactivate the account of %(name)s?") % {"name": member.name},
+            consequences=[
+                _("%(name)s can no longer log in, and every session of the account ends now.")
+                % {"name": member.name},
+                _("The account and its entries in the access log are kept."),
+                _("It can be reactivated later."),
+            ],
+            confirm_label=_("Deactivate account"),
+            cancel_url=reverse("staff:edit", args=[member.pk]),
+        )
     return _state_change(
         request,
         pk,
@@ -202,7 +221,7 @@ def access_log_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "staff/access_log.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "rows": describe(page), "query": query.urlencode()},
     )
 
 
@@ -228,6 +247,19 @@ def log_reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
 def log_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One review: its sample of accesses, and signing it off."""
     review = get_object_or_404(LogReview.objects.select_related("reviewer"), pk=pk)
+    if request.method == "POST" and "mark" in request.POST:
+        raw = request.POST.get("event", "")
+        try:
+            services.log_review_mark(
+                review=review,
+                actor=request.user,
+                event_id=int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else -1,
+                mark=request.POST["mark"],
+                client_address=client_address(request),
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect(f"{request.path}#event-{raw}" if raw.isdigit() else request.path)
     form = LogReviewSignOffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -249,6 +281,5 @@ def log_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         object_type="log_review",
         object_id=str(review.pk),
     )
-    return render(
-        request, "staff/log_review.html", {"review": review, "sample": sample, "form": form}
-    )
+    context = {"review": review, "sample": sample, "rows": describe(sample), "form": form}
+    return render(request, "staff/log_review.html", context)

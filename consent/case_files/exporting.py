@@ -49,6 +49,7 @@ def _consent_data(consent: Consent) -> dict[str, Any]:
     return {
         "parties": slugs + names,
         "purpose": consent.purpose,
+        "research": consent.research,
         "signed_on": iso(consent.signed_on),
         "signed_by": consent.signed_by,
         "guardian_name": consent.guardian_name,

@@ -96,6 +96,7 @@ CONTACT_SCHEMA: Schema = {
 CONSENT_SCHEMA: Schema = {
     "parties": (strings, REQUIRED),
     "purpose": (text, ""),
+    "research": (boolean, False),
     "signed_on": (iso_date, REQUIRED),
     "signed_by": (choice(SignedBy), REQUIRED),
     "guardian_name": (text, ""),
@@ -321,6 +322,7 @@ def _write_consent(
                 organisations=organisations,
                 external_names=external_names,
                 purpose=values["purpose"],
+                research=values["research"],
                 signed_on=values["signed_on"],
                 signed_by=values["signed_by"],
                 guardian_name=values["guardian_name"],

@@ -158,6 +158,7 @@ def crisis_plan_save(
             client_address=client_address,
             obj=participant,
             detail="crisis plan",
+            data={"plan_version": plan.version},
         )
         case_changed(participant.pk)
     return plan
@@ -194,6 +195,7 @@ def crisis_plan_establish(
             client_address=client_address,
             obj=participant,
             detail="crisis plan established",
+            data={"plan_version": plan.version},
         )
         case_changed(participant.pk)
     return plan

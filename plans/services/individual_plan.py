@@ -91,6 +91,8 @@ def _saved(
         client_address=client_address,
         obj=participant,
         detail=detail,
+        # The plan's content, old and new, is in its revisions: this names the new one.
+        data={"plan_version": plan.version},
     )
     case_changed(participant.pk)
     return plan

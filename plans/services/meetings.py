@@ -172,7 +172,13 @@ def _check_dates(meeting: CoordinationMeeting, errors: dict[str, str]) -> None:
 
 
 def _log(
-    meeting: CoordinationMeeting, *, action: str, actor, client_address: str | None, what: str
+    meeting: CoordinationMeeting,
+    *,
+    action: str,
+    actor,
+    client_address: str | None,
+    what: str,
+    changed: list[str] | None = None,
 ) -> None:
     access_log.record(
         action=action,
@@ -180,6 +186,7 @@ def _log(
         client_address=client_address,
         obj=meeting.participant,
         detail=f"meeting {meeting.pk} {what}".strip(),
+        data=access_log.changes(changed) if changed else None,
     )
 
 
@@ -388,6 +395,7 @@ def meeting_invitation_record(
                 actor=actor,
                 client_address=client_address,
                 what="invitation",
+                changed=changed,
             )
         case_changed(meeting.participant_id)
     return meeting
@@ -511,7 +519,7 @@ def meeting_minutes_record(
         "status": MeetingStatus.HELD,
     }
     with transaction.atomic():
-        _tracked_save(meeting, values, actor)
+        changed = _tracked_save(meeting, values, actor)
         _save_attendance(meeting, attendance or {})
         _save_actions(meeting, actions)
         what = "minutes, escalated" if no_decision else "minutes"
@@ -521,6 +529,7 @@ def meeting_minutes_record(
             actor=actor,
             client_address=client_address,
             what=what,
+            changed=changed,
         )
         case_changed(meeting.participant_id)
     return meeting
@@ -532,19 +541,19 @@ def meeting_cancel(
     """Cancel a planned meeting; it stays in the list as cancelled."""
     _require_planned(meeting)
     with transaction.atomic():
-        apply_tracked_changes(
-            participant=meeting.participant,
-            obj=meeting,
-            allowed=("status",),
-            values={"status": MeetingStatus.CANCELLED},
-            actor=actor,
-        )
         _log(
             meeting,
             action=Action.CHANGE,
             actor=actor,
             client_address=client_address,
             what="cancelled",
+            changed=apply_tracked_changes(
+                participant=meeting.participant,
+                obj=meeting,
+                allowed=("status",),
+                values={"status": MeetingStatus.CANCELLED},
+                actor=actor,
+            ),
         )
         case_changed(meeting.participant_id)
     return meeting

@@ -102,6 +102,7 @@ def prioritised_contact_update(
                 client_address=client_address,
                 obj=contact.participant,
                 detail=f"prioritised contact {contact.pk} " + ",".join(changed),
+                data=access_log.changes(changed),
             )
         case_changed(contact.participant_id)
     return changed

@@ -11,14 +11,16 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseFormSet, Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from cm_portal import access_log
 from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
 from cm_portal.views.common import add_service_errors as _add_errors
+from cm_portal.views.common import confirmation_page, confirmed
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
 from participants.models import Participant
@@ -180,6 +182,23 @@ def goal_delete(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Open the plan again and repeat the deletion."))
         return redirect("plans:plan", pk=participant.pk)
+    if not confirmed(request):
+        sub_goals = goal.sub_goals.count()
+        return confirmation_page(
+            request,
+            title=_("Delete the goal?"),
+            consequences=[
+                ngettext(
+                    "The goal “%(title)s” and its %(count)d sub-goal are removed from the plan.",
+                    "The goal “%(title)s” and its %(count)d sub-goals are removed from the plan.",
+                    sub_goals,
+                )
+                % {"title": goal.title, "count": sub_goals},
+                _("The plan's history keeps the earlier version."),
+            ],
+            confirm_label=_("Delete goal"),
+            cancel_url=reverse("plans:plan", kwargs={"pk": participant.pk}),
+        )
     try:
         services.goal_delete(
             goal=goal,

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from functools import partial
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cm_portal.access import role_required
 from cm_portal.access_log import client_address
 from cm_portal.models import Role
+from programmes.models import Programme
 from reporting import intern_sip
 from reporting.exports import (
     ExportFile,
@@ -59,21 +60,22 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
     return _export(request, export_statistics_xlsx, _("Export the statistics"))
 
 
+def _intern_sip(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The statistics file of one programme (``?programme=SLUG``), else of all of them."""
+    programme = None
+    if slug := request.GET.get("programme"):
+        programme = get_object_or_404(Programme, slug=slug)
+    service = partial(intern_sip.export_file, file_format=file_format, programme=programme)
+    return _export(request, service, _("Export the Intern-SIP statistics"))
+
+
 @reports_role_required
 @require_GET
 def export_intern_sip_csv(request: HttpRequest) -> HttpResponse:
-    return _export(
-        request,
-        partial(intern_sip.export_file, file_format="csv"),
-        _("Export the Intern-SIP statistics"),
-    )
+    return _intern_sip(request, "csv")
 
 
 @reports_role_required
 @require_GET
 def export_intern_sip_xlsx(request: HttpRequest) -> HttpResponse:
-    return _export(
-        request,
-        partial(intern_sip.export_file, file_format="xlsx"),
-        _("Export the Intern-SIP statistics"),
-    )
+    return _intern_sip(request, "xlsx")

@@ -48,7 +48,7 @@ def report(request: HttpRequest) -> HttpResponse:
         detail=f"{period.start.isoformat()}..{period.end.isoformat()}",
     )
     context |= {
-        "intern_sip": intern_sip.report_section(
+        "intern_sip_sections": intern_sip.report_sections(
             date_from=period.start, date_to=period.end, organisation=organisation
         ),
         "form": form,

@@ -228,16 +228,21 @@ def _sqlite(sqlite, sql: str) -> None:
         cursor.execute(sql)
 
 
-def test_sqlite_triggers_refuse_update_and_delete(sqlite_connection):
-    sqlite = sqlite_connection
-    _run_migration(sqlite, "forwards")
+def insert_raw_row(sqlite, at: str) -> None:
+    """A row written with plain SQL at ``at``: the nullable columns NULL, the others empty."""
     columns = [field.column for field in AccessEvent._meta.concrete_fields if field.column != "id"]
-    values = {"at": "'2026-01-01 00:00:00'", "actor_id": "NULL", "ip_address": "NULL"}
+    values = {"at": f"'{at}'", "actor_id": "NULL", "ip_address": "NULL", "data": "NULL"}
     _sqlite(
         sqlite,
         f"INSERT INTO {TABLE} ({', '.join(columns)}) "
         f"VALUES ({', '.join(values.get(column, "''") for column in columns)})",
     )
+
+
+def test_sqlite_triggers_refuse_update_and_delete(sqlite_connection):
+    sqlite = sqlite_connection
+    _run_migration(sqlite, "forwards")
+    insert_raw_row(sqlite, "2026-01-01 00:00:00")
 
     with pytest.raises(DatabaseError, match="append-only: UPDATE refused"):
         _sqlite(sqlite, f"UPDATE {TABLE} SET detail = 'edited'")
@@ -320,3 +325,89 @@ def test_a_deleted_row_is_reported(chain):
 
     with pytest.raises(CommandError, match=f"Broken at access event {chain[2].pk} after 1 good"):
         call_command("verify_access_log")
+
+
+# --- The detail as data -------------------------------------------------------------------
+
+
+def test_a_row_without_data_hashes_as_rows_did_before_the_field(chain):
+    # The hash the code before the field gave this row (computed with it, kept as a literal).
+    old_row = AccessEvent(
+        at=datetime(2026, 1, 1, tzinfo=UTC),
+        actor_id=7,
+        actor_email="alice@hela.example",
+        organisation_slug="hela-manniskan",
+        action=Action.VIEW,
+        object_type="participant",
+        object_id="1",
+        ip_address="192.0.2.10",
+        detail="plan",
+        previous_hash="",
+    )
+    assert access_log._event_hash(old_row) == (
+        "77da660f6bc44f311b87c00a1a440bf772ba70b53c2b6b5297961acb0519e353"
+    )
+    assert all(event.data is None for event in chain)
+
+
+def test_rows_with_and_without_data_verify_and_anchor_together(chain, alice, bob):
+    changed = access_log.record(
+        action=Action.CHANGE,
+        actor=alice,
+        obj=bob,
+        detail="organisation,role",
+        data=access_log.changes(
+            ["organisation", "role", "name"],
+            old={"organisation": alice.organisation, "role": "case_manager", "name": "Bo"},
+            new={"organisation": bob.organisation, "role": "team_lead", "name": "Bob"},
+            values_of=("organisation", "role"),
+        ),
+    )
+    later = access_log.record(action=Action.VIEW, actor=bob, object_type="participant")
+
+    stored = AccessEvent.objects.get(pk=changed.pk)
+    assert stored.data == {
+        "changed": {
+            "organisation": {"old": alice.organisation_id, "new": bob.organisation_id},
+            "role": {"old": "case_manager", "new": "team_lead"},
+            "name": {},
+        }
+    }
+    stored.data = None
+    assert stored.hash != access_log._event_hash(stored)
+    assert access_log.verify_chain() == (5, None)
+    assert access_log.verify_against(changed.hash).ok
+    assert later.data is None
+
+
+def test_data_edited_behind_the_applications_back_breaks_the_chain(chain, alice):
+    event = access_log.record(
+        action=Action.CHANGE, actor=alice, data=access_log.change("legal_hold", False, True)
+    )
+    _behind_the_applications_back(
+        f"UPDATE {TABLE} SET data = %s WHERE id = %s",
+        ['{"changed": {"legal_hold": {"old": true, "new": false}}}', event.pk],
+    )
+
+    checked, broken = access_log.verify_chain()
+    assert (checked, broken.event_id) == (3, event.pk)
+    assert "content does not match" in broken.reason
+
+
+def test_data_added_to_an_old_row_breaks_the_chain(chain):
+    _behind_the_applications_back(
+        f"UPDATE {TABLE} SET data = %s WHERE id = %s", ['{"changed": {}}', chain[1].pk]
+    )
+
+    checked, broken = access_log.verify_chain()
+    assert (checked, broken.event_id) == (1, chain[1].pk)
+
+
+def test_data_is_stored_as_it_reads_back(alice):
+    event = access_log.record(
+        action=Action.CHANGE,
+        actor=alice,
+        data={"day": datetime(2026, 6, 1, tzinfo=UTC).date(), "staff": alice.pk},
+    )
+    assert event.data == {"day": "2026-06-01", "staff": alice.pk}
+    assert access_log.verify_chain() == (1, None)

@@ -20,7 +20,11 @@ from django.utils import timezone
 from cm_portal import access_log
 from cm_portal.models import AccessEvent
 
-from .test_access_log import as_application_role, sqlite_connection  # noqa: F401 (fixtures)
+from .test_access_log import (  # noqa: F401 (fixtures)
+    as_application_role,
+    insert_raw_row,
+    sqlite_connection,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -107,15 +111,9 @@ def sqlite(sqlite_connection):  # noqa: F811 (the imported fixture)
 
 
 def test_sqlite_allows_deleting_only_rows_past_five_years(sqlite):
-    columns = [field.column for field in AccessEvent._meta.concrete_fields if field.column != "id"]
     young = datetime.now(UTC) - timedelta(days=30)
     for at in ("2015-01-01 00:00:00", young.strftime("%Y-%m-%d %H:%M:%S.%f")):
-        values = {"at": f"'{at}'", "actor_id": "NULL", "ip_address": "NULL"}
-        with sqlite.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {TABLE} ({', '.join(columns)}) "
-                f"VALUES ({', '.join(values.get(column, "''") for column in columns)})"
-            )
+        insert_raw_row(sqlite, at)
 
     with (
         pytest.raises(DatabaseError, match="append-only: DELETE refused"),

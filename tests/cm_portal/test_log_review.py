@@ -106,17 +106,20 @@ def test_an_administrator_draws_reads_and_signs_off_in_the_portal(persona_client
 
     page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "3 accesses to participants' data" in page
-    assert alice.email in page  # who accessed
+    assert alice.name in page  # who accessed, by name
     # Each access links to everyone who accessed the same participant.
     assert "?object_type=participant&amp;object_id=0" in page
     assert AccessEvent.objects.filter(
         object_type="log_review", action=AccessEvent.Action.VIEW
     ).exists()
 
-    client.post(
-        reverse("staff:log_review", args=[review.pk]),
-        {"comment": "All three were part of the work."},
-    )
+    url = reverse("staff:log_review", args=[review.pk])
+    # Not signed off before every sampled access is marked.
+    client.post(url, {"comment": "All three were part of the work."})
+    assert not LogReview.objects.get().is_signed_off
+    for event_id in review.sample_ids:
+        client.post(url, {"event": event_id, "mark": "ok"})
+    client.post(url, {"comment": "All three were part of the work."})
     listing = client.get(reverse("staff:log_reviews"), HTTP_ACCEPT_LANGUAGE="en")
     assert "Not yet" not in listing.content.decode()
     assert LogReview.objects.get().comment == "All three were part of the work."
@@ -133,5 +136,5 @@ def test_who_accessed_a_participant(persona_client, alice, bob, ada):
         reverse("staff:access_log"), {"object_type": "participant", "object_id": "7"}
     )
     page = response.content.decode()
-    assert alice.email in page
-    assert bob.email not in page
+    assert alice.name in page
+    assert bob.name not in page

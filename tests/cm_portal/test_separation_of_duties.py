@@ -164,7 +164,7 @@ def test_a_deactivated_account_stays_off_whatever_was_waiting_for_approval(
     )
     nova = User.objects.get(email="nova@hela.example")
     change = AccountChangeRequest.objects.get(target=nova)
-    admin_client.post(reverse("staff:deactivate", kwargs={"pk": nova.pk}))
+    admin_client.post(reverse("staff:deactivate", kwargs={"pk": nova.pk}), {"confirmed": "yes"})
 
     client = verified_client(tess)
     assert client.post(reverse("approvals:approve", kwargs={"pk": change.pk})).status_code == 404

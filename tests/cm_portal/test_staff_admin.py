@@ -241,6 +241,9 @@ def test_edit_changes_organisation_and_role(admin_client, ada, bob, district, se
     assert (bob.organisation, bob.role) == (district, Role.TEAM_LEAD)
     event = AccessEvent.objects.get(action=Action.CHANGE)
     assert (event.actor, event.object_id, event.detail) == (ada, str(bob.pk), "organisation,role")
+    # The detail as data: old and new values of what is no personal data.
+    assert event.data["changed"]["role"] == {"old": Role.CASE_MANAGER, "new": Role.TEAM_LEAD}
+    assert event.data["changed"]["organisation"]["new"] == district.pk
 
 
 def test_edit_ignores_fields_that_are_not_on_the_form(admin_client, bob, hela_manniskan):
@@ -308,7 +311,9 @@ def test_deactivate_ends_that_persons_sessions_at_once(admin_client, persona_cli
     keys = list(StaffSession.objects.filter(user=bob).values_list("session_key", flat=True))
     assert len(keys) == 2
 
-    response = admin_client.post(reverse("staff:deactivate", kwargs={"pk": bob.pk}))
+    response = admin_client.post(
+        reverse("staff:deactivate", kwargs={"pk": bob.pk}), {"confirmed": "yes"}
+    )
 
     assert response["Location"] == reverse("staff:edit", kwargs={"pk": bob.pk})
     bob.refresh_from_db()
@@ -341,7 +346,7 @@ def test_the_edit_page_offers_no_self_deactivation(admin_client, ada):
 
 
 def test_reactivate_lets_the_person_log_in_again(admin_client, bob):
-    admin_client.post(reverse("staff:deactivate", kwargs={"pk": bob.pk}))
+    admin_client.post(reverse("staff:deactivate", kwargs={"pk": bob.pk}), {"confirmed": "yes"})
     admin_client.post(reverse("staff:reactivate", kwargs={"pk": bob.pk}))
     bob.refresh_from_db()
     assert bob.is_active

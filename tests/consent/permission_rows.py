@@ -47,7 +47,7 @@ def _new_consent(f: Fixtures) -> dict:
 
 
 def _withdrawal(f: Fixtures) -> dict:
-    return {"withdrawn_on": "2026-06-04", "by_whom": "participant"}
+    return {"withdrawn_on": "2026-06-04", "by_whom": "participant", "confirmed": "yes"}
 
 
 ROWS: dict[str, Row] = {

@@ -104,7 +104,11 @@ def test_withdrawal_cuts_access_on_the_next_request(participant, alice, dana, di
         reverse(
             "consent:withdraw", kwargs={"pk": consent.participant_id, "consent_pk": consent.pk}
         ),
-        {"withdrawn_on": timezone.localdate().isoformat(), "by_whom": "participant"},
+        {
+            "withdrawn_on": timezone.localdate().isoformat(),
+            "by_whom": "participant",
+            "confirmed": "yes",
+        },
     )
 
     assert response.status_code == 302
@@ -163,7 +167,7 @@ def test_withdrawing_twice_through_the_view_says_why(consent, alice):
     url = reverse(
         "consent:withdraw", kwargs={"pk": consent.participant_id, "consent_pk": consent.pk}
     )
-    data = {"withdrawn_on": "2026-07-01", "by_whom": "participant"}
+    data = {"withdrawn_on": "2026-07-01", "by_whom": "participant", "confirmed": "yes"}
     client.post(url, data)
     response = client.post(url, data, follow=True)
     assert "already been withdrawn" in response.content.decode()

@@ -80,8 +80,9 @@ ROWS: dict[str, Row] = {
         changes_state=True,
     ),
     "participants:detail": Row(expect={"GET": SHARED_READ}, kwargs=_of),
+    # The contact form is a page of its own (issue 17).
     "participants:contact_create": Row(
-        expect={"GET": POST_ONLY_GET, "POST": PARTICIPANT_POST},
+        expect={"GET": PARTICIPANT_PAGE, "POST": PARTICIPANT_POST},
         kwargs=_of,
         data=lambda f: _contact_data(),
         changes_state=True,
@@ -92,10 +93,15 @@ ROWS: dict[str, Row] = {
         data=lambda f: _contact_data(duration_minutes=90),
         changes_state=True,
     ),
+    # Closing is a page of its own, then a confirmation step (issue 17).
     "participants:close": Row(
-        expect={"GET": POST_ONLY_GET, "POST": PARTICIPANT_POST},
+        expect={"GET": PARTICIPANT_PAGE, "POST": PARTICIPANT_POST},
         kwargs=_of,
-        data=lambda f: {"end_date": timezone.localdate().isoformat(), "reason": "Moved away"},
+        data=lambda f: {
+            "end_date": timezone.localdate().isoformat(),
+            "reason": "Moved away",
+            "confirmed": "yes",
+        },
         changes_state=True,
     ),
     "participants:reopen": Row(
@@ -119,7 +125,7 @@ def _edit_data(f: Fixtures) -> dict:
 
 def _transfer_data(f: Fixtures) -> dict:
     _participant(f)  # alice has a caseload to move
-    return {"from_user": f("alice").pk, "to_user": f("bob").pk}
+    return {"from_user": f("alice").pk, "to_user": f("bob").pk, "confirmed": "yes"}
 
 
 ROWS |= {
@@ -138,7 +144,14 @@ ROWS |= {
     "participants:unassign": Row(
         expect={"GET": TEAM_LEAD_GET, "POST": TEAM_LEAD_POST},
         kwargs=_of,
-        data=lambda f: {"staff": f("alice").pk},
+        data=lambda f: {"staff": f("alice").pk, "confirmed": "yes"},
+        changes_state=True,
+    ),
+    # Change case manager: alice leaves the case, bob takes it over (issue 17).
+    "participants:reassign": Row(
+        expect={"GET": TEAM_LEAD_GET, "POST": TEAM_LEAD_POST},
+        kwargs=_of,
+        data=lambda f: {"from_user": f("alice").pk, "to_user": f("bob").pk},
         changes_state=True,
     ),
     "participants:legal_hold": Row(

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
@@ -58,6 +59,67 @@ def test_registration_refuses_bad_intake(alice, hela_manniskan, field, value):
         )
     assert field in error.value.message_dict
     assert not Participant.objects.exists()
+
+
+def intake(hela_manniskan, alice, **values):
+    """A registration at intake, where the duplicate-intake rule applies."""
+    return services.participant_register(
+        organisation=hela_manniskan, actor=alice, at_intake=True, **{**INTAKE, **values}
+    )
+
+
+def test_at_intake_a_likely_duplicate_is_refused_until_confirmed(participant, alice, bob):
+    organisation = participant.organisation
+    with pytest.raises(services.PossibleDuplicate) as refusal:
+        intake(organisation, bob, display_name="Kim")
+    assert list(refusal.value.message_dict) == ["register_anyway"]
+    assert Participant.objects.count() == 1
+    # The check that refused is logged although nothing was registered.
+    assert AccessEvent.objects.filter(
+        action="duplicate_check", actor=bob, object_id=str(participant.pk)
+    ).exists()
+
+    second = intake(organisation, bob, display_name="Kim", register_anyway=True)
+    assert Participant.objects.count() == 2
+    assert services.assigned_case_managers(second) == [bob]
+
+
+def test_at_intake_a_confirmed_duplicate_keeps_showing_the_match_on_other_errors(
+    participant, alice
+):
+    with pytest.raises(services.PossibleDuplicate) as refusal:
+        intake(
+            participant.organisation,
+            alice,
+            display_name="Kim",
+            register_anyway=True,
+            intervention_start=timezone.localdate() + timedelta(days=1),
+        )
+    assert list(refusal.value.message_dict) == ["intervention_start"]
+
+
+def test_at_intake_no_match_registers_and_outside_intake_nothing_is_checked(participant, alice):
+    organisation = participant.organisation
+    with pytest.raises(ValidationError) as error:
+        intake(organisation, alice, display_name="Robin", birth_year=1850)
+    assert not isinstance(error.value, services.PossibleDuplicate)
+    assert intake(organisation, alice, display_name="Robin").pk
+    checks = AccessEvent.objects.filter(action="duplicate_check")
+    assert checks.count() == 2
+    services.participant_register(
+        organisation=organisation, actor=alice, display_name="Kim", **INTAKE
+    )
+    assert checks.count() == 2
+    assert Participant.objects.filter(display_name="Kim").count() == 2
+
+
+def test_at_intake_past_the_hourly_limit_nothing_is_checked_or_registered(participant, alice):
+    cache.clear()
+    for number in range(services.DUPLICATE_CHECKS_PER_HOUR):
+        intake(participant.organisation, alice, display_name=f"Robin {number}")
+    with pytest.raises(services.TooManyDuplicateChecks):
+        intake(participant.organisation, alice, display_name="Kim", register_anyway=True)
+    assert Participant.objects.count() == 1 + services.DUPLICATE_CHECKS_PER_HOUR
 
 
 def test_identity_number_must_match_birth_year(alice, hela_manniskan):
@@ -155,6 +217,9 @@ def test_corrections_keep_who_changed_what_and_the_old_value(participant, alice)
         "note": ("first note", "corrected", alice),
         "duration_minutes": ("15", "20", alice),
     }
+    # The access log names the fields as data; the values stay in the case's history.
+    logged = AccessEvent.objects.filter(action="change").latest("id")
+    assert logged.data == {"changed": {"note": {}, "duration_minutes": {}}}
 
 
 def test_closing_and_reopening(participant, alice):

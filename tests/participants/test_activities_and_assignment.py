@@ -229,7 +229,9 @@ def test_an_unassigned_case_manager_loses_access_on_the_next_request(
     assert alice_client.get(url).status_code == 200
 
     response = client_as("tess").post(
-        reverse("participants:unassign", args=[participant.pk]), {"staff": alice.pk}, follow=True
+        reverse("participants:unassign", args=[participant.pk]),
+        {"staff": alice.pk, "confirmed": "yes"},
+        follow=True,
     )
 
     assert "Alice Andersson is no longer assigned." in response.content.decode()
@@ -240,7 +242,9 @@ def test_an_unassigned_case_manager_loses_access_on_the_next_request(
 
 def test_unassigning_someone_not_assigned_is_refused(client_as, tess, alice, bob, participant):
     response = client_as("tess").post(
-        reverse("participants:unassign", args=[participant.pk]), {"staff": bob.pk}, follow=True
+        reverse("participants:unassign", args=[participant.pk]),
+        {"staff": bob.pk, "confirmed": "yes"},
+        follow=True,
     )
 
     assert "That person is not assigned to the participant." in response.content.decode()
@@ -301,7 +305,9 @@ def test_transfer_moves_the_whole_caseload(client_as, tess, alice, bob, hela_man
     kept = register(hela_manniskan, bob, display_name="Bob's own")
 
     response = client_as("tess").post(
-        reverse("participants:transfer"), {"from_user": alice.pk, "to_user": bob.pk}, follow=True
+        reverse("participants:transfer"),
+        {"from_user": alice.pk, "to_user": bob.pk, "confirmed": "yes"},
+        follow=True,
     )
 
     assert (
@@ -327,7 +333,8 @@ def test_transfer_from_a_deactivated_case_manager(client_as, tess, alice, bob, p
     alice.save(update_fields=["is_active"])
 
     client_as("tess").post(
-        reverse("participants:transfer"), {"from_user": alice.pk, "to_user": bob.pk}
+        reverse("participants:transfer"),
+        {"from_user": alice.pk, "to_user": bob.pk, "confirmed": "yes"},
     )
 
     assert services.assigned_case_managers(participant) == [bob]

@@ -78,7 +78,7 @@ ROWS: dict[str, Row] = {
     "plans:goal_delete": Row(
         expect={"GET": POST_ONLY_GET, "POST": CASE_ACTION},
         kwargs=_goal_kwargs,
-        data=_version_only,
+        data=lambda f: {**_version_only(f), "confirmed": "yes"},
         changes_state=True,
     ),
     "plans:contact_paths": Row(

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from cm_portal.models import AccessEvent
 from consent.services import consent_record
@@ -395,7 +396,14 @@ def test_delete_a_goal_through_the_web(plan, alice_client):
     goal = plan.goals.get()
     url = reverse("plans:goal_delete", kwargs={"pk": plan.participant_id, "goal_pk": goal.pk})
     assert alice_client.get(url).status_code == 405
+    # First a confirmation step that names the goal and deletes nothing (issue 17).
     response = alice_client.post(url, {"version": plan.version})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert escape(goal.title) in page
+    assert 'name="confirmed" value="yes"' in page
+    assert Goal.objects.filter(pk=goal.pk).exists()
+    response = alice_client.post(url, {"version": plan.version, "confirmed": "yes"})
     assert response.status_code == 302
     assert not Goal.objects.exists()
 
@@ -496,7 +504,7 @@ def test_two_clients_on_the_plan_page_delete_then_establish(plan, alice, tess):
     assert second.get(page).context["version"] == loaded
     goal = plan.goals.get()
     delete = reverse("plans:goal_delete", kwargs={"pk": plan.participant_id, "goal_pk": goal.pk})
-    assert first.post(delete, {"version": loaded}).status_code == 302
+    assert first.post(delete, {"version": loaded, "confirmed": "yes"}).status_code == 302
 
     establish = reverse("plans:plan_establish", kwargs={"pk": plan.participant_id})
     response = second.post(

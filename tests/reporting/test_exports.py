@@ -34,7 +34,7 @@ def english():
 def _rows(response) -> list[dict[str, str]]:
     content = b"".join(response.streaming_content) if response.streaming else response.content
     assert content.startswith(b"\xef\xbb\xbf")  # the byte-order mark
-    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
 
 
 def _some_people(organisation, genders):
@@ -63,7 +63,7 @@ def test_the_csv_with_suppressed_cells_parses_back():
     people = [Person()] * 9 + [Person(gender="man", age_group="other", k2="not_met")] * 2
     shown = protect(figures_of(people))
     content = statistics_csv(shown, project_quarter(1))
-    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
     assert len(rows) == len(statistics_rows(shown))
     values = {row["Value"] for row in rows}
     assert SMALL in values
@@ -76,7 +76,9 @@ def test_the_csv_with_suppressed_cells_parses_back():
         assert row["Period to"] == "2026-07-31"
         assert not row["Value"].startswith(("=", "+", "-", "@"))
         if row["Value"] not in (SMALL, HIDDEN, ""):
-            float(row["Value"])
+            # The Swedish way: a comma as the decimal sign, never a point.
+            assert "." not in row["Value"]
+            float(row["Value"].replace(",", "."))
 
 
 def test_every_figure_has_its_rows():
@@ -106,7 +108,7 @@ def test_account_csv():
         "meetings_held": 1,
     }
     content = account_csv(activity, project_quarter(2))
-    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
     assert [row["Figure"] for row in rows] == [
         "individual_contacts",
         "unique_persons",
@@ -116,7 +118,7 @@ def test_account_csv():
         "outreach_hours",
         "outreach_people_reached",
     ]
-    assert rows[5]["Value"] == "4.5"
+    assert rows[5]["Value"] == "4,5"  # a decimal comma, as Swedish Excel reads it
     assert rows[0]["Period from"] == "2026-08-01"
 
 
@@ -239,18 +241,32 @@ def test_the_statistics_as_a_spreadsheet_keep_the_suppressed_cells(
     assert response["Content-Disposition"] == (
         'attachment; filename="statistics_2026-05-01_2026-07-31.xlsx"'
     )
-    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    workbook = load_workbook(io.BytesIO(response.content))
+    # One sheet per table: the participants, the four percentage goals and the activity.
+    names = workbook.sheetnames
+    assert len(names) == 6 and names[0] == "Participants" and names[-1] == "Activities", names
+    assert all(name.startswith(f"K{n}") for n, name in zip(range(2, 6), names[1:5], strict=True))
+    sheet = workbook[workbook.sheetnames[0]]
     table = [row for row in sheet.iter_rows(values_only=True)]
-    header, rows = table[0], table[1:]
-    csv_rows = _rows(persona_client("steve").get(reverse("reporting:export_csv"), QUARTER_ONE))
-    assert len(rows) == len(csv_rows)
-    started = {
-        row[header.index("Cell")]: row[header.index("Value")]
-        for row in rows
-        if row[2] == "participants" and row[4] == "started"
-    }
-    assert started["all"] == 14
-    assert started["man"] == SMALL
-    assert started["woman"] == HIDDEN
+    header = table[3]
+    rows = {row[1]: row for row in table[4:]}
+    started = header.index("Started")
+    assert rows["All"][started] == 14
+    assert rows["Man"][started] == SMALL
+    assert rows["Woman"][started] == HIDDEN
+    # Numbers are numbers with a number format, not text.
+    number_cells = [c for row in sheet.iter_rows(min_row=5) for c in row if c.data_type == "n"]
+    assert number_cells and all(
+        c.number_format in ("0", "0.0") for c in number_cells if c.value is not None
+    )
+    goal = workbook[workbook.sheetnames[1]]
+    goal_header = [c.value for c in next(goal.iter_rows(min_row=4, max_row=4))]
+    assert {"Cohort", "Met", "Percent"} <= set(goal_header)
+    percent_cells = [
+        row[goal_header.index("Percent")]
+        for row in goal.iter_rows(min_row=5)
+        if isinstance(row[goal_header.index("Percent")].value, float)
+    ]
+    assert all(cell.number_format == "0.0" for cell in percent_cells)
     text = " ".join(str(cell) for row in table for cell in row)
     assert "K-" not in text

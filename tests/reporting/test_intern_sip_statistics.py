@@ -18,17 +18,39 @@ from django.utils import timezone
 
 from participants.services import participant_register
 from plans.models import CoordinationMeeting, MeetingInvitee, MeetingOffer, MeetingStatus
+from programmes.services import programme_create, programme_goal_set
 from reporting import intern_sip
 from reporting.disclosure import HIDDEN, SMALL
 from reporting.periods import tertial
+from tests.factories import default_programme
 
 pytestmark = pytest.mark.django_db
 
 YEAR = 2026
 
 
-def person(alice, organisation, gender, birth_year):
+def pilot_of(organisation, target_percent=90):
+    pilot = programme_create(
+        slug="pilot",
+        name="Intern-SIP pilot",
+        start=date(YEAR, 1, 1),
+        end=date(YEAR + 1, 12, 31),
+        organisations=[organisation],
+        age_min=18,
+        age_max=21,
+        age_bins=[[18, 19], [20, 21]],
+        entry_paths=["outreach"],
+        reporting_periods=["month", "tertial"],
+    )
+    programme_goal_set(
+        programme=pilot, kind="intern_sip_offered", target_percent=target_percent, actor=None
+    )
+    return pilot
+
+
+def person(alice, organisation, gender, birth_year, programme=None):
     return participant_register(
+        programme=programme,
         organisation=organisation,
         actor=alice,
         display_name="Anonym",
@@ -218,14 +240,19 @@ def test_the_goal_offered_to_everyone_in_the_target_group(alice, hela_manniskan)
     assert hidden["percent"] == HIDDEN
 
 
-def test_the_report_page_shows_the_section_and_the_exports_download(data, steve):
+def test_the_report_page_shows_the_section_and_the_exports_download(data, steve, hela_manniskan):
     from tests.consent.helpers import english_client
 
+    pilot = pilot_of(hela_manniskan)
+    # The pilot's own participants: the data's are in the installation's default programme.
+    person(steve, hela_manniskan, "woman", YEAR - 19, programme=pilot)
     client = english_client(steve)
     page = client.get(reverse("reporting:report"), {"kind": "tertial", "year": YEAR, "t": "1"})
     assert page.status_code == 200, page.content.decode()[:500]
     text = page.content.decode()
-    assert "intern-sip-months" in text
+    assert "intern-sip-months-pilot" in text
+    assert "Intern-SIP: Intern-SIP pilot" in text
+    assert "target 90 %" in text
     assert f"{YEAR}-02" in text
     response = client.get(
         reverse("reporting:export_intern_sip_csv"), {"kind": "tertial", "year": YEAR, "t": "1"}
@@ -239,3 +266,45 @@ def test_the_report_page_shows_the_section_and_the_exports_download(data, steve)
     )
     assert xlsx.status_code == 200
     assert xlsx.content.startswith(b"PK")
+
+
+def test_per_programme_its_participants_and_age_groups_and_its_goal(alice, hela_manniskan):
+    pilot = pilot_of(hela_manniskan)
+    inside = [person(alice, hela_manniskan, "man", YEAR - 19, programme=pilot) for _ in range(6)]
+    too_old = person(alice, hela_manniskan, "man", YEAR - 25, programme=pilot)
+    elsewhere = person(alice, hela_manniskan, "man", YEAR - 19, programme=default_programme())
+    for someone in [*inside[:5], too_old, elsewhere]:
+        MeetingOffer.objects.create(
+            participant=someone, offered_on=date(YEAR, 3, 1), unit="Vuxenenheten", answer="accepted"
+        )
+    rows = intern_sip.monthly(
+        date_from=date(YEAR, 3, 1), date_to=date(YEAR, 3, 31), programme=pilot
+    )
+    assert {row.age_group for row in rows} == {"18-19", "20-21", "other"}
+    counts = {(row.gender, row.age_group): row.counts["offers_accepted"] for row in rows}
+    assert counts[("man", "18-19")] == 5
+    assert counts[("man", "other")] == 1  # in the programme, outside its age groups
+    assert sum(counts.values()) == 6  # not the default programme's participant
+    goal = intern_sip.offered_figure(
+        date_from=date(YEAR, 1, 1), date_to=date(YEAR, 4, 30), programme=pilot
+    )
+    # The target group is the programme's age range: the 25-year-old is not in it.
+    assert (goal["cohort"], goal["offered"], goal["target_percent"]) == (6, 5, 90)
+    assert goal["percent"] == HIDDEN  # one not offered could be singled out
+    out = StringIO()
+    call_command(
+        "intern_sip_statistics",
+        "--programme",
+        "pilot",
+        "--from",
+        f"{YEAR}-03-01",
+        "--to",
+        f"{YEAR}-03-31",
+        "--format",
+        "json",
+        stdout=out,
+    )
+    printed = json.loads(out.getvalue())
+    assert len(printed) == 4 * 3
+    assert sum(row["offers_accepted"] for row in printed) == 6
+    assert intern_sip.GOAL_FIGURES["intern_sip_offered"] is intern_sip.offered_figure

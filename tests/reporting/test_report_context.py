@@ -32,7 +32,7 @@ def _csv(response) -> dict[tuple[str, str, str], str]:
     text = response.content.decode("utf-8-sig")
     return {
         (row["Figure"], row.get("Measure", ""), row.get("Cell", "")): row["Value"]
-        for row in csv.DictReader(io.StringIO(text))
+        for row in csv.DictReader(io.StringIO(text), delimiter=";")
     }
 
 

@@ -1,0 +1,117 @@
+"""The files researchers' tools read: SPSS and Stata with their labels (read back with
+pyreadstat), the CSV and the codebook in Swedish and English."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pyreadstat
+import pytest
+
+from research import files
+from research.dataset import CATEGORY, CODEBOOK, COLUMNS
+
+ROW = {
+    "pseudonym": "0123456789abcdef",
+    "gender": "woman",
+    "age_group": "all",
+    "entry_path": "outreach",
+    "organisation_kind": "civil_society",
+    "start_quarter": "2026",
+    "crisis_relevant": 1,
+    "days_to_plan": 41,
+    "days_to_crisis_plan": None,
+    "prio_completed": 2,
+    "prio_open": 1,
+    "prio_cancelled": 0,
+    "before_ucla_1": 3,
+    "before_ucla_2": 2,
+    "before_ucla_3": 3,
+    "before_participation": 2,
+    "after_ucla_1": None,
+    "after_ucla_2": None,
+    "after_ucla_3": None,
+    "after_participation": None,
+    "contacts_meeting": 4,
+    "minutes_meeting": 240,
+    "contacts_phone": 1,
+    "minutes_phone": 10,
+    "contacts_digital": 0,
+    "minutes_digital": 0,
+    "contacts_accompanied_visit": 1,
+    "minutes_accompanied_visit": 120,
+    "contacts_other": 0,
+    "minutes_other": 0,
+    "meetings_held": 1,
+    "ended": 0,
+    "days_to_end": None,
+}
+
+
+def test_the_fixture_row_has_every_column():
+    assert tuple(ROW) == COLUMNS
+
+
+@pytest.mark.parametrize(
+    ("suffix", "write", "read"),
+    [
+        (".sav", files.data_sav, pyreadstat.read_sav),
+        (".dta", files.data_dta, pyreadstat.read_dta),
+    ],
+)
+def test_spss_and_stata_files_read_back_with_their_labels(tmp_path, suffix, write, read):
+    path = tmp_path / f"data{suffix}"
+    path.write_bytes(write([ROW, {**ROW, "gender": "man", "pseudonym": "fedcba9876543210"}]))
+
+    frame, meta = read(str(path))
+
+    assert list(frame.columns) == list(COLUMNS)
+    assert list(frame["pseudonym"]) == ["0123456789abcdef", "fedcba9876543210"]
+    assert list(frame["gender"]) == [1, 2]
+    assert meta.variable_value_labels["gender"][1] == "Kvinna / Woman"
+    assert meta.variable_value_labels["gender"][2] == "Man / Man"
+    assert (
+        meta.variable_value_labels["age_group"][5]
+        == "Alla åldrar (generaliserat) / All ages (generalised)"
+    )
+    assert meta.variable_value_labels["crisis_relevant"] == {0: "Nej / No", 1: "Ja / Yes"}
+    assert meta.column_names_to_labels["gender"] == "Kön / Gender"
+    assert meta.column_names_to_labels["days_to_plan"].endswith("/ Days to the individual plan")
+    assert frame["days_to_plan"][0] == 41
+    assert frame["days_to_crisis_plan"].isna().all()  # missing stays missing
+    for variable in CODEBOOK:
+        assert meta.column_names_to_labels[variable.name]
+        if variable.kind == CATEGORY:
+            assert variable.name in meta.variable_value_labels
+
+
+@pytest.mark.parametrize("write", [files.data_sav, files.data_dta, files.data_csv])
+def test_an_export_with_no_rows_is_still_a_file(write):
+    assert write([])
+
+
+def test_the_csv_has_codes_and_empty_cells_for_missing():
+    rows = list(csv.reader(io.StringIO(files.data_csv([ROW]).decode("utf-8-sig"))))
+    assert tuple(rows[0]) == COLUMNS
+    values = dict(zip(rows[0], rows[1], strict=True))
+    assert values["gender"] == "woman"
+    assert values["days_to_crisis_plan"] == ""
+    assert values["days_to_plan"] == "41"
+
+
+def test_the_codebook_describes_every_variable_and_value_in_both_languages():
+    rows = list(csv.DictReader(io.StringIO(files.codebook_csv().decode("utf-8-sig"))))
+    variables = [row for row in rows if row["type"]]
+    assert [row["variable"] for row in variables] == list(COLUMNS)
+    for row in variables:
+        assert row["label_sv"] and row["label_en"]
+    swedish = {row["variable"]: row["label_sv"] for row in variables}
+    assert swedish["gender"] == "Kön"
+    assert swedish["days_to_plan"] != "Days to the individual plan"  # translated
+    values = [row for row in rows if not row["type"]]
+    for variable in CODEBOOK:
+        coded = [row for row in values if row["variable"] == variable.name]
+        assert len(coded) == len(variable.values)
+        for row in coded:
+            assert row["value_label_sv"] and row["value_label_en"]
