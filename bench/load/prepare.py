@@ -117,7 +117,9 @@ def login_session(user: User, device: TOTPDevice) -> str:
     now = int(time.time())
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    # The backend a password login records (a session naming one not in the settings is
+    # anonymous).
+    session[BACKEND_SESSION_KEY] = "cm_portal.oidc.backend.PasswordBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session[SESSION_STARTED_KEY] = now
