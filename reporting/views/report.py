@@ -20,9 +20,11 @@ from cm_portal.views.common import method_not_allowed
 from reporting import intern_sip
 from reporting.forms import PeriodForm
 from reporting.models import SteeringReport
+from reporting.periods import KIND_CHOICES
 from reporting.selectors import default_period, report_context
 
 report_readers_required = role_required(Role.STEERING_GROUP, Role.TEAM_LEAD)
+KINDS = {kind for kind, _label in KIND_CHOICES}
 
 
 @report_readers_required
@@ -30,7 +32,11 @@ def report(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     period = default_period(today)
     period_error = False
-    if request.GET:
+    # The first step only chose the kind of period: show that kind's fields, no error yet.
+    choosing = request.GET.get("step") == "kind" and request.GET.get("kind") in KINDS
+    if choosing:
+        form = PeriodForm(initial={"kind": request.GET["kind"]}, today=today)
+    elif request.GET:
         form = PeriodForm(request.GET, today=today)
         if form.is_valid() and form.period is not None:
             period = form.period
@@ -52,6 +58,9 @@ def report(request: HttpRequest) -> HttpResponse:
             date_from=period.start, date_to=period.end, organisation=organisation
         ),
         "form": form,
+        "chosen_kind": request.GET["kind"]
+        if choosing
+        else (form.data.get("kind") if form.is_bound else period.kind),
         "period_error": period_error,
         "period_query": urlencode(period.as_query()),
     }

@@ -18,7 +18,12 @@ from reporting.models import ReportKind, SteeringReport
 
 def test_every_kind_is_registered_with_its_one_pending_constraint():
     labels = {model._meta.label for model in pdf.registered_models()}
-    assert labels == {"consent.ParticipantExport", "plans.PlanDocument", "reporting.SteeringReport"}
+    assert labels == {
+        "consent.ParticipantExport",
+        "plans.PlanDocument",
+        "reporting.SteeringReport",
+        "research.ResearchExport",
+    }
     for model in pdf.registered_models():
         pending = [
             constraint

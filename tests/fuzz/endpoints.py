@@ -41,6 +41,7 @@ from plans.forms.prioritised_contacts import PrioritisedContactForm
 from plans.forms.self_ratings import LinkForm, QuestionsForm, SelfRatingForm
 from reporting.forms import PeriodForm
 from reporting.views.pdfs import ReportRequestForm
+from research.forms import AgreementForm, ExportRequestForm
 
 Fields = Callable[[], list[str]]
 
@@ -133,6 +134,8 @@ POST_FORMS: dict[str, tuple[Fields, ...]] = {
     "plans:invitation_letter_request": (),
     "plans:reminders_read": (plain("pk"),),
     "reporting:pdf_request": (form(ReportRequestForm),),
+    "research:export_request": (form(ExportRequestForm),),
+    "research:agreement_create": (form(AgreementForm),),
 }
 
 # URL name → the filter or period form its query string is read with.
@@ -179,6 +182,9 @@ NO_INPUT = {
     "approvals:list",
     "reporting:pdf_list",
     "reporting:pdf_download",
+    "research:home",
+    "research:export_download",
+    "research:agreements",
 }
 
 

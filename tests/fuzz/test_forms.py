@@ -61,7 +61,7 @@ FUZZ = hypothesis_settings(
 )
 
 # Who posts: the first persona the matrix lets in.
-PREFERRED = ("alice", "tess", "ada", "steve", "anonymous")
+PREFERRED = ("alice", "tess", "ada", "steve", "rita", "anonymous")
 PERSONA = {"plans:self_rating_fill": "anonymous"}  # the participant's page has no login
 # The same answer whether or not the input was valid, on purpose: the language switch and
 # logout ignore junk, the password reset does not tell whether the address has an account.

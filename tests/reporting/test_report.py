@@ -203,7 +203,7 @@ def test_viewing_the_report_is_logged_without_personal_data(fixture_people, stev
 
 
 def test_the_nav_shows_reports_to_the_steering_group_and_team_leads(persona_client):
-    assert URL in persona_client("steve").get(reverse("home")).content.decode()
+    assert URL in persona_client("steve").get(reverse("home"), follow=True).content.decode()
     assert URL in persona_client("tess").get(reverse("plans:dashboard")).content.decode()
     assert URL not in persona_client("alice").get(reverse("plans:dashboard")).content.decode()
 
