@@ -94,6 +94,12 @@ services:
 # process per core (pytest-xdist; PYTEST_WORKERS=0 for one process), each with its own
 # test database; worksteal hands the long tests (browsers, subprocesses) round evenly.
 PYTEST_WORKERS ?= auto
+# Compiled bytecode is kept in var/pycache even where the environment sets
+# PYTHONDONTWRITEBYTECODE (container images often do): without it every Python process of
+# the run (each pytest worker, manage.py, every gunicorn worker and manage.py subprocess the
+# tests start) compiles the same ~1,700 modules again, about 10 s of CPU each.
+test: export PYTHONDONTWRITEBYTECODE :=
+test: export PYTHONPYCACHEPREFIX := $(CURDIR)/var/pycache
 test: system-packages venv services node_modules/axe-core/axe.min.js
 	$(COMPILEMESSAGES) -v0
 	.venv/bin/ruff check .

@@ -14,12 +14,16 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from .dates import years_after
-from .models import AccessEvent
+from .models import AccessEvent, Role
+from .selectors import emails_of_role
 from .throttling import client_ip
 
 if TYPE_CHECKING:
@@ -269,14 +273,6 @@ def anchor_send(*, now: datetime | None = None) -> ChainHead | None:
     later can be caught from outside (``verify_access_log --expect HASH``). At most one
     e-mail a night (Europe/Stockholm) however often it runs; the sending is itself logged.
     Returns the head sent, or None when nothing was sent."""
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
-    from django.utils import translation
-    from django.utils.translation import gettext as _
-
-    from .models import Role
-    from .selectors import emails_of_role
-
     now = now or timezone.now()
     night = timezone.localdate(now).isoformat()
     recipients = emails_of_role(Role.ADMINISTRATOR) + list(settings.ACCESS_LOG_ANCHOR_EMAILS)

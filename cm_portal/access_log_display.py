@@ -62,9 +62,8 @@ def object_type_choices() -> list[tuple[str, str]]:
     return sorted(((key, str(label)) for key, label in OBJECT_TYPES.items()), key=lambda c: c[1])
 
 
-# Details written as English phrases with internal ids, read as words. House's structured
-# details will replace these; until then, the known phrases are translated and the ids of
-# staff named.
+# Details written as English phrases with internal ids, read as words (rows with structured
+# ``data`` are read from it first); the known phrases are translated and staff ids named.
 _DETAIL_WORDS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"^(\d+) rows shown$"), lambda m: _("%(n)s rows shown") % {"n": m[1]}),
     (re.compile(r"^steering report \d+ downloaded$"), lambda m: _("report downloaded")),
@@ -103,6 +102,28 @@ class EventRow:
 
 def _staff_names(ids: Iterable[int]) -> dict[int, str]:
     return dict(User.objects.filter(pk__in=set(ids)).values_list("pk", "name"))
+
+
+def _shown(value: object) -> str:
+    return "\u2013" if value in (None, "") else str(value)
+
+
+def _data_words(data: dict) -> str:
+    """The structured detail (``access_log.changes`` and the like) in words."""
+    parts = []
+    changed = data.get("changed")
+    if isinstance(changed, dict) and changed:
+        fields = []
+        for field, values in changed.items():
+            name = str(field).replace("_", " ")
+            if isinstance(values, dict) and ("old" in values or "new" in values):
+                old, new = (_shown(values.get(key)) for key in ("old", "new"))
+                name = f"{name}: {old} \u2192 {new}"
+            fields.append(name)
+        parts.append(_("changed %(fields)s") % {"fields": "; ".join(fields)})
+    if "plan_version" in data:
+        parts.append(_("version %(n)s of the plan") % {"n": data["plan_version"]})
+    return ", ".join(parts)
 
 
 def _detail(detail: str, staff: dict[int, str]) -> str:
@@ -152,7 +173,13 @@ def describe(events: Iterable[AccessEvent]) -> list[EventRow]:
                 action=str(event.get_action_display()),
                 object_type=str(type_label) if type_label else event.object_type,
                 object_name=names.get((event.object_type, event.object_id), ""),
-                detail=_detail(event.detail, staff) if event.detail else "",
+                detail=(
+                    _data_words(event.data)
+                    if isinstance(event.data, dict) and _data_words(event.data)
+                    else _detail(event.detail, staff)
+                    if event.detail
+                    else ""
+                ),
             )
         )
     return rows

@@ -31,6 +31,7 @@ from .models import (
     CaseChange,
     Contact,
     Participant,
+    ParticipantUserObjectPermission,
     SharingGrant,
 )
 from .selectors import likely_duplicates
@@ -103,6 +104,36 @@ def apply_tracked_changes(
     changed = record_field_changes(participant=participant, obj=obj, before=before, actor=actor)
     if changed:
         obj.save(update_fields=changed)
+    return changed
+
+
+def case_data_update(
+    *,
+    participant: Participant,
+    obj,
+    allowed: tuple[str, ...],
+    values: dict,
+    actor: User,
+    client_address: str | None,
+    detail: str,
+) -> list[str]:
+    """A plain edit of case data: apply ``values`` keeping old and new value of each change,
+    log it (``detail`` followed by the changed fields, which are the data) and have the
+    case's deadlines recomputed. Returns the names of the fields that changed."""
+    with transaction.atomic():
+        changed = apply_tracked_changes(
+            participant=participant, obj=obj, allowed=allowed, values=values, actor=actor
+        )
+        if changed:
+            access_log.record(
+                action=Action.CHANGE,
+                actor=actor,
+                client_address=client_address,
+                obj=participant,
+                detail=detail + ",".join(changed),
+                data=access_log.changes(changed),
+            )
+        case_changed(participant.pk)
     return changed
 
 
@@ -234,25 +265,15 @@ def participant_update(
         crisis_relevant=crisis_relevant,
         intervention_start=intervention_start,
     )
-    with transaction.atomic():
-        changed = apply_tracked_changes(
-            participant=participant,
-            obj=participant,
-            allowed=PARTICIPANT_FIELDS,
-            values=values,
-            actor=actor,
-        )
-        if changed:
-            access_log.record(
-                action=Action.CHANGE,
-                actor=actor,
-                client_address=client_address,
-                obj=participant,
-                detail=",".join(changed),
-                data=access_log.changes(changed),
-            )
-        case_changed(participant.pk)
-    return changed
+    return case_data_update(
+        participant=participant,
+        obj=participant,
+        allowed=PARTICIPANT_FIELDS,
+        values=values,
+        actor=actor,
+        client_address=client_address,
+        detail="",
+    )
 
 
 def participant_close(
@@ -350,6 +371,32 @@ def _check_assignable(participant: Participant, case_manager: User) -> None:
         raise ValidationError(_("Only active case managers can be assigned."))
 
 
+def _log_assignment(
+    participant: Participant,
+    old: User | None,
+    new: User | None,
+    actor: User | None,
+    client_address: str | None,
+    *,
+    why: str = "",
+) -> None:
+    """Log a change of who is assigned: ``old`` leaves, ``new`` comes (either may be None)."""
+    if old is None and new is not None:
+        detail = f"assigned staff {new.pk}"
+    elif new is None and old is not None:
+        detail = f"unassigned staff {old.pk}"
+    else:
+        detail = f"moved from staff {old and old.pk} to staff {new and new.pk}"
+    access_log.record(
+        action=Action.CHANGE,
+        actor=actor,
+        client_address=client_address,
+        obj=participant,
+        detail=detail + why,
+        data=access_log.change(CASE_MANAGER, old, new),
+    )
+
+
 def participant_assign(
     *,
     participant: Participant,
@@ -360,14 +407,7 @@ def participant_assign(
     _check_assignable(participant, case_manager)
     with transaction.atomic():
         assign_perm(ASSIGNED, case_manager, participant)
-        access_log.record(
-            action=Action.CHANGE,
-            actor=actor,
-            client_address=client_address,
-            obj=participant,
-            detail=f"assigned staff {case_manager.pk}",
-            data=access_log.change(CASE_MANAGER, None, case_manager),
-        )
+        _log_assignment(participant, None, case_manager, actor, client_address)
 
 
 def participant_unassign(
@@ -380,14 +420,7 @@ def participant_unassign(
     """Takes effect on the assigned person's next request."""
     with transaction.atomic():
         remove_perm(ASSIGNED, case_manager, participant)
-        access_log.record(
-            action=Action.CHANGE,
-            actor=actor,
-            client_address=client_address,
-            obj=participant,
-            detail=f"unassigned staff {case_manager.pk}",
-            data=access_log.change(CASE_MANAGER, case_manager, None),
-        )
+        _log_assignment(participant, case_manager, None, actor, client_address)
 
 
 def participant_reassign(
@@ -408,21 +441,13 @@ def participant_reassign(
             raise ValidationError(_("That person is not assigned to the participant."))
         assign_perm(ASSIGNED, to_case_manager, participant)
         remove_perm(ASSIGNED, from_case_manager, participant)
-        access_log.record(
-            action=Action.CHANGE,
-            actor=actor,
-            client_address=client_address,
-            obj=participant,
-            detail=f"moved from staff {from_case_manager.pk} to staff {to_case_manager.pk}",
-        )
+        _log_assignment(participant, from_case_manager, to_case_manager, actor, client_address)
 
 
 def caseload_transfer(
     *, from_user: User, to_user: User, actor: User, client_address: str | None = None
 ) -> int:
     """Move every participant assigned to ``from_user`` to ``to_user`` in one step."""
-    from .models import ParticipantUserObjectPermission
-
     if from_user.pk == to_user.pk:
         raise ValidationError(_("Choose two different case managers."))
     if from_user.organisation_id != actor.organisation_id:
@@ -437,14 +462,7 @@ def caseload_transfer(
             _check_assignable(participant, to_user)
             assign_perm(ASSIGNED, to_user, participant)
             row.delete()
-            access_log.record(
-                action=Action.CHANGE,
-                actor=actor,
-                client_address=client_address,
-                obj=participant,
-                detail=f"moved from staff {from_user.pk} to staff {to_user.pk}",
-                data=access_log.change(CASE_MANAGER, from_user, to_user),
-            )
+            _log_assignment(participant, from_user, to_user, actor, client_address)
             moved += 1
     return moved
 
@@ -499,25 +517,15 @@ def contact_correct(
     values = given(
         date=date, kind=kind, duration_minutes=duration_minutes, counterpart=counterpart, note=note
     )
-    with transaction.atomic():
-        changed = apply_tracked_changes(
-            participant=contact.participant,
-            obj=contact,
-            allowed=CONTACT_FIELDS,
-            values=values,
-            actor=actor,
-        )
-        if changed:
-            access_log.record(
-                action=Action.CHANGE,
-                actor=actor,
-                client_address=client_address,
-                obj=contact.participant,
-                detail=f"contact {contact.pk}: {','.join(changed)}",
-                data=access_log.changes(changed),
-            )
-        case_changed(contact.participant_id)
-    return changed
+    return case_data_update(
+        participant=contact.participant,
+        obj=contact,
+        allowed=CONTACT_FIELDS,
+        values=values,
+        actor=actor,
+        client_address=client_address,
+        detail=f"contact {contact.pk}: ",
+    )
 
 
 def activity_record_create(
@@ -673,8 +681,6 @@ def assignments_end_for_moved_staff(event: StaffMoved) -> list[Participant]:
     The team leads of the organisation the person left are told which cases lost them.
     Returns the participants they were assigned to.
     """
-    from .models import ParticipantUserObjectPermission
-
     user = event.user
     rows = ParticipantUserObjectPermission.objects.filter(user=user).select_related(
         "content_object"
@@ -685,13 +691,8 @@ def assignments_end_for_moved_staff(event: StaffMoved) -> list[Participant]:
     with transaction.atomic():
         rows.delete()
         for participant in participants.values():
-            access_log.record(
-                action=Action.CHANGE,
-                actor=event.changed_by,
-                client_address=event.client_address,
-                obj=participant,
-                detail=f"unassigned staff {user.pk} (moved)",
-                data=access_log.change(CASE_MANAGER, user, None),
+            _log_assignment(
+                participant, user, None, event.changed_by, event.client_address, why=" (moved)"
             )
     lost = sorted(participants.values(), key=lambda participant: participant.reference)
     _tell_team_leads_of_lost_case_manager(event, lost)

@@ -35,6 +35,14 @@ NEEDS: dict[str, list[str]] = {
 }
 
 
+# The fields the page shows for each kind (issue 17): those it needs, and "to" for the
+# project to date, where it may be left empty for today.
+SHOWN: dict[str, list[str]] = {
+    **{kind: list(reversed(names)) for kind, names in NEEDS.items()},
+    Kind.TO_DATE: ["to"],
+}
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -134,6 +142,11 @@ class PeriodForm(forms.Form):
             required=False,
             widget=DateInput(),
         )
+
+    def shown_fields(self, kind: str | None) -> list[forms.BoundField]:
+        """The fields of ``kind`` only (the page's second step): without script, the first
+        step chooses the kind, and a phone is spared the other six."""
+        return [self[name] for name in SHOWN.get(kind or "", [])]
 
     def clean(self):
         cleaned = super().clean()

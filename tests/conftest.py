@@ -149,6 +149,54 @@ def personas(request) -> dict:
     return {name: request.getfixturevalue(name) for name in PERSONAS if name != "anonymous"}
 
 
+# Tests that take seconds each: a browser, gunicorn, a real worker or a subprocess,
+# hypothesis's examples, a thousand generated cases.
+SLOW_MARKERS = ("browser", "blackbox")
+SLOW_FIXTURES = {"live_server", "oidc_provider"}
+SLOW_MODULES = (
+    "tests/fuzz/",
+    "tests/oidc/",
+    "tests/cm_portal/test_backup_restore.py",
+    "tests/cm_portal/test_commands.py",
+    "tests/cm_portal/test_headers_and_settings.py",
+    "tests/participants/test_retention.py",
+    "tests/plans/test_whole_case_file.py",
+    "tests/reporting/test_kpis_queries.py",
+    "tests/reporting/test_pdfs.py",
+    "tests/test_translations.py",
+)
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
+
+
+def _django_group(item: pytest.Item) -> int:
+    """pytest-django's (and Django's) order: database tests, then transactional ones (which
+    empty the tables after them), then tests without a database."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if (marker and marker.kwargs.get("transaction")) or fixtures & TRANSACTIONAL_FIXTURES:
+        return 1
+    if marker or "db" in fixtures:
+        return 0
+    return 2
+
+
+def _slow(item: pytest.Item) -> bool:
+    return (
+        any(item.get_closest_marker(name) for name in SLOW_MARKERS)
+        or bool(SLOW_FIXTURES & set(getattr(item, "fixturenames", ())))
+        or item.nodeid.startswith(SLOW_MODULES)
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Within each of pytest-django's groups (database tests, transactional tests, tests
+    without a database), the slow tests first, in their usual order, then the rest.
+    pytest-xdist's worksteal gives each worker a contiguous share of this list and lets an
+    idle worker take the tail of another's, so the long tests start early and the last
+    minutes of a run hold quick tests for both workers."""
+    items.sort(key=lambda item: (_django_group(item), not _slow(item)))
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """pytest-django's test database; before it is dropped at the end of the run, the

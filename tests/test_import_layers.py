@@ -144,17 +144,24 @@ def field_bags(modules: dict[str, ast.Module]) -> list[str]:
 
 
 def own_actor_names(modules: dict[str, ast.Module]) -> list[str]:
-    """``User`` parameters that name the person doing the write otherwise than ``actor``
-    (a domain field such as the consent's ``signed_by``, a text, is not one)."""
-    return sorted(
-        f"{name}.{node.name}({arg.arg})"
-        for name, tree in modules.items()
-        for node in ast.walk(tree)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
-        if (arg.arg in ("by", "reviewer") or arg.arg.endswith("_by"))
-        and "User" in ast.unparse(arg.annotation or ast.Constant(""))
-    )
+    """``User`` parameters that name the person doing the write otherwise than ``actor``, in
+    a function without ``actor`` (beside ``actor``, such a parameter is a domain field: who
+    made an Intern-SIP offer; the consent's ``signed_by`` is a text)."""
+    found = []
+    for name, tree in modules.items():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            arguments = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+            if any(arg.arg == "actor" for arg in arguments):
+                continue
+            found += [
+                f"{name}.{node.name}({arg.arg})"
+                for arg in arguments
+                if (arg.arg in ("by", "reviewer") or arg.arg.endswith("_by"))
+                and "User" in ast.unparse(arg.annotation or ast.Constant(""))
+            ]
+    return sorted(found)
 
 
 def upward_edges(graph: dict[str, set[str]]) -> list[str]:
@@ -209,6 +216,7 @@ def test_a_service_naming_its_actor_otherwise_is_found():
         "def thing_save(*, saved_by: User, actor_name: str):\n    pass\n"
         "def _thing_write(thing, *, by: User | None):\n    pass\n"
         "def thing_sign(*, actor: User, signed_by: str):\n    pass\n"
+        "def thing_offer(*, actor: User, offered_by: User | None):\n    pass\n"
     )
     assert own_actor_names({"plans.services.things": tree}) == [
         "plans.services.things._thing_write(by)",

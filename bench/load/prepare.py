@@ -32,6 +32,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.auth.models import Permission  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -76,6 +77,9 @@ def staff(users: int, caseload: int) -> list[dict]:
     if min(len(pool) for pool in pools.values()) < caseload:
         raise SystemExit(f"fewer than {caseload} open participants an organisation: seed more")
     result = []
+    # One hash for all: the production hasher takes a second or more a password on a busy
+    # machine, and 200 staff share the same made-up password anyway.
+    hashed = make_password(PASSWORD)
     with transaction.atomic():
         for number in range(users):
             organisation = organisations[number % len(organisations)]
@@ -88,7 +92,7 @@ def staff(users: int, caseload: int) -> list[dict]:
                 },
             )
             if created:
-                user.set_password(PASSWORD)
+                user.password = hashed
                 user.save(update_fields=["password"])
             device, _ = TOTPDevice.objects.get_or_create(
                 user=user, defaults={"name": "load", "key": DEMO_TOTP_KEY_HEX, "confirmed": True}
@@ -113,7 +117,9 @@ def login_session(user: User, device: TOTPDevice) -> str:
     now = int(time.time())
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    # The backend a password login records (a session naming one not in the settings is
+    # anonymous).
+    session[BACKEND_SESSION_KEY] = "cm_portal.oidc.backend.PasswordBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session[SESSION_STARTED_KEY] = now

@@ -16,7 +16,7 @@ Writing a section:
 - ``read(case, raw)`` checks the shape only and returns the parsed values; it names each
   problem with ``case.error(path, message)`` (paths start with the section's key, e.g.
   ``plan.goals[0].title``). ``raw`` is the section's ``empty`` when the key is absent.
-- ``write(case, participant, parsed, imported_by)`` runs after the participant, its
+- ``write(case, participant, parsed, actor)`` runs after the participant, its
   contacts and its consents are written, calls the app's own services (the forms' rules),
   names their ``ValidationError`` with ``case.validation_error(path, error)``, and returns
   how many records it wrote. Each call runs inside a savepoint; the whole file is rolled
@@ -30,6 +30,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from cm_portal.models import User
 from participants.models import Participant
@@ -100,3 +103,26 @@ def add_labels(case: dict[str, Any]) -> None:
     """Let every registered labeller add its ``*_label`` keys to ``case`` (in place)."""
     for labeller in _labellers:
         labeller(case)
+
+
+def write_each(
+    case: CaseErrors,
+    key: str,
+    parsed: list[dict[str, Any]],
+    write_one: Callable[[dict[str, Any]], object],
+    *,
+    named: Callable[[ValidationError], ValidationError] = lambda error: error,
+) -> int:
+    """The ``write`` of a list section: ``write_one(values)`` for each record in its own
+    savepoint; a refusal is named at ``key[position]`` (``named`` renames its fields to the
+    format's). Returns how many were written."""
+    written = 0
+    for position, values in enumerate(parsed):
+        try:
+            with transaction.atomic():
+                write_one(values)
+        except ValidationError as error:
+            case.validation_error(f"{key}[{position}]", named(error))
+        else:
+            written += 1
+    return written

@@ -26,7 +26,7 @@ from consent.case_files.readers import (
     strings,
     text,
 )
-from consent.case_files.sections import Section
+from consent.case_files.sections import Section, write_each
 from participants.models import Participant
 
 from ..models import CoordinationMeeting, MeetingKind, MeetingOffer, MeetingStatus, OfferAnswer
@@ -216,16 +216,12 @@ def read_offers(case: CaseErrors, raw: Any) -> list[dict[str, Any] | None]:
 def write_offers(
     case: CaseErrors, participant: Participant, parsed: list[dict[str, Any]], actor: User
 ) -> int:
-    written = 0
-    for position, values in enumerate(parsed):
-        try:
-            with transaction.atomic():
-                meeting_offer_import(participant=participant, values=values, actor=actor)
-        except ValidationError as error:
-            case.validation_error(f"{OFFERS_KEY}[{position}]", error)
-        else:
-            written += 1
-    return written
+    return write_each(
+        case,
+        OFFERS_KEY,
+        parsed,
+        lambda values: meeting_offer_import(participant=participant, values=values, actor=actor),
+    )
 
 
 SECTIONS: list[Section] = [

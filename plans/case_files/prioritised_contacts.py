@@ -6,9 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
-
 from cm_portal.models import User
 from consent.case_files.readers import (
     REQUIRED,
@@ -21,7 +18,7 @@ from consent.case_files.readers import (
     read_objects,
     text,
 )
-from consent.case_files.sections import Section
+from consent.case_files.sections import Section, write_each
 from participants.models import Participant
 
 from ..models import ActorKind, PrioritisedContactStatus
@@ -59,18 +56,14 @@ def read(case: CaseErrors, raw: Any) -> list[dict[str, Any] | None]:
 def write(
     case: CaseErrors, participant: Participant, parsed: list[dict[str, Any]], actor: User
 ) -> int:
-    written = 0
-    for position, values in enumerate(parsed):
-        try:
-            with transaction.atomic():
-                prioritised_contact_create(
-                    participant=participant, actor=actor, **arguments_of(values)
-                )
-        except ValidationError as error:
-            case.validation_error(f"{KEY}[{position}]", error)
-        else:
-            written += 1
-    return written
+    return write_each(
+        case,
+        KEY,
+        parsed,
+        lambda values: prioritised_contact_create(
+            participant=participant, actor=actor, **arguments_of(values)
+        ),
+    )
 
 
 SECTIONS: list[Section] = [Section(key=KEY, export=export, read=read, write=write)]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cm_portal.models import User
@@ -19,7 +18,7 @@ from consent.case_files.readers import (
     iso_date,
     read_objects,
 )
-from consent.case_files.sections import Section
+from consent.case_files.sections import Section, write_each
 from participants.models import Participant
 
 from ..models import RatingPhase, RatingSource
@@ -68,16 +67,13 @@ def _named(error: ValidationError) -> ValidationError:
 def write(
     case: CaseErrors, participant: Participant, parsed: list[dict[str, Any]], actor: User
 ) -> int:
-    written = 0
-    for position, values in enumerate(parsed):
-        try:
-            with transaction.atomic():
-                self_rating_import(participant=participant, content=values, actor=actor)
-        except ValidationError as error:
-            case.validation_error(f"{KEY}[{position}]", _named(error))
-        else:
-            written += 1
-    return written
+    return write_each(
+        case,
+        KEY,
+        parsed,
+        lambda values: self_rating_import(participant=participant, content=values, actor=actor),
+        named=_named,
+    )
 
 
 SECTIONS: list[Section] = [Section(key=KEY, export=export, read=read, write=write)]

@@ -32,7 +32,7 @@ class OfferForm(forms.Form):
         max_length=200,
         help_text=_("The unit that discovered the need takes the initiative."),
     )
-    offered_by = forms.ModelChoiceField(
+    offerer = forms.ModelChoiceField(
         label=_("Offered by"), queryset=User.objects.none(), required=False
     )
     answer = forms.ChoiceField(
@@ -41,7 +41,7 @@ class OfferForm(forms.Form):
 
     def __init__(self, *args, staff, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["offered_by"].queryset = staff
+        self.fields["offerer"].queryset = staff
 
 
 def _lines(value: str) -> list[str]:

@@ -50,18 +50,19 @@ def meeting_offer_record(
     offered_on: date,
     unit: str,
     answer: str,
-    offered_by: User | None,
+    offerer: User | None,
     actor: User | None,
     client_address: str | None = None,
 ) -> MeetingOffer:
-    """Record an Intern-SIP offer (or the participant's request for one) and the answer.
-    No consent is needed; a request opens the deadline to hold the meeting."""
+    """Record an Intern-SIP offer (or the participant's request for one) and the answer;
+    ``offerer`` is the member of staff who made it. No consent is needed; a request opens
+    the deadline to hold the meeting."""
     offer = MeetingOffer(
         participant=participant,
         offered_on=offered_on,
         unit=" ".join(unit.split()),
         answer=answer,
-        offered_by=offered_by,
+        offered_by=offerer,
     )
     _check(offer)
     with transaction.atomic():
@@ -86,7 +87,7 @@ def meeting_offer_import(
         offered_on=values["offered_on"],
         unit=values["unit"],
         answer=values["answer"],
-        offered_by=None,
+        offerer=None,
         actor=actor,
     )
 

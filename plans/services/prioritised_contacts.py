@@ -12,7 +12,7 @@ from cm_portal.models import AccessEvent, User
 from cm_portal.unset import UNSET, Unset, given
 from participants.events import case_changed
 from participants.models import Participant
-from participants.services import apply_tracked_changes
+from participants.services import case_data_update
 from plans.models import PrioritisedContact, PrioritisedContactStatus
 
 Action = AccessEvent.Action
@@ -87,22 +87,12 @@ def prioritised_contact_update(
         status=status,
         completed_on=completed_on,
     )
-    with transaction.atomic():
-        changed = apply_tracked_changes(
-            participant=contact.participant,
-            obj=contact,
-            allowed=FIELDS,
-            values=values,
-            actor=actor,
-        )
-        if changed:
-            access_log.record(
-                action=Action.CHANGE,
-                actor=actor,
-                client_address=client_address,
-                obj=contact.participant,
-                detail=f"prioritised contact {contact.pk} " + ",".join(changed),
-                data=access_log.changes(changed),
-            )
-        case_changed(contact.participant_id)
-    return changed
+    return case_data_update(
+        participant=contact.participant,
+        obj=contact,
+        allowed=FIELDS,
+        values=values,
+        actor=actor,
+        client_address=client_address,
+        detail=f"prioritised contact {contact.pk} ",
+    )

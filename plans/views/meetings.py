@@ -69,7 +69,7 @@ def offer_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = OfferForm(
         request.POST or None,
         staff=_staff_of(participant),
-        initial={"offered_on": timezone.localdate(), "offered_by": request.user.pk},
+        initial={"offered_on": timezone.localdate(), "offerer": request.user.pk},
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -221,9 +221,9 @@ def _again_data(report: SteeringReport) -> dict[str, str]:
 
 @members_only
 def pdf_status(request: HttpRequest, pk: int) -> HttpResponse:
-    """One report's status. While it is being produced the page reloads itself (a meta
-    refresh: no script, so the strict CSP holds), and says when it is ready. Another
-    programme's report answers 404, as a missing one."""
+    """One report's status. While it is being produced the page reloads itself (a static
+    script loaded with the CSP nonce, no inline script; without JavaScript a link looks
+    again), and says when it is ready. Another programme's report answers 404, as a missing one."""
     if refused := method_not_allowed(request, "GET", "HEAD"):
         return refused
     report = get_object_or_404(

@@ -23,10 +23,11 @@ from programmes.selectors import report_programmes
 from reporting import intern_sip
 from reporting.forms import PeriodForm
 from reporting.models import SteeringReport
-from reporting.periods import project_quarter_count
+from reporting.periods import KIND_CHOICES, project_quarter_count
 from reporting.selectors import default_period, report_context
 
 report_readers_required = role_required(Role.STEERING_GROUP, Role.PROJECT_GROUP, Role.TEAM_LEAD)
+KINDS = {kind for kind, _label in KIND_CHOICES}
 
 
 def report_query(programme, period) -> str:
@@ -41,7 +42,16 @@ def report(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     period = default_period(programme, today)
     period_error = False
-    if "kind" in request.GET:
+    # The first step only chose the kind of period: show that kind's fields, no error yet.
+    choosing = request.GET.get("step") == "kind" and request.GET.get("kind") in KINDS
+    if choosing:
+        form = PeriodForm(
+            initial={"kind": request.GET["kind"]},
+            programme=programme,
+            programmes=programmes,
+            today=today,
+        )
+    elif "kind" in request.GET:
         form = PeriodForm(request.GET, programme=programme, programmes=programmes, today=today)
         if form.is_valid() and form.period is not None:
             period = form.period
@@ -76,6 +86,9 @@ def report(request: HttpRequest) -> HttpResponse:
         if any(goal.kind == "intern_sip_offered" for goal in programme.goals.all())
         else [],
         "form": form,
+        "chosen_kind": request.GET["kind"]
+        if choosing
+        else (form.data.get("kind") if form.is_bound else period.kind),
         "programmes": programmes,
         "period_error": period_error,
         "period_query": report_query(programme, period),

@@ -30,6 +30,8 @@ from plans.management.commands.load_demo_cases import (
 )
 from plans.models import DeadlineKind, DeadlineState
 from plans.services.self_ratings import self_rating_link_create
+from reporting.periods import project_quarter
+from reporting.services import steering_report_request
 from tests.plans.rows_dashboard import deadline_for, reminder_for
 
 from ..factories import PASSWORD, TOTPDeviceFactory, UserFactory
@@ -98,6 +100,8 @@ def cast(hela_manniskan, district) -> Cast:
     assert review.sample_ids
     # An account change waiting for approval shows on the staff list and the account's page.
     account_change_request(kind="password_link", target=anna, actor=ada)
+    # A PDF being produced: its status page (issue 17) looks again by itself.
+    report = steering_report_request(period=project_quarter(1), kind="quarterly", actor=steering)
 
     on_alex = {"pk": alex.pk}
     pages = {
@@ -110,6 +114,8 @@ def cast(hela_manniskan, district) -> Cast:
             ("participant list", reverse("participants:list")),
             ("participant detail", reverse("participants:detail", args=[alex.pk])),
             ("contact log form", reverse("participants:contact_edit", args=[alex.pk, contact.pk])),
+            ("log a contact", reverse("participants:contact_create", args=[alex.pk])),
+            ("close the case", reverse("participants:close", args=[alex.pk])),
             ("individual plan", reverse("plans:plan", kwargs=on_alex)),
             ("goal form", reverse("plans:goal_edit", kwargs={**on_alex, "goal_pk": goal.pk})),
             ("contact paths form", reverse("plans:contact_paths", kwargs=on_alex)),
@@ -122,11 +128,15 @@ def cast(hela_manniskan, district) -> Cast:
             ("consents", reverse("consent:list", args=[alex.pk])),
             ("consent form", reverse("consent:create", args=[alex.pk])),
             ("reminders", reverse("plans:reminders")),
+            ("calendar (week)", reverse("plans:calendar")),
+            ("calendar (month)", reverse("plans:calendar") + "?view=month"),
+            ("calendar link", reverse("plans:calendar_feed_settings")),
         ],
         "steering": [
             ("start page", reverse("home")),
             ("report", reverse("reporting:report")),
             ("report PDFs", reverse("reporting:pdf_list")),
+            ("report PDF status", reverse("reporting:pdf_status", args=[report.pk])),
         ],
         "administrator": [
             ("start page", reverse("home")),
@@ -224,3 +234,16 @@ def test_main_pages_have_no_serious_accessibility_violation(
     for name, path in cast.pages[persona]:
         page.goto(f"{base}{path}")
         _check_at_each_width(page, subtests, name, language)
+    # The confirmation step (issue 17) answers a POST: reached by pressing the button.
+    if persona == "case_manager":
+        alex = Participant.objects.get(reference="HM-0001")
+        page.goto(f"{base}{reverse('consent:list', args=[alex.pk])}")
+        page.locator("main form[action$='/withdraw/'] button[type=submit]").first.click()
+        page.wait_for_load_state()
+        _check_at_each_width(page, subtests, "confirmation step", language)
+        # A refused contact: the error summary and the field in error.
+        open_page.allow(400, "/contacts/")
+        page.goto(f"{base}{reverse('participants:contact_create', args=[alex.pk])}")
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+        _check_at_each_width(page, subtests, "refused contact", language)

@@ -34,7 +34,7 @@ def _log_in(page: Page, base: str, user) -> None:
     page.wait_for_url(f"{base}/accounts/two-factor/")
     page.fill("#id_token", code_for(user.totpdevice_set.get(confirmed=True)))
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(f"{base}/reports/start/")  # the latest period's goals (issue 17)
 
 
 def test_a_steering_group_member_asks_for_and_downloads_a_quarterly_report(
@@ -54,7 +54,7 @@ def test_a_steering_group_member_asks_for_and_downloads_a_quarterly_report(
     page.get_by_label("Kind of report").select_option("quarterly")
     page.get_by_label("Project quarter (quarterly report)").fill("1")
     page.get_by_role("button", name="Produce the report").click()
-    page.wait_for_url(f"{base}/reports/pdfs/")
+    page.wait_for_url(f"{base}/reports/pdfs/*/")  # the report's own status page
     main = page.inner_text("main")
     assert "The report is being produced" in main
     assert "Queued" in main
@@ -64,7 +64,8 @@ def test_a_steering_group_member_asks_for_and_downloads_a_quarterly_report(
     render_pdf.apply(args=(SteeringReport._meta.label_lower, queued[0]))
     assert SteeringReport.objects.get(pk=queued[0]).status == PdfStatus.READY
 
-    page.reload()
+    # No reload by hand: the status page looks again by itself and shows the download.
+    page.get_by_text("The PDF is ready.").wait_for(timeout=20_000)
     assert "Ready" in page.inner_text("main")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download").first.click()

@@ -117,3 +117,19 @@ def test_marking_in_the_portal(persona_client, alice, ada):
     # Nonsense is refused with a message, nothing stored.
     client.post(url, {"event": "x²", "mark": "ok"})
     assert LogReview.objects.get().marks == {str(review.sample_ids[0]): "investigate"}
+
+
+def test_structured_details_are_read_in_words(alice):
+    event = access_log.record(
+        action=Action.CHANGE,
+        actor=alice,
+        object_type="user",
+        object_id=alice.pk,
+        detail="role",
+        data=access_log.changes(
+            ["role"], old={"role": "case_manager"}, new={"role": "team_lead"}, values_of=["role"]
+        ),
+    )
+    (row,) = describe([event])
+    assert row.detail == "changed role: case_manager \u2192 team_lead"
+    assert row.object_name == alice.name  # a staff account by name, not "user 6"

@@ -19,7 +19,12 @@ from tests.factories import default_programme
 
 def test_every_kind_is_registered_with_its_one_pending_constraint():
     labels = {model._meta.label for model in pdf.registered_models()}
-    assert labels == {"consent.ParticipantExport", "plans.PlanDocument", "reporting.SteeringReport"}
+    assert labels == {
+        "consent.ParticipantExport",
+        "plans.PlanDocument",
+        "reporting.SteeringReport",
+        "research.ResearchExport",
+    }
     for model in pdf.registered_models():
         pending = [
             constraint

@@ -483,3 +483,27 @@ def test_no_model_form_uses_all_or_exclude():
         meta = form._meta
         assert isinstance(meta.fields, list | tuple), f"{form.__name__} must list its fields"
         assert meta.exclude is None, f"{form.__name__} uses exclude"
+
+
+def test_deactivating_asks_first(admin_client, bob):
+    # Issue 17: one click shows what deactivation does; only the confirmed form does it.
+    url = reverse("staff:deactivate", kwargs={"pk": bob.pk})
+
+    response = admin_client.post(url, headers=ENGLISH)
+
+    assert response.status_code == 200
+    assert "Deactivate the account of Bob Berg?" in response.content.decode()
+    bob.refresh_from_db()
+    assert bob.is_active
+    assert not AccessEvent.objects.filter(action=Action.DEACTIVATE).exists()
+
+    admin_client.post(url, {"confirmed": "yes"})
+    bob.refresh_from_db()
+    assert not bob.is_active
+
+
+def test_a_new_accounts_organisation_is_the_administrators(admin_client, ada, hela_manniskan):
+    # Issue 17: not the first organisation in alphabetical order.
+    response = admin_client.get(reverse("staff:create"))
+
+    assert response.context["form"]["organisation"].value() == ada.organisation_id

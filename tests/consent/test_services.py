@@ -288,3 +288,29 @@ def test_create_view_shows_the_guardian_rule(minor, alice, district):
     assert response.status_code == 200
     assert "a guardian must sign" in response.content.decode()
     assert not Consent.objects.exists()
+
+
+def test_withdrawing_through_the_view_asks_first_and_names_whom_it_stops(
+    participant, alice, dana, district
+):
+    # Issue 17: one click shows what the withdrawal ends; only the confirmed form withdraws.
+    consent = record(participant, alice, organisations=[district])
+    url = reverse(
+        "consent:withdraw", kwargs={"pk": consent.participant_id, "consent_pk": consent.pk}
+    )
+    data = {"withdrawn_on": timezone.localdate().isoformat(), "by_whom": "participant"}
+    client = verified_client(alice)
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Withdraw the consent?" in html
+    assert district.name in html
+    consent.refresh_from_db()
+    assert consent.withdrawn_on is None
+    assert SharingGrant.objects.get().revoked_at is None
+
+    assert client.post(url, {**data, "confirmed": "yes"}).status_code == 302
+    consent.refresh_from_db()
+    assert consent.withdrawn_on == timezone.localdate()

@@ -164,8 +164,9 @@ def test_navigation_shows_activities_to_case_workers_only(client_as, alice, stev
         ("Participants", False),
         ("Activities", True),
     ]
-    steering = client_as("steve").get("/", follow=True)  # the steering group lands on reports
-    assert "Activities" not in [i.label for i in steering.context["nav_items"]]
+    assert "Activities" not in [
+        i.label for i in client_as("steve").get("/", follow=True).context["nav_items"]
+    ]
 
 
 # --- the team lead's assignment -------------------------------------------------------

@@ -282,12 +282,6 @@ def test_the_empty_choice_reads_in_swedish(form_class, hela_manniskan):
     assert "\N{EN DASH} Välj \N{EN DASH}" in html
 
 
-def test_a_new_account_starts_in_the_administrators_organisation(persona_client, ada, district):
-    response = persona_client("ada").get(reverse("staff:create"))
-
-    assert response.context["form"]["organisation"].value() == district.pk
-
-
 # --- the sortable caseload -----------------------------------------------------------------
 
 

@@ -51,7 +51,7 @@ def offer(participant, alice, answer, **values):
         "offered_on": days(-2),
         "unit": "Vuxenenheten",
         "answer": answer,
-        "offered_by": alice,
+        "offerer": alice,
         "actor": alice,
     }
     arguments.update(values)
@@ -145,7 +145,7 @@ def test_the_offer_page_records_a_declined_offer(participant, alice):
         {
             "offered_on": days(0).isoformat(),
             "unit": "Vuxenenheten",
-            "offered_by": alice.pk,
+            "offerer": alice.pk,
             "answer": "declined",
         },
     )

@@ -79,7 +79,7 @@ def meetings(alice, bob, ada, hela_manniskan, district):
         offered_on=days(-40),
         unit="Vuxenenheten",
         answer="declined",
-        offered_by=alice,
+        offerer=alice,
         actor=alice,
     )
     meeting_offer_record(
@@ -87,7 +87,7 @@ def meetings(alice, bob, ada, hela_manniskan, district):
         offered_on=days(-36),
         unit="Ekonomiskt bistånd",
         answer="asked_for",
-        offered_by=alice,
+        offerer=alice,
         actor=alice,
     )
     first = book(

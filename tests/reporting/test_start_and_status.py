@@ -66,12 +66,16 @@ def test_the_status_page_refreshes_itself_while_rendering_and_not_after(storage,
     report = SteeringReport.objects.get()
     assert response.redirect_chain[-1][0] == reverse("reporting:pdf_status", args=[report.pk])
     body = response.content.decode()
-    assert re.search(r'<meta http-equiv="refresh" content="\d+">', body)
-    assert "<script" not in body.split("</head>")[0]  # no inline script: the CSP holds
+    assert re.search(r'data-refresh-seconds="\d+"', body)
+    # A static file with the page's nonce, no inline script: the strict CSP holds.
+    assert re.search(
+        r'<script src="/static/js/refresh-while-pending\.js" nonce="[^"]+"></script>', body
+    )
+    assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", body)
     assert "The report is being produced" in body
     _run(report)
     body = client.get(reverse("reporting:pdf_status", args=[report.pk])).content.decode()
-    assert 'http-equiv="refresh"' not in body
+    assert "data-refresh-seconds" not in body and "refresh-while-pending" not in body
     assert "The PDF is ready." in body
     assert reverse("reporting:pdf_download", args=[report.pk]) in body
 
@@ -106,3 +110,32 @@ def test_the_pdf_names_its_period_once(storage, steve, hela_manniskan, alice):  
     body = html.split("<body>", 1)[1]
     # The label carries the dates: they appear once in the heading part, not twice.
     assert body.count("2026-05-01") == 1, body[:600]
+
+
+# --- The report page: one kind of period at a time, breakdowns that fold (item 12) --------
+
+
+def _field_names(body: str) -> set[str]:
+    return set(re.findall(r'<(?:input|select)[^>]*name="([a-z]+)"', body))
+
+
+def test_the_report_page_shows_only_the_chosen_kinds_fields(steve):
+    client = english_client(steve)
+    url = reverse("reporting:report")
+    # The default: the latest project quarter, so the project-quarter number only.
+    assert _field_names(client.get(url).content.decode()) == {"step", "kind", "n"}
+    # The first step chooses the kind: its fields only, and no error yet.
+    chosen = client.get(url, {"step": "kind", "kind": "calendar_quarter"})
+    body = chosen.content.decode()
+    assert _field_names(body) == {"step", "kind", "year", "q"}
+    assert "could not be read" not in body
+    custom = client.get(url, {"step": "kind", "kind": "custom"}).content.decode()
+    assert _field_names(custom) == {"step", "kind", "from", "to"}
+    # The second step shows the report for the period.
+    shown = client.get(url, {"kind": "calendar_quarter", "year": "2026", "q": "3"})
+    assert shown.context["period"].start == date(2026, 7, 1)
+
+
+def test_the_breakdowns_fold(steve):
+    body = english_client(steve).get(reverse("reporting:report")).content.decode()
+    assert body.count('<details class="mb-2 report-breakdown">') >= 2
