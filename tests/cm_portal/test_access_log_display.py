@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cm_portal import access_log, services
 from cm_portal.access_log_display import describe
@@ -130,6 +130,7 @@ def test_structured_details_are_read_in_words(alice):
             ["role"], old={"role": "case_manager"}, new={"role": "team_lead"}, values_of=["role"]
         ),
     )
-    (row,) = describe([event])
-    assert row.detail == "changed role: case_manager \u2192 team_lead"
+    with translation.override("en"):
+        (row,) = describe([event])
+        assert row.detail == "changed role: case_manager \u2192 team_lead"
     assert row.object_name == alice.name  # a staff account by name, not "user 6"

@@ -116,7 +116,10 @@ def test_the_pdf_names_its_period_once(storage, steve, hela_manniskan, alice):  
 
 
 def _field_names(body: str) -> set[str]:
-    return set(re.findall(r'<(?:input|select)[^>]*name="([a-z]+)"', body))
+    """The fields of the period forms only (not the page's language switcher and the like)."""
+    section = re.search(r'<section[^>]*aria-labelledby="period-heading".*?</section>', body, re.S)
+    assert section is not None
+    return set(re.findall(r'<(?:input|select)[^>]*name="([a-z]+)"', section.group(0)))
 
 
 def test_the_report_page_shows_only_the_chosen_kinds_fields(steve):
