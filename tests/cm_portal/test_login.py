@@ -57,6 +57,9 @@ REACHABLE_BEFORE_SECOND_FACTOR = {
     "oidc:callback",  # the identity provider's answer, before any login
     "oidc:logged_out",  # after logout: the offer to log out at the provider too
     "plans:self_rating_fill",  # the participant's single-use self-rating link
+    # The personal calendar feed: calendar programs fetch it without a session, so its
+    # secret link is the key (a wrong, revoked or replaced one answers 404).
+    "plans:calendar_feed",
 }
 
 

@@ -40,6 +40,8 @@ from plans.forms import individual_plan as plan_forms
 from plans.forms.meetings import InvitationForm, MeetingForm, MinutesForm, OfferForm
 from plans.forms.prioritised_contacts import PrioritisedContactForm
 from plans.forms.self_ratings import LinkForm, QuestionsForm, SelfRatingForm
+from programmes.forms import GoalForm as ProgrammeGoalForm
+from programmes.forms import GoalRemoveForm, ProgrammeForm
 from reporting.forms import PeriodForm
 from reporting.views.pdfs import ReportRequestForm
 from research.forms import AgreementForm, ExportRequestForm
@@ -70,8 +72,15 @@ def plain(*names: str) -> Fields:
 
 
 def _organisation_forms(cls):
-    # AssignForm and TransferForm need an organisation only for the choices' queryset.
+    # AssignForm and TransferForm need an organisation only for the choices' queryset (and
+    # PeriodForm and ReportRequestForm a programme only for choices and help texts): the
+    # declared fields are the names a browser posts.
     return lambda: list(cls.base_fields)
+
+
+# PeriodForm needs a programme; its declared fields plus the two its __init__ adds ("from"
+# is a Python keyword, so "from" and "to" cannot be declared on the class).
+_period_form = (_organisation_forms(PeriodForm), plain("from", "to"))
 
 
 # URL name → the forms (and plain parameters) a POST to it reads; () for a POST that reads
@@ -139,7 +148,11 @@ POST_FORMS: dict[str, tuple[Fields, ...]] = {
     "plans:my_plan_request": (),
     "plans:invitation_letter_request": (),
     "plans:reminders_read": (plain("pk"),),
-    "reporting:pdf_request": (form(ReportRequestForm),),
+    "reporting:pdf_request": (_organisation_forms(ReportRequestForm),),
+    "programmes:create": (form(ProgrammeForm),),
+    "programmes:edit": (form(ProgrammeForm),),
+    "programmes:goal": (form(ProgrammeGoalForm),),
+    "programmes:goal_remove": (form(GoalRemoveForm),),
     "research:export_request": (form(ExportRequestForm),),
     "research:agreement_create": (form(AgreementForm),),
 }
@@ -153,12 +166,12 @@ GET_FORMS: dict[str, tuple[Fields, ...]] = {
     "staff:access_log": (form(AccessLogFilterForm), plain("page")),
     "staff:log_reviews": (plain("page"),),
     "plans:reminders": (plain("page"),),
-    "reporting:report": (form(PeriodForm),),
-    "reporting:export_csv": (form(PeriodForm),),
-    "reporting:export_xlsx": (form(PeriodForm),),
-    "reporting:export_account_csv": (form(PeriodForm),),
-    "reporting:export_intern_sip_csv": (form(PeriodForm), plain("programme")),
-    "reporting:export_intern_sip_xlsx": (form(PeriodForm), plain("programme")),
+    "reporting:report": _period_form,
+    "reporting:export_csv": _period_form,
+    "reporting:export_xlsx": _period_form,
+    "reporting:export_account_csv": _period_form,
+    "reporting:export_intern_sip_csv": (*_period_form, plain("programme")),
+    "reporting:export_intern_sip_xlsx": (*_period_form, plain("programme")),
     "plans:calendar": (plain("view", "date"),),
 }
 
@@ -196,6 +209,8 @@ NO_INPUT = {
     "research:agreements",
     "reporting:start",
     "reporting:pdf_status",
+    # The administrators' list of programmes: no filter, no paging.
+    "programmes:list",
     # The secret link is the key; a wrong one answers 404 (tests/plans/test_calendar*.py).
     "plans:calendar_feed",
 }

@@ -247,5 +247,22 @@ def test_the_settings_page_shows_the_link_once(alice):
 
 
 def test_an_unknown_action_is_refused(alice):
-    assert client_of(alice).post(SETTINGS, {"action": "delete-all"}).status_code == 400
+    refusal = "Choose to make a new link or to revoke the one you have."
+    client = client_of(alice)
+    response = client.post(SETTINGS, {"action": "delete-all"})
+    assert response.status_code == 302
+    assert response.url == SETTINGS
     assert not CalendarFeed.objects.exists()
+    assert refusal in client.get(SETTINGS).content.decode()
+
+    token = services.calendar_feed_create(user=alice)
+    response = client.post(SETTINGS, {"action": "delete-all"}, follow=True)
+    assert response.redirect_chain == [(SETTINGS, 302)]
+    shown = [str(message) for message in response.context["messages"]]
+    assert shown == [refusal]
+    assert refusal in response.content.decode()
+    # Nothing made and nothing revoked: the one link there was still works.
+    assert CalendarFeed.objects.filter(user=alice).count() == 1
+    assert CalendarFeed.objects.filter(user=alice, revoked_at__isnull=True).count() == 1
+    assert response.context["link"] is None
+    assert Client().get(feed_url(token)).status_code == 200
