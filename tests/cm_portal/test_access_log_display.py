@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cm_portal import access_log, services
 from cm_portal.access_log_display import describe
@@ -20,6 +20,12 @@ from tests.participants.factories import register
 
 pytestmark = pytest.mark.django_db
 Action = AccessEvent.Action
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 def test_the_log_names_staff_participants_and_objects_in_words(persona_client, alice, ada):
@@ -66,7 +72,8 @@ def test_describe_needs_the_same_queries_for_many_rows(alice, bob, django_assert
 
 
 def test_the_object_type_is_a_choice():
-    form = AccessLogFilterForm({"object_type": "participant"})
+    with translation.override("en"):
+        form = AccessLogFilterForm({"object_type": "participant"})
     assert form.is_valid()
     assert not AccessLogFilterForm({"object_type": "<script>"}).is_valid()
     assert ("participant", "Participant") in form.fields["object_type"].choices
@@ -130,6 +137,7 @@ def test_structured_details_are_read_in_words(alice):
             ["role"], old={"role": "case_manager"}, new={"role": "team_lead"}, values_of=["role"]
         ),
     )
-    (row,) = describe([event])
+    with translation.override("en"):
+        (row,) = describe([event])
     assert row.detail == "changed role: case_manager \u2192 team_lead"
     assert row.object_name == alice.name  # a staff account by name, not "user 6"

@@ -107,7 +107,9 @@ def test_the_pdf_names_its_period_once(storage, steve, hela_manniskan, alice):  
 
 
 def _field_names(body: str) -> set[str]:
-    return set(re.findall(r'<(?:input|select)[^>]*name="([a-z]+)"', body))
+    """The names of the period chooser's fields (not the language switcher's)."""
+    chooser = body.split('id="period-heading"', 1)[1].split("</section>", 1)[0]
+    return set(re.findall(r'<(?:input|select)[^>]*name="([a-z]+)"', chooser))
 
 
 def test_the_report_page_shows_only_the_chosen_kinds_fields(steve):
