@@ -5,7 +5,8 @@
 The database ``cm_portal_bench`` (``BENCH_DATABASE_URL``) is dropped, recreated, migrated and
 seeded with ``seed_synthetic`` unless it holds data of the same size and seed already. Pages are
 timed in-process with Django's test ``Client`` (server time, no network), queries counted with
-``CaptureQueriesContext``; the quarterly PDF is rendered by ``manage.py steering_report`` in a
+``CaptureQueriesContext``, each page's runs taken in turn with the admin change list's
+(the reference of its ratio); the quarterly PDF is rendered by ``manage.py steering_report`` in a
 child process whose time and peak memory (max RSS) are measured.
 """
 
@@ -72,24 +73,31 @@ def prepare_database(*, participants: int, seed: int) -> None:
     )
 
 
-def measure(run: Callable[[], object], *, runs: int) -> tuple[float, float, int]:
-    """Median and 95th percentile in ms over ``runs`` calls (after one warm-up), and the
-    number of queries of the last call."""
+def measure_beside(
+    run: Callable[[], object], reference: Callable[[], object], *, runs: int
+) -> tuple[tuple[float, float, int], tuple[float, float, int]]:
+    """``measure`` of ``run`` and of ``reference``, their calls taken in turn."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     run()
-    times = []
-    queries = 0
+    reference()
+    times: dict[int, list[float]] = {0: [], 1: []}
+    queries = {0: 0, 1: 0}
     for _number in range(runs):
-        with CaptureQueriesContext(connection) as captured:
-            began = time.perf_counter()
-            run()
-            times.append((time.perf_counter() - began) * 1000)
-        queries = len(captured.captured_queries)
-    times.sort()
-    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    return statistics.median(times), p95, queries
+        for which, call in enumerate((run, reference)):
+            with CaptureQueriesContext(connection) as captured:
+                began = time.perf_counter()
+                call()
+                times[which].append((time.perf_counter() - began) * 1000)
+            queries[which] = len(captured.captured_queries)
+
+    def summary(which: int) -> tuple[float, float, int]:
+        ordered = sorted(times[which])
+        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        return statistics.median(ordered), p95, queries[which]
+
+    return summary(0), summary(1)
 
 
 def _client(user):
@@ -217,12 +225,20 @@ def bench(*, seed: int, runs: int, pdf_runs: int) -> list[tuple[str, ...]]:
     the admin change list of the same run, target)."""
     from django.db import connection
 
-    measured = [(name, *measure(run, runs=runs), target) for name, run, target in pages(seed=seed)]
-    reference = measured[-1][1]
-    rows: list[tuple[str, ...]] = [
-        (name, f"{median:.1f}", f"{p95:.1f}", str(queries), f"{median / reference:.2f}", target)
-        for name, median, p95, queries, target in measured
-    ]
+    timed = pages(seed=seed)
+    _name, admin, _target = timed[-1]
+    rows: list[tuple[str, ...]] = []
+    references = []
+    for name, run, target in timed:
+        # The admin change list is timed beside each row, its runs taken in turn with the
+        # row's: on a shared machine the load changes within a run, and a ratio to a reference
+        # timed minutes earlier would measure that change, not the page.
+        (median, p95, queries), (reference, _p95, _queries) = measure_beside(run, admin, runs=runs)
+        references.append(reference)
+        rows.append(
+            (name, f"{median:.1f}", f"{p95:.1f}", str(queries), f"{median / reference:.2f}", target)
+        )
+    reference = statistics.median(references)
     if pdf_runs:
         median, worst, peak = _pdf(
             period_from=date(2026, 7, 1), period_to=date(2026, 9, 30), runs=pdf_runs

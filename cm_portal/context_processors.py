@@ -25,6 +25,7 @@ class NavItem:
 REMINDERS = "plans:reminders"
 REPORT = "reporting:report"
 CALENDAR = "plans:calendar"
+PROGRAMMES = "programmes:list"
 RESEARCH = "research:home"
 RESEARCH_AGREEMENTS = "research:agreements"
 
@@ -41,12 +42,13 @@ def _items_for(user) -> list[tuple[StrPromise, str]]:
             (_("Reminders"), REMINDERS),
             (_("Calendar"), CALENDAR),
         ]
-    if user.is_steering_group or user.is_team_lead:
+    if user.reads_programme_reports or user.is_team_lead:
         items.append((_("Reports"), REPORT))
     if user.is_researcher:
         items.append((_("Research data"), RESEARCH))
     if user.is_administrator:
         items += [(_("Staff"), "staff:list"), (_("Access log"), "staff:access_log")]
+        items.append((_("Programmes"), PROGRAMMES))
         items.append((_("Identity providers"), "oidc:providers"))
         items.append((_("Research agreements"), RESEARCH_AGREEMENTS))
     return items

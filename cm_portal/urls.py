@@ -82,6 +82,7 @@ urlpatterns = [
     path("accounts/", include(accounts_patterns)),
     path("", include("cm_portal.oidc.urls")),
     path("administration/", include(staff_patterns)),
+    path("administration/programmes/", include("programmes.urls")),
     path("approvals/", include(approvals_patterns)),
     path("participants/", include("participants.urls")),
     path(PARTICIPANT, include(consent_patterns)),

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cm_portal.forms import FocusFirstError, RefuseWhatDoesNotFit
 from cm_portal.models import Organisation, Role, User
+from programmes.models import Programme
 
 from .identity import normalise_identity_number
 from .models import (
@@ -95,10 +96,28 @@ class ParticipantForm(RefuseWhatDoesNotFit, FocusFirstError, forms.Form):
             raise forms.ValidationError(error.messages[0]) from None
 
 
+def add_programme_choice(form: forms.Form, programmes) -> None:
+    """A choice of programme when the organisation takes part in more than one (with one,
+    the participant or activity goes into it without a question)."""
+    programmes = list(programmes)
+    if len(programmes) > 1:
+        form.fields["programme"] = forms.ModelChoiceField(
+            label=_("Programme"),
+            queryset=Programme.objects.filter(pk__in=[p.pk for p in programmes]).order_by(
+                "start", "name"
+            ),
+            help_text=_("Its goals, deadlines and reports apply."),
+        )
+
+
 class IntakeForm(ParticipantForm):
     register_anyway = forms.BooleanField(
         label=_("Register anyway: this is a different person"), required=False
     )
+
+    def __init__(self, *args, programmes=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        add_programme_choice(self, programmes)
 
 
 class ContactForm(RefuseWhatDoesNotFit, FocusFirstError, forms.Form):
@@ -161,9 +180,10 @@ class ActivityForm(RefuseWhatDoesNotFit, forms.Form):
 
     FIELDS = ("kind", "date", "duration_minutes", "people_reached", "first_time_visitors")
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, programmes=(), **kwargs) -> None:
         kwargs.setdefault("initial", {"date": timezone.localdate()})
         super().__init__(*args, **kwargs)
+        add_programme_choice(self, programmes)
 
 
 def case_workers(organisation: Organisation, *, active_only: bool = True):

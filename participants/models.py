@@ -309,6 +309,10 @@ class ActivityRecord(models.Model):
     """Activity that is not about one participant: no names, only counts."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    # The programme whose activity this is (its figures are reported per programme).
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="+", verbose_name=_("programme")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices)
     date = models.DateField(_("date"))
     duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))

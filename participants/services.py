@@ -537,10 +537,15 @@ def activity_record_create(
     duration_minutes: int,
     people_reached: int = 0,
     first_time_visitors: int = 0,
+    programme: Programme | None = None,
     client_address: str | None = None,
 ) -> ActivityRecord:
+    """Record an activity of ``programme`` (one the organisation takes part in; may be left
+    out when it takes part in only one)."""
+    programme = programme_for_intake(organisation=organisation, programme=programme)
     record = ActivityRecord(
         organisation=organisation,
+        programme=programme,
         recorded_by=actor,
         kind=kind,
         date=date,

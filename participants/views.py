@@ -22,6 +22,7 @@ from cm_portal.models import AccessEvent, Role
 from cm_portal.views.common import add_service_errors as _add_errors
 from cm_portal.views.common import confirmation_page, confirmed
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
+from programmes.selectors import intake_programmes
 
 from . import retention, selectors, services
 from .access import (
@@ -125,7 +126,7 @@ def participant_list(request: HttpRequest) -> HttpResponse:
 
 @works_with_cases_required
 def participant_create(request: HttpRequest) -> HttpResponse:
-    form = IntakeForm(request.POST or None)
+    form = IntakeForm(request.POST or None, programmes=intake_programmes(request.user))
     duplicates = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -136,6 +137,7 @@ def participant_create(request: HttpRequest) -> HttpResponse:
                 client_address=client_address(request),
                 at_intake=True,
                 register_anyway=data["register_anyway"],
+                programme=data.get("programme"),
                 **{field: data[field] for field in IntakeForm.FIELDS},
             )
         except ValidationError as error:
@@ -588,13 +590,14 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 
 @works_with_cases_required
 def activity_create(request: HttpRequest) -> HttpResponse:
-    form = ActivityForm(request.POST or None)
+    form = ActivityForm(request.POST or None, programmes=intake_programmes(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             services.activity_record_create(
                 organisation=request.user.organisation,
                 actor=request.user,
                 client_address=client_address(request),
+                programme=form.cleaned_data.get("programme"),
                 **{field: form.cleaned_data[field] for field in ActivityForm.FIELDS},
             )
         except ValidationError as error:

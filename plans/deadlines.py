@@ -1,17 +1,16 @@
-"""The dates the result goals are measured against (docs/kpis.md, "Deadlines")."""
+"""The dates the goals are measured against (docs/kpis.md, "Deadlines"), from the
+participant's programme: its goals' windows and horizon and its deadline distances are data.
+
+A programme without the goal a deadline belongs to has no such deadline (``None``).
+"""
 
 from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
 
-PLAN_DAYS = 56  # D2: the plan and the crisis plan are due 8 weeks after the start
-PLAN_WINDOW_OPENS_DAYS = 28
-
-
-def plan_deadline(start: date) -> date:
-    """D2 = start + 56 days (established on day 56 is in time, day 57 is not)."""
-    return start + timedelta(days=PLAN_DAYS)
+from participants.models import Participant
+from programmes.goals import GoalKind
 
 
 def add_months(day: date, months: int) -> date:
@@ -21,6 +20,52 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def three_month_date(start: date) -> date:
-    """D3 = start + 3 calendar months: 2026-11-30 gives 2027-02-28."""
-    return add_months(start, 3)
+def _goal(participant: Participant, kind: str):
+    programme = participant.programme
+    for goal in programme.goals.all():
+        if goal.kind == kind:
+            return goal
+    return None
+
+
+def plan_deadline(participant: Participant) -> date | None:
+    """D2 = start + the programme's plan window (established on its last day is in time,
+    the day after is not)."""
+    goal = _goal(participant, GoalKind.PLAN_WITHIN_WINDOW)
+    return participant.intervention_start + timedelta(days=goal.window_days) if goal else None
+
+
+def crisis_plan_deadline(participant: Participant) -> date | None:
+    """Start + the programme's crisis-plan window (crisis-relevant participants)."""
+    goal = _goal(participant, GoalKind.CRISIS_PLAN_WITHIN_WINDOW)
+    return participant.intervention_start + timedelta(days=goal.window_days) if goal else None
+
+
+def plan_window_opens(participant: Participant) -> date:
+    """When the plan's (and the crisis plan's) window opens."""
+    return participant.intervention_start + timedelta(
+        days=participant.programme.plan_window_opens_days
+    )
+
+
+def horizon_date(participant: Participant) -> date | None:
+    """D3 = start + the programme's horizon in calendar months: November 30 + 3 months gives
+    February 28 (or 29)."""
+    goal = _goal(participant, GoalKind.PRIORITISED_CONTACTS_BY_HORIZON)
+    return add_months(participant.intervention_start, goal.horizon_months) if goal else None
+
+
+def horizon_window_opens(participant: Participant, horizon: date) -> date:
+    return horizon - timedelta(days=participant.programme.horizon_window_days)
+
+
+def baseline_rating_due(participant: Participant) -> date:
+    """The baseline self-rating is due this many days after the start."""
+    return participant.intervention_start + timedelta(
+        days=participant.programme.baseline_rating_days
+    )
+
+
+def invitation_due(participant: Participant, meeting_on: date) -> date:
+    """The last day a meeting's invitation is in time."""
+    return meeting_on - timedelta(days=participant.programme.invitation_days_ahead)

@@ -11,7 +11,7 @@ from datetime import date
 
 from django.db import transaction
 
-from cm_portal.models import Organisation
+from cm_portal.models import Organisation, User
 
 from .goals import GoalKind
 from .models import Programme, ProgrammeGoal, ProgrammeGoalChange, ProgrammePhase, ReportingPeriod
@@ -24,6 +24,9 @@ VAGLEDNING_SLUG = _MIGRATION.VAGLEDNING["slug"]
 PARTNERSHIP_ORGANISATIONS = ("district", "hela-manniskan")
 PILOT_SLUG = "intern-sip-skarholmen"
 PILOT_ORGANISATION = ("skarholmen", "Skärholmens stadsdelsförvaltning")
+# Who follows which programme's reports in the demo (accounts of cm_portal's load_demo).
+PARTNERSHIP_MEMBERS = ("per.strom@district.example", "jonas.falk@hela-manniskan.example")
+PILOT_MEMBERS = ("maja.holm@skarholmen.example",)
 
 
 def vagledning() -> Programme:
@@ -77,4 +80,6 @@ def demo_programmes() -> tuple[Programme, Programme]:
             programme_goal_set(
                 programme=pilot, kind=GoalKind.PARTICIPANTS_REACHED, target=20, actor=None
             )
+        partnership.members.add(*User.objects.filter(email__in=PARTNERSHIP_MEMBERS))
+        pilot.members.add(*User.objects.filter(email__in=PILOT_MEMBERS))
     return partnership, pilot

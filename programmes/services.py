@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from cm_portal import access_log
 from cm_portal.models import AccessEvent, Organisation, Role, User
-from cm_portal.unset import UNSET, Unset, given
+from cm_portal.unset import UNSET, Unset
 
 from .goals import PARAMETER_BOUNDS, validate_parameters
 from .models import (
@@ -61,11 +61,15 @@ def programme_create(
     age_bins: list[list[int]] | None = None,
     entry_paths: list[str] | None = None,
     reporting_periods: list[str] | None = None,
+    phases: list[tuple[str, str, int, int]] | None = None,
+    members: Iterable[User] | None = None,
     actor: User | None = None,
     client_address: str | None = None,
 ) -> Programme:
-    """Create a programme with the organisations that take part; ``ValidationError`` on a
-    taken slug, dates out of order, an age range upside down or no organisation."""
+    """Create a programme with the organisations that take part (and, if given, its phases
+    and members); ``ValidationError`` on a taken slug, dates out of order, an age range upside
+    down, no organisation, phases with a gap or a member who is not of a steering or project
+    group. All or nothing."""
     organisations = list(organisations)
     if age_bins is None:
         age_bins = [[age_min, age_max]] if age_min is not None and age_max is not None else []
@@ -96,6 +100,14 @@ def programme_create(
             obj=programme,
             detail="programme created",
         )
+        if phases:
+            programme_phases_set(
+                programme=programme, phases=phases, actor=actor, client_address=client_address
+            )
+        if members is not None:
+            programme_members_set(
+                programme=programme, members=members, actor=actor, client_address=client_address
+            )
     return programme
 
 
@@ -113,8 +125,11 @@ def programme_update(
     age_bins: list[list[int]] | Unset = UNSET,
     entry_paths: list[str] | Unset = UNSET,
     reporting_periods: list[str] | Unset = UNSET,
+    phases: list[tuple[str, str, int, int]] | Unset = UNSET,
+    members: Iterable[User] | Unset = UNSET,
 ) -> Programme:
-    """Change what is given (UNSET = leave as it is); the access log names the fields."""
+    """Change what is given (UNSET = leave as it is); the access log names the fields.
+    All or nothing."""
     values = {
         "name": name,
         "start": start,
@@ -128,12 +143,12 @@ def programme_update(
     changed = [
         field
         for field, value in values.items()
-        if given(value) and getattr(programme, field) != value
+        if value is not UNSET and getattr(programme, field) != value
     ]
     for field in changed:
         setattr(programme, field, values[field])
     new_organisations = None
-    if given(organisations):
+    if not isinstance(organisations, Unset):
         new_organisations = list(organisations)
         if not new_organisations:
             raise ValidationError(
@@ -144,21 +159,36 @@ def programme_update(
         ):
             changed.append("organisations")
     programme.full_clean()
-    if not changed:
-        return programme
     with transaction.atomic():
         fields = [f for f in changed if f != "organisations"]
         if fields:
             programme.save(update_fields=fields)
         if new_organisations is not None:
             programme.organisations.set(new_organisations)
-        access_log.record(
-            action=Action.CHANGE,
-            actor=actor,
-            client_address=client_address,
-            obj=programme,
-            detail=f"programme changed: {', '.join(sorted(changed))}",
-        )
+        if changed:
+            access_log.record(
+                action=Action.CHANGE,
+                actor=actor,
+                client_address=client_address,
+                obj=programme,
+                detail=f"programme changed: {', '.join(sorted(changed))}",
+            )
+        current_phases = [
+            (p.key, p.name, p.first_month, p.last_month) for p in programme.phases.all()
+        ]
+        if not isinstance(phases, Unset) and phases != current_phases:
+            programme_phases_set(
+                programme=programme, phases=phases, actor=actor, client_address=client_address
+            )
+        if not isinstance(members, Unset):
+            chosen = list(members)
+            if {u.pk for u in chosen} != set(programme.members.values_list("pk", flat=True)):
+                programme_members_set(
+                    programme=programme,
+                    members=chosen,
+                    actor=actor,
+                    client_address=client_address,
+                )
     return programme
 
 

@@ -188,10 +188,14 @@ def protect(figures: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def protected_kpis(*, period, organisation=None, today=None) -> dict[str, Any]:
-    """``compute_kpis`` for ``period`` (a ``reporting.periods.Period``), protected; the
-    activity figures included as they are."""
+def protected_kpis(*, programme, period, organisation=None, today=None) -> dict[str, Any]:
+    """``compute_kpis`` of ``programme`` for ``period`` (a ``reporting.periods.Period``),
+    protected; the activity figures included as they are."""
     figures = compute_kpis(
-        period_from=period.start, period_to=period.end, organisation=organisation, today=today
+        period_from=period.start,
+        period_to=period.end,
+        programme=programme,
+        organisation=organisation,
+        today=today,
     )
     return protect(figures)

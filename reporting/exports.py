@@ -33,6 +33,7 @@ from reporting.selectors import report_context
 
 if TYPE_CHECKING:
     from cm_portal.models import Organisation, User
+    from programmes.models import Programme
     from reporting.periods import Period
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -41,10 +42,12 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 
 FIGURE_LABELS = {
     "participants": gettext_lazy("Participants"),
-    "plan_within_8_weeks": gettext_lazy("K2: individual plan within 8 weeks"),
-    "prioritised_contacts_3_months": gettext_lazy("K3: prioritised contacts within 3 months"),
+    # The windows are the programme's (its goal definitions are in the report).
+    "plan_within_8_weeks": gettext_lazy("K2: individual plan within the window"),
+    "prioritised_contacts_3_months": gettext_lazy("K3: prioritised contacts by the horizon"),
     "self_rating_improved": gettext_lazy("K4: self-rating improved"),
-    "crisis_plan_within_8_weeks": gettext_lazy("K5: crisis plan within 8 weeks"),
+    "crisis_plan_within_8_weeks": gettext_lazy("K5: crisis plan within the window"),
+    "intern_sip_offered": gettext_lazy("S1: offered an Intern-SIP"),
     "activity": gettext_lazy("Activities"),
 }
 BREAKDOWN_LABELS = {
@@ -282,42 +285,61 @@ def organisation_of(user: User) -> Organisation | None:
     return None
 
 
-def _log(user: User, client_address: str | None, what: str, period: Period) -> None:
+def _log(
+    user: User, client_address: str | None, what: str, programme: Programme, period: Period
+) -> None:
     access_log.record(
         action=AccessEvent.Action.EXPORT,
         actor=user,
         client_address=client_address,
         object_type="report",
+        object_id=programme.slug,
         detail=f"{what} {period.start.isoformat()} {period.end.isoformat()}",
     )
 
 
-def report_figures(*, user: User, period: Period, today: date | None = None) -> dict[str, Any]:
+def report_figures(
+    *, user: User, programme: Programme, period: Period, today: date | None = None
+) -> dict[str, Any]:
     """The figures of the report's context (``selectors.report_context``) the user may see:
     the exports read the page's and the PDF's figures, not a computation of their own."""
     context = report_context(
-        period=period, organisation=organisation_of(user), today=today, trend_quarters=[]
+        programme=programme,
+        period=period,
+        organisation=organisation_of(user),
+        today=today,
+        trend_quarters=[],
     )
     return context["figures"]
 
 
 def export_statistics(
-    *, user: User, period: Period, client_address: str | None = None, today: date | None = None
+    *,
+    user: User,
+    programme: Programme,
+    period: Period,
+    client_address: str | None = None,
+    today: date | None = None,
 ) -> ExportFile:
     """The disclosure-controlled figures of ``period`` as CSV; the export is access-logged."""
-    figures = report_figures(user=user, period=period, today=today)
+    figures = report_figures(user=user, programme=programme, period=period, today=today)
     with transaction.atomic():
-        _log(user, client_address, "statistics.csv", period)
+        _log(user, client_address, "statistics.csv", programme, period)
     return ExportFile(f"statistics_{period.file_stem}.csv", statistics_csv(figures, period))
 
 
 def export_statistics_xlsx(
-    *, user: User, period: Period, client_address: str | None = None, today: date | None = None
+    *,
+    user: User,
+    programme: Programme,
+    period: Period,
+    client_address: str | None = None,
+    today: date | None = None,
 ) -> ExportFile:
     """The same figures as ``export_statistics``, as an XLSX spreadsheet."""
-    figures = report_figures(user=user, period=period, today=today)
+    figures = report_figures(user=user, programme=programme, period=period, today=today)
     with transaction.atomic():
-        _log(user, client_address, "statistics.xlsx", period)
+        _log(user, client_address, "statistics.xlsx", programme, period)
     return ExportFile(
         f"statistics_{period.file_stem}.xlsx",
         statistics_xlsx(figures, period),
@@ -326,10 +348,17 @@ def export_statistics_xlsx(
 
 
 def export_account(
-    *, user: User, period: Period, client_address: str | None = None, today: date | None = None
+    *,
+    user: User,
+    programme: Programme,
+    period: Period,
+    client_address: str | None = None,
+    today: date | None = None,
 ) -> ExportFile:
     """The account to the district (contacts, persons, sessions, outreach) as CSV."""
-    activity = report_figures(user=user, period=period, today=today)["activity"]
+    activity = report_figures(user=user, programme=programme, period=period, today=today)[
+        "activity"
+    ]
     with transaction.atomic():
-        _log(user, client_address, "account.csv", period)
+        _log(user, client_address, "account.csv", programme, period)
     return ExportFile(f"account_{period.file_stem}.csv", account_csv(activity, period))

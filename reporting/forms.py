@@ -5,10 +5,21 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .periods import KIND_CHOICES, Kind, Period, period_from_query
+from programmes.models import Programme
+
+from .periods import (
+    KIND_CHOICES,
+    Kind,
+    Period,
+    kind_choices,
+    period_from_query,
+    project_quarter_count,
+    project_year_count,
+)
 
 # The fields each kind needs; the first one carries an error about the period as a whole.
 NEEDS: dict[str, list[str]] = {
@@ -17,6 +28,7 @@ NEEDS: dict[str, list[str]] = {
     Kind.CALENDAR_QUARTER: ["year", "q"],
     Kind.TERTIAL: ["year", "t"],
     Kind.YEAR: ["year"],
+    Kind.MONTH: ["year", "m"],
     Kind.CUSTOM: ["to", "from"],
     Kind.TO_DATE: [],
     Kind.PARTNERSHIP: [],
@@ -41,21 +53,18 @@ class DateInput(forms.DateInput):
 class PeriodForm(forms.Form):
     """Every field is shown (no script needed); ``kind`` says which of them count.
 
-    Bind it to ``request.GET``; after ``is_valid()``, ``form.period`` is the ``Period``.
-    The field names are those of ``period_from_query``, so the query string of a valid form
-    is also a period query (exports and PDFs take it as it is).
+    Bind it to ``request.GET``; after ``is_valid()``, ``form.period`` is the ``Period`` in
+    ``programme`` (the programme's own kinds of period, quarters and years). The field names
+    are those of ``period_from_query`` plus ``programme`` (its slug), so the query string of a
+    valid form is also a report query (exports and PDFs take it as it is).
     """
 
+    programme = forms.ChoiceField(label=gettext_lazy("Programme"), required=False)
     kind = forms.ChoiceField(label=gettext_lazy("Kind of period"), choices=KIND_CHOICES)
     n = forms.IntegerField(
         label=gettext_lazy("Project quarter or project year number"),
-        help_text=gettext_lazy(
-            "Project quarter 1 to 12, or project year 1 to 3, counted from the partnership's "
-            "start on 2026-05-01."
-        ),
         required=False,
         min_value=1,
-        max_value=12,
     )
     year = forms.IntegerField(
         label=gettext_lazy("Year"),
@@ -72,6 +81,14 @@ class PeriodForm(forms.Form):
         empty_value=None,
         required=False,
     )
+    m = forms.TypedChoiceField(
+        label=gettext_lazy("Month"),
+        help_text=gettext_lazy("For a month: 1 is January."),
+        choices=[("", "---"), *[(str(m), str(m)) for m in range(1, 13)]],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
     t = forms.TypedChoiceField(
         label=gettext_lazy("Tertial"),
         help_text=gettext_lazy(
@@ -83,10 +100,32 @@ class PeriodForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, today: date | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        programme: Programme,
+        programmes: list[Programme] | None = None,
+        today: date | None = None,
+        **kwargs,
+    ) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"] = {"programme": programme.slug, **kwargs["initial"]}
         super().__init__(*args, **kwargs)
         self.today = today
+        self.programme = programme
         self.period: Period | None = None
+        offered = programmes or [programme]
+        self.fields["programme"].choices = [(p.slug, p.name) for p in offered]
+        if len(offered) == 1:
+            self.fields["programme"].widget = forms.HiddenInput()
+        self.fields["kind"].choices = kind_choices(programme)
+        quarters, years = project_quarter_count(programme), project_year_count(programme)
+        self.fields["n"].max_value = quarters
+        self.fields["n"].validators.append(MaxValueValidator(quarters))
+        self.fields["n"].help_text = _(
+            "Project quarter 1 to %(quarters)d, or project year 1 to %(years)d, counted from "
+            "the programme's start on %(start)s."
+        ) % {"quarters": quarters, "years": years, "start": programme.start.isoformat()}
         # "from" is a Python keyword, so these two are added here rather than declared.
         self.fields["from"] = forms.DateField(
             label=gettext_lazy("From"),
@@ -128,14 +167,14 @@ class PeriodForm(forms.Form):
         if missing:
             return cleaned
         params = {"kind": kind}
-        for name in ("n", "year", "q", "t"):
+        for name in ("n", "year", "q", "t", "m"):
             if cleaned.get(name) is not None:
                 params[name] = str(cleaned[name])
         for name in ("from", "to"):
             if cleaned.get(name) is not None:
                 params[name] = cleaned[name].isoformat()
         try:
-            self.period = period_from_query(params, today=self.today)
+            self.period = period_from_query(params, programme=self.programme, today=self.today)
         except ValueError as error:
             self.add_error(NEEDS[kind][0] if NEEDS[kind] else None, str(error))
         return cleaned

@@ -5,7 +5,7 @@ the annual report").
 Per month, gender and age group: offers accepted, declined and asked for (by the offer's
 date), Intern-SIP meetings held and follow-up meetings held (by the meeting date), and
 escalations to the managers (by the escalation date). Age is the age in the month's year,
-from the birth year, as in the KPIs (``reporting.kpis.AGE_GROUPS``).
+from the birth year, in the programme's age groups.
 
 ``monthly`` gives raw counts (operators, the ``intern_sip_statistics`` command); ``totals``
 counts a whole period in one query of its own, so a test can hold the tertial and annual
@@ -36,7 +36,8 @@ from plans.models import CoordinationMeeting, MeetingKind, MeetingOffer, Meeting
 from programmes.goals import GoalKind
 from programmes.models import Programme
 from reporting.disclosure import HIDDEN, SMALL, SMALL_MAX, protect_breakdown
-from reporting.kpis import AGE_GROUPS, GENDERS, OTHER_AGE
+from reporting.kpis import GENDERS, OTHER_AGE, the_only_programme
+from reporting.kpis import age_groups as programme_age_groups
 
 FIGURES = (
     "offers_accepted",
@@ -72,14 +73,13 @@ class StatisticsRow:
 
 
 def age_groups(programme: Programme | None) -> dict[str, tuple[int, int]]:
-    """The breakdown's age groups: the programme's bins, else the KPIs' (docs/kpis.md)."""
-    if programme is not None and programme.age_bins:
-        return {f"{low}-{high}": (low, high) for low, high in programme.age_bins}
-    return dict(AGE_GROUPS)
+    """The breakdown's age groups: the programme's bins, else those of the installation's
+    only programme (docs/kpis.md)."""
+    return programme_age_groups(programme if programme is not None else the_only_programme())
 
 
 def age_group(age: int, groups: dict[str, tuple[int, int]] | None = None) -> str:
-    for name, (low, high) in (groups or AGE_GROUPS).items():
+    for name, (low, high) in (groups or age_groups(None)).items():
         if low <= age <= high:
             return name
     return OTHER_AGE

@@ -1,10 +1,17 @@
-"""The result goals K1 to K5, the activity figures and their breakdowns (docs/kpis.md).
+"""The result goals, the activity figures and their breakdowns (docs/kpis.md), for one
+programme: its goals (``programmes.goals``, parameters from ``ProgrammeGoal``), its windows and
+its age bins are data; this module implements each kind of goal once.
 
-Everything is counted by the database: one grouped query over the participants gives every
-K figure for the period, cumulatively and by gender and age group; three more give the
-activity figures. The number of queries does not depend on the number of participants.
+Everything is counted by the database: one grouped query over the programme's participants
+gives every goal's figure for the period, cumulatively and by gender and age group; three more
+give the activity figures. The number of queries does not depend on the number of participants.
 A finished period whose figures retention froze (``reporting.retention``) is answered from
 those instead: one query looks for them.
+
+Where each goal kind's figure is computed: ``GOAL_ENGINES`` maps a kind to its
+``GoalEngine`` (the conditions counted in the grouped query, and how the counts become the
+figures); ``intern_sip_offered``'s are ``_intern_sip_conditions`` and ``_intern_sip_figures``
+(the offers are ``plans.MeetingOffer``, issue 16).
 
 ``cumulative`` applies the same definitions from the earliest record up to ``to``, which is
 the same as leaving the period open at the start (``period_from=None`` below).
@@ -12,6 +19,7 @@ the same as leaving the period open at the start (``period_from=None`` below).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -33,15 +41,16 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
 from cm_portal.models import Organisation
 from participants.models import ActivityKind, ActivityRecord, Contact, Gender, Participant
-from plans.deadlines import PLAN_DAYS
 from plans.models import (
     CoordinationMeeting,
+    MeetingOffer,
     MeetingStatus,
     PrioritisedContact,
     PrioritisedContactStatus,
@@ -49,20 +58,12 @@ from plans.models import (
     ResponsibilityLink,
     SelfRating,
 )
-from plans.models.meetings import INVITATION_DAYS_AHEAD
+from programmes.goals import CATALOGUE, GoalKind
+from programmes.models import Programme
 from reporting.models import FrozenFigures
 
-PARTICIPANTS_TARGET = 30
-TARGET_PERCENT = {
-    "plan_within_8_weeks": 80,
-    "prioritised_contacts_3_months": 70,
-    "self_rating_improved": 60,
-    "crisis_plan_within_8_weeks": 70,
-}
 GENDERS = [Gender.WOMAN, Gender.MAN, Gender.NON_BINARY, Gender.NOT_STATED]
-AGE_GROUPS = {"18-21": (18, 21), "22-25": (22, 25), "26-29": (26, 29)}
 OTHER_AGE = "other"
-THREE_MONTHS = 3
 
 
 class AddDays(Func):
@@ -89,7 +90,7 @@ class AddDays(Func):
 
 class AddMonths(Func):
     """The same day of the month ``months`` later, or that month's last day when the day
-    does not exist there (2026-11-30 + 3 months = 2027-02-28), as ``plans.deadlines``."""
+    does not exist there (11-30 + 3 months = 02-28 of the next year), as ``plans.deadlines``."""
 
     output_field = DateField()
 
@@ -115,7 +116,7 @@ class AddMonths(Func):
         return template, (*params, *params, *params)
 
 
-# SQLite's '+3 months' rolls over (2027-02-30 becomes 2027-03-02), so: the first of the target
+# SQLite's '+3 months' rolls over (February 30 becomes March 2), so: the first of the target
 # month plus the day offset, and at most that month's last day. '%%' is how Django's SQLite
 # backend writes a literal '%'.
 SQLITE_ADD_MONTHS = (
@@ -126,14 +127,35 @@ SQLITE_ADD_MONTHS = (
 )
 
 
+def programme_goals(programme: Programme) -> dict[str, Any]:
+    """The programme's goals by kind, in the catalogue's order (read once: prefetched)."""
+    prefetch_related_objects([programme], "goals")
+    goals = {goal.kind: goal for goal in programme.goals.all()}
+    return {kind: goals[kind] for kind in CATALOGUE if kind in goals}
+
+
+def goal_definitions(programme: Programme) -> list[dict[str, Any]]:
+    """Which goal definition a report uses: each goal's kind, parameters and version."""
+    return [goal.definition() for goal in programme_goals(programme).values()]
+
+
+def age_groups(programme: Programme) -> dict[str, tuple[int, int]]:
+    """The programme's age bins by label ("low-high"); everyone else is ``OTHER_AGE``."""
+    return {f"{low}-{high}": (low, high) for low, high in programme.age_bins}
+
+
 @dataclass(frozen=True)
 class Scope:
-    """The period and the organisation (``None`` = all) the figures are computed for."""
+    """The programme, the period and the organisation (``None`` = all) the figures are for."""
 
     period_from: date
     period_to: date
     today: date
+    programme: Programme
     organisation: Organisation | None = None
+
+    def goal(self, kind: str):
+        return programme_goals(self.programme).get(kind)
 
 
 def _within(field: str, period_from: date | None, period_to: date) -> Q:
@@ -143,81 +165,104 @@ def _within(field: str, period_from: date | None, period_to: date) -> Q:
     return q
 
 
-def _annotated_participants(scope: Scope):
-    """Participants with their deadlines and what each result goal needs, as columns."""
-    participants = Participant.objects.all()
-    if scope.organisation is not None:
-        participants = participants.filter(organisation=scope.organisation)
-
-    due_contacts = PrioritisedContact.objects.filter(participant=OuterRef("pk")).exclude(
-        status=PrioritisedContactStatus.CANCELLED
-    )
-    due_contacts = due_contacts.filter(
-        Q(planned_on__lte=OuterRef("d3")) | Q(completed_on__lte=OuterRef("d3"))
-    )
-    baseline = SelfRating.objects.filter(
-        participant=OuterRef("pk"), phase=RatingPhase.BASELINE
-    ).order_by("rated_on", "id")
-    follow_up = SelfRating.objects.filter(
-        participant=OuterRef("pk"), phase=RatingPhase.FOLLOW_UP
-    ).order_by("-rated_on", "-id")
-    ucla_sum = ExpressionWrapper(
-        F("ucla_1") + F("ucla_2") + F("ucla_3"), output_field=IntegerField()
-    )
-    age = ExpressionWrapper(
+def _age_expression() -> ExpressionWrapper:
+    return ExpressionWrapper(
         ExtractYear("intervention_start") - F("birth_year"), output_field=IntegerField()
     )
+
+
+def _annotated_participants(scope: Scope):
+    """The programme's participants with their deadlines and what each goal needs, as
+    columns (only those its goals use)."""
+    participants = Participant.objects.filter(programme=scope.programme)
+    if scope.organisation is not None:
+        participants = participants.filter(organisation=scope.organisation)
     age_group = Case(
         *[
             When(age__gte=low, age__lte=high, then=Value(name))
-            for name, (low, high) in AGE_GROUPS.items()
+            for name, (low, high) in age_groups(scope.programme).items()
         ],
         default=Value(OTHER_AGE),
         output_field=CharField(),
     )
-    return participants.annotate(
-        d2=AddDays("intervention_start", PLAN_DAYS),
-        d3=AddMonths("intervention_start", THREE_MONTHS),
-        age=age,
-        age_group=age_group,
-        plan_on=F("individual_plan__established_on"),
-        # A crisis plan counts once established with at least one link in the chain.
-        crisis_on=Case(
-            When(
-                Exists(ResponsibilityLink.objects.filter(crisis_plan__participant=OuterRef("pk"))),
-                then=F("crisis_plan__established_on"),
+    participants = participants.annotate(age=_age_expression(), age_group=age_group)
+    if plan := scope.goal(GoalKind.PLAN_WITHIN_WINDOW):
+        participants = participants.annotate(
+            d2=AddDays("intervention_start", plan.window_days),
+            plan_on=F("individual_plan__established_on"),
+        )
+    if crisis := scope.goal(GoalKind.CRISIS_PLAN_WITHIN_WINDOW):
+        participants = participants.annotate(
+            d5=AddDays("intervention_start", crisis.window_days),
+            # A crisis plan counts once established with at least one link in the chain.
+            crisis_on=Case(
+                When(
+                    Exists(
+                        ResponsibilityLink.objects.filter(crisis_plan__participant=OuterRef("pk"))
+                    ),
+                    then=F("crisis_plan__established_on"),
+                ),
+                default=None,
+                output_field=DateField(),
             ),
-            default=None,
-            output_field=DateField(),
-        ),
-        has_due_contact=Exists(due_contacts),
-        has_unmet_due_contact=Exists(
-            due_contacts.exclude(
-                status=PrioritisedContactStatus.COMPLETED, completed_on__lte=OuterRef("d3")
-            )
-        ),
-        baseline_ucla=Subquery(baseline.annotate(s=ucla_sum).values("s")[:1]),
-        baseline_participation=Subquery(baseline.values("participation")[:1]),
-        follow_up_ucla=Subquery(follow_up.annotate(s=ucla_sum).values("s")[:1]),
-        follow_up_participation=Subquery(follow_up.values("participation")[:1]),
-    )
+        )
+    if contacts := scope.goal(GoalKind.PRIORITISED_CONTACTS_BY_HORIZON):
+        due_contacts = PrioritisedContact.objects.filter(participant=OuterRef("pk")).exclude(
+            status=PrioritisedContactStatus.CANCELLED
+        )
+        due_contacts = due_contacts.filter(
+            Q(planned_on__lte=OuterRef("d3")) | Q(completed_on__lte=OuterRef("d3"))
+        )
+        participants = participants.annotate(
+            d3=AddMonths("intervention_start", contacts.horizon_months)
+        ).annotate(
+            has_due_contact=Exists(due_contacts),
+            has_unmet_due_contact=Exists(
+                due_contacts.exclude(
+                    status=PrioritisedContactStatus.COMPLETED, completed_on__lte=OuterRef("d3")
+                )
+            ),
+        )
+    if scope.goal(GoalKind.SELF_RATING_IMPROVED):
+        baseline = SelfRating.objects.filter(
+            participant=OuterRef("pk"), phase=RatingPhase.BASELINE
+        ).order_by("rated_on", "id")
+        follow_up = SelfRating.objects.filter(
+            participant=OuterRef("pk"), phase=RatingPhase.FOLLOW_UP
+        ).order_by("-rated_on", "-id")
+        ucla_sum = ExpressionWrapper(
+            F("ucla_1") + F("ucla_2") + F("ucla_3"), output_field=IntegerField()
+        )
+        participants = participants.annotate(
+            baseline_ucla=Subquery(baseline.annotate(s=ucla_sum).values("s")[:1]),
+            baseline_participation=Subquery(baseline.values("participation")[:1]),
+            follow_up_ucla=Subquery(follow_up.annotate(s=ucla_sum).values("s")[:1]),
+            follow_up_participation=Subquery(follow_up.values("participation")[:1]),
+        )
+    return participants
 
 
 def _plan_conditions(
-    prefix: str, established: str, scope: Scope, period_from: date | None, *, crisis: bool
+    prefix: str,
+    established: str,
+    due: str,
+    scope: Scope,
+    period_from: date | None,
+    *,
+    crisis: bool,
 ) -> dict[str, Q]:
-    """K2 (established = plan_on) or K5 (crisis_on, crisis-relevant only)."""
-    candidates = _within("d2", period_from, scope.period_to)
+    """K2 (established = plan_on, due = d2) or K5 (crisis_on, d5, crisis-relevant only)."""
+    candidates = _within(due, period_from, scope.period_to)
     if crisis:
         candidates &= Q(crisis_relevant=True)
-    ended_early = Q(intervention_end__isnull=False, intervention_end__lt=F("d2"))
+    ended_early = Q(intervention_end__isnull=False, intervention_end__lt=F(due))
     established_by_end = Q(**{f"{established}__isnull": False}) & Q(
         **{f"{established}__lte": F("intervention_end")}
     )
     excluded = candidates & ended_early & ~established_by_end
     counted = candidates & ~excluded
-    met = Q(**{f"{established}__isnull": False}) & Q(**{f"{established}__lte": F("d2")})
-    pending = counted & ~met & Q(d2__gte=scope.today)
+    met = Q(**{f"{established}__isnull": False}) & Q(**{f"{established}__lte": F(due)})
+    pending = counted & ~met & Q(**{f"{due}__gte": scope.today})
     return {
         f"{prefix}cohort": counted & ~pending,
         f"{prefix}met": counted & met,
@@ -226,8 +271,16 @@ def _plan_conditions(
     }
 
 
+def _plan_window_conditions(prefix: str, scope: Scope, period_from: date | None):
+    return _plan_conditions(prefix, "plan_on", "d2", scope, period_from, crisis=False)
+
+
+def _crisis_window_conditions(prefix: str, scope: Scope, period_from: date | None):
+    return _plan_conditions(prefix, "crisis_on", "d5", scope, period_from, crisis=True)
+
+
 def _contacts_conditions(prefix: str, scope: Scope, period_from: date | None) -> dict[str, Q]:
-    """K3: every due contact completed on or before D3."""
+    """K3: every due contact completed on or before the horizon D3."""
     candidates = _within("d3", period_from, scope.period_to)
     excluded = candidates & Q(intervention_end__isnull=False, intervention_end__lt=F("d3"))
     counted = candidates & ~excluded
@@ -256,24 +309,29 @@ def _rating_conditions(prefix: str, scope: Scope, period_from: date | None) -> d
     }
 
 
-def _conditions(scope: Scope) -> dict[str, Q]:
-    conditions = {
-        "started": _within("intervention_start", scope.period_from, scope.period_to),
-        "active": Q(intervention_start__lte=scope.period_to)
-        & (Q(intervention_end__isnull=True) | Q(intervention_end__gte=scope.period_from)),
-        "ended": _within("intervention_end", scope.period_from, scope.period_to),
-        "cumulative_started": Q(intervention_start__lte=scope.period_to),
-    }
-    for period_from, cumulative in ((scope.period_from, ""), (None, "cum_")):
-        conditions |= _plan_conditions(
-            f"{cumulative}k2_", "plan_on", scope, period_from, crisis=False
-        )
-        conditions |= _contacts_conditions(f"{cumulative}k3_", scope, period_from)
-        conditions |= _rating_conditions(f"{cumulative}k4_", scope, period_from)
-        conditions |= _plan_conditions(
-            f"{cumulative}k5_", "crisis_on", scope, period_from, crisis=True
-        )
-    return conditions
+def in_target_group(programme: Programme) -> Q:
+    """Age at start within the programme's target group (no bound where it has none)."""
+    q = Q()
+    if programme.age_min is not None:
+        q &= Q(age__gte=programme.age_min)
+    if programme.age_max is not None:
+        q &= Q(age__lte=programme.age_max)
+    return q
+
+
+def _intern_sip_conditions(prefix: str, scope: Scope, period_from: date | None) -> dict[str, Q]:
+    """The Intern-SIP pilot's goal: the cohort is the participants in the programme's target
+    group who were in the support during the period (cumulatively: started by its end); met,
+    those of them offered an Intern-SIP (any answer, or asked for by the participant: an
+    offer record of ``plans``, issue 16) on or before the period's end."""
+    active = Q(intervention_start__lte=scope.period_to)
+    if period_from is not None:
+        active &= Q(intervention_end__isnull=True) | Q(intervention_end__gte=period_from)
+    cohort = active & in_target_group(scope.programme)
+    offered = Exists(
+        MeetingOffer.objects.filter(participant=OuterRef("pk"), offered_on__lte=scope.period_to)
+    )
+    return {f"{prefix}cohort": cohort, f"{prefix}met": cohort & Q(offered)}
 
 
 def percent(met: int, cohort: int) -> float | None:
@@ -310,22 +368,69 @@ def _rating_figures(counts: dict[str, int], prefix: str) -> dict[str, Any]:
     }
 
 
-FIGURES = {
-    "plan_within_8_weeks": ("k2_", _plan_figures),
-    "prioritised_contacts_3_months": ("k3_", _contacts_figures),
-    "self_rating_improved": ("k4_", _rating_figures),
-    "crisis_plan_within_8_weeks": ("k5_", _plan_figures),
+def _intern_sip_figures(counts: dict[str, int], prefix: str) -> dict[str, Any]:
+    return {
+        "cohort": counts[f"{prefix}cohort"],
+        "met": counts[f"{prefix}met"],
+        "percent": percent(counts[f"{prefix}met"], counts[f"{prefix}cohort"]),
+    }
+
+
+Conditions = Callable[[str, Scope, date | None], dict[str, Q]]
+Figures = Callable[[dict[str, int], str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class GoalEngine:
+    """How one kind of goal is counted: its conditions (named ``<prefix><part>``), how the
+    counts become its figures, and its keys' prefix in the grouped query."""
+
+    prefix: str
+    conditions: Conditions
+    figures: Figures
+
+
+GOAL_ENGINES: dict[str, GoalEngine] = {
+    GoalKind.PLAN_WITHIN_WINDOW: GoalEngine("k2_", _plan_window_conditions, _plan_figures),
+    GoalKind.PRIORITISED_CONTACTS_BY_HORIZON: GoalEngine(
+        "k3_", _contacts_conditions, _contacts_figures
+    ),
+    GoalKind.SELF_RATING_IMPROVED: GoalEngine("k4_", _rating_conditions, _rating_figures),
+    GoalKind.CRISIS_PLAN_WITHIN_WINDOW: GoalEngine("k5_", _crisis_window_conditions, _plan_figures),
+    GoalKind.INTERN_SIP_OFFERED: GoalEngine("s1_", _intern_sip_conditions, _intern_sip_figures),
 }
 
 
-def _kpi(name: str, total: dict, by_gender: dict, by_age: dict) -> dict[str, Any]:
-    prefix, figures = FIGURES[name]
+def percent_goals(programme: Programme) -> dict[str, str]:
+    """The programme's goals with a percentage: their key in the figures by kind."""
+    goals = programme_goals(programme)
+    return {kind: CATALOGUE[kind].json_key for kind in goals if kind in GOAL_ENGINES}
+
+
+def _conditions(scope: Scope) -> dict[str, Q]:
+    conditions = {
+        "started": _within("intervention_start", scope.period_from, scope.period_to),
+        "active": Q(intervention_start__lte=scope.period_to)
+        & (Q(intervention_end__isnull=True) | Q(intervention_end__gte=scope.period_from)),
+        "ended": _within("intervention_end", scope.period_from, scope.period_to),
+        "cumulative_started": Q(intervention_start__lte=scope.period_to),
+    }
+    for period_from, cumulative in ((scope.period_from, ""), (None, "cum_")):
+        for kind in percent_goals(scope.programme):
+            engine = GOAL_ENGINES[kind]
+            conditions |= engine.conditions(f"{cumulative}{engine.prefix}", scope, period_from)
+    return conditions
+
+
+def _kpi(kind: str, goal, total: dict, by_gender: dict, by_age: dict) -> dict[str, Any]:
+    engine = GOAL_ENGINES[kind]
+    prefix, figures = engine.prefix, engine.figures
     result = figures(total, prefix)
     extra = {}
-    if name == "prioritised_contacts_3_months":
+    if kind == GoalKind.PRIORITISED_CONTACTS_BY_HORIZON:
         # docs/kpis.md: the keys of K2, then the data-quality count.
         extra["no_contact_registered"] = result.pop("no_contact_registered")
-    result["target_percent"] = TARGET_PERCENT[name]
+    result["target_percent"] = goal.target_percent
     result["cumulative"] = figures(total, f"cum_{prefix}")
     result |= extra
     result["by_gender"] = {key: figures(counts, prefix) for key, counts in by_gender.items()}
@@ -334,20 +439,23 @@ def _kpi(name: str, total: dict, by_gender: dict, by_age: dict) -> dict[str, Any
 
 
 def frozen_figures_of(
-    periods: list[tuple[date, date]], organisation: Organisation | None
+    periods: list[tuple[date, date]], programme: Programme, organisation: Organisation | None
 ) -> dict[tuple[date, date], dict[str, Any]]:
     """The frozen figures of those of ``periods`` that have them, by (start, end): one query."""
     rows = FrozenFigures.objects.filter(
-        organisation=organisation, period_start__in={start for start, _end in periods}
+        programme=programme,
+        organisation=organisation,
+        period_start__in={start for start, _end in periods},
     ).values_list("period_start", "period_end", "figures")
     wanted = set(periods)
     return {(start, end): figures for start, end, figures in rows if (start, end) in wanted}
 
 
 def frozen_figures(scope: Scope) -> dict[str, Any] | None:
-    """The figures frozen for exactly this period and organisation before retention
-    deleted a case they count (``reporting.retention``), or None: one query."""
+    """The figures frozen for exactly this period, programme and organisation before
+    retention deleted a case they count (``reporting.retention``), or None: one query."""
     frozen = FrozenFigures.objects.filter(
+        programme=scope.programme,
         period_start=scope.period_from,
         period_end=scope.period_to,
         organisation=scope.organisation,
@@ -356,7 +464,7 @@ def frozen_figures(scope: Scope) -> dict[str, Any] | None:
 
 
 def computed_participant_figures(scope: Scope) -> dict[str, Any]:
-    """K1 to K5 with their breakdowns: one query, grouped by gender and age group."""
+    """The programme's goals with their breakdowns: one query, grouped by gender and age."""
     conditions = _conditions(scope)
     rows = (
         _annotated_participants(scope)
@@ -367,7 +475,7 @@ def computed_participant_figures(scope: Scope) -> dict[str, Any]:
     zero = dict.fromkeys(conditions, 0)
     total = dict(zero)
     by_gender = {str(gender): dict(zero) for gender in GENDERS}
-    by_age = {name: dict(zero) for name in [*AGE_GROUPS, OTHER_AGE]}
+    by_age = {name: dict(zero) for name in [*age_groups(scope.programme), OTHER_AGE]}
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # The planner's cost estimate for this one wide query switches on JIT, whose
@@ -381,17 +489,22 @@ def computed_participant_figures(scope: Scope) -> dict[str, Any]:
             total[name] += row[name]
             by_gender.setdefault(row["gender"], dict(zero))[name] += row[name]
             by_age[row["age_group"]][name] += row[name]
+    goals = programme_goals(scope.programme)
+    reached = goals.get(GoalKind.PARTICIPANTS_REACHED)
     return {
         "participants": {
             "started": total["started"],
             "active": total["active"],
             "ended": total["ended"],
             "cumulative_started": total["cumulative_started"],
-            "target": PARTICIPANTS_TARGET,
+            "target": reached.target if reached else None,
             "by_gender": {key: counts["started"] for key, counts in by_gender.items()},
             "by_age_group": {key: counts["started"] for key, counts in by_age.items()},
         },
-        "kpis": {name: _kpi(name, total, by_gender, by_age) for name in FIGURES},
+        "kpis": {
+            key: _kpi(kind, goals[kind], total, by_gender, by_age)
+            for kind, key in percent_goals(scope.programme).items()
+        },
     }
 
 
@@ -403,10 +516,17 @@ def activity_figures(scope: Scope) -> dict[str, Any]:
 
 
 def _computed_activity_figures(scope: Scope) -> dict[str, Any]:
-    """Contacts, activity records and coordination meetings of the period: three queries."""
-    contacts = Contact.objects.filter(date__gte=scope.period_from, date__lte=scope.period_to)
-    records = ActivityRecord.objects.filter(date__gte=scope.period_from, date__lte=scope.period_to)
+    """Contacts, activity records and coordination meetings of the programme in the period:
+    three queries."""
+    programme = scope.programme
+    contacts = Contact.objects.filter(
+        participant__programme=programme, date__gte=scope.period_from, date__lte=scope.period_to
+    )
+    records = ActivityRecord.objects.filter(
+        programme=programme, date__gte=scope.period_from, date__lte=scope.period_to
+    )
     meetings = CoordinationMeeting.objects.filter(
+        participant__programme=programme,
         status=MeetingStatus.HELD,
         meeting_on__gte=scope.period_from,
         meeting_on__lte=scope.period_to,
@@ -435,7 +555,7 @@ def _computed_activity_figures(scope: Scope) -> dict[str, Any]:
             "pk",
             filter=Q(
                 invitation_sent_on__isnull=False,
-                invitation_sent_on__gt=AddDays("meeting_on", -INVITATION_DAYS_AHEAD),
+                invitation_sent_on__gt=AddDays("meeting_on", -programme.invitation_days_ahead),
             ),
         ),
     )
@@ -445,21 +565,34 @@ def _computed_activity_figures(scope: Scope) -> dict[str, Any]:
         "information_sessions": record_counts["information_sessions"],
         "information_attendees": record_counts["information_attendees"],
         "outreach_occasions": record_counts["outreach_occasions"],
-        "outreach_hours": round(record_counts["outreach_minutes"] / 60, 1),
+        "outreach_hours": round(record_counts["outreach_minutes"] / MINUTES_PER_HOUR, 1),
         "outreach_people_reached": record_counts["outreach_people_reached"],
         "meetings_held": meeting_counts["held"],
         "meetings_invited_late": meeting_counts["late"],
     }
 
 
+MINUTES_PER_HOUR = 60
+
+
+def the_only_programme() -> Programme:
+    """The installation's programme when it has exactly one; ``ValueError`` otherwise."""
+    programmes = list(Programme.objects.all()[:2])
+    if len(programmes) != 1:
+        raise ValueError("name the programme: the installation has more than one (or none)")
+    return programmes[0]
+
+
 def compute_kpis(
     *,
     period_from: date,
     period_to: date,
+    programme: Programme | None = None,
     organisation: Organisation | None = None,
     today: date | None = None,
 ) -> dict[str, Any]:
-    """The JSON object of docs/kpis.md for ``[period_from, period_to]``, breakdowns included.
+    """The JSON object of docs/kpis.md for ``programme`` (by default the installation's only
+    one) and ``[period_from, period_to]``, breakdowns included.
 
     ``today`` (default: the local date) decides who is still *pending*. A period whose
     figures retention froze (``reporting.retention``) gives those.
@@ -470,6 +603,7 @@ def compute_kpis(
         period_from=period_from,
         period_to=period_to,
         today=today or timezone.localdate(),
+        programme=programme or the_only_programme(),
         organisation=organisation,
     )
     if (frozen := frozen_figures(scope)) is not None:

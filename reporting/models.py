@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cm_portal.models import Organisation
 from cm_portal.pdf import RenderedPdf, one_pending_per
+from programmes.models import Programme
 
 
 def report_upload_to(instance: SteeringReport, filename: str) -> str:
@@ -33,6 +34,10 @@ class SteeringReport(RenderedPdf):
     newly_requested: bool
 
     kind = models.CharField(_("kind"), max_length=10, choices=ReportKind.choices)
+    # The programme reported on: only its members see the report.
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="+", verbose_name=_("programme")
+    )
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     period_label = models.CharField(_("period"), max_length=100)
@@ -63,7 +68,11 @@ class SteeringReport(RenderedPdf):
             ),
             # Asking twice for a period while one is queued or rendering gives that one.
             one_pending_per(
-                "kind", "period_start", "period_end", name="steering_report_one_pending_per_period"
+                "programme",
+                "kind",
+                "period_start",
+                "period_end",
+                name="steering_report_one_pending_per_programme_period",
             ),
         ]
 
@@ -86,6 +95,7 @@ class FrozenFigures(models.Model):
 
     period_start = models.DateField()
     period_end = models.DateField()
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
     # Null: both organisations together.
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -96,13 +106,13 @@ class FrozenFigures(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["period_start", "period_end", "organisation"],
-                name="frozen_figures_one_per_scope",
+                fields=["programme", "period_start", "period_end", "organisation"],
+                name="frozen_figures_one_per_programme_scope",
             ),
             models.UniqueConstraint(
-                fields=["period_start", "period_end"],
+                fields=["programme", "period_start", "period_end"],
                 condition=models.Q(organisation__isnull=True),
-                name="frozen_figures_one_for_all",
+                name="frozen_figures_one_per_programme",
             ),
         ]
 

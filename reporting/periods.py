@@ -1,8 +1,10 @@
-"""The periods the steering group reports on (seed 001: the partnership runs for 36 months).
+"""The periods a programme reports on (``programmes.Programme``: its dates are data).
 
 A :class:`Period` is a closed date range ``[start, end]`` with a kind and a label. Project
-quarters and project years are counted from the partnership's start (quarter 1 is
-2026-05-01 to 2026-07-31); calendar quarters, tertials and years follow the calendar.
+quarters and project years are counted from the programme's own start (quarter 1 is its first
+three months); the last one ends on the programme's last day, which is included, so a
+remainder of less than a quarter (seed 002's "till och med" day) belongs to the last quarter.
+Calendar quarters, tertials, months and years follow the calendar.
 
 ``period_from_query`` reads the same GET query that ``Period.as_query`` writes, so a link
 (an export, a PDF request) carries its period as ``?kind=project_quarter&n=3``.
@@ -15,22 +17,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-PARTNERSHIP_START = date(2026, 5, 1)
-PARTNERSHIP_END = date(2029, 4, 30)
-PARTNERSHIP_MONTHS = 36
-PROJECT_QUARTERS = 12
-PROJECT_YEARS = 3
-ESTABLISHMENT_MONTHS = (1, 6)
-IMPLEMENTATION_MONTHS = (7, 30)
-EVALUATION_MONTHS = (31, 36)
+if TYPE_CHECKING:
+    from programmes.models import Programme
+
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# The years a calendar period may be asked for: the partnership and a margin either side.
+# The years a calendar period may be asked for: wide enough for any programme.
 FIRST_YEAR = 2020
 LAST_YEAR = 2035
 
@@ -42,7 +39,8 @@ class Kind:
     YEAR = "year"
     PROJECT_YEAR = "project_year"
     TO_DATE = "to_date"
-    PARTNERSHIP = "partnership"
+    PARTNERSHIP = "partnership"  # the whole programme
+    MONTH = "month"
     CUSTOM = "custom"
 
 
@@ -55,18 +53,20 @@ class Period:
     start: date
     end: date
     label: str = field(compare=False)
+    # The number of a project quarter or project year (for ``as_query``).
+    n: int | None = field(default=None, compare=False)
 
     @property
     def file_stem(self) -> str:
-        """For file names: ``2026-05-01_2026-07-31``."""
+        """For file names: ``<start>_<end>``, ISO dates."""
         return f"{self.start.isoformat()}_{self.end.isoformat()}"
 
     def as_query(self) -> dict[str, str]:
         """The GET parameters ``period_from_query`` turns back into this period."""
-        if self.kind == Kind.PROJECT_QUARTER:
-            return {"kind": self.kind, "n": str(_months_since_start(self.start) // 3 + 1)}
-        if self.kind == Kind.PROJECT_YEAR:
-            return {"kind": self.kind, "n": str(_months_since_start(self.start) // 12 + 1)}
+        if self.kind in (Kind.PROJECT_QUARTER, Kind.PROJECT_YEAR):
+            return {"kind": self.kind, "n": str(self.n)}
+        if self.kind == Kind.MONTH:
+            return {"kind": self.kind, "year": str(self.start.year), "m": str(self.start.month)}
         if self.kind == Kind.CALENDAR_QUARTER:
             return {"kind": self.kind, "year": str(self.start.year), "q": str(_quarter(self))}
         if self.kind == Kind.TERTIAL:
@@ -81,25 +81,52 @@ class Period:
 
 
 class Phase(NamedTuple):
-    """The phase of the partnership a day falls in; ``month`` is 1 to 36 (0 outside it)."""
+    """The phase of the programme a day falls in; ``month`` counts from 1 (0 outside it)."""
 
     key: str
     label: str
     month: int
 
 
-def _add_months(day: date, months: int) -> date:
-    """The same day ``months`` later; only used with first days of a month."""
+def add_months(day: date, months: int) -> date:
+    """The same day of the month ``months`` later, or that month's last day."""
     month_index = day.year * 12 + day.month - 1 + months
-    return day.replace(year=month_index // 12, month=month_index % 12 + 1)
+    year, month = month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _last_day(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _months_since_start(day: date) -> int:
-    return (day.year - PARTNERSHIP_START.year) * 12 + day.month - PARTNERSHIP_START.month
+def _months_since_start(programme: Programme, day: date) -> int:
+    """Whole months from the programme's start to ``day`` (0 in its first month)."""
+    start = programme.start
+    months = (day.year - start.year) * 12 + day.month - start.month
+    return months if add_months(start, months) <= day else months - 1
+
+
+def _blocks(programme: Programme, size: int) -> int:
+    """How many project periods of ``size`` months the programme has: the last one runs to
+    its last day, so a remainder shorter than a whole month joins it."""
+    months = _months_since_start(programme, programme.end + timedelta(days=1))
+    return max(1, -(-months // size))
+
+
+def project_quarter_count(programme: Programme) -> int:
+    return _blocks(programme, 3)
+
+
+def project_year_count(programme: Programme) -> int:
+    return _blocks(programme, 12)
+
+
+def _block(programme: Programme, n: int, size: int, kind: str, label: str) -> Period:
+    start = add_months(programme.start, size * (n - 1))
+    last = n == _blocks(programme, size)
+    end = programme.end if last else add_months(programme.start, size * n) - timedelta(days=1)
+    text = label % {"n": n, "range": _range_label(start, end)}
+    return Period(kind, start, end, text, n=n)
 
 
 def _quarter(period: Period) -> int:
@@ -122,22 +149,16 @@ def _range_label(start: date, end: date) -> str:
     return _("%(start)s to %(end)s") % {"start": start.isoformat(), "end": end.isoformat()}
 
 
-def project_quarter(n: int) -> Period:
-    """Project quarter ``n`` (1 to 12): quarter 1 is 2026-05-01 to 2026-07-31."""
-    _check_range(n, 1, PROJECT_QUARTERS, _("The project quarter"))
-    start = _add_months(PARTNERSHIP_START, 3 * (n - 1))
-    end = _add_months(start, 3) - timedelta(days=1)
-    label = _("Project quarter %(n)d (%(range)s)") % {"n": n, "range": _range_label(start, end)}
-    return Period(Kind.PROJECT_QUARTER, start, end, label)
+def project_quarter(programme: Programme, n: int) -> Period:
+    """Project quarter ``n`` of the programme: quarter 1 is its first three months."""
+    _check_range(n, 1, project_quarter_count(programme), _("The project quarter"))
+    return _block(programme, n, 3, Kind.PROJECT_QUARTER, _("Project quarter %(n)d (%(range)s)"))
 
 
-def project_year(n: int) -> Period:
-    """Project year ``n`` (1 to 3), the annual follow-up: months 1-12, 13-24, 25-36."""
-    _check_range(n, 1, PROJECT_YEARS, _("The project year"))
-    start = _add_months(PARTNERSHIP_START, 12 * (n - 1))
-    end = _add_months(start, 12) - timedelta(days=1)
-    label = _("Project year %(n)d (%(range)s)") % {"n": n, "range": _range_label(start, end)}
-    return Period(Kind.PROJECT_YEAR, start, end, label)
+def project_year(programme: Programme, n: int) -> Period:
+    """Project year ``n``, the annual follow-up: months 1-12, 13-24, ... of the programme."""
+    _check_range(n, 1, project_year_count(programme), _("The project year"))
+    return _block(programme, n, 12, Kind.PROJECT_YEAR, _("Project year %(n)d (%(range)s)"))
 
 
 def calendar_quarter(year: int, q: int) -> Period:
@@ -169,25 +190,34 @@ def calendar_year(year: int) -> Period:
     return Period(Kind.YEAR, date(year, 1, 1), date(year, 12, 31), str(year))
 
 
-def project_to_date(today: date | None = None) -> Period:
-    """From the partnership's start to ``today`` (at most to its end)."""
+def calendar_month(year: int, m: int) -> Period:
+    """A calendar month (the pilot of seed 004 is followed up monthly)."""
+    _check_range(year, FIRST_YEAR, LAST_YEAR, _("The year"))
+    _check_range(m, 1, 12, _("The month"))
+    start = date(year, m, 1)
+    label = formats.date_format(start, "F Y")
+    return Period(Kind.MONTH, start, _last_day(year, m), label)
+
+
+def project_to_date(programme: Programme, today: date | None = None) -> Period:
+    """From the programme's start to ``today`` (at most to its end)."""
     today = today or timezone.localdate()
-    if today < PARTNERSHIP_START:
+    if today < programme.start:
         raise ValueError(
-            _("The partnership starts on %(start)s: there is nothing to report before that.")
-            % {"start": PARTNERSHIP_START.isoformat()}
+            _("The programme starts on %(start)s: there is nothing to report before that.")
+            % {"start": programme.start.isoformat()}
         )
-    end = min(today, PARTNERSHIP_END)
-    label = _("Project to date (%(range)s)") % {"range": _range_label(PARTNERSHIP_START, end)}
-    return Period(Kind.TO_DATE, PARTNERSHIP_START, end, label)
+    end = min(today, programme.end)
+    label = _("Project to date (%(range)s)") % {"range": _range_label(programme.start, end)}
+    return Period(Kind.TO_DATE, programme.start, end, label)
 
 
-def whole_partnership() -> Period:
-    """All 36 months: the final report's period."""
-    label = _("The whole partnership (%(range)s)") % {
-        "range": _range_label(PARTNERSHIP_START, PARTNERSHIP_END)
+def whole_programme(programme: Programme) -> Period:
+    """The programme from its first to its last day, both included: the final report's."""
+    label = _("The whole programme (%(range)s)") % {
+        "range": _range_label(programme.start, programme.end)
     }
-    return Period(Kind.PARTNERSHIP, PARTNERSHIP_START, PARTNERSHIP_END, label)
+    return Period(Kind.PARTNERSHIP, programme.start, programme.end, label)
 
 
 def custom(start: date, end: date) -> Period:
@@ -205,35 +235,50 @@ def custom(start: date, end: date) -> Period:
     return Period(Kind.CUSTOM, start, end, _range_label(start, end))
 
 
-def all_project_quarters() -> list[Period]:
-    return [project_quarter(n) for n in range(1, PROJECT_QUARTERS + 1)]
+def all_project_quarters(programme: Programme) -> list[Period]:
+    return [project_quarter(programme, n) for n in range(1, project_quarter_count(programme) + 1)]
 
 
-def finished_project_quarters(today: date | None = None) -> list[Period]:
+def all_project_years(programme: Programme) -> list[Period]:
+    return [project_year(programme, n) for n in range(1, project_year_count(programme) + 1)]
+
+
+def finished_project_quarters(programme: Programme, today: date | None = None) -> list[Period]:
     """The project quarters whose last day is before ``today``, oldest first."""
     today = today or timezone.localdate()
-    return [quarter for quarter in all_project_quarters() if quarter.end < today]
+    return [quarter for quarter in all_project_quarters(programme) if quarter.end < today]
 
 
-def past_project_quarters(until: Period) -> list[Period]:
+def past_project_quarters(programme: Programme, until: Period) -> list[Period]:
     """The project quarters that have ended by the end of ``until``, oldest first: the
     points of a trend (``until`` itself is one of them when it is a project quarter)."""
-    return [quarter for quarter in all_project_quarters() if quarter.end <= until.end]
+    return [q for q in all_project_quarters(programme) if q.end <= until.end]
 
 
-def phase_on(day: date) -> Phase:
-    """Establishment (months 1-6), implementation (7-30), evaluation (31-36), or before or
-    after the partnership."""
-    if day < PARTNERSHIP_START:
-        return Phase("before", _("Before the partnership"), 0)
-    if day > PARTNERSHIP_END:
-        return Phase("after", _("After the partnership"), 0)
-    month = _months_since_start(day) + 1
-    if month <= ESTABLISHMENT_MONTHS[1]:
-        return Phase("establishment", _("Establishment (months 1 to 6)"), month)
-    if month <= IMPLEMENTATION_MONTHS[1]:
-        return Phase("implementation", _("Implementation (months 7 to 30)"), month)
-    return Phase("evaluation", _("Evaluation and final report (months 31 to 36)"), month)
+def phase_on(programme: Programme, day: date) -> Phase:
+    """The programme's phase (``ProgrammePhase``, months from its start) ``day`` falls in,
+    or before or after the programme. A day after the last phase's last month but within
+    the programme (its included last day) belongs to the last phase."""
+    if day < programme.start:
+        return Phase("before", _("Before the programme"), 0)
+    if day > programme.end:
+        return Phase("after", _("After the programme"), 0)
+    month = _months_since_start(programme, day) + 1
+    phases = list(programme.phases.all())
+    for phase in phases:
+        if phase.first_month <= month <= phase.last_month:
+            return Phase(phase.key, _label_of(phase), month)
+    if phases and month > phases[-1].last_month:
+        return Phase(phases[-1].key, _label_of(phases[-1]), month)
+    return Phase("", "", month)
+
+
+def _label_of(phase) -> str:
+    return _("%(name)s (months %(first)d to %(last)d)") % {
+        "name": phase.name,
+        "first": phase.first_month,
+        "last": phase.last_month,
+    }
 
 
 def _integer(params: Mapping, name: str) -> int:
@@ -258,36 +303,40 @@ def _date(params: Mapping, name: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise ValueError(
-            _("'%(value)s' is not a date: write it as YYYY-MM-DD, e.g. 2026-11-30.")
+            _("'%(value)s' is not a date: write it as YYYY-MM-DD, e.g. 2031-11-30.")
             % {"value": value}
         ) from None
 
 
-def period_from_query(params: Mapping, *, today: date | None = None) -> Period:
-    """The period a GET query asks for (``kind`` and its fields); ``ValueError`` with a
-    message for the user when the query is incomplete or wrong."""
+def period_from_query(
+    params: Mapping, *, programme: Programme, today: date | None = None
+) -> Period:
+    """The period a GET query asks for (``kind`` and its fields) in ``programme``;
+    ``ValueError`` with a message for the user when the query is incomplete or wrong."""
     kind = (params.get("kind") or "").strip()
     if kind == Kind.PROJECT_QUARTER:
-        return project_quarter(_integer(params, "n"))
+        return project_quarter(programme, _integer(params, "n"))
     if kind == Kind.CALENDAR_QUARTER:
         return calendar_quarter(_integer(params, "year"), _integer(params, "q"))
     if kind == Kind.TERTIAL:
         return tertial(_integer(params, "year"), _integer(params, "t"))
     if kind == Kind.YEAR:
         return calendar_year(_integer(params, "year"))
+    if kind == Kind.MONTH:
+        return calendar_month(_integer(params, "year"), _integer(params, "m"))
     if kind == Kind.PROJECT_YEAR:
-        return project_year(_integer(params, "n"))
+        return project_year(programme, _integer(params, "n"))
     if kind == Kind.TO_DATE:
-        return project_to_date(_date(params, "to") if params.get("to") else today)
+        return project_to_date(programme, _date(params, "to") if params.get("to") else today)
     if kind == Kind.PARTNERSHIP:
-        return whole_partnership()
+        return whole_programme(programme)
     if kind == Kind.CUSTOM:
         return custom(_date(params, "from"), _date(params, "to"))
     raise ValueError(
         _(
             "Choose what kind of period to report on (project quarter, calendar quarter, "
-            "tertial, year, project year, project to date, the whole partnership or your own "
-            "dates)."
+            "tertial, month, year, project year, project to date, the whole programme or "
+            "your own dates)."
         )
     )
 
@@ -296,9 +345,18 @@ KIND_CHOICES = [
     (Kind.PROJECT_QUARTER, gettext_lazy("Project quarter")),
     (Kind.CALENDAR_QUARTER, gettext_lazy("Calendar quarter")),
     (Kind.TERTIAL, gettext_lazy("Tertial")),
+    (Kind.MONTH, gettext_lazy("Month")),
     (Kind.YEAR, gettext_lazy("Calendar year")),
     (Kind.PROJECT_YEAR, gettext_lazy("Project year (annual follow-up)")),
     (Kind.TO_DATE, gettext_lazy("Project to date")),
-    (Kind.PARTNERSHIP, gettext_lazy("The whole partnership (final report)")),
+    (Kind.PARTNERSHIP, gettext_lazy("The whole programme (final report)")),
     (Kind.CUSTOM, gettext_lazy("Your own dates")),
 ]
+# Offered whatever the programme's reporting periods are.
+ALWAYS_OFFERED = (Kind.TO_DATE, Kind.PARTNERSHIP, Kind.CUSTOM)
+
+
+def kind_choices(programme: Programme) -> list[tuple[str, Any]]:
+    """The kinds of period ``programme`` reports by, and those every programme has."""
+    offered = set(programme.reporting_periods) | set(ALWAYS_OFFERED)
+    return [(kind, label) for kind, label in KIND_CHOICES if kind in offered]

@@ -25,20 +25,22 @@ from cm_portal.models import Organisation
 from consent.models import Consent
 from participants.models import Gender, Participant
 from plans.models import ContactPath, Goal, IndividualPlan, SubGoal
+from programmes.goals import CATALOGUE, GoalKind
+from programmes.models import Programme
 from reporting.charts import Point, percent_bar_chart
 from reporting.disclosure import HIDDEN, protect, protected_kpis
 from reporting.kpis import (
-    AGE_GROUPS,
     GENDERS,
     OTHER_AGE,
-    PARTICIPANTS_TARGET,
-    TARGET_PERCENT,
     Scope,
+    age_groups,
     computed_participant_figures,
     frozen_figures_of,
+    goal_definitions,
+    percent_goals,
+    programme_goals,
 )
 from reporting.periods import (
-    PARTNERSHIP_START,
     Period,
     finished_project_quarters,
     past_project_quarters,
@@ -46,9 +48,6 @@ from reporting.periods import (
     project_quarter,
     project_to_date,
 )
-
-# The goals with a percentage, in the agreement's order (K2 to K5).
-PERCENT_GOALS = list(TARGET_PERCENT)
 
 
 @dataclass(frozen=True)
@@ -68,6 +67,7 @@ def quarter_label(quarter: Period) -> str:
 
 def trend(
     *,
+    programme: Programme,
     until: Period | None = None,
     quarters: list[Period] | None = None,
     organisation: Organisation | None = None,
@@ -80,13 +80,18 @@ def trend(
     if quarters is None:
         if until is None:
             raise TypeError("trend() needs until or quarters")
-        quarters = past_project_quarters(until)
+        quarters = past_project_quarters(programme, until)
     # Quarters retention has frozen (reporting.retention) are read, the others computed.
-    frozen = frozen_figures_of([(q.start, q.end) for q in quarters], organisation)
+    frozen = frozen_figures_of([(q.start, q.end) for q in quarters], programme, organisation)
+    keys = list(percent_goals(programme).values())
     for quarter in quarters:
         # Only the result goals: the activity figures (three more queries) are not trended.
         scope = Scope(
-            period_from=quarter.start, period_to=quarter.end, today=today, organisation=organisation
+            period_from=quarter.start,
+            period_to=quarter.end,
+            today=today,
+            programme=programme,
+            organisation=organisation,
         )
         raw = frozen.get((quarter.start, quarter.end)) or computed_participant_figures(scope)
         figures = protect(raw)
@@ -94,7 +99,7 @@ def trend(
             TrendRow(
                 period=quarter,
                 label=quarter_label(quarter),
-                kpis={name: figures["kpis"][name] for name in PERCENT_GOALS},
+                kpis={name: figures["kpis"][name] for name in keys},
                 started=figures["participants"]["started"],
             )
         )
@@ -102,7 +107,11 @@ def trend(
 
 
 def incomplete_plans(
-    *, period_from: date, period_to: date, organisation: Organisation | None = None
+    *,
+    programme: Programme,
+    period_from: date,
+    period_to: date,
+    organisation: Organisation | None = None,
 ) -> dict[str, int]:
     """Established plans with a goal without a sub-goal, or no goal, or no contact path.
 
@@ -119,7 +128,9 @@ def incomplete_plans(
         | ~Exists(ContactPath.objects.filter(plan=OuterRef("pk")))
     )
     plans = IndividualPlan.objects.filter(
-        established_on__isnull=False, established_on__lte=period_to
+        participant__programme=programme,
+        established_on__isnull=False,
+        established_on__lte=period_to,
     )
     if organisation is not None:
         plans = plans.filter(participant__organisation=organisation)
@@ -132,56 +143,96 @@ def incomplete_plans(
 def data_quality(
     figures: dict[str, Any],
     *,
+    programme: Programme,
     period_from: date,
     period_to: date,
     organisation: Organisation | None = None,
 ) -> list[dict[str, Any]]:
     """The warnings of the report, from its figures plus one query: counts, never who.
+    Only those of the programme's goals (a goal it does not have warns of nothing).
 
     Each item has a ``key``, the count ``period`` and the count ``cumulative``.
     """
-    k3 = figures["kpis"]["prioritised_contacts_3_months"]
-    k4 = figures["kpis"]["self_rating_improved"]
+    warnings = []
+    if k4 := figures["kpis"].get("self_rating_improved"):
+        warnings.append(
+            {
+                "key": "missing_rating",
+                "period": k4["missing_rating"],
+                "cumulative": k4["cumulative"]["missing_rating"],
+            }
+        )
+    if k3 := figures["kpis"].get("prioritised_contacts_3_months"):
+        warnings.append(
+            {
+                "key": "no_contact_registered",
+                "period": k3["no_contact_registered"],
+                "cumulative": k3["cumulative"]["no_contact_registered"],
+            }
+        )
     plans = incomplete_plans(
-        period_from=period_from, period_to=period_to, organisation=organisation
+        programme=programme, period_from=period_from, period_to=period_to, organisation=organisation
     )
-    return [
-        {
-            "key": "missing_rating",
-            "period": k4["missing_rating"],
-            "cumulative": k4["cumulative"]["missing_rating"],
-        },
-        {
-            "key": "no_contact_registered",
-            "period": k3["no_contact_registered"],
-            "cumulative": k3["cumulative"]["no_contact_registered"],
-        },
-        {"key": "incomplete_plans", "period": plans["period"], "cumulative": plans["cumulative"]},
-    ]
+    warnings.append(
+        {"key": "incomplete_plans", "period": plans["period"], "cumulative": plans["cumulative"]}
+    )
+    return warnings
 
 
 def labelled_warnings(
-    figures: dict[str, Any], *, period: Period, organisation: Organisation | None = None
+    figures: dict[str, Any],
+    *,
+    programme: Programme,
+    period: Period,
+    organisation: Organisation | None = None,
 ) -> list[dict[str, Any]]:
     """The data-quality warnings with their labels, as the page and the PDF show them
     (``templates/reporting/_data_quality.html``): one definition of each figure."""
     warnings = data_quality(
-        figures, period_from=period.start, period_to=period.end, organisation=organisation
+        figures,
+        programme=programme,
+        period_from=period.start,
+        period_to=period.end,
+        organisation=organisation,
     )
     return [{**warning, "label": WARNING_LABELS[warning["key"]]} for warning in warnings]
 
 
 # --- The report as the templates show it ----------------------------------------------
 
-GOAL_NAMES = {
-    "plan_within_8_weeks": ("K2", gettext_lazy("Individual plan within 8 weeks")),
-    "prioritised_contacts_3_months": (
-        "K3",
-        gettext_lazy("Prioritised contacts completed at 3 months"),
-    ),
-    "self_rating_improved": ("K4", gettext_lazy("Self-rated improvement")),
-    "crisis_plan_within_8_weeks": ("K5", gettext_lazy("Crisis plan within 8 weeks")),
-}
+DAYS_PER_WEEK = 7
+
+
+def _window(days: int) -> str:
+    if days % DAYS_PER_WEEK == 0:
+        return _("%(weeks)d weeks") % {"weeks": days // DAYS_PER_WEEK}
+    return _("%(days)d days") % {"days": days}
+
+
+def goal_name(goal) -> str:
+    """A goal's name with its parameters, as the page, the PDF and the exports show it."""
+    if goal.kind == GoalKind.PLAN_WITHIN_WINDOW:
+        return _("Individual plan within %(window)s") % {"window": _window(goal.window_days)}
+    if goal.kind == GoalKind.PRIORITISED_CONTACTS_BY_HORIZON:
+        return _("Prioritised contacts completed at %(months)d months") % {
+            "months": goal.horizon_months
+        }
+    if goal.kind == GoalKind.CRISIS_PLAN_WITHIN_WINDOW:
+        return _("Crisis plan within %(window)s") % {"window": _window(goal.window_days)}
+    if goal.kind == GoalKind.INTERN_SIP_OFFERED:
+        return _("Offered an Intern-SIP (the target group)")
+    return str(goal.get_kind_display())
+
+
+def goal_names(programme: Programme) -> dict[str, tuple[str, str]]:
+    """The programme's goals with a percentage: key in the figures -> (code, name)."""
+    goals = programme_goals(programme)
+    return {
+        key: (CATALOGUE[kind].code, goal_name(goals[kind]))
+        for kind, key in percent_goals(programme).items()
+    }
+
+
 MET = "met"
 BELOW = "below"
 NO_DATA = "no_data"
@@ -198,6 +249,16 @@ STATUS_CLASSES = {
     NO_DATA: "text-bg-secondary",
     TOO_FEW: "text-bg-secondary",
 }
+
+
+def activity_labels(programme: Programme) -> dict[str, str]:
+    labels = {key: str(label) for key, label in ACTIVITY_LABELS.items()}
+    labels["meetings_invited_late"] = _("Meetings invited less than %(days)d days ahead") % {
+        "days": programme.invitation_days_ahead
+    }
+    return labels
+
+
 ACTIVITY_LABELS = {
     "individual_contacts": gettext_lazy("Individual contacts"),
     "unique_persons": gettext_lazy("Unique persons"),
@@ -207,7 +268,7 @@ ACTIVITY_LABELS = {
     "outreach_hours": gettext_lazy("Outreach hours"),
     "outreach_people_reached": gettext_lazy("People reached by outreach"),
     "meetings_held": gettext_lazy("Coordination meetings held"),
-    "meetings_invited_late": gettext_lazy("Meetings invited less than 14 days ahead"),
+    "meetings_invited_late": "",  # activity_labels: the programme's days
 }
 WARNING_LABELS = {
     "missing_rating": gettext_lazy(
@@ -220,7 +281,10 @@ WARNING_LABELS = {
         "Established plans with a goal without a sub-goal, or without a contact path"
     ),
 }
-AGE_LABELS = {**{name: name for name in AGE_GROUPS}, OTHER_AGE: gettext_lazy("Other age")}
+
+
+def age_labels(programme: Programme) -> dict[str, str]:
+    return {**{name: name for name in age_groups(programme)}, OTHER_AGE: str(_("Other age"))}
 
 
 def _status(value: Any, target: int) -> dict[str, str]:
@@ -240,11 +304,11 @@ def _goal_row(code: str, name: str, target: str, shown: dict, status: dict | Non
     return {"code": code, "name": name, "target": target, "figures": shown, "status": status}
 
 
-def _goals(figures: dict[str, Any]) -> list[dict[str, Any]]:
+def _goals(figures: dict[str, Any], names: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
     """K2 to K5, each with its figures as computed (``now``, protected) and its row in the
     period and cumulatively, shown and with a status: the page and the PDF lay these out."""
     goals = []
-    for name, (code, label) in GOAL_NAMES.items():
+    for name, (code, label) in names.items():
         kpi = figures["kpis"][name]
         target = f"\u2265 {kpi['target_percent']} %"
         period_row, cumulative_row = (
@@ -271,9 +335,13 @@ def _goals(figures: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _goal_tables(figures: dict[str, Any], goals: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """K1 to K5 for the period, then cumulatively, each with its status."""
+    """K1 to K5 (the programme's goals) for the period, then cumulatively, each with its
+    status."""
     people = figures["participants"]
-    k1_target = _("at least %(target)s over the project") % {"target": PARTICIPANTS_TARGET}
+    target = people["target"]
+    k1_target = (
+        _("at least %(target)s over the project") % {"target": target} if target else "\u2013"
+    )
     k1_name = _("Participants reached (started)")
     # K1's target is for the whole project: a single period has no status of its own.
     period_k1 = _goal_row("K1", k1_name, k1_target, {"met": show(people["started"])}, None)
@@ -282,7 +350,7 @@ def _goal_tables(figures: dict[str, Any], goals: list[dict[str, Any]]) -> list[d
         k1_name,
         k1_target,
         {"met": show(people["cumulative_started"])},
-        _status(people["cumulative_started"], PARTICIPANTS_TARGET),
+        _status(people["cumulative_started"], target) if target else None,
     )
     return [
         {
@@ -310,7 +378,10 @@ def _breakdown_row(label: str, short: str, columns: list[str], cells: list[str])
 
 
 def _breakdown(
-    figures: dict[str, Any], key: str, columns: list[tuple[str, str]]
+    figures: dict[str, Any],
+    key: str,
+    columns: list[tuple[str, str]],
+    names: dict[str, tuple[str, str]],
 ) -> list[dict[str, Any]]:
     """One row per figure (started, then each goal's cohort, met and percent), one cell per
     column, as ``protect`` left them: the rows are the ones disclosure control works on."""
@@ -324,7 +395,7 @@ def _breakdown(
             [show(started.get(column)) for column, _heading in columns],
         )
     ]
-    for name, (code, label) in GOAL_NAMES.items():
+    for name, (code, label) in names.items():
         cells = figures["kpis"][name][key]
         cohort_key = "evaluable" if name == "self_rating_improved" else "cohort"
         for part, part_label, short in (
@@ -350,24 +421,27 @@ def _breakdown(
     return rows
 
 
-def _breakdowns(figures: dict[str, Any]) -> list[dict[str, Any]]:
-    """The breakdowns by gender and by age group at start, after disclosure control."""
+def _breakdowns(
+    figures: dict[str, Any], programme: Programme, names: dict[str, tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """The breakdowns by gender and by the programme's age groups at start, after
+    disclosure control."""
     genders = [(str(gender), str(Gender(gender).label)) for gender in GENDERS]
-    ages = [(age, str(AGE_LABELS[age])) for age in [*AGE_GROUPS, OTHER_AGE]]
+    ages = list(age_labels(programme).items())
     return [
         {
             "id": "breakdown-gender",
             "heading": _("By gender"),
             "caption": _("Started and result goals in the period, by gender"),
             "columns": [label for _key, label in genders],
-            "rows": _breakdown(figures, "by_gender", genders),
+            "rows": _breakdown(figures, "by_gender", genders, names),
         },
         {
             "id": "breakdown-age",
             "heading": _("By age group at start"),
             "caption": _("Started and result goals in the period, by age group at start"),
             "columns": [label for _key, label in ages],
-            "rows": _breakdown(figures, "by_age_group", ages),
+            "rows": _breakdown(figures, "by_age_group", ages, names),
         },
     ]
 
@@ -382,10 +456,12 @@ def _trend_cell(code: str, name: str, kpi: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _charts(trend: list[TrendRow]) -> list[dict[str, Any]]:
+def _charts(
+    trend: list[TrendRow], figures: dict[str, Any], names: dict[str, tuple[str, str]]
+) -> list[dict[str, Any]]:
     charts = []
-    for name, (code, label) in GOAL_NAMES.items():
-        target = TARGET_PERCENT[name]
+    for name, (code, label) in names.items():
+        target = figures["kpis"][name]["target_percent"]
         points = [
             Point(
                 label=row.label,
@@ -439,15 +515,15 @@ def _shown(figures: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def default_period(today: date) -> Period:
+def default_period(programme: Programme, today: date) -> Period:
     """The latest finished project quarter, or the project to date before the first ends
-    (quarter 1 before the partnership starts)."""
-    finished = finished_project_quarters(today)
+    (quarter 1 before the programme starts)."""
+    finished = finished_project_quarters(programme, today)
     if finished:
         return finished[-1]
-    if today < PARTNERSHIP_START:
-        return project_quarter(1)
-    return project_to_date(today)
+    if today < programme.start:
+        return project_quarter(programme, 1)
+    return project_to_date(programme, today)
 
 
 @dataclass(frozen=True)
@@ -472,59 +548,86 @@ def research_consents(
 
 def report_context(
     *,
+    programme: Programme,
     period: Period,
     organisation: Organisation | None = None,
     today: date | None = None,
     trend_quarters: list[Period] | None = None,
 ) -> dict[str, Any]:
-    """The steering report for ``period``, computed once and disclosure-controlled: the page
-    (``templates/reporting/report.html``), the PDF (``services.steering_report_context``)
+    """The report on ``programme`` for ``period``, computed once and disclosure-controlled:
+    the page (``templates/reporting/report.html``), the PDF (``services.steering_report_context``)
     and the exports (``exports``) all read it, so each figure has one definition.
 
     ``figures`` is ``protected_kpis`` as is (the exports' rows); the rest is formatted for
     the templates. ``organisation`` limits the figures to one organisation (a team lead's);
-    ``None`` is both. ``trend_quarters`` are the quarters of the trend (by default those
+    ``None`` is all. ``trend_quarters`` are the quarters of the trend (by default those
     ended by the period's end; ``[]`` for none, as the exports need no trend).
     """
     today = today or timezone.localdate()
-    figures = protected_kpis(period=period, organisation=organisation, today=today)
+    figures = protected_kpis(
+        programme=programme, period=period, organisation=organisation, today=today
+    )
     if trend_quarters is None:
-        trend_quarters = past_project_quarters(period)
+        trend_quarters = past_project_quarters(programme, period)
     trend_rows = (
-        trend(quarters=trend_quarters, organisation=organisation, today=today)
+        trend(
+            programme=programme,
+            quarters=trend_quarters,
+            organisation=organisation,
+            today=today,
+        )
         if trend_quarters
         else []
     )
-    goals = _goals(figures)
+    names = goal_names(programme)
+    goals = _goals(figures, names)
     goal_tables = _goal_tables(figures, goals)
     return {
+        "programme": programme,
+        "goal_definitions": _described_definitions(programme),
         "period": period,
         "organisation": organisation,
-        "phase": phase_on(period.end),
+        "phase": phase_on(programme, period.end),
         "figures": figures,
         "reached": figures["participants"],
         "k1": goal_tables[1]["rows"][0],  # K1 cumulatively: its target is the project's
         "goals": goals,
         "goal_tables": goal_tables,
         "activity": [
-            (label, show(figures["activity"][key])) for key, label in ACTIVITY_LABELS.items()
+            (label, show(figures["activity"][key]))
+            for key, label in activity_labels(programme).items()
         ],
-        "breakdowns": _breakdowns(figures),
+        "breakdowns": _breakdowns(figures, programme, names),
         "trend": [
             {
                 "label": row.label,
                 "started": row.started,
                 "cells": [
                     _trend_cell(code, name, row.kpis[name])
-                    for name, (code, _label) in GOAL_NAMES.items()
+                    for name, (code, _label) in names.items()
                 ],
             }
             for row in trend_rows
         ],
-        "goal_codes": [code for code, _label in GOAL_NAMES.values()],
-        "charts": _charts(trend_rows),
-        "warnings": labelled_warnings(figures, period=period, organisation=organisation),
+        "goal_codes": [code for code, _label in names.values()],
+        "charts": _charts(trend_rows, figures, names),
+        "warnings": labelled_warnings(
+            figures, programme=programme, period=period, organisation=organisation
+        ),
         "research_consents": research_consents(
             period=period, organisation=organisation, today=today
         ),
     }
+
+
+def _described_definitions(programme: Programme) -> list[dict[str, Any]]:
+    """Which goal definitions the report used: each goal's name, version and since when."""
+    goals = programme_goals(programme)
+    return [
+        definition
+        | {
+            "code": CATALOGUE[definition["kind"]].code,
+            "name": goal_name(goals[definition["kind"]]),
+        }
+        for definition in goal_definitions(programme)
+    ]

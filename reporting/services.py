@@ -19,8 +19,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log, pdf
-from cm_portal.models import AccessEvent, Role, User
-from cm_portal.selectors import emails_of_role
+from cm_portal.models import AccessEvent, User
+from programmes.models import Programme
+from programmes.selectors import programme_member_emails
 
 from . import periods
 from .models import ReportKind, SteeringReport
@@ -36,15 +37,26 @@ TEMPLATE = "reporting/pdf/steering_report.html"
 
 
 def steering_report_request(
-    *, period, kind: str, actor: User | None, client_address: str | None = None
+    *,
+    programme: Programme,
+    period,
+    kind: str,
+    actor: User | None,
+    client_address: str | None = None,
 ) -> SteeringReport:
-    """Queue a report of ``kind`` for ``period``; while one for the same kind and period is
-    queued or rendering, that one is returned and nothing more is rendered."""
+    """Queue a report of ``kind`` on ``programme`` for ``period``; while one for the same
+    programme, kind and period is queued or rendering, that one is returned and nothing more
+    is rendered."""
     kind = ReportKind(kind)
     with transaction.atomic():
         report, created = pdf.request(
             SteeringReport,
-            subject={"kind": kind, "period_start": period.start, "period_end": period.end},
+            subject={
+                "programme": programme,
+                "kind": kind,
+                "period_start": period.start,
+                "period_end": period.end,
+            },
             period_label=str(period.label)[:100],
             requested_by=actor,
         )
@@ -65,10 +77,11 @@ def steering_report_request(
 
 def _period_of(report: SteeringReport) -> periods.Period:
     """The report's period again, its label in the active language."""
+    programme = report.programme
     candidates = [
-        *periods.all_project_quarters(),
-        *(periods.project_year(n) for n in range(1, periods.PROJECT_YEARS + 1)),
-        periods.whole_partnership(),
+        *periods.all_project_quarters(programme),
+        *periods.all_project_years(programme),
+        periods.whole_programme(programme),
     ]
     for candidate in candidates:
         if (candidate.start, candidate.end) == (report.period_start, report.period_end):
@@ -79,11 +92,11 @@ def _period_of(report: SteeringReport) -> periods.Period:
 def _trend_quarters(report: SteeringReport, period: periods.Period) -> list[periods.Period]:
     """The project quarters the trend shows: those so far (quarterly, chosen dates), the
     year's four (annual), every one of the partnership (final)."""
-    quarters = periods.past_project_quarters(period)
+    quarters = periods.past_project_quarters(report.programme, period)
     if report.kind == ReportKind.ANNUAL:
         return [q for q in quarters if q.start >= report.period_start]
     if report.kind == ReportKind.FINAL:
-        return periods.all_project_quarters()
+        return periods.all_project_quarters(report.programme)
     return quarters
 
 
@@ -94,7 +107,10 @@ def steering_report_context(report: SteeringReport, *, today: date | None = None
     today = today or timezone.localdate()
     period = _period_of(report)
     context = report_context(
-        period=period, today=today, trend_quarters=_trend_quarters(report, period)
+        programme=report.programme,
+        period=period,
+        today=today,
+        trend_quarters=_trend_quarters(report, period),
     )
     return context | {
         "report": report,
@@ -156,7 +172,8 @@ def _claim_notification(report_pk: int) -> bool:
 
 
 def steering_reports_notify() -> int:
-    """E-mail the steering group about every ready automatic report, each once."""
+    """E-mail the programme's steering and project groups about every ready automatic
+    report, each once."""
     ready = SteeringReport.objects.filter(
         requested_by__isnull=True,
         kind=ReportKind.QUARTERLY,
@@ -164,10 +181,10 @@ def steering_reports_notify() -> int:
         notified_at__isnull=True,
     ).order_by("period_start")
     sent = 0
-    recipients = emails_of_role(Role.STEERING_GROUP)
-    for report in ready:
+    for report in ready.select_related("programme"):
         if not _claim_notification(report.pk):
             continue
+        recipients = programme_member_emails(report.programme)
         if not recipients:
             continue
         subject, body = report_email(report)
@@ -183,12 +200,19 @@ def steering_reports_notify() -> int:
 
 
 def quarterly_reports_produce(*, today: date | None = None) -> int:
-    """For every finished project quarter with no ready or pending quarterly report, ask for
-    one; then e-mail the steering group about those rendered since. Safe to run any time."""
+    """For every finished project quarter of every programme with no ready or pending
+    quarterly report, ask for one; then e-mail the programmes' members about those rendered
+    since. Safe to run any time."""
     today = today or timezone.localdate()
     asked = 0
-    for quarter in periods.finished_project_quarters(today):
+    due = [
+        (each, quarter)
+        for each in Programme.objects.prefetch_related("goals", "phases")
+        for quarter in periods.finished_project_quarters(each, today)
+    ]
+    for programme, quarter in due:
         exists = SteeringReport.objects.filter(
+            programme=programme,
             kind=ReportKind.QUARTERLY,
             period_start=quarter.start,
             period_end=quarter.end,
@@ -196,7 +220,9 @@ def quarterly_reports_produce(*, today: date | None = None) -> int:
         ).exists()
         if exists:
             continue
-        steering_report_request(period=quarter, kind=ReportKind.QUARTERLY, actor=None)
+        steering_report_request(
+            programme=programme, period=quarter, kind=ReportKind.QUARTERLY, actor=None
+        )
         asked += 1
     steering_reports_notify()
     return asked

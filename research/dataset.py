@@ -23,7 +23,7 @@ from django.utils.translation import override
 from cm_portal.models import Organisation
 from consent.models import Consent
 from participants.models import Contact, ContactKind, EntryPath, Gender, Participant
-from plans.deadlines import three_month_date
+from plans.deadlines import add_months, horizon_date
 from plans.models import (
     CoordinationMeeting,
     MeetingStatus,
@@ -32,10 +32,15 @@ from plans.models import (
     RatingPhase,
     SelfRating,
 )
-from reporting.kpis import AGE_GROUPS, OTHER_AGE
+from reporting.kpis import OTHER_AGE
 
 from .anonymity import ALL_AGES, QUASI_IDENTIFIERS
 from .pseudonyms import pseudonym
+
+# The codebook's age groups: those of "Vägledning i Vardagslivet" (its migration), fixed so
+# that the research files of every programme share one codebook.
+AGE_GROUPS = {"18-21": (18, 21), "22-25": (22, 25), "26-29": (26, 29)}
+CODEBOOK_HORIZON_MONTHS = 3
 
 Row = dict[str, Any]
 
@@ -312,7 +317,8 @@ def participant_row(participant: Participant, *, secret: bytes) -> Row:
     if crisis_on is not None and not list(participant.crisis_plan.chain.all()):
         crisis_on = None  # established only with a link in the chain (as K5 counts it)
     row["days_to_crisis_plan"] = _days(start, crisis_on)
-    horizon = three_month_date(start)
+    # The participant's programme's horizon (the codebook's when it has no such goal).
+    horizon = horizon_date(participant) or add_months(start, CODEBOOK_HORIZON_MONTHS)
     due = [
         contact
         for contact in participant.prioritised_contacts.all()

@@ -6,7 +6,8 @@
 - dana: case manager at the district; in the permission matrix a real consent of the
   participant under test covers the district (a sharing grant), so dana reads, never changes
 - tess: team lead at Hela Människan
-- steve: steering group
+- steve: steering group, a member of "Vägledning i Vardagslivet"
+- pia: project group, a member of "Vägledning i Vardagslivet"
 - ada: administrator
 - rita: researcher, named in the data-sharing agreement of the research tests (tests/research);
   reaches research data only, never a case page or a report
@@ -26,7 +27,7 @@ from cm_portal.models import Organisation, Role
 
 from .factories import OrganisationFactory, TOTPDeviceFactory, UserFactory, default_programme
 
-PERSONAS = ["anonymous", "alice", "bob", "charlie", "dana", "tess", "steve", "ada", "rita"]
+PERSONAS = ["anonymous", "alice", "bob", "charlie", "dana", "tess", "steve", "pia", "ada", "rita"]
 
 
 @pytest.fixture
@@ -97,7 +98,16 @@ def tess(hela_manniskan):
 
 @pytest.fixture
 def steve(district):
-    return _staff("steve@district.example", "Steve Styr", district, Role.STEERING_GROUP)
+    user = _staff("steve@district.example", "Steve Styr", district, Role.STEERING_GROUP)
+    default_programme().members.add(user)
+    return user
+
+
+@pytest.fixture
+def pia(hela_manniskan):
+    user = _staff("pia@hela.example", "Pia Projekt", hela_manniskan, Role.PROJECT_GROUP)
+    default_programme().members.add(user)
+    return user
 
 
 @pytest.fixture

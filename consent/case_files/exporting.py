@@ -24,7 +24,7 @@ VERSION = 1
 def participants_for_export(
     *, organisation: Organisation | None = None, reference: str | None = None
 ) -> QuerySet[Participant]:
-    participants = Participant.objects.select_related("organisation").order_by(
+    participants = Participant.objects.select_related("organisation", "programme").order_by(
         "organisation__slug", "reference", "pk"
     )
     if organisation is not None:
@@ -62,6 +62,7 @@ def _consent_data(consent: Consent) -> dict[str, Any]:
 def _participant_data(participant: Participant) -> dict[str, Any]:
     return {
         "organisation": participant.organisation.slug,
+        "programme": participant.programme.slug,
         "reference": participant.reference,
         "display_name": participant.display_name,
         "personal_identity_number": participant.personal_identity_number or None,

@@ -23,6 +23,7 @@ from participants.services import (
     participant_register,
     participant_unassign,
 )
+from programmes.models import Programme
 
 from ..models import SignedBy
 from ..services import consent_record, consent_withdraw
@@ -74,6 +75,8 @@ class _CaseRejected(Exception):
 
 PARTICIPANT_SCHEMA: Schema = {
     "organisation": (text, REQUIRED),
+    # Optional: a file without it goes into the installation's only programme.
+    "programme": (optional(text), None),
     "reference": (text, REQUIRED),
     "display_name": (text, ""),
     "personal_identity_number": (optional(text), None),
@@ -111,21 +114,40 @@ class _Lookups:
 
     def __init__(self) -> None:
         self.organisations = {org.slug: org for org in Organisation.objects.all()}
+        self.programmes = {programme.slug: programme for programme in Programme.objects.all()}
         self.staff = {user.email.lower(): user for user in User.objects.all()}
         self.existing = set(Participant.objects.values_list("organisation__slug", "reference"))
         self.seen: dict[tuple[str, str], int] = {}
 
 
+def _programme(case: CaseErrors, values: dict[str, Any], lookups: _Lookups) -> Programme | None:
+    """The named programme, or the installation's only one when none is named."""
+    slug = values.get("programme")
+    if slug:
+        programme = lookups.programmes.get(slug.strip())
+        if programme is None:
+            case.error("participant.programme", _("unknown programme"))
+        return programme
+    if len(lookups.programmes) == 1:
+        return next(iter(lookups.programmes.values()))
+    case.error(
+        "participant.programme",
+        _("is required: the installation has several programmes (or none)"),
+    )
+    return None
+
+
 def _check_participant(
     case: CaseErrors, index: int, values: dict[str, Any], lookups: _Lookups
-) -> tuple[Organisation, list[User]] | None:
-    """Check what the services cannot: organisation, reference, case managers."""
+) -> tuple[Organisation, Programme, list[User]] | None:
+    """Check what the services cannot: organisation, programme, reference, case managers."""
     before = case.count
     organisation = None
     if "organisation" in values:
         organisation = lookups.organisations.get(values["organisation"])
         if organisation is None:
             case.error("participant.organisation", _("unknown organisation"))
+    programme = _programme(case, values, lookups)
     reference = values.get("reference", "").strip()
     key = (values.get("organisation", ""), reference)
     if "reference" not in values:
@@ -151,9 +173,9 @@ def _check_participant(
             case.error(f"participant.case_managers[{position}]", _("no staff account"))
         else:
             case_managers.append(user)
-    if case.count != before or organisation is None:
+    if case.count != before or organisation is None or programme is None:
         return None
-    return organisation, case_managers
+    return organisation, programme, case_managers
 
 
 def _import_case(
@@ -186,7 +208,7 @@ def _import_case(
     checked = _check_participant(case, index, values, lookups)
     if checked is None or not shaped or case.count:
         return  # the services can only judge a case whose shape is right
-    organisation, case_managers = checked
+    organisation, programme, case_managers = checked
     before = case.count
     try:
         # A savepoint per case: a wrong case leaves nothing behind for the next one to meet.
@@ -194,6 +216,7 @@ def _import_case(
             participant = _write_case(
                 case,
                 organisation=organisation,
+                programme=programme,
                 values=values,
                 case_managers=case_managers,
                 contacts=contacts,
@@ -235,6 +258,7 @@ def _write_case(
     case: CaseErrors,
     *,
     organisation: Organisation,
+    programme: Programme,
     values: dict[str, Any],
     case_managers: list[User],
     contacts: list[dict[str, Any] | None],
@@ -262,6 +286,7 @@ def _write_case(
         with transaction.atomic():
             participant = participant_register(
                 organisation=organisation,
+                programme=programme,
                 actor=actor,
                 reference=values["reference"].strip(),
                 **fields,

@@ -131,12 +131,15 @@ class InvitationForm(forms.Form):
     sent_on = forms.DateField(
         label=_("Invitation sent on"),
         widget=DateInput(),
-        help_text=_("At least 14 days before the meeting."),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, days_ahead: int | None = None, **kwargs) -> None:
         kwargs.setdefault("initial", {"sent_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
+        if days_ahead is not None:
+            self.fields["sent_on"].help_text = _("At least %(days)d days before the meeting.") % {
+                "days": days_ahead
+            }
 
 
 ATTENDANCE_CHOICES = [("", _("Not recorded")), ("present", _("Came")), ("absent", _("Absent"))]

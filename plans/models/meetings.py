@@ -1,5 +1,5 @@
 """Coordination meetings (samordningsmöte, Intern-SIP / SIP), after seed 004's routine:
-need, consent, invitation at least 14 days ahead, chair and minute-taker, the agreed plan,
+need, consent, invitation ahead (the programme's days), chair and minute-taker, the agreed plan,
 the lead unit, a follow-up date, and escalation to managers when no one takes responsibility.
 """
 
@@ -14,7 +14,6 @@ from participants.models import Participant
 
 from .individual_plan import Goal
 
-INVITATION_DAYS_AHEAD = 14
 # A participant who asks for an Intern-SIP always gets one (seed 004, step 1): held within
 # this many days of the request, a deadline with the usual reminders.
 ASKED_FOR_HOLD_DAYS = 30
@@ -136,10 +135,12 @@ class CoordinationMeeting(models.Model):
 
     @property
     def invited_late(self) -> bool:
-        """Sent, but less than 14 days before the meeting (allowed, flagged and counted)."""
+        """Sent, but later than the programme's days before the meeting (allowed, flagged
+        and counted)."""
         if self.invitation_sent_on is None:
             return False
-        return (self.meeting_on - self.invitation_sent_on).days < INVITATION_DAYS_AHEAD
+        days_ahead = self.participant.programme.invitation_days_ahead
+        return (self.meeting_on - self.invitation_sent_on).days < days_ahead
 
     @property
     def where(self) -> str:

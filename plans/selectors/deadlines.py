@@ -17,7 +17,7 @@ from cm_portal.models import User
 from participants.access import participants_for
 from participants.models import Participant, ParticipantUserObjectPermission
 
-from ..deadlines import plan_deadline
+from ..deadlines import crisis_plan_deadline, plan_deadline
 from ..models import Deadline, DeadlineState, Reminder, VersionedPlan
 
 # Deadlines that may still be fulfilled (met and void are final until case data changes).
@@ -34,14 +34,17 @@ class PlanDue:
     overdue: bool  # not established, and the due date has passed
 
 
-def plan_due(participant: Participant, plan: VersionedPlan | None, *, today: date) -> PlanDue:
-    """The individual or crisis plan (``None`` before its first save) against D2."""
-    deadline = plan_deadline(participant.intervention_start)
+def plan_due(
+    participant: Participant, plan: VersionedPlan | None, *, today: date, crisis: bool = False
+) -> PlanDue:
+    """The individual or crisis plan (``None`` before its first save) against its deadline
+    (the programme's window; none when the programme has no such goal)."""
+    deadline = crisis_plan_deadline(participant) if crisis else plan_deadline(participant)
     established_on = plan.established_on if plan is not None else None
     return PlanDue(
         deadline=deadline,
-        met=established_on is not None and established_on <= deadline,
-        overdue=established_on is None and today > deadline,
+        met=deadline is not None and established_on is not None and established_on <= deadline,
+        overdue=deadline is not None and established_on is None and today > deadline,
     )
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import DateField, ExpressionWrapper, F, QuerySet
 
 from participants.models import Participant
 
 from ..models import CoordinationMeeting, MeetingAction, MeetingOffer, MeetingStatus
-from ..models.meetings import INVITATION_DAYS_AHEAD
 
 
 def meetings_of(participant: Participant) -> QuerySet[CoordinationMeeting]:
@@ -52,9 +51,12 @@ def meetings_held(*, held_from: date, held_to: date) -> int:
 
 
 def meetings_invited_late(*, held_from: date, held_to: date) -> int:
-    """Held meetings in the period whose invitation went out less than 14 days before."""
+    """Held meetings in the period whose invitation went out later than their programme's
+    days before the meeting."""
+    # date - integer is a date in PostgreSQL.
     deadline = ExpressionWrapper(
-        F("meeting_on") - timedelta(days=INVITATION_DAYS_AHEAD), output_field=DateField()
+        F("meeting_on") - F("participant__programme__invitation_days_ahead"),
+        output_field=DateField(),
     )
     return (
         _held(held_from, held_to)

@@ -8,7 +8,7 @@ from datetime import date
 from django.db.models import QuerySet
 
 from participants.models import CaseChange, Participant
-from plans.deadlines import three_month_date
+from plans.deadlines import horizon_date
 from plans.models import PrioritisedContact, PrioritisedContactStatus
 
 
@@ -22,13 +22,15 @@ def prioritised_contacts_of(participant: Participant) -> QuerySet[PrioritisedCon
     return PrioritisedContact.objects.filter(participant=participant).order_by("planned_on", "id")
 
 
-def contact_rows(participant: Participant) -> tuple[date, list[ContactRow]]:
-    """The 3-month date D3 and each contact, marked when it is due before D3 and still open."""
-    d3 = three_month_date(participant.intervention_start)
+def contact_rows(participant: Participant) -> tuple[date | None, list[ContactRow]]:
+    """The horizon D3 (None when the programme has no such goal) and each contact, marked
+    when it is due before D3 and still open."""
+    d3 = horizon_date(participant)
     rows = [
         ContactRow(
             contact=contact,
             due_before_d3=contact.status == PrioritisedContactStatus.PLANNED
+            and d3 is not None
             and contact.planned_on <= d3,
         )
         for contact in prioritised_contacts_of(participant)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
 
 from participants.models import Participant
+from plans.deadlines import baseline_rating_due
 from plans.models import SelfRating, SelfRatingLink
 
-BASELINE_DAYS = 14  # the baseline rating is due two weeks after the start
 
-
-def baseline_deadline(start: date) -> date:
-    return start + timedelta(days=BASELINE_DAYS)
+def baseline_deadline(participant: Participant) -> date:
+    """When the baseline rating is due: the programme's days after the start."""
+    return baseline_rating_due(participant)
 
 
 def ratings_of(participant: Participant) -> QuerySet[SelfRating]:

@@ -30,12 +30,14 @@ What "fulfilled" means, per kind:
   actors are free text and are not compared: the organisations are what sharing grants
   (and so access) depend on.
 - meeting invitation: the invitation was sent (``met_on = invitation_sent_on``). A meeting
-  booked less than 14 days ahead has its window open on the due date (not after it).
+  booked later than the programme's invitation days ahead has its window open on the due date
+  (not after it).
 - Intern-SIP asked for (one a request, seed 004 step 1): the window opens on the day the
   participant asked, due 30 days later; met by the first Intern-SIP held on or after that
   day (``met_on`` its date).
-- follow-up meeting (one a held meeting with a follow-up date): the window opens 14 days
-  before the date; met when a meeting booked as its follow-up is held (``met_on`` its date).
+- follow-up meeting (one a held meeting with a follow-up date): the window opens
+  ``FOLLOW_UP_WINDOW_DAYS`` before the date; met when a meeting booked as its follow-up is
+  held (``met_on`` its date).
 """
 
 from __future__ import annotations
@@ -46,13 +48,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Min
+from django.db.models import Count, Min, prefetch_related_objects
 from django.utils import timezone
 
 from consent.models import Consent, ConsentParty
 from participants.models import Participant
 
-from ..deadlines import PLAN_WINDOW_OPENS_DAYS, plan_deadline, three_month_date
+from ..deadlines import (
+    baseline_rating_due,
+    crisis_plan_deadline,
+    horizon_date,
+    horizon_window_opens,
+    invitation_due,
+    plan_deadline,
+    plan_window_opens,
+)
 from ..models import (
     CoordinationMeeting,
     CrisisPlan,
@@ -69,10 +79,8 @@ from ..models import (
     RatingPhase,
     SelfRating,
 )
-from ..models.meetings import ASKED_FOR_HOLD_DAYS, FOLLOW_UP_WINDOW_DAYS, INVITATION_DAYS_AHEAD
+from ..models.meetings import ASKED_FOR_HOLD_DAYS, FOLLOW_UP_WINDOW_DAYS
 
-BASELINE_DAYS = 14
-THREE_MONTH_WINDOW_DAYS = 14
 CONSENT_WINDOW_DAYS = 30
 RECOMPUTE_ALL_CHUNK = 500
 
@@ -229,7 +237,7 @@ def _meeting_values(
     participant: Participant, meetings: list[_MeetingFacts], today: date
 ) -> Iterator[DeadlineValue]:
     for meeting in meetings:
-        due_on = meeting.meeting_on - timedelta(days=INVITATION_DAYS_AHEAD)
+        due_on = invitation_due(participant, meeting.meeting_on)
         yield _value(
             participant,
             kind=DeadlineKind.MEETING_INVITATION,
@@ -286,46 +294,48 @@ def _follow_up_values(
 def _values(participant: Participant, facts: _CaseFacts, *, today: date) -> list[DeadlineValue]:
     """Every deadline of the table in docs/kpis.md, from the facts (the rules, written once)."""
     start = participant.intervention_start
-    d2 = plan_deadline(start)
-    d2_window = start + timedelta(days=PLAN_WINDOW_OPENS_DAYS)
-    d3 = three_month_date(start)
-    values = [
-        _value(
-            participant,
-            kind=DeadlineKind.PLAN,
-            window_opens=d2_window,
-            due_on=d2,
-            met_on=facts.plan_established_on,
-            today=today,
+    values = []
+    # Each deadline belongs to a goal of the participant's programme: without it, none.
+    d2_window = plan_window_opens(participant)
+    if (d2 := plan_deadline(participant)) is not None:
+        values.append(
+            _value(
+                participant,
+                kind=DeadlineKind.PLAN,
+                window_opens=d2_window,
+                due_on=d2,
+                met_on=facts.plan_established_on,
+                today=today,
+            )
         )
-    ]
-    if participant.crisis_relevant:
+    if participant.crisis_relevant and (d5 := crisis_plan_deadline(participant)) is not None:
         values.append(
             _value(
                 participant,
                 kind=DeadlineKind.CRISIS_PLAN,
                 window_opens=d2_window,
-                due_on=d2,
+                due_on=d5,
                 met_on=facts.crisis_plan_established_on,
+                today=today,
+            )
+        )
+    if (d3 := horizon_date(participant)) is not None:
+        values.append(
+            _value(
+                participant,
+                kind=DeadlineKind.THREE_MONTHS,
+                window_opens=horizon_window_opens(participant, d3),
+                due_on=d3,
+                met_on=_three_months_met_on(facts.contacts, d3, today),
                 today=today,
             )
         )
     values.append(
         _value(
             participant,
-            kind=DeadlineKind.THREE_MONTHS,
-            window_opens=d3 - timedelta(days=THREE_MONTH_WINDOW_DAYS),
-            due_on=d3,
-            met_on=_three_months_met_on(facts.contacts, d3, today),
-            today=today,
-        )
-    )
-    values.append(
-        _value(
-            participant,
             kind=DeadlineKind.BASELINE_RATING,
             window_opens=start,
-            due_on=start + timedelta(days=BASELINE_DAYS),
+            due_on=baseline_rating_due(participant),
             met_on=facts.baseline_on,
             today=today,
         )
@@ -508,6 +518,8 @@ def deadlines_for_many(
 ) -> dict[int, list[DeadlineValue]]:
     """``deadlines_for`` of each participant, read with one query a kind for them all."""
     facts = _facts_of_many([participant.pk for participant in participants])
+    # Their programmes' goals decide the deadlines: two queries for the chunk.
+    prefetch_related_objects(participants, "programme__goals")
     return {
         participant.pk: _values(participant, facts[participant.pk], today=today)
         for participant in participants
@@ -583,9 +595,13 @@ def deadlines_recompute_all(*, today: date | None = None) -> int:
                 Participant.objects.select_for_update()
                 .filter(pk__gt=last_id)
                 .order_by("pk")
-                .only("id", "intervention_start", "intervention_end", "crisis_relevant")[
-                    :RECOMPUTE_ALL_CHUNK
-                ]
+                .only(
+                    "id",
+                    "programme_id",
+                    "intervention_start",
+                    "intervention_end",
+                    "crisis_relevant",
+                )[:RECOMPUTE_ALL_CHUNK]
             )
             if not participants:
                 return changed

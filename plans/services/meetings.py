@@ -1,10 +1,10 @@
 """Every write to coordination meetings (Intern-SIP / SIP), after seed 004's routine.
 
 Booking needs the participant's agreement (step 2) and a valid consent for every invited
-outside party; the invitation should go out at least 14 days ahead (step 3, a later one is
-allowed but flagged); the minutes name chair, minute-taker, the agreed plan and the lead unit
-(step 4), or, when no one takes responsibility, the question goes to the managers only with the
-participant's consent (step 5).
+outside party; the invitation should go out the programme's ``invitation_days_ahead`` ahead
+(step 3, a later one is allowed but flagged); the minutes name chair, minute-taker, the
+agreed plan and the lead unit (step 4), or, when no one takes responsibility, the question
+goes to the managers only with the participant's consent (step 5).
 """
 
 from __future__ import annotations
@@ -381,8 +381,8 @@ def meeting_invitation_record(
     actor: User,
     client_address: str | None = None,
 ) -> CoordinationMeeting:
-    """Record the day the invitation went out. Less than 14 days ahead is allowed but
-    flagged (``meeting.invited_late``) and counted in the reports. Every outside party
+    """Record the day the invitation went out. Later than the programme's days ahead is
+    allowed but flagged (``meeting.invited_late``) and counted in the reports. Every outside party
     must still be covered by a consent valid today."""
     _require_planned(meeting)
     meeting_require_consent(meeting)

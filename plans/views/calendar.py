@@ -133,7 +133,7 @@ def calendar_feed_settings(request: HttpRequest) -> HttpResponse:
             ):
                 messages.success(request, _("The calendar link is revoked: it no longer works."))
         else:
-            return HttpResponse(status=400)
+            messages.error(request, _("Choose to make a new link or to revoke the one you have."))
         return redirect("plans:calendar_feed_settings")
     token = request.session.pop(SESSION_KEY, None)
     link = (

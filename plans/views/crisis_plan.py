@@ -25,7 +25,7 @@ Action = AccessEvent.Action
 
 
 def _deadline(participant, plan) -> dict:
-    due = plan_due(participant, plan, today=timezone.localdate())
+    due = plan_due(participant, plan, today=timezone.localdate(), crisis=True)
     return {"deadline": due.deadline, "deadline_met": due.met, "deadline_passed": due.overdue}
 
 

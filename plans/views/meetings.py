@@ -198,7 +198,8 @@ def _detail(
             "follow_ups": list(meeting.follow_ups.all()),
             "may_change": may_change,
             "may_follow_up": meeting.status == MeetingStatus.HELD and may_change_case,
-            "invitation_form": invitation_form or InvitationForm(),
+            "invitation_form": invitation_form
+            or InvitationForm(days_ahead=participant.programme.invitation_days_ahead),
             "minutes_form": minutes_form or MinutesForm(invitees=invitees),
             "actions_formset": actions_formset or action_formset(None, meeting),
             "in_future": meeting.meeting_on > timezone.localdate(),
@@ -228,7 +229,9 @@ def meeting_invitation(request: HttpRequest, pk: int, meeting_pk: int) -> HttpRe
     meeting = access_meeting(request.user, meeting_pk, participant_pk=pk, need="change")
     if refused := _method_not_allowed(request, "POST"):
         return refused
-    form = InvitationForm(request.POST)
+    form = InvitationForm(
+        request.POST, days_ahead=meeting.participant.programme.invitation_days_ahead
+    )
     if form.is_valid():
         try:
             services.meeting_invitation_record(
@@ -246,9 +249,10 @@ def meeting_invitation(request: HttpRequest, pk: int, meeting_pk: int) -> HttpRe
                 messages.warning(
                     request,
                     _(
-                        "The invitation was recorded, but it went out less than 14 days before "
-                        "the meeting: it is flagged as late and counted in the reports."
-                    ),
+                        "The invitation was recorded, but it went out less than %(days)d days "
+                        "before the meeting: it is flagged as late and counted in the reports."
+                    )
+                    % {"days": meeting.participant.programme.invitation_days_ahead},
                 )
             else:
                 messages.success(request, _("The invitation was recorded."))

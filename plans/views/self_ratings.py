@@ -52,7 +52,7 @@ def self_ratings(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("plans:self_ratings", pk=participant.pk)
     access_log.record_request(request, action=Action.VIEW, obj=participant, detail="self-ratings")
     ratings = list(ratings_of(participant))
-    deadline = baseline_deadline(participant.intervention_start)
+    deadline = baseline_deadline(participant)
     return render(
         request,
         "plans/self_ratings/list.html",

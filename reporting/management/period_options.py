@@ -23,7 +23,7 @@ def _date(value: str, option: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise CommandError(
-            _("%(option)s '%(value)s' is not a date: write it as YYYY-MM-DD, e.g. 2026-03-31.")
+            _("%(option)s '%(value)s' is not a date: write it as YYYY-MM-DD, e.g. 2031-03-31.")
             % {"option": option, "value": value}
         ) from None
 

@@ -1,4 +1,5 @@
-"""CSV exports for the steering group and team leads: the period comes in the query."""
+"""CSV and XLSX exports for the programmes' members and team leads: the programme and the
+period come in the query; a programme the user does not follow answers 404."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ from collections.abc import Callable
 from functools import partial
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cm_portal.access import role_required
 from cm_portal.access_log import client_address
 from cm_portal.models import Role
-from programmes.models import Programme
+from programmes.access import programme_among
+from programmes.selectors import report_programmes
 from reporting import intern_sip
 from reporting.exports import (
     ExportFile,
@@ -23,20 +25,29 @@ from reporting.exports import (
 )
 from reporting.forms import PeriodForm
 
-reports_role_required = role_required(Role.STEERING_GROUP, Role.TEAM_LEAD)
+reports_role_required = role_required(Role.STEERING_GROUP, Role.PROJECT_GROUP, Role.TEAM_LEAD)
 
 
 def _export(request: HttpRequest, service: Callable[..., ExportFile], title: str) -> HttpResponse:
     """The file for a valid period; without one, the period chooser (400 with the errors
     when a period was asked for but is wrong)."""
+    programmes = list(report_programmes(request.user))
+    programme = programme_among(programmes, request.GET.get("programme"))
     if "kind" not in request.GET:
-        form = PeriodForm(initial={"kind": "project_quarter"})
+        form = PeriodForm(
+            initial={"kind": "project_quarter"}, programme=programme, programmes=programmes
+        )
         return render(request, "reporting/export_period.html", {"form": form, "title": title})
-    form = PeriodForm(request.GET)
+    form = PeriodForm(request.GET, programme=programme, programmes=programmes)
     if not form.is_valid() or form.period is None:
         context = {"form": form, "title": title}
         return render(request, "reporting/export_period.html", context, status=400)
-    export = service(user=request.user, period=form.period, client_address=client_address(request))
+    export = service(
+        user=request.user,
+        programme=programme,
+        period=form.period,
+        client_address=client_address(request),
+    )
     response = HttpResponse(export.content, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response
@@ -61,11 +72,8 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 def _intern_sip(request: HttpRequest, file_format: str) -> HttpResponse:
-    """The statistics file of one programme (``?programme=SLUG``), else of all of them."""
-    programme = None
-    if slug := request.GET.get("programme"):
-        programme = get_object_or_404(Programme, slug=slug)
-    service = partial(intern_sip.export_file, file_format=file_format, programme=programme)
+    """The statistics file of one programme (``?programme=SLUG``, one the user follows)."""
+    service = partial(intern_sip.export_file, file_format=file_format)
     return _export(request, service, _("Export the Intern-SIP statistics"))
 
 

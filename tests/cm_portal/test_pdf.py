@@ -14,6 +14,7 @@ from cm_portal import pdf
 from cm_portal.models import OutboxMessage
 from reporting import periods
 from reporting.models import ReportKind, SteeringReport
+from tests.factories import default_programme
 
 
 def test_every_kind_is_registered_with_its_one_pending_constraint():
@@ -38,7 +39,7 @@ def test_every_kind_is_registered_with_its_one_pending_constraint():
 def test_two_requests_at_once_give_one_row_and_one_job():
     """The second request waits on the constraint while the first is uncommitted, then
     gets the first one's row: no check-then-insert window."""
-    quarter = periods.project_quarter(1)
+    quarter = periods.project_quarter(default_programme(), 1)
     subject = {
         "kind": ReportKind.QUARTERLY,
         "period_start": quarter.start,

@@ -156,6 +156,7 @@ def test_export_shape(cases):
         "intern_sip_offers",
     ]
     assert first["participant"]["case_managers"] == ["alice@hela.example", "bob@hela.example"]
+    assert first["participant"]["programme"] == "vagledning-i-vardagslivet"
     assert first["participant"]["personal_identity_number"] == "20031117-0005"
     assert [contact["date"] for contact in first["contacts"]] == ["2026-06-02", "2026-06-05"]
     assert first["consents"][0]["parties"] == ["district", "hela-manniskan", "Vårdcentralen Älvsjö"]

@@ -31,12 +31,13 @@ from participants.forms import (
     IntakeForm,
     LegalHoldForm,
     ParticipantForm,
+    ReassignForm,
     RetentionScheduleForm,
     TransferForm,
 )
 from plans.forms import crisis_plan as crisis_forms
 from plans.forms import individual_plan as plan_forms
-from plans.forms.meetings import InvitationForm, MeetingForm, MinutesForm
+from plans.forms.meetings import InvitationForm, MeetingForm, MinutesForm, OfferForm
 from plans.forms.prioritised_contacts import PrioritisedContactForm
 from plans.forms.self_ratings import LinkForm, QuestionsForm, SelfRatingForm
 from reporting.forms import PeriodForm
@@ -103,6 +104,7 @@ POST_FORMS: dict[str, tuple[Fields, ...]] = {
     "participants:assign": (plain("staff"),),
     "participants:unassign": (plain("staff"),),
     "participants:transfer": (_organisation_forms(TransferForm),),
+    "participants:reassign": (_organisation_forms(ReassignForm),),
     "participants:activity_create": (form(ActivityForm),),
     "participants:legal_hold": (form(LegalHoldForm),),
     "consent:create": (form(ConsentForm),),
@@ -130,6 +132,10 @@ POST_FORMS: dict[str, tuple[Fields, ...]] = {
     "plans:meeting_invitation": (form(InvitationForm),),
     "plans:meeting_minutes": (form(MinutesForm),),
     "plans:meeting_cancel": (),
+    "plans:meeting_offer_create": (_organisation_forms(OfferForm),),
+    "plans:meeting_invitation_send": (),
+    "plans:minutes_pdf_request": (),
+    "plans:calendar_feed_settings": (plain("action"),),
     "plans:my_plan_request": (),
     "plans:invitation_letter_request": (),
     "plans:reminders_read": (plain("pk"),),
@@ -151,6 +157,9 @@ GET_FORMS: dict[str, tuple[Fields, ...]] = {
     "reporting:export_csv": (form(PeriodForm),),
     "reporting:export_xlsx": (form(PeriodForm),),
     "reporting:export_account_csv": (form(PeriodForm),),
+    "reporting:export_intern_sip_csv": (form(PeriodForm), plain("programme")),
+    "reporting:export_intern_sip_xlsx": (form(PeriodForm), plain("programme")),
+    "plans:calendar": (plain("view", "date"),),
 }
 
 # Pages that read nothing from the request but the path (an object's id) and the session.
@@ -185,6 +194,10 @@ NO_INPUT = {
     "research:home",
     "research:export_download",
     "research:agreements",
+    "reporting:start",
+    "reporting:pdf_status",
+    # The secret link is the key; a wrong one answers 404 (tests/plans/test_calendar*.py).
+    "plans:calendar_feed",
 }
 
 

@@ -16,10 +16,10 @@ from participants.models import Contact, Participant
 from ..matrix import LOGIN, SHARED_READ, Fixtures, Row, statuses
 from .factories import log_contact, register
 
-CASE_PAGE = statuses(anonymous=LOGIN, staff=200, steve=403, ada=403, rita=403)
+CASE_PAGE = statuses(anonymous=LOGIN, staff=200, steve=403, pia=403, ada=403, rita=403)
 # An accepted POST redirects to the participant's page; the matrix compares a Redirect
 # with a URL that takes no arguments, so the status alone is pinned here.
-CASE_PAGE_POST = statuses(anonymous=LOGIN, staff=302, steve=403, ada=403, rita=403)
+CASE_PAGE_POST = statuses(anonymous=LOGIN, staff=302, steve=403, pia=403, ada=403, rita=403)
 # Only the assigned case manager and the team lead of the organisation.
 PARTICIPANT_PAGE = statuses(anonymous=LOGIN, staff=404, alice=200, tess=200)
 PARTICIPANT_POST = statuses(anonymous=LOGIN, staff=404, alice=302, tess=302)

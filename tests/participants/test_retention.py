@@ -30,7 +30,7 @@ from reporting.kpis import compute_kpis
 from reporting.models import FrozenFigures
 from reporting.periods import calendar_quarter, project_quarter
 from reporting.selectors import trend
-from tests.factories import UserFactory
+from tests.factories import UserFactory, default_programme
 
 pytestmark = pytest.mark.django_db
 
@@ -312,15 +312,19 @@ def test_the_figures_of_finished_periods_survive_the_deletion(cases, one_year):
 
 def test_the_trend_reads_the_frozen_quarters(cases, one_year):
     due = _due_day(cases[0])
-    until = project_quarter(4)
-    before = [row.kpis for row in trend(until=until, today=due)]
+    until = project_quarter(default_programme(), 4)
+    before = [row.kpis for row in trend(programme=default_programme(), until=until, today=due)]
 
     retention.delete_expired_cases(today=due)
 
-    assert [row.kpis for row in trend(until=until, today=due)] == before
+    assert [
+        row.kpis for row in trend(programme=default_programme(), until=until, today=due)
+    ] == before
     # Without the frozen figures the deletion would show.
     FrozenFigures.objects.all().delete()
-    assert [row.kpis for row in trend(until=until, today=due)] != before
+    assert [
+        row.kpis for row in trend(programme=default_programme(), until=until, today=due)
+    ] != before
 
 
 def test_freezing_happens_once_per_period(cases, one_year):

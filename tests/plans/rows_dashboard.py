@@ -16,10 +16,10 @@ from tests.matrix import LOGIN, Fixtures, Row, statuses
 
 CASE_WORKERS = ("alice", "bob", "charlie", "dana", "tess")
 
-OWN_PAGE = statuses(anonymous=LOGIN, staff=200, steve=403, ada=403, rita=403)
+OWN_PAGE = statuses(anonymous=LOGIN, staff=200, steve=403, pia=403, ada=403, rita=403)
 # The role is checked before the method: only case workers learn the URL is POST only.
-POST_ONLY_GET = statuses(anonymous=LOGIN, staff=405, steve=403, ada=403, rita=403)
-OWN_ACTION = statuses(anonymous=LOGIN, staff=302, steve=403, ada=403, rita=403)
+POST_ONLY_GET = statuses(anonymous=LOGIN, staff=405, steve=403, pia=403, ada=403, rita=403)
+OWN_ACTION = statuses(anonymous=LOGIN, staff=302, steve=403, pia=403, ada=403, rita=403)
 
 
 def deadline_for(

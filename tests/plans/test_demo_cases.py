@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from consent.case_files import case_data, participants_for_export
 from participants.models import Participant
 from plans.deadlines import plan_deadline
+from programmes.models import Programme
 
 pytestmark = pytest.mark.django_db
 
@@ -31,14 +32,17 @@ def test_demo_cases_cover_every_plan_part_once(settings):
         run("load_demo_cases")
     run("load_demo")
 
-    assert "3 with plans" in run("load_demo_cases", "--if-empty")
+    assert "6 with plans" in run("load_demo_cases", "--if-empty")
     assert run("load_demo_cases", "--if-empty") == ""  # a second start adds nothing
-    assert Participant.objects.count() == 3
+    assert Participant.objects.count() == 6
+    # Two programmes, so a newcomer sees that the portal serves more than one.
+    assert {
+        programme.slug: programme.participants.count() for programme in Programme.objects.all()
+    } == {"vagledning-i-vardagslivet": 3, "intern-sip-skarholmen": 3}
 
     alex = participants_for_export().get(reference="HM-0001")
     case = case_data(alex)
-    start = alex.intervention_start
-    assert case["plan"]["established_on"] <= plan_deadline(start).isoformat()
+    assert case["plan"]["established_on"] <= plan_deadline(alex).isoformat()
     assert case["crisis_plan"]["responsibility_chain"][0]["order"] == 1
     assert [c["status"] for c in case["prioritised_contacts"]] == ["completed", "planned"]
     assert case["coordination_meetings"][0]["status"] == "held"

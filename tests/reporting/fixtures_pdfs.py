@@ -66,6 +66,7 @@ def report_of(f: Fixtures) -> SteeringReport:
     if existing:
         return existing
     report = SteeringReport.objects.create(
+        programme=f("vagledning"),
         kind=ReportKind.QUARTERLY,
         period_start=Q1_START,
         period_end=Q1_END,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.matrix import LOGIN, Fixtures, Row, statuses
 
 # Role-gated, not object-gated: nothing is named, so everyone else gets 403.
-REPORTS_ONLY = statuses(anonymous=LOGIN, staff=403, steve=200, tess=200)
+REPORTS_ONLY = statuses(anonymous=LOGIN, staff=403, steve=200, pia=200, tess=200)
 
 
 def _quarter_one(f: Fixtures) -> dict:

@@ -7,9 +7,10 @@ from tests.matrix import LOGIN, Fixtures, Redirect, Row, statuses
 
 from .fixtures_pdfs import report_of
 
-STEERING_PAGE = statuses(anonymous=LOGIN, staff=403, steve=200)
-STEERING_POST_GET = statuses(anonymous=LOGIN, staff=403, steve=405)
-STEERING_ACTION = statuses(anonymous=LOGIN, staff=403, steve=Redirect("reporting:pdf_status"))
+STEERING_PAGE = statuses(anonymous=LOGIN, staff=403, steve=200, pia=200)
+STEERING_POST_GET = statuses(anonymous=LOGIN, staff=403, steve=405, pia=405)
+TO_STATUS = Redirect("reporting:pdf_status")
+STEERING_ACTION = statuses(anonymous=LOGIN, staff=403, steve=TO_STATUS, pia=TO_STATUS)
 
 
 def _report_kwargs(f: Fixtures) -> dict:

@@ -16,6 +16,7 @@ from reporting.disclosure import (
     protected_kpis,
 )
 from reporting.periods import project_quarter
+from tests.factories import default_programme
 
 from .helpers import person, plan
 from .helpers_disclosure import GENDER_KEYS, Person, derivable, figures_of
@@ -130,7 +131,11 @@ def test_protected_kpis_from_the_database(hela_manniskan):
     for gender in ("woman",) * 6 + ("man",) * 2:
         participant = person(hela_manniskan, start=date(2026, 5, 4), gender=gender)
         plan(participant, date(2026, 5, 20))
-    shown = protected_kpis(period=project_quarter(1), today=date(2026, 11, 23))
+    shown = protected_kpis(
+        programme=default_programme(),
+        period=project_quarter(default_programme(), 1),
+        today=date(2026, 11, 23),
+    )
     k2 = shown["kpis"]["plan_within_8_weeks"]
     assert (k2["cohort"], k2["met"]) == (8, 8)
     assert k2["by_gender"]["man"]["cohort"] == SMALL

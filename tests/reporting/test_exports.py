@@ -15,6 +15,7 @@ from participants.models import ActivityRecord
 from reporting.disclosure import HIDDEN, SMALL, protect
 from reporting.exports import account_csv, statistics_csv, statistics_rows
 from reporting.periods import project_quarter
+from tests.factories import default_programme
 
 from .helpers import person, plan
 from .helpers_disclosure import Person, figures_of
@@ -62,7 +63,7 @@ def _value(rows, figure, measure, breakdown, cell="all") -> str:
 def test_the_csv_with_suppressed_cells_parses_back():
     people = [Person()] * 9 + [Person(gender="man", age_group="other", k2="not_met")] * 2
     shown = protect(figures_of(people))
-    content = statistics_csv(shown, project_quarter(1))
+    content = statistics_csv(shown, project_quarter(default_programme(), 1))
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
     assert len(rows) == len(statistics_rows(shown))
     values = {row["Value"] for row in rows}
@@ -107,7 +108,7 @@ def test_account_csv():
         "outreach_people_reached": 40,
         "meetings_held": 1,
     }
-    content = account_csv(activity, project_quarter(2))
+    content = account_csv(activity, project_quarter(default_programme(), 2))
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
     assert [row["Figure"] for row in rows] == [
         "individual_contacts",
@@ -162,6 +163,7 @@ def test_a_team_lead_gets_their_own_organisation(persona_client, hela_manniskan,
 def test_the_account_to_the_district(persona_client, hela_manniskan, district):
     for organisation, reached in ((hela_manniskan, 25), (district, 100)):
         ActivityRecord.objects.create(
+            programme=default_programme(),
             organisation=organisation,
             kind="information_session",
             date=START,

@@ -246,24 +246,24 @@ def test_the_report_page_shows_the_section_and_the_exports_download(data, steve,
     pilot = pilot_of(hela_manniskan)
     # The pilot's own participants: the data's are in the installation's default programme.
     person(steve, hela_manniskan, "woman", YEAR - 19, programme=pilot)
+    # The pilot's report is its members' (issue 14): steve follows it too.
+    pilot.members.add(steve)
+    query = {"programme": pilot.slug, "kind": "tertial", "year": YEAR, "t": "1"}
     client = english_client(steve)
-    page = client.get(reverse("reporting:report"), {"kind": "tertial", "year": YEAR, "t": "1"})
+    page = client.get(reverse("reporting:report"), query)
     assert page.status_code == 200, page.content.decode()[:500]
     text = page.content.decode()
     assert "intern-sip-months-pilot" in text
     assert "Intern-SIP: Intern-SIP pilot" in text
     assert "target 90 %" in text
     assert f"{YEAR}-02" in text
-    response = client.get(
-        reverse("reporting:export_intern_sip_csv"), {"kind": "tertial", "year": YEAR, "t": "1"}
-    )
+    response = client.get(reverse("reporting:export_intern_sip_csv"), query)
     assert response.status_code == 200
     table = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert len(table) == 4 * 4 * 4
+    # Four months, four genders, the pilot's two age groups and "other".
+    assert len(table) == 4 * 4 * 3
     assert {row["meetings_held"] for row in table} <= {"0", SMALL, HIDDEN}
-    xlsx = client.get(
-        reverse("reporting:export_intern_sip_xlsx"), {"kind": "tertial", "year": YEAR, "t": "1"}
-    )
+    xlsx = client.get(reverse("reporting:export_intern_sip_xlsx"), query)
     assert xlsx.status_code == 200
     assert xlsx.content.startswith(b"PK")
 

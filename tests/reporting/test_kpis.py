@@ -10,11 +10,22 @@ import pytest
 from django.db.models import F
 
 from participants.models import ActivityRecord, Contact, Participant
-from plans.deadlines import plan_deadline, three_month_date
+from plans.deadlines import add_months
 from plans.models import CoordinationMeeting
 from reporting.kpis import SQLITE_ADD_MONTHS, AddDays, AddMonths, compute_kpis, percent
+from tests.factories import default_programme
 
 from .helpers import counts, crisis_plan, person, plan, prioritised, rating
+
+
+def plan_deadline(start: date) -> date:
+    """D2 of "Vägledning i Vardagslivet": 56 days after the start."""
+    return start + timedelta(days=56)
+
+
+def three_month_date(start: date) -> date:
+    return add_months(start, 3)
+
 
 pytestmark = pytest.mark.django_db
 
@@ -466,6 +477,7 @@ def test_activity_figures(hela_manniskan):
     ]
     for kind, day, minutes, reached, first_time in records:
         ActivityRecord.objects.create(
+            programme=default_programme(),
             organisation=hela_manniskan,
             kind=kind,
             date=day,
@@ -501,7 +513,11 @@ def test_activity_figures(hela_manniskan):
 
 def test_outreach_hours_have_one_decimal(hela_manniskan):
     ActivityRecord.objects.create(
-        organisation=hela_manniskan, kind="outreach", date=START, duration_minutes=100
+        programme=default_programme(),
+        organisation=hela_manniskan,
+        kind="outreach",
+        date=START,
+        duration_minutes=100,
     )
     activity = compute_kpis(period_from=START, period_to=START, today=LATER)["activity"]
     assert activity["outreach_hours"] == 1.7

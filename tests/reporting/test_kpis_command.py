@@ -13,6 +13,7 @@ from django.utils import translation
 
 from participants.models import ActivityRecord, Contact
 from plans.models import CoordinationMeeting
+from tests.factories import default_programme
 
 from .helpers import crisis_plan, person, plan, prioritised, rating
 
@@ -101,6 +102,7 @@ def quarter(hela_manniskan):
         participant=p3, date=date(2026, 3, 15), kind="phone", duration_minutes=10
     )
     ActivityRecord.objects.create(
+        programme=default_programme(),
         organisation=org,
         kind="drop_in",
         date=date(2026, 5, 1),
@@ -109,6 +111,7 @@ def quarter(hela_manniskan):
         first_time_visitors=4,
     )
     ActivityRecord.objects.create(
+        programme=default_programme(),
         organisation=org,
         kind="outreach",
         date=date(2026, 6, 1),

@@ -22,6 +22,7 @@ from reporting import periods, services
 from reporting.disclosure import HIDDEN, SMALL
 from reporting.models import ReportKind, SteeringReport
 from tests.consent.helpers import english_client, use_temporary_storage
+from tests.factories import default_programme
 from tests.helpers import pdf_to_text
 
 from .fixtures_pdfs import IDENTITY_NUMBERS, NAMES, Q1_END, Q1_START, REFERENCES, known_fixture
@@ -29,6 +30,13 @@ from .fixtures_pdfs import IDENTITY_NUMBERS, NAMES, Q1_END, Q1_START, REFERENCES
 pytestmark = pytest.mark.django_db
 
 Status = pdf.PdfStatus
+
+
+def _quarter(n: int):
+    """Project quarter ``n`` of "Vägledning i Vardagslivet"."""
+    return periods.project_quarter(default_programme(), n)
+
+
 AFTER_Q2 = date(2026, 11, 5)  # project quarters 1 and 2 have finished
 REPORT = SteeringReport._meta.label_lower  # what the PDF kit's task is given
 
@@ -51,7 +59,10 @@ def people(hela_manniskan, alice):
 
 def _request(kind=ReportKind.QUARTERLY, period=None, user=None) -> SteeringReport:
     return services.steering_report_request(
-        period=period or periods.project_quarter(1), kind=kind, actor=user
+        programme=default_programme(),
+        period=period or _quarter(1),
+        kind=kind,
+        actor=user,
     )
 
 
@@ -88,7 +99,12 @@ def test_the_pdf_has_the_figures_and_no_person(storage, people, steve, settings)
 
 
 def test_the_breakdown_goes_through_disclosure_control(people):
-    report = SteeringReport(kind=ReportKind.QUARTERLY, period_start=Q1_START, period_end=Q1_END)
+    report = SteeringReport(
+        programme=default_programme(),
+        kind=ReportKind.QUARTERLY,
+        period_start=Q1_START,
+        period_end=Q1_END,
+    )
     context = services.steering_report_context(report, today=AFTER_Q2)
     gender = context["breakdowns"][0]
     started = gender["rows"][0]["cells"]
@@ -101,14 +117,16 @@ def test_the_breakdown_goes_through_disclosure_control(people):
 
 def test_the_annual_and_final_reports_show_their_quarters(people):
     annual = SteeringReport(
+        programme=default_programme(),
         kind=ReportKind.ANNUAL,
-        period_start=periods.project_year(1).start,
-        period_end=periods.project_year(1).end,
+        period_start=periods.project_year(default_programme(), 1).start,
+        period_end=periods.project_year(default_programme(), 1).end,
     )
     final = SteeringReport(
+        programme=default_programme(),
         kind=ReportKind.FINAL,
-        period_start=periods.PARTNERSHIP_START,
-        period_end=periods.PARTNERSHIP_END,
+        period_start=default_programme().start,
+        period_end=default_programme().end,
     )
     annual_context = services.steering_report_context(annual, today=AFTER_Q2)
     final_context = services.steering_report_context(final, today=AFTER_Q2)
@@ -135,11 +153,17 @@ def test_two_requests_for_the_same_period_render_once(
     with mock.patch.object(pdf, "enqueue_render") as delay:
         with django_capture_on_commit_callbacks(execute=True):
             first = services.steering_report_request(
-                period=periods.project_quarter(1), kind=ReportKind.QUARTERLY, actor=steve
+                programme=default_programme(),
+                period=_quarter(1),
+                kind=ReportKind.QUARTERLY,
+                actor=steve,
             )
         with django_capture_on_commit_callbacks(execute=True):
             second = services.steering_report_request(
-                period=periods.project_quarter(1), kind=ReportKind.QUARTERLY, actor=steve
+                programme=default_programme(),
+                period=_quarter(1),
+                kind=ReportKind.QUARTERLY,
+                actor=steve,
             )
     assert first.pk == second.pk
     assert SteeringReport.objects.count() == 1
@@ -233,7 +257,7 @@ def test_a_steering_group_member_asks_for_a_report(storage, steve):
     ("data", "field", "message"),
     [
         ({"kind": "quarterly"}, "quarter", "Give the project quarter"),
-        ({"kind": "quarterly", "quarter": 13}, "quarter", "less than or equal to 12"),
+        ({"kind": "quarterly", "quarter": 13}, "quarter", "from 1 to 12, not 13"),
         ({"kind": "annual"}, "year", "Give the project year"),
         ({"kind": "custom", "date_from": "2026-06-01"}, "date_to", "Give the last day"),
         (
@@ -331,11 +355,11 @@ def test_the_beat_runs_the_quarterly_reports_daily():
 def test_the_list_needs_the_same_queries_for_many_reports(storage, steve):
     client = english_client(steve)
     url = reverse("reporting:pdf_list")
-    _request(period=periods.project_quarter(1))
+    _request(period=_quarter(1))
     with CaptureQueriesContext(connection) as one:
         client.get(url)
     for n in range(2, 7):
-        _request(period=periods.project_quarter(n), user=steve)
+        _request(period=_quarter(n), user=steve)
     with CaptureQueriesContext(connection) as six:
         response = client.get(url)
     assert len(six.captured_queries) == len(one.captured_queries)
@@ -352,12 +376,19 @@ def test_the_pdf_and_the_page_give_the_same_data_quality_figures(people, hela_ma
     plan = IndividualPlan.objects.get(participant=people[0])
     SubGoal.objects.create(goal=Goal.objects.create(plan=plan, title="g"), title="s")
     ContactPath.objects.filter(plan=plan).delete()
-    report = SteeringReport(kind=ReportKind.QUARTERLY, period_start=Q1_START, period_end=Q1_END)
+    report = SteeringReport(
+        programme=default_programme(),
+        kind=ReportKind.QUARTERLY,
+        period_start=Q1_START,
+        period_end=Q1_END,
+    )
 
     pdf_warnings = services.steering_report_context(report, today=AFTER_Q2)["warnings"]
-    page_warnings = selectors.report_context(period=periods.project_quarter(1), today=AFTER_Q2)[
-        "warnings"
-    ]
+    page_warnings = selectors.report_context(
+        programme=default_programme(),
+        period=_quarter(1),
+        today=AFTER_Q2,
+    )["warnings"]
 
     assert pdf_warnings == page_warnings
     incomplete = {w["key"]: w for w in pdf_warnings}["incomplete_plans"]

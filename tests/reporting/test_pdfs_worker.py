@@ -11,9 +11,15 @@ from cm_portal.pdf import PdfStatus
 from reporting import periods, services
 from reporting.models import ReportKind, SteeringReport
 from tests.consent.helpers import use_temporary_storage
+from tests.factories import default_programme
 from tests.helpers import wait_for
 
 from .fixtures_pdfs import known_fixture
+
+
+def _quarter(n: int):
+    """Project quarter ``n`` of "Vägledning i Vardagslivet"."""
+    return periods.project_quarter(default_programme(), n)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -25,11 +31,15 @@ def test_a_real_worker_renders_the_quarterly_report(
     # The request's outbox row is published on commit; to this test's own queue.
     enqueue = outbox.enqueue
     monkeypatch.setattr(outbox, "enqueue", lambda *args, **kw: enqueue(*args, **kw, queue=queue))
+    programme, quarter = default_programme(), _quarter(1)
     with start_worker(
         app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=10
     ):
         report = services.steering_report_request(
-            period=periods.project_quarter(1), kind=ReportKind.QUARTERLY, actor=steve
+            programme=programme,
+            period=quarter,
+            kind=ReportKind.QUARTERLY,
+            actor=steve,
         )
         done = wait_for(lambda: SteeringReport.objects.get(pk=report.pk).status == PdfStatus.READY)
     assert done, "the worker did not render the report"

@@ -1,4 +1,7 @@
-"""Periods: project quarters from the partnership's start, the calendar's, and the query."""
+"""Periods: project quarters from the programme's start, the calendar's, and the query.
+
+The programme here is "Vägledning i Vardagslivet" as its migration makes it (2026-05-01 to and
+including 2029-05-01); ``tests/programmes`` has one with other dates."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import pytest
 from django.http import QueryDict
 from django.utils import translation
 
+from programmes.models import Programme
 from reporting import periods
 from reporting.forms import PeriodForm
 from reporting.periods import (
@@ -24,7 +28,16 @@ from reporting.periods import (
     project_to_date,
     project_year,
     tertial,
-    whole_partnership,
+    whole_programme,
+)
+from tests.factories import default_programme
+
+# Only the dates and the kinds of period matter to most of these: an unsaved programme.
+V = Programme(
+    slug="v",
+    start=date(2026, 5, 1),
+    end=date(2029, 5, 1),
+    reporting_periods=["project_quarter", "project_year", "calendar_quarter", "tertial", "year"],
 )
 
 
@@ -35,11 +48,13 @@ def english():
 
 
 def test_project_quarters_tile_the_partnership():
-    quarters = [project_quarter(n) for n in range(1, 13)]
+    quarters = [project_quarter(V, n) for n in range(1, 13)]
     assert (quarters[0].start, quarters[0].end) == (date(2026, 5, 1), date(2026, 7, 31))
     assert (quarters[2].start, quarters[2].end) == (date(2026, 11, 1), date(2027, 1, 31))
     assert quarters[2].label == "Project quarter 3 (2026-11-01 to 2027-01-31)"
-    assert quarters[-1].end == periods.PARTNERSHIP_END
+    # The last day is included (seed 002: "till och med 2029-05-01").
+    assert quarters[-1].end == date(2029, 5, 1) == V.end
+    assert periods.project_quarter_count(V) == 12
     for before, after in itertools.pairwise(quarters):
         assert (after.start - before.end).days == 1
 
@@ -47,14 +62,20 @@ def test_project_quarters_tile_the_partnership():
 @pytest.mark.parametrize("n", [0, 13, -1])
 def test_project_quarter_out_of_range(n):
     with pytest.raises(ValueError, match="from 1 to 12"):
-        project_quarter(n)
+        project_quarter(V, n)
 
 
 def test_project_years_are_the_annual_follow_ups():
-    assert (project_year(1).start, project_year(1).end) == (date(2026, 5, 1), date(2027, 4, 30))
-    assert (project_year(3).start, project_year(3).end) == (date(2028, 5, 1), date(2029, 4, 30))
+    assert (project_year(V, 1).start, project_year(V, 1).end) == (
+        date(2026, 5, 1),
+        date(2027, 4, 30),
+    )
+    assert (project_year(V, 3).start, project_year(V, 3).end) == (
+        date(2028, 5, 1),
+        date(2029, 5, 1),
+    )
     with pytest.raises(ValueError, match="from 1 to 3"):
-        project_year(4)
+        project_year(V, 4)
 
 
 def test_calendar_periods():
@@ -70,13 +91,13 @@ def test_calendar_periods():
 
 
 def test_to_date_whole_and_custom():
-    to_date = project_to_date(date(2026, 11, 23))
+    to_date = project_to_date(V, date(2026, 11, 23))
     assert (to_date.start, to_date.end) == (date(2026, 5, 1), date(2026, 11, 23))
-    assert project_to_date(date(2030, 1, 1)).end == periods.PARTNERSHIP_END
+    assert project_to_date(V, date(2030, 1, 1)).end == V.end
     with pytest.raises(ValueError, match="starts on 2026-05-01"):
-        project_to_date(date(2026, 4, 30))
-    whole = whole_partnership()
-    assert (whole.start, whole.end) == (date(2026, 5, 1), date(2029, 4, 30))
+        project_to_date(V, date(2026, 4, 30))
+    whole = whole_programme(V)
+    assert (whole.start, whole.end) == (date(2026, 5, 1), date(2029, 5, 1))
     own = custom(date(2026, 6, 1), date(2026, 8, 31))
     assert own.label == "2026-06-01 to 2026-08-31"
     assert custom(date(2026, 6, 1), date(2026, 6, 1)).start == date(2026, 6, 1)
@@ -87,13 +108,15 @@ def test_to_date_whole_and_custom():
 
 
 def test_finished_and_past_quarters():
-    assert finished_project_quarters(date(2026, 7, 31)) == []
-    assert finished_project_quarters(date(2026, 8, 1)) == [project_quarter(1)]
-    assert len(finished_project_quarters(date(2026, 11, 23))) == 2
-    assert past_project_quarters(project_quarter(3)) == [project_quarter(n) for n in (1, 2, 3)]
-    assert past_project_quarters(calendar_quarter(2026, 4)) == [
-        project_quarter(1),
-        project_quarter(2),
+    assert finished_project_quarters(V, date(2026, 7, 31)) == []
+    assert finished_project_quarters(V, date(2026, 8, 1)) == [project_quarter(V, 1)]
+    assert len(finished_project_quarters(V, date(2026, 11, 23))) == 2
+    assert past_project_quarters(V, project_quarter(V, 3)) == [
+        project_quarter(V, n) for n in (1, 2, 3)
+    ]
+    assert past_project_quarters(V, calendar_quarter(2026, 4)) == [
+        project_quarter(V, 1),
+        project_quarter(V, 2),
     ]
 
 
@@ -107,11 +130,14 @@ def test_finished_and_past_quarters():
         (date(2028, 10, 31), "implementation", 30),
         (date(2028, 11, 1), "evaluation", 31),
         (date(2029, 4, 30), "evaluation", 36),
-        (date(2029, 5, 1), "after", 0),
+        # The included last day is in month 37, which belongs to the last phase.
+        (date(2029, 5, 1), "evaluation", 37),
+        (date(2029, 5, 2), "after", 0),
     ],
 )
+@pytest.mark.django_db
 def test_phase_on(day, key, month):
-    phase = phase_on(day)
+    phase = phase_on(default_programme(), day)
     assert (phase.key, phase.month) == (key, month)
     assert phase.label
 
@@ -119,13 +145,14 @@ def test_phase_on(day, key, month):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ({"kind": "project_quarter", "n": "3"}, project_quarter(3)),
+        ({"kind": "project_quarter", "n": "3"}, project_quarter(V, 3)),
         ({"kind": "calendar_quarter", "year": "2026", "q": "4"}, calendar_quarter(2026, 4)),
         ({"kind": "tertial", "year": "2026", "t": "1"}, tertial(2026, 1)),
         ({"kind": "year", "year": "2026"}, calendar_year(2026)),
-        ({"kind": "project_year", "n": "1"}, project_year(1)),
-        ({"kind": "to_date"}, project_to_date(date(2026, 11, 23))),
-        ({"kind": "partnership"}, whole_partnership()),
+        ({"kind": "project_year", "n": "1"}, project_year(V, 1)),
+        ({"kind": "month", "year": "2027", "m": "2"}, periods.calendar_month(2027, 2)),
+        ({"kind": "to_date"}, project_to_date(V, date(2026, 11, 23))),
+        ({"kind": "partnership"}, whole_programme(V)),
         (
             {"kind": "custom", "from": "2026-06-01", "to": "2026-08-31"},
             custom(date(2026, 6, 1), date(2026, 8, 31)),
@@ -133,9 +160,9 @@ def test_phase_on(day, key, month):
     ],
 )
 def test_period_from_query_and_back(query, expected):
-    period = period_from_query(query, today=date(2026, 11, 23))
+    period = period_from_query(query, programme=V, today=date(2026, 11, 23))
     assert period == expected
-    assert period_from_query(period.as_query(), today=date(2026, 11, 23)) == expected
+    assert period_from_query(period.as_query(), programme=V, today=date(2026, 11, 23)) == expected
 
 
 @pytest.mark.parametrize(
@@ -154,37 +181,37 @@ def test_period_from_query_and_back(query, expected):
 )
 def test_period_from_query_errors(query, message):
     with pytest.raises(ValueError, match=message):
-        period_from_query(query)
+        period_from_query(query, programme=V)
 
 
 def test_period_file_stem():
-    assert project_quarter(1).file_stem == "2026-05-01_2026-07-31"
-    assert isinstance(project_quarter(1), Period)
+    assert project_quarter(V, 1).file_stem == "2026-05-01_2026-07-31"
+    assert isinstance(project_quarter(V, 1), Period)
 
 
 def test_period_form_valid():
-    form = PeriodForm({"kind": "calendar_quarter", "year": "2026", "q": "4", "n": ""})
+    form = PeriodForm({"kind": "calendar_quarter", "year": "2026", "q": "4", "n": ""}, programme=V)
     assert form.is_valid(), form.errors
     assert form.period == calendar_quarter(2026, 4)
-    form = PeriodForm({"kind": "custom", "from": "2026-06-01", "to": "2026-08-31"})
+    form = PeriodForm({"kind": "custom", "from": "2026-06-01", "to": "2026-08-31"}, programme=V)
     assert form.is_valid(), form.errors
     assert form.period == custom(date(2026, 6, 1), date(2026, 8, 31))
-    form = PeriodForm({"kind": "to_date"}, today=date(2026, 11, 23))
+    form = PeriodForm({"kind": "to_date"}, programme=V, today=date(2026, 11, 23))
     assert form.is_valid(), form.errors
     assert form.period.end == date(2026, 11, 23)
 
 
 def test_period_form_errors_on_the_right_fields():
-    form = PeriodForm({"kind": "calendar_quarter", "year": "2026"})
+    form = PeriodForm({"kind": "calendar_quarter", "year": "2026"}, programme=V)
     assert not form.is_valid()
     assert "Fill this in" in form.errors["q"][0]
-    form = PeriodForm({"kind": "project_year", "n": "5"})
+    form = PeriodForm({"kind": "project_year", "n": "5"}, programme=V)
     assert not form.is_valid()
     assert "from 1 to 3" in form.errors["n"][0]
-    form = PeriodForm({"kind": "custom", "from": "2026-09-01", "to": "2026-08-31"})
+    form = PeriodForm({"kind": "custom", "from": "2026-09-01", "to": "2026-08-31"}, programme=V)
     assert not form.is_valid()
     assert "earlier date first" in form.errors["to"][0]
-    form = PeriodForm({})
+    form = PeriodForm({}, programme=V)
     assert not form.is_valid()
     assert "kind" in form.errors
     for name, field in form.fields.items():
@@ -192,7 +219,9 @@ def test_period_form_errors_on_the_right_fields():
 
 
 def test_period_from_a_query_dict_and_to_date_with_an_end():
-    period = period_from_query(QueryDict("kind=to_date&to=2026-09-30"))
+    period = period_from_query(QueryDict("kind=to_date&to=2026-09-30"), programme=V)
     assert (period.start, period.end) == (date(2026, 5, 1), date(2026, 9, 30))
     assert period.as_query() == {"kind": "to_date", "to": "2026-09-30"}
-    assert period_from_query(QueryDict("kind=tertial&year=2027&t=2")) == tertial(2027, 2)
+    assert period_from_query(QueryDict("kind=tertial&year=2027&t=2"), programme=V) == tertial(
+        2027, 2
+    )

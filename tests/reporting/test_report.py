@@ -17,6 +17,7 @@ from django.utils import translation
 from cm_portal.models import AccessEvent
 from reporting.periods import finished_project_quarters, project_to_date
 from reporting.selectors import default_period
+from tests.factories import default_programme
 
 from .helpers import person, plan
 from .helpers_report import IDENTITY_NUMBERS, NAMES, PERIOD_QUERY, known_fixture
@@ -66,7 +67,8 @@ def test_the_figures_of_the_known_fixture(fixture_people, persona_client):
 
     assert "Project quarter 2 (2026-08-01 to 2026-10-31)" in html
     # Months 1 to 6 are 2026-05 to 2026-10: the quarter ends the establishment phase.
-    assert "Establishment (months 1 to 6)" in html
+    # The phase's name is the programme's (data, in Swedish).
+    assert "Etablering (months 1 to 6)" in html
     assert "month 6 of 36" in html
     period = {row[0]: row for row in _rows(_table(html, "goals-period"))}
     k2 = period["K2 Individual plan within 8 weeks"]
@@ -149,10 +151,19 @@ def test_before_the_first_quarter_ends_there_is_no_trend_yet(persona_client):
 
 
 def test_default_period_is_the_latest_finished_project_quarter():
-    assert default_period(date(2026, 11, 23)).label.startswith("Project quarter 2 ")
-    assert default_period(date(2026, 6, 1)) == project_to_date(date(2026, 6, 1))
-    assert default_period(date(2026, 1, 1)).label.startswith("Project quarter 1 ")
-    assert default_period(date(2027, 2, 1)) == finished_project_quarters(date(2027, 2, 1))[-1]
+    assert default_period(default_programme(), date(2026, 11, 23)).label.startswith(
+        "Project quarter 2 "
+    )
+    assert default_period(default_programme(), date(2026, 6, 1)) == project_to_date(
+        default_programme(), date(2026, 6, 1)
+    )
+    assert default_period(default_programme(), date(2026, 1, 1)).label.startswith(
+        "Project quarter 1 "
+    )
+    assert (
+        default_period(default_programme(), date(2027, 2, 1))
+        == finished_project_quarters(default_programme(), date(2027, 2, 1))[-1]
+    )
 
 
 def test_without_a_query_the_default_period_is_shown(persona_client):
@@ -168,7 +179,7 @@ def test_without_a_query_the_default_period_is_shown(persona_client):
         ({"kind": "nonsense"}, "Select a valid choice"),
         ({"kind": "custom", "from": "2026-09-01", "to": "2026-08-01"}, "give the earlier date"),
         ({"kind": "custom", "from": "yesterday", "to": "2026-08-01"}, "Enter a valid date"),
-        ({"kind": "to_date", "to": "2026-01-01"}, "The partnership starts on 2026-05-01"),
+        ({"kind": "to_date", "to": "2026-01-01"}, "The programme starts on 2026-05-01"),
     ],
 )
 def test_a_bad_period_query_explains_itself(query, message, persona_client):
@@ -190,7 +201,7 @@ def test_the_team_lead_sees_only_their_organisation(fixture_people, district, pe
     assert k2("tess") == ["8", "7"]
     assert k2("steve") == ["9", "8"]
     assert "Figures for Hela Människan" in _page(persona_client("tess"))
-    assert "Figures for both organisations." in _page(persona_client("steve"))
+    assert "Figures for every organisation taking part." in _page(persona_client("steve"))
 
 
 def test_viewing_the_report_is_logged_without_personal_data(fixture_people, steve, persona_client):
@@ -217,7 +228,9 @@ def test_the_nav_shows_reports_to_the_steering_group_and_team_leads(persona_clie
 # (trends of 2 and 3 quarters). The Intern-SIP sections add one: the programmes with that goal
 # (none here; each adds five, tests/reporting/test_intern_sip_statistics.py); the research
 # section one, the count of research consents.
-QUERIES_PQ2 = 29
+# The programmes the member follows add three (the programmes, their goals and their
+# phases); the Intern-SIP section is the programme's own (no query for the others).
+QUERIES_PQ2 = 31
 PER_QUARTER = 4
 
 

@@ -14,6 +14,7 @@ from django.utils import translation
 from reporting import selectors, services
 from reporting.models import ReportKind, SteeringReport
 from reporting.periods import project_quarter
+from tests.factories import default_programme
 
 from .helpers_report import PERIOD_QUERY, known_fixture
 
@@ -39,9 +40,12 @@ def _csv(response) -> dict[tuple[str, str, str], str]:
 def test_the_page_the_pdf_and_the_exports_read_one_computation(hela_manniskan, persona_client):
     known_fixture(hela_manniskan)
     client = persona_client("steve")
-    quarter = project_quarter(int(PERIOD_QUERY["n"]))
+    quarter = project_quarter(default_programme(), int(PERIOD_QUERY["n"]))
     report = SteeringReport(
-        kind=ReportKind.QUARTERLY, period_start=quarter.start, period_end=quarter.end
+        programme=default_programme(),
+        kind=ReportKind.QUARTERLY,
+        period_start=quarter.start,
+        period_end=quarter.end,
     )
     real = selectors.protected_kpis
     calls = []

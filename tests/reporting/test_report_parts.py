@@ -10,6 +10,7 @@ import pytest
 from plans.models import ContactPath, Goal, SubGoal
 from reporting.charts import Point, percent_bar_chart
 from reporting.selectors import incomplete_plans
+from tests.factories import default_programme
 
 from .helpers import person, plan
 
@@ -77,7 +78,9 @@ def test_incomplete_plans_counts_plans_missing_a_sub_goal_or_a_contact_path(hela
     established(date(2026, 7, 20), path=False)  # after it
     plan(person(hela_manniskan, start=date(2026, 5, 4)), None)  # not established
 
-    counts = incomplete_plans(period_from=date(2026, 6, 1), period_to=date(2026, 6, 30))
+    counts = incomplete_plans(
+        programme=default_programme(), period_from=date(2026, 6, 1), period_to=date(2026, 6, 30)
+    )
 
     assert counts == {"period": 3, "cumulative": 4}
 
@@ -88,7 +91,10 @@ def test_incomplete_plans_of_one_organisation(hela_manniskan, district):
     plan(person(hela_manniskan, start=date(2026, 5, 4)), date(2026, 6, 1))
 
     counts = incomplete_plans(
-        period_from=date(2026, 6, 1), period_to=date(2026, 6, 30), organisation=district
+        programme=default_programme(),
+        period_from=date(2026, 6, 1),
+        period_to=date(2026, 6, 30),
+        organisation=district,
     )
 
     assert counts == {"period": 1, "cumulative": 1}

@@ -14,11 +14,19 @@ from cm_portal import pdf
 from reporting import periods, services
 from reporting.models import ReportKind, SteeringReport
 from tests.consent.helpers import english_client
+from tests.factories import default_programme
 from tests.reporting.fixtures_pdfs import known_fixture
 
 from .test_pdfs import _request, _run, storage  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
+
+
+def _quarter(n: int):
+    """Project quarter ``n`` of "Vägledning i Vardagslivet"."""
+    return periods.project_quarter(default_programme(), n)
+
+
 AFTER_Q2 = date(2026, 11, 5)
 Q1 = {"kind": "quarterly", "quarter": 1}
 
@@ -39,14 +47,15 @@ def test_the_steering_group_starts_on_the_latest_periods_goals(steve):
     assert "Project quarter 2" in body
     for code in ("K1", "K2", "K3", "K4", "K5"):
         assert code in body
-    assert reverse("reporting:report") + "?kind=project_quarter&amp;n=2" in body
+    query = "?programme=vagledning-i-vardagslivet&amp;kind=project_quarter&amp;n=2"
+    assert reverse("reporting:report") + query in body
     assert reverse("reporting:pdf_list") in body
 
 
 def test_the_start_page_links_the_periods_pdf(storage, steve, hela_manniskan, alice):  # noqa: F811
     known_fixture(hela_manniskan, alice)
     with time_machine.travel(AFTER_Q2, tick=False):
-        report = _run(_request(period=periods.project_quarter(2), user=steve))
+        report = _run(_request(period=_quarter(2), user=steve))
         body = english_client(steve).get(reverse("reporting:start")).content.decode()
     assert reverse("reporting:pdf_download", args=[report.pk]) in body
 
@@ -96,7 +105,7 @@ def test_a_second_identical_request_after_it_is_ready_says_it_is_there(storage, 
 
 def test_the_pdf_names_its_period_once(storage, steve, hela_manniskan, alice):  # noqa: F811
     known_fixture(hela_manniskan, alice)
-    report = _request(period=periods.project_quarter(1), kind=ReportKind.QUARTERLY)
+    report = _request(period=_quarter(1), kind=ReportKind.QUARTERLY)
     html = services.steering_report_html(report)
     body = html.split("<body>", 1)[1]
     # The label carries the dates: they appear once in the heading part, not twice.

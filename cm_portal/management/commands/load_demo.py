@@ -20,6 +20,8 @@ DEMO_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"
 ORGANISATIONS = [
     ("district", "Hägersten-Älvsjö stadsdelsförvaltning", Organisation.Kind.PUBLIC_AUTHORITY),
     ("hela-manniskan", "Hela Människan StorStockholm", Organisation.Kind.CIVIL_SOCIETY),
+    # The Intern-SIP pilot's district (seed 004); programmes.demo makes the two programmes.
+    ("skarholmen", "Skärholmens stadsdelsförvaltning", Organisation.Kind.PUBLIC_AUTHORITY),
 ]
 ACCOUNTS = [
     ("anna.lind@hela-manniskan.example", "Anna Lind", "hela-manniskan", Role.CASE_MANAGER),
@@ -27,6 +29,9 @@ ACCOUNTS = [
     ("karin.berg@hela-manniskan.example", "Karin Berg", "hela-manniskan", Role.TEAM_LEAD),
     ("per.strom@district.example", "Per Ström", "district", Role.STEERING_GROUP),
     ("sara.ek@district.example", "Sara Ek", "district", Role.ADMINISTRATOR),
+    ("jonas.falk@hela-manniskan.example", "Jonas Falk", "hela-manniskan", Role.PROJECT_GROUP),
+    ("lina.nord@skarholmen.example", "Lina Nord", "skarholmen", Role.CASE_MANAGER),
+    ("maja.holm@skarholmen.example", "Maja Holm", "skarholmen", Role.PROJECT_GROUP),
 ]
 
 

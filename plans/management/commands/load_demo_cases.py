@@ -15,10 +15,11 @@ from django.utils import timezone
 from cm_portal.models import User
 from consent.case_files import FORMAT, VERSION, CaseFileInvalid, import_case_files
 from participants.models import Participant
-from programmes.demo import demo_programmes
+from programmes.demo import PILOT_ORGANISATION, PILOT_SLUG, VAGLEDNING_SLUG, demo_programmes
 
 CASE_MANAGER_HM = "anna.lind@hela-manniskan.example"
 CASE_MANAGER_DISTRICT = "omar.haddad@district.example"
+CASE_MANAGER_PILOT = "lina.nord@skarholmen.example"
 
 
 def _day(today: date, days_ago: int) -> str:
@@ -28,6 +29,7 @@ def _day(today: date, days_ago: int) -> str:
 def _participant(today: date, **values) -> dict:
     started = values.pop("started_days_ago")
     return {
+        "programme": VAGLEDNING_SLUG,
         "personal_identity_number": None,
         "crisis_relevant": False,
         "intervention_start": _day(today, started),
@@ -240,7 +242,45 @@ def demo_cases(today: date) -> dict:
             },
         ],
     }
-    return {"format": FORMAT, "version": VERSION, "cases": [alex, sam, robin]}
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "cases": [alex, sam, robin, *pilot_cases(today)],
+    }
+
+
+def pilot_cases(today: date) -> list[dict]:
+    """The Intern-SIP pilot's young adults (seed 004: 18 to 21, at the district's units)."""
+    return [
+        {
+            "participant": _participant(
+                today,
+                programme=PILOT_SLUG,
+                organisation=PILOT_ORGANISATION[0],
+                reference=reference,
+                display_name=name,
+                birth_year=today.year - age,
+                gender=gender,
+                entry_path="district_support",
+                started_days_ago=started,
+                case_managers=[CASE_MANAGER_PILOT],
+            ),
+            "contacts": [
+                {
+                    "date": _day(today, started - 3),
+                    "kind": "meeting",
+                    "duration_minutes": 45,
+                    "counterpart": "",
+                    "note": "",
+                }
+            ],
+        }
+        for reference, name, age, gender, started in (
+            ("SK-0001", "Eli", 19, "man", 40),
+            ("SK-0002", "Noor", 20, "woman", 25),
+            ("SK-0003", "Kim", 24, "not_stated", 15),
+        )
+    ]
 
 
 class Command(BaseCommand):
@@ -254,12 +294,12 @@ class Command(BaseCommand):
     def handle(self, *args, if_empty: bool, **options):
         if not settings.DEMO_MODE:
             raise CommandError("Demo data is only for DEMO_MODE (or DEBUG) installations.")
+        demo_programmes()
         if if_empty and Participant.objects.exists():
             return
         imported_by = User.objects.filter(email=CASE_MANAGER_HM).first()
         if imported_by is None:
             raise CommandError("Run load_demo first: the demo accounts are missing.")
-        demo_programmes()
         try:
             result = import_case_files(data=demo_cases(timezone.localdate()), actor=imported_by)
         except CaseFileInvalid as invalid:

@@ -1,6 +1,10 @@
-"""``manage.py kpis --from YYYY-MM-DD --to YYYY-MM-DD --format json``: the figures of docs/kpis.md.
+"""``manage.py kpis --from YYYY-MM-DD --to YYYY-MM-DD [--programme SLUG] --format json``: the
+figures of docs/kpis.md for one programme.
 
-Raw counts for operators; disclosure control applies to what the steering group sees.
+Without ``--programme`` the installation's only programme is meant (an installation with
+several asks for it), and the JSON is exactly that of docs/kpis.md; with it, the JSON also
+names the programme and the goal definitions it used. Raw counts for operators; disclosure
+control applies to what the steering and project groups see.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from cm_portal.models import Organisation
-from reporting.kpis import compute_kpis
+from programmes.models import Programme
+from reporting.kpis import compute_kpis, goal_definitions
 from reporting.management.period_options import add_period_arguments, period_from_options
 
 FORMATS = ["json"]
@@ -25,6 +30,11 @@ class Command(BaseCommand):
         parser.add_argument("--format", dest="output_format", default="json")
         parser.add_argument(
             "--organisation", metavar="SLUG", help="Only this organisation's records."
+        )
+        parser.add_argument(
+            "--programme",
+            metavar="SLUG",
+            help="The programme (needed when the installation has more than one).",
         )
 
     def handle(self, *args, **options) -> None:
@@ -42,7 +52,37 @@ class Command(BaseCommand):
                     _("No organisation has the short name '%(slug)s'.")
                     % {"slug": options["organisation"]}
                 )
+        programme = _programme(options["programme"])
         figures = compute_kpis(
-            period_from=period_from, period_to=period_to, organisation=organisation
+            period_from=period_from,
+            period_to=period_to,
+            programme=programme,
+            organisation=organisation,
         )
+        if options["programme"]:
+            figures = {
+                "programme": {
+                    "slug": programme.slug,
+                    "name": programme.name,
+                    "start": programme.start.isoformat(),
+                    "end": programme.end.isoformat(),
+                    "goals": goal_definitions(programme),
+                },
+                **figures,
+            }
         self.stdout.write(json.dumps(figures, indent=2, ensure_ascii=False))
+
+
+def _programme(slug: str | None) -> Programme:
+    if slug:
+        programme = Programme.objects.filter(slug=slug).first()
+        if programme is None:
+            raise CommandError(_("No programme has the short name '%(slug)s'.") % {"slug": slug})
+        return programme
+    programmes = list(Programme.objects.order_by("slug"))
+    if len(programmes) != 1:
+        raise CommandError(
+            _("Name the programme with --programme SLUG: the installation has %(slugs)s.")
+            % {"slugs": ", ".join(p.slug for p in programmes) or _("none")}
+        )
+    return programmes[0]

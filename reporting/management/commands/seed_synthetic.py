@@ -27,6 +27,7 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from cm_portal.models import Organisation, Role, User
@@ -196,6 +197,8 @@ def generate(
     today = anchor
     span = (today - FIRST_START).days
     programme = programme or _programme()
+    # Every participant's deadlines read the programme's goals: read them once.
+    prefetch_related_objects([programme], "goals")
     organisations = []
     for slug, name, kind in ORGANISATIONS:
         organisation, _created = Organisation.objects.get_or_create(
@@ -386,7 +389,10 @@ def generate(
     contacts_copied += len(contact_rows)
     CoordinationMeeting.objects.bulk_create(meetings, batch_size=BATCH)
     activities = ActivityRecord.objects.bulk_create(
-        [_activity(rng, organisations[number % 2], span) for number in range(max(10, count // 20))],
+        [
+            _activity(rng, organisations[number % 2], programme, span)
+            for number in range(max(10, count // 20))
+        ],
         batch_size=BATCH,
     )
     deadlines = _deadlines(participants, today)
@@ -455,10 +461,13 @@ def _rating(rng: random.Random, person, phase: str, day: date, last: date) -> Se
     )
 
 
-def _activity(rng: random.Random, organisation: Organisation, span: int) -> ActivityRecord:
+def _activity(
+    rng: random.Random, organisation: Organisation, programme: Programme, span: int
+) -> ActivityRecord:
     reached = rng.randint(1, 40)
     return ActivityRecord(
         organisation=organisation,
+        programme=programme,
         kind=rng.choice(list(ActivityKind.values)),
         date=FIRST_START + timedelta(days=rng.randrange(span)),
         duration_minutes=rng.choice([60, 90, 120, 180]),

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from reporting import services
+from reporting.management.commands.kpis import _programme
 from reporting.management.period_options import add_period_arguments, period_from_options
 from reporting.models import ReportKind, SteeringReport
 
@@ -23,6 +24,11 @@ class Command(BaseCommand):
             "--kind",
             default=ReportKind.CUSTOM.value,
             help="quarterly, annual, final or custom (the default).",
+        )
+        parser.add_argument(
+            "--programme",
+            metavar="SLUG",
+            help="The programme (needed when the installation has more than one).",
         )
 
     def handle(self, *args, **options) -> None:
@@ -41,7 +47,10 @@ class Command(BaseCommand):
             )
         # Not saved: the same content as a stored report, written straight to the file.
         report = SteeringReport(
-            kind=options["kind"], period_start=period_from, period_end=period_to
+            programme=_programme(options["programme"]),
+            kind=options["kind"],
+            period_start=period_from,
+            period_end=period_to,
         )
         content = services.steering_report_pdf(report)
         try:

@@ -1,0 +1,144 @@
+"""Administrators' pages: programmes, their phases, members and goals. No case content.
+
+Every change goes through ``programmes.services`` (audited; goals keep their history)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cm_portal.access import administrator_required
+from cm_portal.access_log import client_address
+from cm_portal.views.common import add_service_errors
+
+from . import services
+from .forms import GoalForm, GoalRemoveForm, ProgrammeForm
+from .models import Programme, ProgrammeGoalChange
+
+PROGRAMME_FIELDS = (
+    "name",
+    "start",
+    "end",
+    "organisations",
+    "age_min",
+    "age_max",
+    "age_bins",
+    "entry_paths",
+    "reporting_periods",
+    "phases",
+    "members",
+)
+
+
+@administrator_required
+def programme_list(request: HttpRequest) -> HttpResponse:
+    programmes = Programme.objects.prefetch_related("organisations", "goals").order_by(
+        "start", "name"
+    )
+    return render(request, "programmes/list.html", {"programmes": programmes})
+
+
+@administrator_required
+def programme_create_view(request: HttpRequest) -> HttpResponse:
+    form = ProgrammeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            programme = services.programme_create(
+                slug=data["slug"],
+                **{name: data[name] for name in PROGRAMME_FIELDS},
+                actor=request.user,
+                client_address=client_address(request),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The programme was created. Now give it its goals."))
+            return redirect("programmes:edit", pk=programme.pk)
+    return render(request, "programmes/create.html", {"form": form})
+
+
+def _edit_page(request, programme, form, goal_form, status=200) -> HttpResponse:
+    history = (
+        ProgrammeGoalChange.objects.filter(programme=programme)
+        .select_related("changed_by")
+        .order_by("-changed_at", "-id")
+    )
+    context = {
+        "programme": programme,
+        "form": form,
+        "goal_form": goal_form,
+        "goals": programme.goals.order_by("kind"),
+        "history": history,
+    }
+    return render(request, "programmes/edit.html", context, status=status)
+
+
+@administrator_required
+def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = get_object_or_404(Programme, pk=pk)
+    form = ProgrammeForm(
+        request.POST or None, initial=ProgrammeForm.initial_of(programme), editing=programme
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.programme_update(
+                programme=programme,
+                **{name: data[name] for name in PROGRAMME_FIELDS},
+                actor=request.user,
+                client_address=client_address(request),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The programme was saved."))
+            return redirect("programmes:edit", pk=programme.pk)
+    status = 400 if request.method == "POST" else 200
+    return _edit_page(request, programme, form, GoalForm(), status=status)
+
+
+@administrator_required
+@require_POST
+def programme_goal(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = get_object_or_404(Programme, pk=pk)
+    goal_form = GoalForm(request.POST)
+    if goal_form.is_valid():
+        data = goal_form.cleaned_data
+        try:
+            services.programme_goal_set(
+                programme=programme,
+                kind=data["kind"],
+                target=data["target"],
+                target_percent=data["target_percent"],
+                window_days=data["window_days"],
+                horizon_months=data["horizon_months"],
+                actor=request.user,
+                client_address=client_address(request),
+            )
+        except ValidationError as error:
+            add_service_errors(goal_form, error)
+        else:
+            messages.success(request, _("The goal was saved; the change is kept in its history."))
+            return redirect("programmes:edit", pk=programme.pk)
+    form = ProgrammeForm(initial=ProgrammeForm.initial_of(programme), editing=programme)
+    return _edit_page(request, programme, form, goal_form, status=400)
+
+
+@administrator_required
+@require_POST
+def programme_goal_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = get_object_or_404(Programme, pk=pk)
+    form = GoalRemoveForm(request.POST)
+    if form.is_valid() and services.programme_goal_remove(
+        programme=programme,
+        kind=form.cleaned_data["kind"],
+        actor=request.user,
+        client_address=client_address(request),
+    ):
+        messages.success(request, _("The goal was removed; its history is kept."))
+    return redirect("programmes:edit", pk=programme.pk)

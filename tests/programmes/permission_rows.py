@@ -1,0 +1,81 @@
+"""The administrators' programme pages by persona: only the administrator gets in, everyone
+else 403 (naming nothing), anonymous to the login page. Each POST changes the programme."""
+
+from __future__ import annotations
+
+from tests.matrix import LOGIN, Fixtures, Row, statuses
+
+ADMIN_PAGE = statuses(anonymous=LOGIN, staff=403, ada=200)
+ADMIN_POST_GET = statuses(anonymous=LOGIN, staff=403, ada=405)
+# To the programme's own page (its address takes the pk, so the status alone is compared).
+TO_EDIT = 302
+
+
+def _programme(f: Fixtures) -> dict:
+    return {"pk": f("vagledning").pk}
+
+
+def _new_programme(f: Fixtures) -> dict:
+    return {
+        "slug": "matrix-programme",
+        "name": "Matrix programme",
+        "start": "2027-01-01",
+        "end": "2027-12-31",
+        "organisations": [f("district").pk],
+        "entry_paths": ["other"],
+        "reporting_periods": ["tertial"],
+    }
+
+
+def _changed_programme(f: Fixtures) -> dict:
+    programme = f("vagledning")
+    return {
+        "slug": programme.slug,
+        "name": "Vägledning i Vardagslivet (renamed)",
+        "start": programme.start.isoformat(),
+        "end": programme.end.isoformat(),
+        "organisations": [f("hela_manniskan").pk, f("district").pk],
+        "age_bins": "18-21, 22-25, 26-29",
+        "entry_paths": programme.entry_paths,
+        "reporting_periods": programme.reporting_periods,
+        "phases": "establishment; Etablering; 1; 6\nrest; Resten; 7; 36",
+    }
+
+
+def _goal(f: Fixtures) -> dict:
+    return {"kind": "self_rating_improved", "target_percent": "65"}
+
+
+def _goal_kind(f: Fixtures) -> dict:
+    return {"kind": "self_rating_improved"}
+
+
+ROWS: dict[str, Row] = {
+    "programmes:list": Row(expect={"GET": ADMIN_PAGE}),
+    "programmes:create": Row(
+        expect={
+            "GET": ADMIN_PAGE,
+            "POST": statuses(anonymous=LOGIN, staff=403, ada=TO_EDIT),
+        },
+        data=_new_programme,
+        changes_state=True,
+    ),
+    "programmes:edit": Row(
+        expect={"GET": ADMIN_PAGE, "POST": statuses(anonymous=LOGIN, staff=403, ada=TO_EDIT)},
+        kwargs=_programme,
+        data=_changed_programme,
+        changes_state=True,
+    ),
+    "programmes:goal": Row(
+        expect={"GET": ADMIN_POST_GET, "POST": statuses(anonymous=LOGIN, staff=403, ada=TO_EDIT)},
+        kwargs=_programme,
+        data=_goal,
+        changes_state=True,
+    ),
+    "programmes:goal_remove": Row(
+        expect={"GET": ADMIN_POST_GET, "POST": statuses(anonymous=LOGIN, staff=403, ada=TO_EDIT)},
+        kwargs=_programme,
+        data=_goal_kind,
+        changes_state=True,
+    ),
+}
