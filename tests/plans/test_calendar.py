@@ -247,5 +247,6 @@ def test_the_settings_page_shows_the_link_once(alice):
 
 
 def test_an_unknown_action_is_refused(alice):
-    assert client_of(alice).post(SETTINGS, {"action": "delete-all"}).status_code == 400
+    response = client_of(alice).post(SETTINGS, {"action": "delete-all"}, follow=True)
+    assert "Choose to make a new link or to revoke" in response.content.decode()
     assert not CalendarFeed.objects.exists()
