@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from participants.models import Participant
 from programmes.goals import GoalKind
+from programmes.models import ProgrammeGoal
 
 
 def add_months(day: date, months: int) -> date:
@@ -21,11 +22,12 @@ def add_months(day: date, months: int) -> date:
 
 
 def _goal(participant: Participant, kind: str):
-    programme = participant.programme
-    for goal in programme.goals.all():
-        if goal.kind == kind:
-            return goal
-    return None
+    """The participant's programme's goal of ``kind``: from the goals read with the
+    programme when they were (the nightly run prefetches them), else one query."""
+    programme = participant._state.fields_cache.get("programme")
+    if programme is not None and "goals" in getattr(programme, "_prefetched_objects_cache", {}):
+        return next((goal for goal in programme.goals.all() if goal.kind == kind), None)
+    return ProgrammeGoal.objects.filter(programme_id=participant.programme_id, kind=kind).first()
 
 
 def plan_deadline(participant: Participant) -> date | None:

@@ -139,5 +139,5 @@ def test_structured_details_are_read_in_words(alice):
     )
     with translation.override("en"):
         (row,) = describe([event])
-    assert row.detail == "changed role: case_manager \u2192 team_lead"
+        assert row.detail == "changed role: case_manager \u2192 team_lead"
     assert row.object_name == alice.name  # a staff account by name, not "user 6"

@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cm_portal.management.commands.load_demo import ACCOUNTS, DEMO_PASSWORD
+from cm_portal.management.commands.load_demo import ACCOUNTS, DEMO_PASSWORD, ORGANISATIONS
 from cm_portal.models import AccessEvent, Organisation, Role, User
 
 pytestmark = pytest.mark.django_db
@@ -327,12 +327,13 @@ def demo_mode(settings):
 def test_load_demo_creates_organisations_and_accounts(demo_mode):
     out = run("load_demo")
 
-    assert Organisation.objects.count() == 2
-    assert User.objects.count() == 5
+    # Two organisations of the partnership and Skärholmen of the Intern-SIP pilot (issue 14).
+    assert Organisation.objects.count() == len(ORGANISATIONS) == 3
+    assert User.objects.count() == len(ACCOUNTS) == 8
     assert sorted(User.objects.values_list("role", flat=True)) == sorted(
         role for *_, role in ACCOUNTS
     )
-    assert TOTPDevice.objects.filter(confirmed=True).count() == 5
+    assert TOTPDevice.objects.filter(confirmed=True).count() == 8
     assert all(user.check_password(DEMO_PASSWORD) for user in User.objects.all())
     assert DEMO_PASSWORD in out
 
@@ -341,9 +342,9 @@ def test_load_demo_is_idempotent(demo_mode):
     run("load_demo")
     run("load_demo")
     assert (Organisation.objects.count(), User.objects.count(), TOTPDevice.objects.count()) == (
-        2,
-        5,
-        5,
+        3,
+        8,
+        8,
     )
     assert "nothing loaded" in run("load_demo", "--if-empty")
 

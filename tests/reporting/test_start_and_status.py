@@ -116,9 +116,10 @@ def test_the_pdf_names_its_period_once(storage, steve, hela_manniskan, alice):  
 
 
 def _field_names(body: str) -> set[str]:
-    """The names of the period chooser's fields (not the language switcher's)."""
-    chooser = body.split('id="period-heading"', 1)[1].split("</section>", 1)[0]
-    return set(re.findall(r'<(?:input|select)[^>]*name="([a-z]+)"', chooser))
+    """The fields of the period forms only (not the page's language switcher and the like)."""
+    section = re.search(r'<section[^>]*aria-labelledby="period-heading".*?</section>', body, re.S)
+    assert section is not None
+    return set(re.findall(r'<(?:input|select)[^>]*name="([a-z]+)"', section.group(0)))
 
 
 def test_the_report_page_shows_only_the_chosen_kinds_fields(steve):
