@@ -141,4 +141,6 @@ def programme_goal_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
         client_address=client_address(request),
     ):
         messages.success(request, _("The goal was removed; its history is kept."))
+    else:
+        messages.error(request, _("The programme has no such goal: nothing was removed."))
     return redirect("programmes:edit", pk=programme.pk)

@@ -153,6 +153,11 @@ class PeriodForm(forms.Form):
         kind = cleaned.get("kind")
         if not kind:
             return cleaned
+        # A field the chosen kind neither needs nor shows is ignored, errors and all: the page
+        # shows only that kind's fields, so an error there could not be read (issue 17).
+        for name in [name for name in self.errors if name in self.fields]:
+            if name != "kind" and name not in SHOWN[kind] and name not in ("programme",):
+                del self.errors[name]
         missing = False
         for name in NEEDS[kind]:
             if name in self.errors:
