@@ -39,8 +39,10 @@ def test_every_kind_is_registered_with_its_one_pending_constraint():
 def test_two_requests_at_once_give_one_row_and_one_job():
     """The second request waits on the constraint while the first is uncommitted, then
     gets the first one's row: no check-then-insert window."""
-    quarter = periods.project_quarter(default_programme(), 1)
+    programme = default_programme()
+    quarter = periods.project_quarter(programme, 1)
     subject = {
+        "programme": programme,
         "kind": ReportKind.QUARTERLY,
         "period_start": quarter.start,
         "period_end": quarter.end,
