@@ -103,7 +103,8 @@ def test_case_manager_registers_a_participant_records_consent_and_logs_a_contact
 
     page.get_by_role("link", name="HM-0001").click()
     page.wait_for_url(participant_url)
-    # The close form also has a date ("End date"): look only inside the quick contact form.
+    # Logging a contact is a page of its own, one tap from the participant (issue 17).
+    page.get_by_role("link", name="Log a contact").first.click()
     contact_form = page.locator("main form[action$='/contacts/']")
     contact_form.get_by_label("Kind").select_option(label="Phone")
     contact_form.get_by_label("Duration (minutes)").fill("15")
