@@ -108,6 +108,7 @@ MATRIX: dict[str, Row] = {
                 staff=200,
                 **dict.fromkeys(("alice", "bob", "charlie", "dana", "tess"), CASE_WORKERS_START),
                 steve=Redirect("reporting:start"),
+                pia=Redirect("reporting:start"),
             )
         }
     ),

@@ -11,11 +11,11 @@ STEERING_GROUP_START = "reporting:start"
 def home(request: HttpRequest) -> HttpResponse:
     """The start page: what this person's role gives them to do.
 
-    Case managers and team leads start on their deadlines, the steering group on the latest
-    period's result goals; administrators keep this page.
+    Case managers and team leads start on their deadlines, the steering and project groups on
+    the latest period's result goals; administrators keep this page.
     """
     if request.user.works_with_cases:  # type: ignore[union-attr]
         return redirect(CASE_WORKERS_START)
-    if request.user.is_steering_group:  # type: ignore[union-attr]
+    if request.user.reads_programme_reports:  # type: ignore[union-attr]
         return redirect(STEERING_GROUP_START)
     return render(request, "home.html")

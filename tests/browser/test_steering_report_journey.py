@@ -25,7 +25,7 @@ from .test_case_manager_journey import PHONE
 pytestmark = pytest.mark.browser
 
 
-def _log_in(page: Page, base: str, user) -> None:
+def _log_in(page: Page, base: str, user, start: str = "/reports/start/") -> None:
     """As ``test_plan_journey._log_in``, but the steering group starts on the start page."""
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", user.email)
@@ -34,7 +34,7 @@ def _log_in(page: Page, base: str, user) -> None:
     page.wait_for_url(f"{base}/accounts/two-factor/")
     page.fill("#id_token", code_for(user.totpdevice_set.get(confirmed=True)))
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base}/reports/start/")  # the latest period's goals (issue 17)
+    page.wait_for_url(f"{base}{start}")  # members: the latest period's goals (issue 17)
 
 
 def test_a_steering_group_member_asks_for_and_downloads_a_quarterly_report(
