@@ -37,6 +37,7 @@ from participants.models import (
     ActivityRecord,
     Contact,
     ContactKind,
+    EndReason,
     EntryPath,
     Gender,
     Participant,
@@ -66,6 +67,7 @@ CONTACTS_PER_COPY = 200_000
 FIRST_START = date(2024, 1, 1)
 ANCHOR = date(2026, 11, 1)
 CASE_MANAGERS = 200
+END_REASONS = tuple(EndReason.values)
 ORGANISATIONS = (
     ("hela-manniskan", "Hela Människan", Organisation.Kind.CIVIL_SOCIETY),
     ("district", "Hägersten-Älvsjö stadsdelsförvaltning", Organisation.Kind.PUBLIC_AUTHORITY),
@@ -233,6 +235,8 @@ def generate(
                 crisis_relevant=rng.random() < 0.3,
                 intervention_start=start,
                 intervention_end=end,
+                # Every reason in turn (drawn without the generator: the figures stay).
+                end_reason_code=END_REASONS[number % len(END_REASONS)] if end else "",
                 end_reason="synthetic" if end else "",
                 created_at=_moment(start),
                 created_by=manager,
