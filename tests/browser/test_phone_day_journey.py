@@ -217,7 +217,8 @@ def test_the_participants_heading_offers_the_contact_and_closing_asks_first(
 
     page.get_by_role("link", name="Close the case…").click()
     page.wait_for_url(f"{base}/participants/{alex.pk}/close/")
-    page.get_by_label("Reason for ending").fill("Moved to another town")
+    page.get_by_label("Moved away").check()
+    page.get_by_label("More about the reason").fill("Moved to another town")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Close the case of HM-0001?")).to_be_visible()
     alex.refresh_from_db()
