@@ -502,3 +502,59 @@ def test_the_final_pdf_is_for_the_programmes_members_and_team_leads_only(
         assert response.content.startswith(b"%PDF-")
     for user in (alice, charlie, dana, ada, rita):
         assert verified_client(user).get(url).status_code == 404, user.email
+
+
+def test_the_research_file_is_uploaded_through_the_page_and_a_non_pdf_refused(
+    tess, lena, storage, swedish
+):
+    document = start(ClosingKind.FINAL_REPORT, tess)
+    section = _section(document, SectionKey.RESEARCH)
+    url = reverse(
+        "reporting:closing_section",
+        kwargs={"slug": default_programme().slug, "kind": "final-report", "pk": section.pk},
+    )
+    client = verified_client(tess)
+    refused = client.post(
+        url,
+        {
+            "version": 0,
+            "text": "MCHS följeforskning.",
+            "attachment": SimpleUploadedFile("r.png", b"\x89PNG\r\n\x1a\nnot a png", "image/png"),
+        },
+    )
+    assert refused.status_code == 400
+    assert "måste vara en hel PDF-fil" in refused.content.decode()
+    section.refresh_from_db()
+    assert section.version == 0 and not section.attachment
+    saved = client.post(
+        url,
+        {
+            "version": 0,
+            "text": "MCHS följeforskning.",
+            "attachment": SimpleUploadedFile("r.pdf", PDF, "application/pdf"),
+        },
+    )
+    assert saved.status_code == 302
+    download = client.get(
+        reverse(
+            "reporting:closing_research_file",
+            kwargs={"slug": default_programme().slug, "kind": "final-report"},
+        )
+    )
+    assert download.status_code == 200
+    assert download.content == PDF
+
+
+def test_nothing_final_nothing_to_download(tess, lena, steve):
+    start(ClosingKind.WRITTEN_ACCOUNT, tess)
+    slug = default_programme().slug
+    client = verified_client(steve)
+    for name, kind in (
+        ("reporting:closing_pdf", "final-report"),
+        ("reporting:closing_pdf", "written-account"),
+        ("reporting:closing_csv", "written-account"),
+        ("reporting:closing_csv", "final-report"),
+        ("reporting:closing", "no-such-document"),
+    ):
+        response = client.get(reverse(name, kwargs={"slug": slug, "kind": kind}))
+        assert response.status_code == 404, (name, kind)
