@@ -353,6 +353,38 @@ def closing_document_start(
     return document
 
 
+def contribution_sections_complete(document: ClosingDocument) -> int:
+    """Give an organisation that joined the programme after the final report was started
+    its own contribution part (empty, before the learnt part). Returns how many were added."""
+    if document.kind != ClosingKind.FINAL_REPORT or document.is_final:
+        return 0
+    with transaction.atomic():
+        ClosingDocument.objects.select_for_update().filter(pk=document.pk).first()
+        have = set(
+            document.sections.filter(key=SectionKey.CONTRIBUTION).values_list(
+                "organisation_id", flat=True
+            )
+        )
+        joined = document.programme.organisations.exclude(pk__in=have).order_by("name")
+        last = (
+            document.sections.filter(key=SectionKey.CONTRIBUTION)
+            .order_by("-position")
+            .values_list("position", flat=True)
+            .first()
+        ) or 0
+        added = [
+            ClosingSection(
+                document=document,
+                key=SectionKey.CONTRIBUTION,
+                organisation=organisation,
+                position=last,
+            )
+            for organisation in joined
+        ]
+        ClosingSection.objects.bulk_create(added)
+    return len(added)
+
+
 def _withdraw_approvals(document: ClosingDocument, *, now) -> int:
     return document.approvals.filter(withdrawn_at__isnull=True).update(withdrawn_at=now)
 
@@ -471,6 +503,9 @@ def closing_document_approve(
     is the last organisation's, the document becomes final: its figures are frozen and its
     PDF is asked of the worker, once."""
     today = today or timezone.localdate()
+    # An organisation that joined since the start gets its part now: unwritten, it stops
+    # the approval below (committed on its own, so the refusal does not undo it).
+    contribution_sections_complete(document)
     with transaction.atomic():
         document = (
             ClosingDocument.objects.select_for_update(of=("self",))

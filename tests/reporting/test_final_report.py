@@ -558,3 +558,21 @@ def test_nothing_final_nothing_to_download(tess, lena, steve):
     ):
         response = client.get(reverse(name, kwargs={"slug": slug, "kind": kind}))
         assert response.status_code == 404, (name, kind)
+
+
+def test_an_organisation_that_joins_later_gets_its_part_and_must_approve_too(
+    tess, lena, other_district, monkeypatch
+):
+    monkeypatch.setattr(pdf, "enqueue_render", lambda label, pk: None)
+    programme = default_programme()
+    programme.organisations.remove(other_district)
+    document = final_report_of(tess, lena)
+    _approve(document, tess)
+    programme.organisations.add(other_district)
+    with pytest.raises(ValidationError) as refused:
+        _approve(document, lena)
+    assert other_district.name in " ".join(refused.value.messages)
+    added = _section(document, SectionKey.CONTRIBUTION, other_district)
+    assert added.text == ""
+    document.refresh_from_db()
+    assert document.status == ClosingStatus.DRAFT
