@@ -22,11 +22,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cm_portal.models import Organisation
+from cm_portal.programmes.goals import CATALOGUE, GoalKind
+from cm_portal.programmes.models import Programme
 from consent.models import Consent
 from participants.models import Gender, Participant
 from plans.models import ContactPath, Goal, IndividualPlan, SubGoal
-from programmes.goals import CATALOGUE, GoalKind
-from programmes.models import Programme
 from reporting.charts import Point, percent_bar_chart
 from reporting.disclosure import HIDDEN, protect, protected_kpis
 from reporting.kpis import (

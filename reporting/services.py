@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, User
-from programmes.models import Programme
-from programmes.selectors import programme_member_emails
+from cm_portal.programmes.models import Programme
+from cm_portal.programmes.selectors import programme_member_emails
 
 from . import periods
 from .models import ReportKind, SteeringReport
