@@ -199,3 +199,57 @@ def protected_kpis(*, programme, period, organisation=None, today=None) -> dict[
         today=today,
     )
     return protect(figures)
+
+
+# --- Linked tables (the equality view, ``reporting.equality``) ------------------------------
+#
+# The equality view's tables share figures (a gender's "entry path: outreach" adds up, over the
+# genders, to the funnel's outreach row) and some of their cells are the breakdowns' figures
+# above, already protected. So its cells are protected together, as one system: every cell is
+# a ``Cell`` (column, figure); every way a reader can add them up is a *relation*, a tuple of
+# cells one of which is the sum of the others (a row with its total, a total with its parts,
+# or two cells that are the same number). The rule is the one above: a count of 1 to 4 is
+# hidden, and then until stable, a relation with exactly one hidden member gets a second one
+# (the smallest non-zero other member that is not fixed). Cells never printed (``not_met``
+# above; the equality view's "no plan yet" ...) take part like any other: hiding one of them
+# costs nothing on the page but makes the reader's sums through it unknown too.
+
+
+def suppress_linked(
+    values: dict[Cell, int],
+    relations: Iterable[tuple[Cell, ...]],
+    *,
+    fixed: Iterable[Cell] = (),
+    hidden: Iterable[Cell] = (),
+) -> set[Cell]:
+    """The cells of ``values`` to hide so no relation has exactly one hidden member.
+
+    ``fixed`` cells are shown or hidden already, elsewhere (the breakdowns): never hidden
+    here, and counted as hidden only when they are in ``hidden``.
+    """
+    fixed = set(fixed)
+    suppressed = set(hidden) | {
+        cell for cell, value in values.items() if cell not in fixed and _is_small(value)
+    }
+    relations = [tuple(relation) for relation in relations]
+    changed = True
+    while changed:
+        changed = False
+        for relation in relations:
+            if sum(cell in suppressed for cell in relation) == 1:
+                candidates = [(values[cell], cell) for cell in relation if cell not in fixed]
+                changed |= _hide_one_more(suppressed, candidates)
+    return suppressed
+
+
+def shown_count(value: int, hidden: bool) -> int | str:
+    """A count as printed: itself, ``SMALL`` (1 to 4) or ``HIDDEN``."""
+    return _shown(value, hidden)
+
+
+def shown_median(median: float | None, base: int, base_hidden: bool) -> float | str:
+    """A median over ``base`` people: not shown (``HIDDEN``) over fewer than 5 of them, nor
+    when the number of them is hidden (as a percentage of a hidden cohort)."""
+    if median is None or base_hidden or base <= SMALL_MAX:
+        return HIDDEN
+    return median

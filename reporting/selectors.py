@@ -29,6 +29,7 @@ from programmes.goals import CATALOGUE, GoalKind
 from programmes.models import Programme
 from reporting.charts import Point, percent_bar_chart
 from reporting.disclosure import HIDDEN, protect, protected_kpis
+from reporting.equality import equality_view
 from reporting.kpis import (
     GENDERS,
     OTHER_AGE,
@@ -616,6 +617,18 @@ def report_context(
         ),
         "research_consents": research_consents(
             period=period, organisation=organisation, today=today
+        ),
+        # The equality view (reporting.equality): four more queries.
+        "equality": equality_view(
+            scope=Scope(
+                period_from=period.start,
+                period_to=period.end,
+                today=today,
+                programme=programme,
+                organisation=organisation,
+            ),
+            figures=figures,
+            goals=names,
         ),
     }
 
