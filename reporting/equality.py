@@ -4,7 +4,8 @@ programme reach and support young adults alike whatever their gender and age?
 For a period ``[from, to]`` and the participants *in the support during it* (K1's ``active``),
 by gender, by the programme's age groups and, for the funnel, by entry path:
 
-* reached (in the support), started in the period (K1), ended in the period;
+* reached (in the support), started in the period (K1), ended in the period, and the ended
+  by their coded reason (``participants.EndReason``; never the free text);
 * the entry paths they came by;
 * contacts and contact hours per participant in the period (medians, zeros included);
 * plan established on or before ``to``, and the median days from start to it;
@@ -18,9 +19,10 @@ by gender, by the programme's age groups and, for the funnel, by entry path:
 ``equality_figures`` computes the raw figures in one grouped query (``GROUPING SETS``: by
 gender, by age group, by entry path and in all), wrapped as ``kpis`` wraps its own (a
 savepoint and ``SET LOCAL jit = off``): four queries whatever the number of participants.
-``equality_section`` protects them through ``reporting.disclosure`` (counts of 1 to 4 hidden,
-secondary suppression over every relation between the cells, medians of fewer than 5 people
-not shown) and lays out the tables the page and the PDF show.
+``protect_equality`` protects them through ``reporting.disclosure.suppress_linked`` (counts
+of 1 to 4 hidden, secondary suppression over every relation between the cells, checked
+against a reader who solves them all together; medians of fewer than 5 people not shown) and
+``equality_view`` lays out the tables the page and the PDF show.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from participants.models import Contact, Gender
+from participants.models import Contact, EndReason, Gender
 from plans.models import Goal, SubGoal, SubGoalStatus
 from programmes.models import EntryPath, Programme
 from reporting.disclosure import (
@@ -79,6 +81,16 @@ FUNNEL = ("reached", "plan", "goals_met")
 
 def _path(entry_path: str) -> str:
     return f"path:{entry_path}"
+
+
+# The coded reasons for ending (participants.EndReason), and "" for a case closed without
+# one (none should be: the close form requires it, and migration 0008 coded the old ones).
+END_REASONS = [*EndReason.values, ""]
+NOT_RECORDED = "not_recorded"
+
+
+def _end(code: str) -> str:
+    return f"end:{code or NOT_RECORDED}"
 
 
 def _goals_met() -> Q:
@@ -126,6 +138,7 @@ def _participants_sql(scope: Scope) -> tuple[str, tuple]:
             "gender",
             "age_group",
             "entry_path",
+            "end_reason_code",
             "intervention_start",
             "eq_reached",
             "eq_started",
@@ -158,6 +171,10 @@ def _grouped_sql(scope: Scope, paths: list[str]) -> tuple[str, list]:
             f"COUNT(*) FILTER (WHERE eq_reached AND entry_path = %s) AS path_{index}"
             for index in range(len(paths))
         ),
+        *(
+            f"COUNT(*) FILTER (WHERE eq_ended AND end_reason_code = %s) AS end_{index}"
+            for index in range(len(END_REASONS))
+        ),
         "percentile_cont(0.5) WITHIN GROUP (ORDER BY eq_contacts) FILTER (WHERE eq_reached)"
         " AS contacts_median",
         "percentile_cont(0.5) WITHIN GROUP (ORDER BY eq_minutes) FILTER (WHERE eq_reached)"
@@ -166,7 +183,7 @@ def _grouped_sql(scope: Scope, paths: list[str]) -> tuple[str, list]:
         f" FILTER (WHERE {plan}) AS days_to_plan_median",
     ]
     to = scope.period_to
-    params = [to, to, *paths, to]
+    params = [to, to, *paths, *END_REASONS, to]
     sql = (
         f"SELECT {', '.join(columns)} FROM ({inner}) AS participant "  # noqa: S608 - no input
         "GROUP BY GROUPING SETS ((gender), (age_group), (entry_path), ())"
@@ -178,6 +195,7 @@ def _empty(paths: list[str]) -> dict[str, Any]:
     return {
         **dict.fromkeys(COUNTS, 0),
         **{_path(path): 0 for path in paths},
+        **{_end(code): 0 for code in END_REASONS},
         **dict.fromkeys(MEDIANS),
     }
 
@@ -214,6 +232,8 @@ def equality_figures(scope: Scope) -> dict[str, Any]:
             group[name] = row[name]
         for index, path in enumerate(paths):
             group[_path(path)] = row[f"path_{index}"]
+        for index, code in enumerate(END_REASONS):
+            group[_end(code)] = row[f"end_{index}"]
         for name in MEDIANS:
             group[name] = None if row[name] is None else float(row[name])
     return result
@@ -236,7 +256,11 @@ def _columns(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def _values(columns: dict[str, dict[str, Any]], paths: list[str]) -> dict[Cell, int]:
     values: dict[Cell, int] = {}
     for column, figures in columns.items():
-        names = FUNNEL if column.startswith("entry:") else (*COUNTS, *map(_path, paths))
+        names = (
+            FUNNEL
+            if column.startswith("entry:")
+            else (*COUNTS, *map(_path, paths), *map(_end, END_REASONS))
+        )
         for name in names:
             values[(column, name)] = figures[name]
         for name, (total, part) in DERIVED.items():
@@ -248,7 +272,8 @@ def _values(columns: dict[str, dict[str, Any]], paths: list[str]) -> dict[Cell, 
 def equality_relations(
     columns: list[str], values: dict[Cell, int], paths: list[str]
 ) -> list[tuple[Cell, ...]]:
-    """Every sum a reader can make: within a group (reached = its entry paths; reached =
+    """Every sum a reader can make: within a group (reached = its entry paths; ended = its
+    reasons; reached =
     started + continuing = ended + still in = plan + no plan; plan = goals met + not), each
     figure over a breakdown's groups against its total, and the funnel's reached of an entry
     path being the total's count of that entry path."""
@@ -256,6 +281,7 @@ def equality_relations(
     for column in columns:
         if (column, "started") in values:
             relations.append(((column, "reached"), *((column, _path(p)) for p in paths)))
+            relations.append(((column, "ended"), *((column, _end(c)) for c in END_REASONS)))
         for name, (total, part) in DERIVED.items():
             if (column, name) in values:
                 relations.append(((column, total), (column, part), (column, name)))
@@ -299,6 +325,7 @@ def protect_equality(raw: dict[str, Any], figures: dict[str, Any]) -> dict[str, 
         equality_relations(list(columns), values, paths),
         fixed=fixed,
         hidden={cell for cell, shown in fixed.items() if is_suppressed(shown)},
+        unprinted={cell for cell in values if cell[1] in DERIVED},
     )
     result: dict[str, dict[str, Any]] = {}
     for column, group in columns.items():
@@ -355,6 +382,7 @@ def _group_table(
     shown: dict[str, dict[str, Any]],
     kpi_cells: dict[str, dict[str, Any]],
     paths: list[tuple[str, str]],
+    reasons: list[tuple[str, str]],
     goals: dict[str, tuple[str, str]],
 ) -> dict[str, Any]:
     """One table: a column per group and one for all, a row per figure."""
@@ -394,6 +422,7 @@ def _group_table(
             )
         )
     rows.append(row(_("Ended in the period"), "ended"))
+    rows += [row(_("Ended: %(reason)s") % {"reason": label}, _end(code)) for code, label in reasons]
     return {"id": table_id, "caption": caption, "columns": headings, "rows": rows}
 
 
@@ -449,6 +478,10 @@ def equality_view(
         for path in EntryPath.values
         if path in programme.entry_paths or raw["all"][_path(path)]
     ]
+    # Every coded reason; "not recorded" only when a case has no code (older data).
+    reasons = [(str(code), str(label)) for code, label in EndReason.choices]
+    if raw["all"][_end("")]:
+        reasons.append(("", str(_("reason not recorded"))))
     genders = [(f"gender:{gender}", str(Gender(gender).label)) for gender in GENDERS]
     ages = [(f"age:{key}", label) for key, label in age_labels(programme).items()]
     everyone = (ALL, str(_("All")))
@@ -462,6 +495,7 @@ def equality_view(
                 shown=shown,
                 kpi_cells=kpi_cells,
                 paths=paths,
+                reasons=reasons,
                 goals=goals,
             ),
             _group_table(
@@ -471,6 +505,7 @@ def equality_view(
                 shown=shown,
                 kpi_cells=kpi_cells,
                 paths=paths,
+                reasons=reasons,
                 goals=goals,
             ),
         ],

@@ -108,6 +108,8 @@ def test_a_whole_kpi_object(group):
 # --- The equality view (reporting.equality) ---------------------------------------------
 
 PATHS = ["hela_manniskan", "outreach", "district_support", "other"]
+REASONS = ["goals_met", "moved", "declined", "transferred", "no_contact", "died", "other", ""]
+ENDS = [f"end:{reason or 'not_recorded'}" for reason in REASONS]
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ class Reached:
     goals_met: bool
     rating: str  # K4 for those who ended: met, not_improved, missing
     contacts: int
+    reason: str = "other"  # the coded reason for ending, of those who ended
 
 
 reached_people = st.lists(
@@ -140,6 +143,7 @@ reached_people = st.lists(
         goals_met=st.booleans(),
         rating=st.sampled_from(["met", "not_improved", "missing"]),
         contacts=st.integers(0, 6),
+        reason=st.sampled_from(REASONS),
     ),
     max_size=70,
 )
@@ -160,6 +164,7 @@ def _consistent(person: Reached) -> Reached:
         plan and person.goals_met,
         person.rating,
         person.contacts,
+        person.reason,
     )
 
 
@@ -177,6 +182,10 @@ def _group(people: list[Reached]) -> dict:
         "plan": len(planned),
         "goals_met": sum(p.goals_met for p in people),
         **{f"path:{path}": sum(p.path == path for p in reached) for path in PATHS},
+        **{
+            f"end:{r or 'not_recorded'}": sum(p.ended and p.reason == r for p in people)
+            for r in REASONS
+        },
         "contacts_median": _median([p.contacts for p in reached]),
         "minutes_median": _median([30 * p.contacts for p in reached]),
         "days_to_plan_median": _median([10 + p.contacts for p in planned]),
@@ -219,6 +228,7 @@ def _equality_equations(columns: list[str]) -> list[list[tuple[tuple[str, str], 
     entries = [c for c in columns if c.startswith("entry:")]
     for column in ["all", *groups]:
         equations.append([((column, "reached"), 1), *(((column, f"path:{p}"), -1) for p in PATHS)])
+        equations.append([((column, "ended"), 1), *(((column, end), -1) for end in ENDS)])
         for total, part, rest in (
             ("reached", "started", "continuing"),
             ("reached", "ended", "still_in"),
@@ -233,7 +243,7 @@ def _equality_equations(columns: list[str]) -> list[list[tuple[tuple[str, str], 
         ):
             equations.append([((column, total), 1), ((column, part), -1), ((column, rest), -1)])
     figures = ["reached", "started", "ended", "plan", "goals_met", "continuing", "still_in"]
-    figures += ["no_plan", "goals_not_met", *(f"path:{p}" for p in PATHS)]
+    figures += ["no_plan", "goals_not_met", *(f"path:{p}" for p in PATHS), *ENDS]
     for prefix in ("gender:", "age:"):
         members = [c for c in groups if c.startswith(prefix)]
         for name in figures:

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from participants.models import Contact
+from participants.models import Contact, EndReason
 from plans.models import Goal, SubGoal
 from reporting import periods, services
 from reporting.disclosure import HIDDEN, SMALL, is_suppressed, protect
@@ -36,6 +36,7 @@ PERIOD_TO = date(2027, 1, 31)
 TODAY = date(2027, 6, 1)
 PATHS = ["hela_manniskan", "outreach", "district_support", "other"]
 GENDERS = ["woman", "man", "non_binary", "not_stated"]
+REASONS = [*EndReason.values, ""]
 AGES = {"18-21": (18, 21), "22-25": (22, 25), "26-29": (26, 29)}
 
 
@@ -50,6 +51,7 @@ class Spec:
     end: date | None
     plan_on: date | None
     goals: list[list[str]] = field(default_factory=list)  # sub-goal statuses per goal
+    reason: str = ""  # the coded reason for ending ("" : none recorded)
     contacts: list[tuple[date, int]] = field(default_factory=list)
 
     @property
@@ -98,6 +100,7 @@ def make_specs(seed: int, count: int) -> list[Spec]:
             ]
             for _g in range(rng.randrange(0, 3))
         ]
+        reason = rng.choice([*EndReason.values, ""]) if end else ""
         contacts = [
             (_day(rng, start, start + timedelta(days=240)), rng.choice([15, 30, 45, 60, 90]))
             for _c in range(rng.randrange(0, 6))
@@ -112,6 +115,7 @@ def make_specs(seed: int, count: int) -> list[Spec]:
                 plan_on=plan_on,
                 goals=goals,
                 contacts=contacts,
+                reason=reason,
             )
         )
     return specs
@@ -127,7 +131,8 @@ def build(organisation, specs: list[Spec]) -> None:
             birth_year=spec.start.year - spec.age,
         )
         participant.entry_path = spec.path
-        participant.save(update_fields=["entry_path"])
+        participant.end_reason_code = spec.reason
+        participant.save(update_fields=["entry_path", "end_reason_code"])
         if spec.plan_on is not None or spec.goals:
             individual_plan = plan(participant, spec.plan_on)
             for position, statuses in enumerate(spec.goals):
@@ -152,10 +157,15 @@ def expected(specs: list[Spec]) -> dict:
     def in_period(spec: Spec) -> list[tuple[date, int]]:
         return [(d, m) for d, m in spec.contacts if PERIOD_FROM <= d <= PERIOD_TO]
 
+    ended = [s for s in specs if s.end is not None and PERIOD_FROM <= s.end <= PERIOD_TO]
     return {
         "reached": len(reached),
         "started": sum(PERIOD_FROM <= s.start <= PERIOD_TO for s in specs),
-        "ended": sum(s.end is not None and PERIOD_FROM <= s.end <= PERIOD_TO for s in specs),
+        "ended": len(ended),
+        **{
+            f"end:{code or 'not_recorded'}": sum(s.reason == code for s in ended)
+            for code in REASONS
+        },
         "plan": len(planned),
         "goals_met": sum(s.goals_met for s in reached),
         **{f"path:{path}": sum(s.path == path for s in reached) for path in PATHS},
@@ -286,6 +296,8 @@ def test_the_page_shows_the_section_with_the_breakdowns_hidden_cells(hela_mannis
     k3 = next(row for row in gender["rows"] if row["label"].startswith("K3"))
     k3_women = context["figures"]["kpis"]["prioritised_contacts_3_months"]["by_gender"]["woman"]
     assert k3["cells"][0].startswith(f"{k3_women['met']} / {k3_women['cohort']}")
+    labels = [row["label"] for row in gender["rows"]]
+    assert "Ended: Moved away" in labels
     funnel = equality["funnel"]
     assert len(funnel["rows"]) == len(PATHS) + 1
     for row in funnel["rows"]:
@@ -336,7 +348,9 @@ def test_the_annual_and_final_pdfs_have_the_section(storage, hela_manniskan, kin
     assert ("Equality: by gender and by age group" in flat) is shown
     assert ("From entry path to established plan to goals met" in flat) is shown
     if shown:
-        assert "Days from start to established" in flat
+        assert "By gender: reach, support and results in the period" in flat
+        assert "By age group at start: reach, support and results in the period" in flat
+        assert "Days from start" in flat
         assert "Every goal of the plan met" in flat
 
 
