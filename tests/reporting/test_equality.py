@@ -4,6 +4,7 @@ page and in the annual and final PDFs (not the quarterly)."""
 
 from __future__ import annotations
 
+import json
 import random
 import statistics
 from dataclasses import dataclass, field
@@ -15,19 +16,21 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from cm_portal import pdf as cm_pdf
 from participants.models import Contact, EndReason
 from plans.models import Goal, SubGoal
-from reporting import periods, services
+from reporting import final_report, periods, services
 from reporting.disclosure import HIDDEN, SMALL, is_suppressed, protect
 from reporting.equality import equality_figures, protect_equality
 from reporting.kpis import Scope, compute_kpis, goal_definitions
-from reporting.models import ReportKind, SteeringReport
+from reporting.models import ClosingKind, ReportKind, SteeringReport
 from reporting.selectors import report_context
 from tests.consent.helpers import use_temporary_storage
 from tests.factories import default_programme
 from tests.helpers import pdf_to_text
 
 from .helpers import person, plan
+from .helpers_final_report import start
 
 pytestmark = pytest.mark.django_db
 
@@ -368,3 +371,18 @@ def test_the_swedish_pdf_names_the_section(storage, hela_manniskan, settings):
     flat = " ".join(pdf_to_text(services.steering_report_pdf(report)).split())
     assert "Jämställdhet: efter kön och åldersgrupp" in flat
     assert is_suppressed(SMALL)
+
+
+def test_the_composed_final_report_freezes_and_prints_the_section(storage, hela_manniskan, tess):
+    build(hela_manniskan, make_specs(10, 20))
+    document = start(ClosingKind.FINAL_REPORT, tess)
+    document.figures = final_report.closing_figures(document, today=TODAY)
+    # Frozen as JSON on the row: text only, after disclosure control.
+    frozen = json.loads(json.dumps(document.figures["equality"]))
+    assert frozen["tables"][0]["id"] == "equality-gender"
+    assert frozen["funnel"]["rows"][-1]["label"] == "All entry paths"
+    document.figures["equality"] = frozen
+    text = pdf_to_text(cm_pdf.html_to_pdf(final_report.closing_pdf_html(document)))
+    flat = " ".join(text.split())
+    assert "Equality: by gender and by age group" in flat
+    assert "From entry path to established plan to goals met" in flat
