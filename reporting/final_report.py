@@ -293,6 +293,9 @@ def closing_figures(document: ClosingDocument, *, today: date | None = None) -> 
                 }
                 for row in context["goal_tables"][1]["rows"]
             ]
+            # The equality view over the whole programme (reporting.equality), frozen with
+            # the rest: its tables are text after disclosure control.
+            figures["equality"] = {key: context["equality"][key] for key in ("tables", "funnel")}
         activity = context["figures"]["activity"]
         figures["account"] = [
             {"key": key, "label": str(label), "value": activity[key]}

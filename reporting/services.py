@@ -118,6 +118,8 @@ def steering_report_context(report: SteeringReport, *, today: date | None = None
         "printed_on": today,
         # The trend's charts, or None when there is no trend to draw.
         "chart": context["charts"] or None,
+        # The equality view belongs to the yearly and the final account (issue 15).
+        "show_equality": report.kind in (ReportKind.ANNUAL, ReportKind.FINAL),
     }
 
 
