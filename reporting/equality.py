@@ -45,9 +45,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from cm_portal.programmes.models import EntryPath, Programme
 from participants.models import Contact, EndReason, Gender
 from plans.models import Goal, SubGoal, SubGoalStatus
-from programmes.models import EntryPath, Programme
 from reporting.disclosure import (
     Cell,
     is_suppressed,
