@@ -83,6 +83,7 @@ def cast(hela_manniskan, district) -> Cast:
     import_case_files(data=demo_cases(timezone.localdate()), actor=anna)
 
     alex = Participant.objects.get(reference="HM-0001")
+    alex.programme.members.add(steering)  # the steering group sees its own programme's reports
     goal = alex.individual_plan.goals.first()
     contact = alex.contacts.first()
     meeting = alex.coordination_meetings.first()
@@ -101,7 +102,12 @@ def cast(hela_manniskan, district) -> Cast:
     # An account change waiting for approval shows on the staff list and the account's page.
     account_change_request(kind="password_link", target=anna, actor=ada)
     # A PDF being produced: its status page (issue 17) looks again by itself.
-    report = steering_report_request(period=project_quarter(1), kind="quarterly", actor=steering)
+    report = steering_report_request(
+        programme=alex.programme,
+        period=project_quarter(alex.programme, 1),
+        kind="quarterly",
+        actor=steering,
+    )
 
     on_alex = {"pk": alex.pk}
     pages = {
