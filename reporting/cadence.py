@@ -110,9 +110,18 @@ def scheduled_reports_produce(*, today: date | None = None) -> int:
     time, any number of times. Returns how many reports it asked for."""
     today = today or timezone.localdate()
     asked = 0
+    # One read of what exists, so a daily run over long programmes stays a few queries;
+    # scheduled_report_request checks again, and the constraint has the last word.
+    existing = set(
+        SteeringReport.objects.filter(
+            requested_by__isnull=True, kind__in=AUTOMATIC_KINDS
+        ).values_list("programme_id", "kind", "period_start", "period_end")
+    )
     for programme in Programme.objects.prefetch_related("goals", "phases"):
         for cadence in CADENCES:
             for period in finished_periods(programme, cadence.kind, today):
+                if (programme.pk, cadence.kind, period.start, period.end) in existing:
+                    continue
                 asked += scheduled_report_request(
                     programme=programme, kind=cadence.kind, period=period
                 )
