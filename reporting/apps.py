@@ -18,8 +18,8 @@ class ReportingConfig(AppConfig):
 def _register_reports() -> None:
     from cm_portal import pdf
 
-    from . import services
-    from .models import SteeringReport
+    from . import final_report, services
+    from .models import ClosingPdf, SteeringReport
 
     pdf.register(
         SteeringReport,
@@ -31,4 +31,10 @@ def _register_reports() -> None:
         # backoff, and the administrators are told when it is given up (reporting.cadence).
         retry_errors=lambda report: report.is_automatic,
         failed=lambda report: services.steering_report_failed(report),
+    )
+    pdf.register(
+        ClosingPdf,
+        render=lambda row: final_report.closing_pdf_render(row),
+        stored=lambda row: final_report.closing_pdf_stored(row),
+        related=("document__programme", "document__organisation"),
     )

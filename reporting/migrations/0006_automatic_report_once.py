@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('cm_portal', '0014_merge_researcher_role'),
         ('programmes', '0001_programmes'),
-        ('reporting', '0004_reports_per_programme'),
+        ('reporting', '0005_closing_documents'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
