@@ -36,9 +36,10 @@ app.conf.beat_schedule = {
         "task": "plans.tasks.send_reminders",
         "schedule": crontab(hour=6, minute=0),
     },
-    # Each finished project quarter's steering-group report, once (idempotent).
-    "produce-quarterly-reports": {
-        "task": "reporting.tasks.produce_quarterly_reports",
+    # Each finished project quarter's and project year's report, once, and the members
+    # told (reporting.cadence; idempotent).
+    "produce-scheduled-reports": {
+        "task": "reporting.tasks.produce_scheduled_reports",
         "schedule": crontab(hour=5, minute=0),
     },
     # Retention: closed cases past their period, then access-log rows past theirs.

@@ -117,6 +117,17 @@ class PdfKind:
     stored: Callable[[Any], None] | None = None
     # select_related for loading the row before rendering.
     related: tuple[str, ...] = ()
+    # Whether a row's render is retried with backoff on any error (not only the database's)
+    # before it is given up: for the PDFs nobody waits for on a page (automatic reports).
+    retry_errors: Callable[[Any], bool] | None = None
+    # Called once a PDF is given up (failed after its retries, or its worker lost too often),
+    # with the row; outside any claim, so it may e-mail.
+    failed: Callable[[Any], None] | None = None
+
+
+class RetryRender(Exception):
+    """Raised by ``render`` for a kind with ``retry_errors``: the render task retries it
+    with backoff (``cm_portal.tasks.render_pdf``). Its message is the error's kind only."""
 
 
 _kinds: dict[str, PdfKind] = {}
@@ -128,9 +139,13 @@ def register(
     render: Callable[[Any], bytes],
     stored: Callable[[Any], None] | None = None,
     related: tuple[str, ...] = (),
+    retry_errors: Callable[[Any], bool] | None = None,
+    failed: Callable[[Any], None] | None = None,
 ) -> None:
     """Tell the render task how to make ``model``'s PDF (from the app's ``ready``)."""
-    _kinds[model._meta.label_lower] = PdfKind(render=render, stored=stored, related=related)
+    _kinds[model._meta.label_lower] = PdfKind(
+        render=render, stored=stored, related=related, retry_errors=retry_errors, failed=failed
+    )
 
 
 def registered_models() -> list[type[RenderedPdf]]:
@@ -247,12 +262,14 @@ def _store(kind: PdfKind, document: RenderedPdf, content: bytes, claimed_at: dat
 
 def render(model_label: str, pk: int, *, retries_left: bool) -> None:
     """The body of the render task: claim, render, store; on failure mark (and let Celery
-    retry on ``OperationalError``). A second run, or a second worker, does nothing."""
+    retry on ``OperationalError``, and on any error for a kind with ``retry_errors``).
+    A second run, or a second worker, does nothing."""
     kind = _kinds[model_label]
     model = apps.get_model(model_label)
     claimed_at = claim(model, pk)
     if claimed_at is None:
         return
+    document = None
     try:
         document = model._default_manager.select_related(*kind.related).get(pk=pk)
         _store(kind, document, kind.render(document), claimed_at)
@@ -261,18 +278,41 @@ def render(model_label: str, pk: int, *, retries_left: bool) -> None:
         if retries_left:
             mark(model, pk, claimed_at=claimed_at, status=PdfStatus.QUEUED)
         else:
-            mark(
-                model,
-                pk,
-                claimed_at=claimed_at,
-                status=PdfStatus.FAILED,
-                reason="database unavailable",
-            )
+            _give_up(kind, model, pk, claimed_at=claimed_at, reason="database unavailable")
         raise
     except Exception as error:
         # The reason names the kind of error only: its message may quote personal data.
-        logger.warning("%s %s failed: %s", model_label, pk, type(error).__name__)
-        mark(model, pk, claimed_at=claimed_at, status=PdfStatus.FAILED, reason=type(error).__name__)
+        reason = type(error).__name__
+        logger.warning("%s %s failed: %s", model_label, pk, reason)
+        retry = kind.retry_errors
+        if retries_left and document is not None and retry is not None and retry(document):
+            mark(model, pk, claimed_at=claimed_at, status=PdfStatus.QUEUED, reason=reason)
+            raise RetryRender(reason) from None
+        _give_up(kind, model, pk, claimed_at=claimed_at, reason=reason)
+
+
+def _give_up(
+    kind: PdfKind, model: type[RenderedPdf], pk: int, *, claimed_at: datetime, reason: str
+) -> None:
+    mark(model, pk, claimed_at=claimed_at, status=PdfStatus.FAILED, reason=reason)
+    _tell_failed(kind, model, [pk])
+
+
+def _tell_failed(kind: PdfKind, model: type[RenderedPdf], pks: list[int]) -> None:
+    """The kind's ``failed`` hook for each given-up row; a failing hook is logged, never
+    raised (the render is over either way)."""
+    if kind.failed is None:
+        return
+    try:
+        documents = list(model._default_manager.filter(pk__in=pks, status=PdfStatus.FAILED))
+    except Exception:
+        logger.exception("%s: the failure notices could not be read", model._meta.label)
+        return
+    for document in documents:
+        try:
+            kind.failed(document)
+        except Exception:
+            logger.exception("%s %s: the failure notice failed", model._meta.label, document.pk)
 
 
 def release_stale_claims(*, now: datetime | None = None) -> int:
@@ -286,11 +326,13 @@ def release_stale_claims(*, now: datetime | None = None) -> int:
     enqueued = 0
     for model in registered_models():
         rows = model._default_manager.filter(stale)
-        given_up = rows.filter(claims__gte=MAX_CLAIMS).update(
+        lost = list(rows.filter(claims__gte=MAX_CLAIMS).values_list("pk", flat=True))
+        given_up = rows.filter(pk__in=lost).update(
             status=PdfStatus.FAILED, failure_reason="worker lost", finished_at=now
         )
         if given_up:
             logger.warning("%d %s given up: the worker was lost", given_up, model._meta.label)
+            _tell_failed(_kinds[model._meta.label_lower], model, lost)
         with transaction.atomic():
             for pk in rows.filter(claims__lt=MAX_CLAIMS).values_list("pk", flat=True):
                 # The render task claims it again (a stale claim may be taken over).

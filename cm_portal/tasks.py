@@ -48,7 +48,8 @@ def send_access_log_anchor() -> bool:
     acks_late=True,
     time_limit=pdf.RENDER_TIME_LIMIT,
     soft_time_limit=pdf.RENDER_SOFT_TIME_LIMIT,
-    autoretry_for=(OperationalError,),
+    # RetryRender: any error of a kind registered with retry_errors (the automatic reports).
+    autoretry_for=(OperationalError, pdf.RetryRender),
     retry_backoff=True,
     retry_backoff_max=300,
     retry_jitter=True,

@@ -26,7 +26,11 @@ def _register_reports() -> None:
         # Looked up at run time, so tests can replace the service.
         render=lambda report: services.steering_report_pdf(report),
         stored=lambda report: services.steering_report_stored(report),
-        related=("requested_by",),
+        related=("requested_by", "programme"),
+        # An automatic report (no one waits on its page) is retried on any error, with
+        # backoff, and the administrators are told when it is given up (reporting.cadence).
+        retry_errors=lambda report: report.is_automatic,
+        failed=lambda report: services.steering_report_failed(report),
     )
     pdf.register(
         ClosingPdf,

@@ -27,6 +27,15 @@ which no person can be singled out:
   of an empty cohort stays ``None``, as ``compute_kpis`` gives it, unless the empty cohort
   itself is hidden. This applies to the whole-cohort and cumulative percentages too.
 
+* **Small cohorts** (kpis.md, issue 15). When a goal's cohort for the period, or the base of
+  its percentage (K4's ``evaluable``), is 1 to 4, a reader who knows who started then would
+  learn those people's results from the whole-cohort figures, even "0 of 1". Then that base,
+  ``met`` and every figure that splits the base (``no_contact_registered``, ``evaluable`` and
+  ``missing_rating``) read :data:`SMALL` (a count of 0 to 4) or :data:`HIDDEN` (a larger
+  one that would give the base away), the percentage is hidden, and so is every cell of the
+  goal's breakdowns. ``pending`` and ``excluded`` are other people and stay. The cumulative
+  figures are not touched: they carry the information, over a larger cohort.
+
 Counts in the result are ``int`` or one of the two strings; percentages ``float``,
 ``None`` or :data:`HIDDEN`. Templates show them as they are (translate ``SMALL`` where
 shown). What remains possible and accepted by the spec: two "< 5" cells whose hidden sum is
@@ -65,6 +74,8 @@ RELATIONS: dict[str, list[tuple[str, str, str]]] = {
 # percentage = numerator / denominator.
 PERCENT_OF: dict[str, tuple[str, str]] = {"self_rating_improved": ("met", "evaluable")}
 DEFAULT_PERCENT_OF = ("met", "cohort")
+# The figures of one goal that count people of its cohort: hidden together when it is small.
+COHORT_FIGURES = ("cohort", "evaluable", "missing_rating", "met", "no_contact_registered")
 
 Cell = tuple[str, str]  # (cell key, figure name)
 
@@ -171,6 +182,37 @@ def protect_counts(cells: dict[str, int]) -> dict[str, int | str]:
     return {key: figures["n"] for key, figures in protected.items()}
 
 
+def small_cohort(kpi: dict[str, Any], name: str) -> bool:
+    """Whether a goal's whole-cohort figures single people out: its cohort or the base of
+    its percentage is 1 to 4."""
+    _numerator, denominator = PERCENT_OF.get(name, DEFAULT_PERCENT_OF)
+    return any(
+        isinstance(kpi.get(key), int) and _is_small(kpi[key]) for key in ("cohort", denominator)
+    )
+
+
+def _hide_cohort(figures: dict[str, Any], keep: tuple[str, ...] = ()) -> None:
+    for key in COHORT_FIGURES:
+        value = figures.get(key)
+        if key not in keep and isinstance(value, int) and not isinstance(value, bool):
+            figures[key] = SMALL if value <= SMALL_MAX else HIDDEN
+    if "percent" in figures:
+        figures["percent"] = HIDDEN
+
+
+def protect_small_cohort(kpi: dict[str, Any], name: str) -> None:
+    """A goal of a small cohort, hidden in place (see the module: "Small cohorts")."""
+    if not small_cohort(kpi, name):
+        return
+    cohort = kpi.get("cohort")
+    # K4 with a small evaluable base in a cohort of 5 or more: the cohort itself may show.
+    keep = ("cohort",) if isinstance(cohort, int) and cohort > SMALL_MAX else ()
+    _hide_cohort(kpi, keep)
+    for breakdown in BREAKDOWNS:
+        for cell in kpi.get(breakdown, {}).values():
+            _hide_cohort(cell)
+
+
 def protect(figures: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``compute_kpis``'s result fit for the steering group (see the module)."""
     result = copy.deepcopy(figures)
@@ -185,6 +227,7 @@ def protect(figures: dict[str, Any]) -> dict[str, Any]:
         for breakdown in BREAKDOWNS:
             if breakdown in kpi:
                 kpi[breakdown] = protect_breakdown(kpi[breakdown], kpi=name)
+        protect_small_cohort(kpi, name)
     return result
 
 

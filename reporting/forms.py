@@ -21,6 +21,7 @@ from .periods import (
     project_quarter_count,
     project_year_count,
 )
+from .releases import UNRELEASED_KINDS, release_error
 
 # The fields each kind needs; the first one carries an error about the period as a whole.
 NEEDS: dict[str, list[str]] = {
@@ -107,6 +108,7 @@ class PeriodForm(forms.Form):
         programme: Programme,
         programmes: list[Programme] | None = None,
         today: date | None = None,
+        released: bool = False,
         **kwargs,
     ) -> None:
         kwargs.setdefault("initial", {})
@@ -114,12 +116,18 @@ class PeriodForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.today = today
         self.programme = programme
+        # The steering and project groups: released periods only (reporting.releases).
+        self.released = released
         self.period: Period | None = None
         offered = programmes or [programme]
         self.fields["programme"].choices = [(p.slug, p.name) for p in offered]
         if len(offered) == 1:
             self.fields["programme"].widget = forms.HiddenInput()
-        self.fields["kind"].choices = kind_choices(programme)
+        self.fields["kind"].choices = [
+            (kind, label)
+            for kind, label in kind_choices(programme)
+            if not (released and kind in UNRELEASED_KINDS)
+        ]
         quarters, years = project_quarter_count(programme), project_year_count(programme)
         self.fields["n"].max_value = quarters
         self.fields["n"].validators.append(MaxValueValidator(quarters))
@@ -179,10 +187,16 @@ class PeriodForm(forms.Form):
         for name in ("from", "to"):
             if cleaned.get(name) is not None:
                 params[name] = cleaned[name].isoformat()
+        field = NEEDS[kind][0] if NEEDS[kind] else None
         try:
-            self.period = period_from_query(params, programme=self.programme, today=self.today)
+            period = period_from_query(params, programme=self.programme, today=self.today)
         except ValueError as error:
-            self.add_error(NEEDS[kind][0] if NEEDS[kind] else None, str(error))
+            self.add_error(field, str(error))
+            return cleaned
+        if self.released and (refused := release_error(period)):
+            self.add_error(field, refused)
+            return cleaned
+        self.period = period
         return cleaned
 
 

@@ -55,8 +55,10 @@ class SteeringReport(RenderedPdf):
         Organisation, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     file = models.FileField(upload_to=report_upload_to, blank=True, max_length=200)
-    # When the steering group was e-mailed about it (automatic reports), claimed once.
+    # When the members were e-mailed about it (automatic reports), claimed once.
     notified_at = models.DateTimeField(_("steering group notified"), null=True, blank=True)
+    # When the administrators were told that it failed (automatic reports), claimed once.
+    failure_reported_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -75,10 +77,22 @@ class SteeringReport(RenderedPdf):
                 "period_end",
                 name="steering_report_one_pending_per_programme_period",
             ),
+            # The cadence (reporting.cadence): one automatic report per programme, kind and
+            # period, ever, whatever runs the beat task or how often.
+            models.UniqueConstraint(
+                fields=["programme", "kind", "period_start", "period_end"],
+                condition=models.Q(requested_by__isnull=True),
+                name="steering_report_one_automatic_per_programme_period",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.period_start}..{self.period_end} {self.status}"
+
+    @property
+    def is_automatic(self) -> bool:
+        """Produced by the cadence (the beat task), not asked for by anyone."""
+        return self.requested_by_id is None
 
     @property
     def filename(self) -> str:

@@ -352,8 +352,9 @@ KIND_CHOICES = [
     (Kind.PARTNERSHIP, gettext_lazy("The whole programme (final report)")),
     (Kind.CUSTOM, gettext_lazy("Your own dates")),
 ]
-# Offered whatever the programme's reporting periods are.
-ALWAYS_OFFERED = (Kind.TO_DATE, Kind.PARTNERSHIP, Kind.CUSTOM)
+# Offered whatever the programme's reporting periods are: months beside the quarters and
+# tertials (the project group's monthly follow-up, issue 15).
+ALWAYS_OFFERED = (Kind.MONTH, Kind.TO_DATE, Kind.PARTNERSHIP, Kind.CUSTOM)
 
 
 def kind_choices(programme: Programme) -> list[tuple[str, Any]]:

@@ -1,5 +1,6 @@
 """The steering group's PDFs: asked for here (or by the beat task for every finished project
-quarter), rendered by the PDF kit's task (``cm_portal.pdf``), downloaded once ready.
+quarter and year, ``reporting.cadence``), rendered by the PDF kit's task (``cm_portal.pdf``),
+downloaded once ready.
 
 Everything in a report is an aggregate through ``reporting.disclosure``: no name, reference,
 identity number, free text or date of a person is ever read into its context.
@@ -11,17 +12,13 @@ import logging
 from datetime import date
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, User
 from cm_portal.programmes.models import Programme
-from cm_portal.programmes.selectors import programme_member_emails
 
 from . import periods
 from .models import ReportKind, SteeringReport
@@ -143,88 +140,17 @@ def steering_report_stored(report: SteeringReport) -> None:
         detail=f"steering report {report.pk} generated",
     )
     if report.requested_by_id is None:
-        # The automatic quarterly report: tell the steering group once it is there.
-        transaction.on_commit(steering_reports_notify, robust=True)
+        # An automatic report (reporting.cadence): tell its members once it is there.
+        from .cadence import scheduled_reports_notify
+
+        transaction.on_commit(scheduled_reports_notify, robust=True)
 
 
-# The automatic quarterly run --------------------------------------------------------------
+# The automatic reports (reporting.cadence) ----------------------------------------------
 
 
-def report_email(report: SteeringReport) -> tuple[str, str]:
-    """Subject and body: the period and a link, no figure about anyone."""
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("CM portal: a steering-group report is ready")
-        body = render_to_string(
-            "reporting/email/report_ready.txt",
-            {
-                "period": report.period_label,
-                "link": f"{settings.SITE_URL}{reverse('reporting:pdf_list')}",
-            },
-        )
-    return str(subject), body
+def steering_report_failed(report: SteeringReport) -> None:
+    """The PDF kit gave a report up: an automatic one is reported to the administrators."""
+    from .cadence import scheduled_report_failed
 
-
-def _claim_notification(report_pk: int) -> bool:
-    # Conditional UPDATE: of two runs, exactly one moves notified_at from null.
-    return bool(
-        SteeringReport.objects.filter(pk=report_pk, notified_at__isnull=True).update(
-            notified_at=timezone.now()
-        )
-    )
-
-
-def steering_reports_notify() -> int:
-    """E-mail the programme's steering and project groups about every ready automatic
-    report, each once."""
-    ready = SteeringReport.objects.filter(
-        requested_by__isnull=True,
-        kind=ReportKind.QUARTERLY,
-        status=pdf.PdfStatus.READY,
-        notified_at__isnull=True,
-    ).order_by("period_start")
-    sent = 0
-    for report in ready.select_related("programme"):
-        if not _claim_notification(report.pk):
-            continue
-        recipients = programme_member_emails(report.programme)
-        if not recipients:
-            continue
-        subject, body = report_email(report)
-        try:
-            send_mail(subject, body, None, recipients)
-        except Exception:
-            # Released so the next run tries again.
-            SteeringReport.objects.filter(pk=report.pk).update(notified_at=None)
-            logger.exception("steering report e-mail %s failed", report.pk)
-            raise
-        sent += 1
-    return sent
-
-
-def quarterly_reports_produce(*, today: date | None = None) -> int:
-    """For every finished project quarter of every programme with no ready or pending
-    quarterly report, ask for one; then e-mail the programmes' members about those rendered
-    since. Safe to run any time."""
-    today = today or timezone.localdate()
-    asked = 0
-    due = [
-        (each, quarter)
-        for each in Programme.objects.prefetch_related("goals", "phases")
-        for quarter in periods.finished_project_quarters(each, today)
-    ]
-    for programme, quarter in due:
-        exists = SteeringReport.objects.filter(
-            programme=programme,
-            kind=ReportKind.QUARTERLY,
-            period_start=quarter.start,
-            period_end=quarter.end,
-            status__in=[*pdf.PENDING, pdf.PdfStatus.READY],
-        ).exists()
-        if exists:
-            continue
-        steering_report_request(
-            programme=programme, period=quarter, kind=ReportKind.QUARTERLY, actor=None
-        )
-        asked += 1
-    steering_reports_notify()
-    return asked
+    scheduled_report_failed(report)

@@ -260,7 +260,7 @@ def test_a_service_importing_django_http_or_taking_a_request_is_found():
 
 def test_the_graph_sees_the_task_modules_importing_their_services(graph):
     assert "plans.services.deadlines" in graph["plans.tasks"]
-    assert "reporting.services" in graph["reporting.tasks"]
+    assert "reporting.cadence" in graph["reporting.tasks"]  # the cadence's services
     assert "cm_portal.pdf" in graph["cm_portal.tasks"]
 
 

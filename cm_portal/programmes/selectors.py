@@ -9,11 +9,13 @@ from cm_portal.models import Role, User
 from .models import Programme
 
 
-def programme_member_emails(programme: Programme) -> list[str]:
-    """Where a programme's report notices go: its active steering- and project-group
-    members, oldest account first."""
+def programme_member_emails(
+    programme: Programme, roles: tuple[str, ...] = (Role.STEERING_GROUP, Role.PROJECT_GROUP)
+) -> list[str]:
+    """Where a programme's report notices go: its active members of ``roles`` (the steering
+    and the project group unless narrowed), oldest account first."""
     return list(
-        programme.members.filter(role__in=[Role.STEERING_GROUP, Role.PROJECT_GROUP], is_active=True)
+        programme.members.filter(role__in=roles, is_active=True)
         .exclude(email="")
         .order_by("pk")
         .values_list("email", flat=True)

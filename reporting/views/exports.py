@@ -24,6 +24,7 @@ from reporting.exports import (
     export_statistics_xlsx,
 )
 from reporting.forms import PeriodForm
+from reporting.releases import released_only
 
 reports_role_required = role_required(Role.STEERING_GROUP, Role.PROJECT_GROUP, Role.TEAM_LEAD)
 
@@ -33,12 +34,17 @@ def _export(request: HttpRequest, service: Callable[..., ExportFile], title: str
     when a period was asked for but is wrong)."""
     programmes = list(report_programmes(request.user))
     programme = programme_among(programmes, request.GET.get("programme"))
+    # The steering and project groups: released periods only (reporting.releases).
+    released = released_only(request.user)
     if "kind" not in request.GET:
         form = PeriodForm(
-            initial={"kind": "project_quarter"}, programme=programme, programmes=programmes
+            initial={"kind": "project_quarter"},
+            programme=programme,
+            programmes=programmes,
+            released=released,
         )
         return render(request, "reporting/export_period.html", {"form": form, "title": title})
-    form = PeriodForm(request.GET, programme=programme, programmes=programmes)
+    form = PeriodForm(request.GET, programme=programme, programmes=programmes, released=released)
     if not form.is_valid() or form.period is None:
         context = {"form": form, "title": title}
         return render(request, "reporting/export_period.html", context, status=400)

@@ -24,6 +24,7 @@ from cm_portal.views.common import method_not_allowed
 
 from .. import periods, services
 from ..models import ReportKind, SteeringReport
+from ..releases import custom_release_error
 
 Action = AccessEvent.Action
 members_only = role_required(Role.STEERING_GROUP, Role.PROJECT_GROUP)
@@ -127,6 +128,10 @@ class ReportRequestForm(forms.Form):
             self.add_error(
                 "date_to", _("The last day is before the first day: give a later date here.")
             )
+            return None
+        # Only the members ask for PDFs: released periods only (reporting.releases).
+        if refused := custom_release_error(start, end):
+            self.add_error("date_from", refused)
             return None
         return periods.custom(start, end)
 

@@ -24,6 +24,7 @@ from reporting import intern_sip
 from reporting.forms import PeriodForm
 from reporting.models import SteeringReport
 from reporting.periods import KIND_CHOICES, project_quarter_count
+from reporting.releases import released_default_period, released_only
 from reporting.selectors import default_period, report_context
 
 report_readers_required = role_required(Role.STEERING_GROUP, Role.PROJECT_GROUP, Role.TEAM_LEAD)
@@ -40,7 +41,9 @@ def report(request: HttpRequest) -> HttpResponse:
     programmes = list(report_programmes(request.user))
     programme = programme_among(programmes, request.GET.get("programme"))
     today = timezone.localdate()
-    period = default_period(programme, today)
+    # The steering and project groups: released periods only (reporting.releases).
+    released = released_only(request.user)
+    period = (released_default_period if released else default_period)(programme, today)
     period_error = False
     # The first step only chose the kind of period: show that kind's fields, no error yet.
     choosing = request.GET.get("step") == "kind" and request.GET.get("kind") in KINDS
@@ -50,16 +53,23 @@ def report(request: HttpRequest) -> HttpResponse:
             programme=programme,
             programmes=programmes,
             today=today,
+            released=released,
         )
     elif "kind" in request.GET:
-        form = PeriodForm(request.GET, programme=programme, programmes=programmes, today=today)
+        form = PeriodForm(
+            request.GET, programme=programme, programmes=programmes, today=today, released=released
+        )
         if form.is_valid() and form.period is not None:
             period = form.period
         else:
             period_error = True
     else:
         form = PeriodForm(
-            initial=period.as_query(), programme=programme, programmes=programmes, today=today
+            initial=period.as_query(),
+            programme=programme,
+            programmes=programmes,
+            today=today,
+            released=released,
         )
     # Team leads see their own organisation's figures; the members see all organisations'.
     organisation = None if request.user.reads_programme_reports else request.user.organisation
@@ -111,7 +121,7 @@ def start(request: HttpRequest) -> HttpResponse:
         return render(request, "reporting/no_programme.html")
     programme = access_programme_reports(request.user, request.GET.get("programme"))
     today = timezone.localdate()
-    period = default_period(programme, today)
+    period = released_default_period(programme, today)
     context = report_context(
         programme=programme, period=period, organisation=None, today=today, trend_quarters=[]
     )

@@ -92,10 +92,11 @@ def test_protect_keeps_totals_and_copies():
     assert figures["kpis"]["plan_within_8_weeks"]["by_gender"]["man"]["cohort"] == 2
 
 
-def test_whole_cohort_percent_below_five_is_hidden_but_counts_stay():
+def test_a_whole_cohort_below_five_reads_less_than_five_but_the_cumulative_counts_stay():
     shown = protect(figures_of([Person()] * 3))
     k2 = shown["kpis"]["plan_within_8_weeks"]
-    assert (k2["cohort"], k2["met"], k2["percent"]) == (3, 3, HIDDEN)
+    assert (k2["cohort"], k2["met"], k2["percent"]) == (SMALL, SMALL, HIDDEN)
+    assert (k2["cumulative"]["cohort"], k2["cumulative"]["met"]) == (3, 3)
     assert k2["cumulative"]["percent"] == HIDDEN
 
 

@@ -96,7 +96,14 @@ def test_a_whole_kpi_object(group):
     for kpi, values in figures["kpis"].items():
         denominator = PERCENT_OF.get(kpi, ("met", "cohort"))[1]
         kpi_shown = shown["kpis"][kpi]
-        levels = [(values, kpi_shown), (values["cumulative"], kpi_shown["cumulative"])]
+        small = any(1 <= values[key] <= 4 for key in ("cohort", denominator))
+        if small:
+            # A small cohort in the period: its counts read "< 5" (or a dash), in every
+            # breakdown cell too; nothing of it is shown as a number.
+            _assert_small_cohort_hidden(values, kpi_shown, denominator)
+        levels = [(values["cumulative"], kpi_shown["cumulative"])]
+        if not small:
+            levels.append((values, kpi_shown))
         for level, level_shown in levels:
             assert level_shown[denominator] == level[denominator]  # totals as they are
             if 1 <= level[denominator] <= 4:
@@ -315,3 +322,18 @@ def test_the_equality_tables(group):
     }
     leaked = determined(_equality_equations(list(shown)), known, secret)
     assert not leaked, sorted(leaked)
+
+
+def _assert_small_cohort_hidden(values: dict, shown: dict, denominator: str) -> None:
+    cohort_figures = [denominator, "met", "evaluable", "missing_rating", "no_contact_registered"]
+    for name in cohort_figures:
+        if name in values:
+            assert is_suppressed(shown[name]), (name, values, shown)
+            if values[name] <= 4:
+                assert shown[name] == "< 5"
+    assert shown["percent"] == "\u2013"
+    for breakdown in ("by_gender", "by_age_group"):
+        for cell in shown[breakdown].values():
+            for name in ("cohort", *cohort_figures, "percent"):
+                if name in cell:
+                    assert is_suppressed(cell[name]), (name, cell)

@@ -18,7 +18,7 @@ from django.utils import translation
 from cm_portal import pdf
 from cm_portal.models import AccessEvent
 from cm_portal.tasks import render_pdf
-from reporting import periods, services
+from reporting import cadence, periods, services
 from reporting.disclosure import HIDDEN, SMALL
 from reporting.models import ReportKind, SteeringReport
 from tests.consent.helpers import english_client, use_temporary_storage
@@ -202,10 +202,10 @@ def test_a_failed_render_names_only_the_kind_of_error(storage):
 
 
 def test_the_automatic_run_produces_each_finished_quarter_once_and_mails_once(
-    storage, people, steve, alice, django_capture_on_commit_callbacks
+    storage, people, steve, pia, alice, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        asked = services.quarterly_reports_produce(today=AFTER_Q2)
+        asked = cadence.scheduled_reports_produce(today=AFTER_Q2)
     assert asked == 2
     reports = SteeringReport.objects.order_by("period_start")
     assert [(r.period_start, r.requested_by_id) for r in reports] == [
@@ -219,7 +219,8 @@ def test_the_automatic_run_produces_each_finished_quarter_once_and_mails_once(
         for report in reports:
             render_pdf.apply(args=(REPORT, report.pk))
     assert len(mail.outbox) == 2
-    assert {tuple(m.to) for m in mail.outbox} == {(steve.email,)}
+    # The quarterly report goes to the project group (the annual one to the steering group).
+    assert {tuple(m.to) for m in mail.outbox} == {(pia.email,)}
     for message in mail.outbox:
         assert reverse("reporting:pdf_list") in message.body
         assert not re.search(r"\b7\b|71|< 5", message.body)  # no figures
@@ -228,13 +229,13 @@ def test_the_automatic_run_produces_each_finished_quarter_once_and_mails_once(
 
     # Again: nothing asked, nothing mailed.
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.quarterly_reports_produce(today=AFTER_Q2) == 0
+        assert cadence.scheduled_reports_produce(today=AFTER_Q2) == 0
     assert SteeringReport.objects.count() == 2
     assert len(mail.outbox) == 2
 
 
 def test_the_run_before_any_quarter_has_finished_does_nothing(storage):
-    assert services.quarterly_reports_produce(today=date(2026, 7, 31)) == 0
+    assert cadence.scheduled_reports_produce(today=date(2026, 7, 31)) == 0
     assert not SteeringReport.objects.exists()
 
 
@@ -343,12 +344,14 @@ def test_the_command_refuses_a_missing_folder(tmp_path):
         )
 
 
-def test_the_beat_runs_the_quarterly_reports_daily():
+def test_the_beat_runs_the_scheduled_reports_daily():
     from cm_portal.celery import app
 
     app.loader.import_default_modules()  # the task modules, as a worker loads them
-    entry = app.conf.beat_schedule["produce-quarterly-reports"]
-    assert entry["task"] == "reporting.tasks.produce_quarterly_reports"
+    entry = app.conf.beat_schedule["produce-scheduled-reports"]
+    assert entry["task"] == "reporting.tasks.produce_scheduled_reports"
+    assert "reporting.tasks.produce_scheduled_reports" in app.tasks
+    # The former name still runs (a message queued before an upgrade).
     assert "reporting.tasks.produce_quarterly_reports" in app.tasks
 
 
