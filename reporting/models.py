@@ -252,10 +252,18 @@ class ClosingSection(models.Model):
     class Meta:
         ordering = ["document", "position", "pk"]
         constraints = [
+            # One shared section of each key, and one contribution per organisation. Two
+            # partial constraints rather than nulls_distinct=False, which SQLite (make run's
+            # embedded database) would silently not create.
+            models.UniqueConstraint(
+                fields=["document", "key"],
+                condition=models.Q(organisation__isnull=True),
+                name="closing_section_unique_shared",
+            ),
             models.UniqueConstraint(
                 fields=["document", "key", "organisation"],
-                name="closing_section_unique",
-                nulls_distinct=False,
+                condition=models.Q(organisation__isnull=False),
+                name="closing_section_unique_per_organisation",
             ),
             models.CheckConstraint(
                 condition=models.Q(budget_ceiling__isnull=True)

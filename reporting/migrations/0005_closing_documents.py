@@ -123,7 +123,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='closingsection',
-            constraint=models.UniqueConstraint(fields=('document', 'key', 'organisation'), name='closing_section_unique', nulls_distinct=False),
+            constraint=models.UniqueConstraint(condition=models.Q(('organisation__isnull', True)), fields=('document', 'key'), name='closing_section_unique_shared'),
+        ),
+        migrations.AddConstraint(
+            model_name='closingsection',
+            constraint=models.UniqueConstraint(condition=models.Q(('organisation__isnull', False)), fields=('document', 'key', 'organisation'), name='closing_section_unique_per_organisation'),
         ),
         migrations.AddConstraint(
             model_name='closingsection',
