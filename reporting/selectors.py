@@ -533,14 +533,16 @@ class ResearchConsents:
 
 
 def research_consents(
-    *, period: Period, organisation: Organisation | None, today: date
+    *, programme: Programme, period: Period, organisation: Organisation | None, today: date
 ) -> ResearchConsents:
-    """How many participants have a research consent valid on the period's last day (today
-    for a period not yet over): those the research exports may include. A total, shown as
-    it is, like the participants reached."""
+    """How many of the programme's participants have a research consent valid on the
+    period's last day (today for a period not yet over): those its research exports may
+    include. A total, shown as it is, like the participants reached."""
     day = min(period.end, today)
     consents = Consent.objects.filter(Consent.valid_on(day), research=True)
-    participants = Participant.objects.filter(pk__in=consents.values("participant_id"))
+    participants = Participant.objects.filter(
+        programme=programme, pk__in=consents.values("participant_id")
+    )
     if organisation is not None:
         participants = participants.filter(organisation=organisation)
     return ResearchConsents(on=day, count=participants.count())
@@ -615,7 +617,7 @@ def report_context(
             figures, programme=programme, period=period, organisation=organisation
         ),
         "research_consents": research_consents(
-            period=period, organisation=organisation, today=today
+            programme=programme, period=period, organisation=organisation, today=today
         ),
     }
 
