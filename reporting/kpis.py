@@ -47,6 +47,8 @@ from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
 from cm_portal.models import Organisation
+from cm_portal.programmes.goals import CATALOGUE, GoalKind
+from cm_portal.programmes.models import Programme
 from participants.models import ActivityKind, ActivityRecord, Contact, Gender, Participant
 from plans.models import (
     CoordinationMeeting,
@@ -58,8 +60,6 @@ from plans.models import (
     ResponsibilityLink,
     SelfRating,
 )
-from programmes.goals import CATALOGUE, GoalKind
-from programmes.models import Programme
 from reporting.models import FrozenFigures
 
 GENDERS = [Gender.WOMAN, Gender.MAN, Gender.NON_BINARY, Gender.NOT_STATED]

@@ -22,13 +22,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cm_portal.models import Organisation
+from cm_portal.programmes.goals import CATALOGUE, GoalKind
+from cm_portal.programmes.models import Programme
 from consent.models import Consent
 from participants.models import Gender, Participant
 from plans.models import ContactPath, Goal, IndividualPlan, SubGoal
-from programmes.goals import CATALOGUE, GoalKind
-from programmes.models import Programme
 from reporting.charts import Point, percent_bar_chart
 from reporting.disclosure import HIDDEN, protect, protected_kpis
+from reporting.equality import equality_view
 from reporting.kpis import (
     GENDERS,
     OTHER_AGE,
@@ -618,6 +619,18 @@ def report_context(
         ),
         "research_consents": research_consents(
             programme=programme, period=period, organisation=organisation, today=today
+        ),
+        # The equality view (reporting.equality): four more queries.
+        "equality": equality_view(
+            scope=Scope(
+                period_from=period.start,
+                period_to=period.end,
+                today=today,
+                programme=programme,
+                organisation=organisation,
+            ),
+            figures=figures,
+            goals=names,
         ),
     }
 

@@ -32,8 +32,8 @@ from plans.models import DeadlineKind, DeadlineState
 from plans.services.self_ratings import self_rating_link_create
 from reporting.final_report import closing_document_start
 from reporting.periods import project_quarter
+from reporting.research.models import ResearchAgreement
 from reporting.services import steering_report_request
-from research.models import ResearchAgreement
 from tests.plans.rows_dashboard import deadline_for, reminder_for
 from tests.research.helpers import agreement_for, ready_export
 

@@ -20,10 +20,10 @@ from cm_portal.models import AccessEvent
 from cm_portal.pdf import PdfStatus
 from cm_portal.tasks import render_pdf
 from consent.services import consent_withdraw
-from research.anonymity import QUASI_IDENTIFIERS, class_of
-from research.dataset import COLUMNS
-from research.models import ResearchAgreement, ResearchExport
-from research.services import (
+from reporting.research.anonymity import QUASI_IDENTIFIERS, class_of
+from reporting.research.dataset import COLUMNS
+from reporting.research.models import ResearchAgreement, ResearchExport
+from reporting.research.services import (
     AgreementNotValid,
     research_dataset,
     research_export_request,
@@ -45,7 +45,7 @@ def today():
 @pytest.fixture
 def programmes(hela_manniskan, district):
     """The agreement's programme and another one."""
-    from programmes.services import programme_create
+    from cm_portal.programmes.services import programme_create
 
     other = programme_create(
         slug="next-district",
@@ -133,7 +133,7 @@ def test_pseudonyms_are_stable_within_an_agreement_and_differ_across(five, rita)
 
 
 def test_the_secret_is_stored_sealed(five, rita):
-    from research.pseudonyms import unseal
+    from reporting.research.pseudonyms import unseal
 
     agreement = agreement_for(rita, k=3)
     secret = unseal(agreement.secret_sealed)
@@ -154,7 +154,7 @@ def test_a_withdrawn_research_consent_removes_the_participant_from_the_next_expo
 
     after = research_dataset(agreement, day=today()).rows
     assert len(after) == len(before) - 1
-    from research.pseudonyms import pseudonym, unseal
+    from reporting.research.pseudonyms import pseudonym, unseal
 
     gone = pseudonym(unseal(agreement.secret_sealed), five[0].pk)
     assert gone in {row["pseudonym"] for row in before}
@@ -285,8 +285,8 @@ def test_the_age_groups_are_the_programmes_own_and_still_generalised(
 ):
     import pyreadstat
 
-    from programmes.services import programme_create
-    from research.services import research_export_write
+    from cm_portal.programmes.services import programme_create
+    from reporting.research.services import research_export_write
 
     start = today() - timedelta(days=40)
     pilot = programme_create(

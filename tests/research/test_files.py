@@ -9,8 +9,8 @@ import io
 import pyreadstat
 import pytest
 
-from research import files
-from research.dataset import CATEGORY, COLUMNS, codebook
+from reporting.research import files
+from reporting.research.dataset import CATEGORY, COLUMNS, codebook
 
 # The codebook of a programme with the age groups of "Vägledning i Vardagslivet".
 CODEBOOK = codebook(["18-21", "22-25", "26-29"])

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cm_portal.models import AccessEvent
-from research.models import ResearchAgreement, ResearchExport
+from reporting.research.models import ResearchAgreement, ResearchExport
 from tests.conftest import _staff, verified_client
 from tests.factories import default_programme
 from tests.participants.factories import register
@@ -208,7 +208,7 @@ def test_the_steering_report_counts_the_research_consents(steve, alice, hela_man
 
 
 def test_the_research_consents_are_counted_per_programme(steve, alice, hela_manniskan, district):
-    from programmes.services import programme_create
+    from cm_portal.programmes.services import programme_create
     from reporting import periods
     from reporting.selectors import research_consents
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from cm_portal.models import Organisation
+from cm_portal.programmes.models import Programme
 from consent.models import Consent
 from participants.models import (
     Contact,
@@ -40,7 +41,6 @@ from plans.models import (
     RatingPhase,
     SelfRating,
 )
-from programmes.models import Programme
 from reporting.kpis import OTHER_AGE, age_groups
 
 from .anonymity import ALL_AGES, QUASI_IDENTIFIERS

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, Role, User
+from cm_portal.programmes.models import Programme
 from participants.models import Participant
-from programmes.models import Programme
 
 from . import files
 from .anonymity import DEFAULT_K, Anonymised, k_anonymise
