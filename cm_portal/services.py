@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -271,14 +272,30 @@ def staff_second_factor_reset(
 
     For an account with case access this waits for approval (returned as the request).
     """
+    return _at_once_or_on_approval(
+        Kind.SECOND_FACTOR_RESET,
+        _second_factor_reset,
+        user=user,
+        actor=actor,
+        client_address=client_address,
+    )
+
+
+def _at_once_or_on_approval(
+    kind: str,
+    change: Callable[..., None],
+    *,
+    user: User,
+    actor: User,
+    client_address: str | None,
+) -> AccountChangeRequest | None:
+    """``change`` at once, or for an account with case access a request for it that the team
+    lead approves (returned)."""
     if user.works_with_cases:
         return account_change_request(
-            kind=Kind.SECOND_FACTOR_RESET,
-            target=user,
-            actor=actor,
-            client_address=client_address,
+            kind=kind, target=user, actor=actor, client_address=client_address
         )
-    _second_factor_reset(user=user, actor=actor, client_address=client_address)
+    change(user=user, actor=actor, client_address=client_address)
     return None
 
 
@@ -313,15 +330,13 @@ def staff_password_link_send(
     """
     if not user.is_active:
         raise ValidationError(_("The account is deactivated."))
-    if user.works_with_cases:
-        return account_change_request(
-            kind=Kind.PASSWORD_LINK,
-            target=user,
-            actor=actor,
-            client_address=client_address,
-        )
-    _password_link_send(user=user, actor=actor, client_address=client_address)
-    return None
+    return _at_once_or_on_approval(
+        Kind.PASSWORD_LINK,
+        _password_link_send,
+        user=user,
+        actor=actor,
+        client_address=client_address,
+    )
 
 
 def _password_link_send(*, user: User, actor: User, client_address: str | None) -> None:

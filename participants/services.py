@@ -137,6 +137,24 @@ def case_data_update(
     return changed
 
 
+def case_data_create(
+    *, participant: Participant, obj, actor: User | None, client_address: str | None, what: str
+) -> None:
+    """Store a new piece of case data (validated first), log it (``what`` and its id) and
+    have the case's deadlines recomputed."""
+    obj.full_clean()
+    with transaction.atomic():
+        obj.save(force_insert=True)
+        access_log.record(
+            action=Action.CREATE,
+            actor=actor,
+            client_address=client_address,
+            obj=participant,
+            detail=f"{what} {obj.pk}",
+        )
+        case_changed(participant.pk)
+
+
 class PossibleDuplicate(ValidationError):
     """At intake, the data matches a participant of the organisation: the registration is
     refused until the user confirms it is a different person, and once they have, the
@@ -499,17 +517,13 @@ def contact_log(
         counterpart=counterpart,
         note=note,
     )
-    contact.full_clean()
-    with transaction.atomic():
-        contact.save(force_insert=True)
-        access_log.record(
-            action=Action.CREATE,
-            actor=actor,
-            client_address=client_address,
-            obj=participant,
-            detail=f"contact {contact.pk}",
-        )
-        case_changed(participant.pk)
+    case_data_create(
+        participant=participant,
+        obj=contact,
+        actor=actor,
+        client_address=client_address,
+        what="contact",
+    )
     return contact
 
 

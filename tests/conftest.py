@@ -18,8 +18,10 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
+from collections.abc import Iterator
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -37,22 +39,68 @@ def vagledning(db):
     return default_programme()
 
 
+# The organisations of the personas, by fixture name.
+ORGANISATIONS = {
+    "hela_manniskan": {
+        "slug": "hela-manniskan",
+        "name": "Hela Människan StorStockholm",
+        "kind": Organisation.Kind.CIVIL_SOCIETY,
+    },
+    "district": {
+        "slug": "district",
+        "name": "Hägersten-Älvsjö stadsdelsförvaltning",
+        "kind": Organisation.Kind.PUBLIC_AUTHORITY,
+    },
+    # Where charlie works: a third organisation, which no consent in the tests covers.
+    "other_district": {
+        "slug": "skarholmen",
+        "name": "Skärholmens stadsdelsförvaltning",
+        "kind": Organisation.Kind.PUBLIC_AUTHORITY,
+    },
+}
+
+# Each persona: e-mail, name, the fixture name of the organisation and role. The steering
+# and project groups are members of "Vägledning i Vardagslivet" (PROGRAMME_MEMBERS).
+STAFF = {
+    "alice": ("alice@hela.example", "Alice Andersson", "hela_manniskan", Role.CASE_MANAGER),
+    "bob": ("bob@hela.example", "Bob Berg", "hela_manniskan", Role.CASE_MANAGER),
+    "charlie": (
+        "charlie@district.example",
+        "Charlie Carlsson",
+        "other_district",
+        Role.CASE_MANAGER,
+    ),
+    "dana": ("dana@district.example", "Dana Dahl", "district", Role.CASE_MANAGER),
+    "tess": ("tess@hela.example", "Tess Team", "hela_manniskan", Role.TEAM_LEAD),
+    "steve": ("steve@district.example", "Steve Styr", "district", Role.STEERING_GROUP),
+    "pia": ("pia@hela.example", "Pia Projekt", "hela_manniskan", Role.PROJECT_GROUP),
+    "ada": ("ada@district.example", "Ada Admin", "district", Role.ADMINISTRATOR),
+    "rita": ("rita@mchs.example", "Rita Research", "district", Role.RESEARCHER),
+}
+PROGRAMME_MEMBERS = {Role.STEERING_GROUP, Role.PROJECT_GROUP}
+
+
+def make_organisation(name: str) -> Organisation:
+    return OrganisationFactory(**ORGANISATIONS[name])
+
+
+def make_persona(name: str, organisation: Organisation):
+    """The persona ``name`` (a key of ``STAFF``), working at ``organisation``."""
+    email, full_name, _organisation, role = STAFF[name]
+    user = _staff(email, full_name, organisation, role)
+    if role in PROGRAMME_MEMBERS:
+        default_programme().members.add(user)
+    return user
+
+
 @pytest.fixture
 def hela_manniskan(db) -> Organisation:
-    return OrganisationFactory(
-        slug="hela-manniskan",
-        name="Hela Människan StorStockholm",
-        kind=Organisation.Kind.CIVIL_SOCIETY,
-    )
+    return make_organisation("hela_manniskan")
 
 
 @pytest.fixture
 def district(db) -> Organisation:
-    return OrganisationFactory(
-        slug="district",
-        name="Hägersten-Älvsjö stadsdelsförvaltning",
-        kind=Organisation.Kind.PUBLIC_AUTHORITY,
-    )
+    return make_organisation("district")
 
 
 def _staff(email, name, organisation, role):
@@ -64,62 +112,74 @@ def _staff(email, name, organisation, role):
 @pytest.fixture
 def other_district(db) -> Organisation:
     """Where charlie works: a third organisation, which no consent in the tests covers."""
-    return OrganisationFactory(
-        slug="skarholmen",
-        name="Skärholmens stadsdelsförvaltning",
-        kind=Organisation.Kind.PUBLIC_AUTHORITY,
-    )
+    return make_organisation("other_district")
 
 
 @pytest.fixture
 def alice(hela_manniskan):
-    return _staff("alice@hela.example", "Alice Andersson", hela_manniskan, Role.CASE_MANAGER)
+    return make_persona("alice", hela_manniskan)
 
 
 @pytest.fixture
 def bob(hela_manniskan):
-    return _staff("bob@hela.example", "Bob Berg", hela_manniskan, Role.CASE_MANAGER)
+    return make_persona("bob", hela_manniskan)
 
 
 @pytest.fixture
 def charlie(other_district):
-    return _staff("charlie@district.example", "Charlie Carlsson", other_district, Role.CASE_MANAGER)
+    return make_persona("charlie", other_district)
 
 
 @pytest.fixture
 def dana(district):
-    return _staff("dana@district.example", "Dana Dahl", district, Role.CASE_MANAGER)
+    return make_persona("dana", district)
 
 
 @pytest.fixture
 def tess(hela_manniskan):
-    return _staff("tess@hela.example", "Tess Team", hela_manniskan, Role.TEAM_LEAD)
+    return make_persona("tess", hela_manniskan)
 
 
 @pytest.fixture
 def steve(district):
-    user = _staff("steve@district.example", "Steve Styr", district, Role.STEERING_GROUP)
-    default_programme().members.add(user)
-    return user
+    return make_persona("steve", district)
 
 
 @pytest.fixture
 def pia(hela_manniskan):
-    user = _staff("pia@hela.example", "Pia Projekt", hela_manniskan, Role.PROJECT_GROUP)
-    default_programme().members.add(user)
-    return user
+    return make_persona("pia", hela_manniskan)
 
 
 @pytest.fixture
 def ada(district):
-    return _staff("ada@district.example", "Ada Admin", district, Role.ADMINISTRATOR)
+    return make_persona("ada", district)
 
 
 @pytest.fixture
 def rita(district):
     """The researcher persona. Her account sits in an organisation (every account does), which
     gives her nothing: the researcher role reaches no case and no report."""
-    return _staff("rita@mchs.example", "Rita Research", district, Role.RESEARCHER)
+    return make_persona("rita", district)
+
+
+@contextlib.contextmanager
+def kept_for_many_tests(django_db_blocker) -> Iterator[None]:
+    """A transaction around many tests, for rows they all start from (Django's
+    ``TestCase.setUpTestData``): what is written inside it stays for each test of the group,
+    whose own transaction (pytest-django's) becomes a savepoint within it and is rolled back
+    after the test as always; the whole is rolled back at the end. Only for database tests
+    that are not transactional (those commit, and empty the tables after them)."""
+    with django_db_blocker.unblock():
+        block = transaction.atomic()
+        # As TestCase's own blocks: a durable atomic block inside a test is still allowed.
+        block._from_testcase = True  # type: ignore[attr-defined]
+        block.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            block.__exit__(None, None, None)
 
 
 def verified_client(user) -> Client:
@@ -195,6 +255,26 @@ def pytest_collection_modifyitems(config, items):
     idle worker take the tail of another's, so the long tests start early and the last
     minutes of a run hold quick tests for both workers."""
     items.sort(key=lambda item: (_django_group(item), not _slow(item)))
+    _keep_declared_order(items)
+
+
+def _keep_declared_order(items: list[pytest.Item]) -> None:
+    """A test marked ``declared_order`` runs its parameter sets in the order it lists them,
+    in the places its cases hold. pytest groups the cases of a test parametrized with
+    ``scope="module"`` by each argument's value; a fixture that depends on one argument
+    (the permission matrix's rows) wants them in their own order."""
+    places: dict[object, list[int]] = {}
+    for index, item in enumerate(items):
+        if item.get_closest_marker("declared_order") and hasattr(item, "callspec"):
+            places.setdefault(getattr(item, "function", None), []).append(index)
+    for indexes in places.values():
+        cases = sorted((items[i] for i in indexes), key=_parameter_set)
+        for index, item in zip(indexes, cases, strict=True):
+            items[index] = item
+
+
+def _parameter_set(item) -> int:
+    return min(item.callspec.indices.values())
 
 
 @pytest.fixture(scope="session")

@@ -18,22 +18,35 @@ A URL without a row, or a row for a URL that no longer exists, fails the suite.
 
 from __future__ import annotations
 
+import copy
 import importlib
+import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import resolve, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from pytest_django.fixtures import Settings
 
 from cm_portal.models import AccessEvent, Role
 
-from .conftest import PERSONAS
+from .conftest import (
+    ORGANISATIONS,
+    PERSONAS,
+    STAFF,
+    kept_for_many_tests,
+    make_organisation,
+    make_persona,
+    verified_client,
+)
+from .factories import default_programme
 from .helpers import named_urls
 from .matrix import (
     HOME,
@@ -266,6 +279,127 @@ def _check_status(response, expected: Status) -> None:
         assert response.status_code == expected, response.status_code
 
 
+# --- What every case starts from, made once ------------------------------------------
+# ~1,700 cases, each of which used to make the organisations and personas, log one in, and
+# build its row's participant, consent and objects: ~130 queries before its one request.
+# The organisations and every persona, logged in, are made once for the module, and what a
+# row's URL and data need once for the row (its ~20 cases), each in a transaction that the
+# cases' own transactions nest in (as Django's setUpTestData). Each case still calls its
+# row's functions (which find what is there) and rolls back whatever it changed.
+
+# A session idles out after 30 minutes (SESSION_IDLE_TIMEOUT): log in again well before.
+LOG_IN_AGAIN_AFTER = 300  # seconds
+
+
+class Personas:
+    """The organisations and personas, and a verified session cookie for each persona."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.objects: dict[str, object] = {}
+        self.cookies: dict[str, object] = {}
+        self.logged_in_at = 0.0
+        for name in ORGANISATIONS:
+            self.objects[name] = make_organisation(name)
+        for name, (_email, _name, organisation, _role) in STAFF.items():
+            self.objects[name] = make_persona(name, self.objects[organisation])
+        self.log_in()
+
+    def log_in(self) -> None:
+        for name in STAFF:
+            self.cookies[name] = verified_client(self.objects[name]).cookies
+            self.objects[name].refresh_from_db()  # type: ignore[attr-defined]
+        self.logged_in_at = time.monotonic()
+
+    def fixture(self, name: str):
+        """``request.getfixturevalue`` for the rows, outside a test: a copy of each, so that
+        no test sees what an earlier one did to the Python object."""
+        if name == "vagledning":
+            return default_programme()
+        return copy.deepcopy(self.objects[name])
+
+
+@pytest.fixture(scope="module")
+def personas_once(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Personas]:
+    with kept_for_many_tests(django_db_blocker):
+        with django_db_blocker.unblock():
+            made = Personas(tmp_path_factory.mktemp("matrix"))
+        yield made
+
+
+def _persona_fixture(name: str):
+    @pytest.fixture(name=name)
+    def fixture(personas_once, db):
+        return personas_once.fixture(name)
+
+    return fixture
+
+
+# This module's organisation and persona fixtures, from what personas_once made.
+for _name in (*ORGANISATIONS, *STAFF):
+    globals()[f"_{_name}_fixture"] = _persona_fixture(_name)
+
+
+@pytest.fixture
+def persona_client(personas_once, db):
+    """persona_client("alice") → a client with alice's verified session; "anonymous" → none."""
+
+    def make(name: str) -> Client:
+        client = Client()
+        if name != "anonymous":
+            client.cookies = copy.deepcopy(personas_once.cookies[name])
+        return client
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def url_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def row_built(personas_once, url_name, django_db_blocker) -> Iterator[None]:
+    """What the row's URL and data need and the district's consents, made once for all the
+    row's cases (a row whose functions fail here fails in each case instead). A row that
+    stores files in a temporary folder (``settings``, ``tmp_path``) keeps that setting for
+    its cases, and the folder is the module's (this module's ``tmp_path``)."""
+    row = MATRIX[url_name]
+    changed_settings: list[Settings] = []
+
+    def f(name: str):
+        if name == "settings":
+            if not changed_settings:
+                changed_settings.append(Settings(_is_pytest_django=True))
+            return changed_settings[0]
+        if name == "tmp_path":
+            return personas_once.folder
+        return personas_once.fixture(name)
+
+    with django_db_blocker.unblock():
+        if time.monotonic() - personas_once.logged_in_at > LOG_IN_AGAIN_AFTER:
+            personas_once.log_in()
+        point = transaction.savepoint_create()
+        try:
+            row.kwargs(f)
+            row.data(f)
+            share_with_the_district(f)
+        except Exception:
+            transaction.savepoint_rollback(point)
+            point = transaction.savepoint_create()
+    yield
+    with django_db_blocker.unblock():
+        transaction.savepoint_rollback(point)
+    for settings in changed_settings:
+        settings._finalize()
+
+
+@pytest.fixture
+def tmp_path(personas_once):
+    """One folder for the module: a row's files, made once, are found by each of its cases."""
+    return personas_once.folder
+
+
 CASES = [
     pytest.param(name, method, persona, id=f"{name}-{method}-{persona}")
     for name, row in MATRIX.items()
@@ -274,8 +408,14 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("url_name", "method", "persona"), CASES)
-def test_permission_matrix(url_name, method, persona, request, persona_client):
+# Module scope, so that ``row_built`` is made once for the consecutive cases of a URL name;
+# ``declared_order`` keeps the cases in the order of CASES (pytest would group them by
+# persona, making each row again for every case).
+@pytest.mark.declared_order
+@pytest.mark.parametrize(
+    ("url_name", "method", "persona"), CASES, indirect=["url_name"], scope="module"
+)
+def test_permission_matrix(url_name, method, persona, request, persona_client, row_built):
     row = MATRIX[url_name]
     expected = row.expect[method][persona]
     url = reverse(url_name, kwargs=row.kwargs(request.getfixturevalue))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm, BaseFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
+
+from cm_portal.access_log import client_address
 
 
 def method_not_allowed(request: HttpRequest, *allowed: str) -> HttpResponse | None:
@@ -48,6 +52,26 @@ def add_service_errors(
             continue
         target, field = _row_of(form, name, rows or {})
         target.add_error(field if field in target.fields else None, errors)
+
+
+@dataclass(frozen=True)
+class Done[T]:
+    """What a service returned when it accepted the submission."""
+
+    value: T
+
+
+def submit[T](
+    request: HttpRequest, form: BaseForm, service: Callable[..., T], /, **arguments: Any
+) -> Done[T] | None:
+    """Call ``service`` with ``arguments`` as the request's user from the request's address:
+    ``Done`` with what it returned, or None with its ValidationError on ``form``."""
+    try:
+        value = service(actor=request.user, client_address=client_address(request), **arguments)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+    return Done(value)
 
 
 def _row_of(

@@ -152,15 +152,9 @@ def crisis_plan_save(
             actor=actor,
             action="saved",
         )
-        access_log.record(
-            action=Action.CHANGE,
-            actor=actor,
-            client_address=client_address,
-            obj=participant,
-            detail="crisis plan",
-            data={"plan_version": plan.version},
+        _changed(
+            plan, participant, actor=actor, client_address=client_address, detail="crisis plan"
         )
-        case_changed(participant.pk)
     return plan
 
 
@@ -189,16 +183,34 @@ def crisis_plan_establish(
             action="established",
             actor=actor,
         )
-        access_log.record(
-            action=Action.CHANGE,
+        _changed(
+            plan,
+            participant,
             actor=actor,
             client_address=client_address,
-            obj=participant,
             detail="crisis plan established",
-            data={"plan_version": plan.version},
         )
-        case_changed(participant.pk)
     return plan
+
+
+def _changed(
+    plan: CrisisPlan,
+    participant: Participant,
+    *,
+    actor: User,
+    client_address: str | None,
+    detail: str,
+) -> None:
+    """Log the change of the plan (with its new version) and have the deadlines recomputed."""
+    access_log.record(
+        action=Action.CHANGE,
+        actor=actor,
+        client_address=client_address,
+        obj=participant,
+        detail=detail,
+        data={"plan_version": plan.version},
+    )
+    case_changed(participant.pk)
 
 
 def crisis_plan_import(

@@ -5,14 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db import transaction
-
-from cm_portal import access_log
 from cm_portal.models import AccessEvent, User
 from cm_portal.unset import UNSET, Unset, given
-from participants.events import case_changed
 from participants.models import Participant
-from participants.services import case_data_update
+from participants.services import case_data_create, case_data_update
 from plans.models import PrioritisedContact, PrioritisedContactStatus
 
 Action = AccessEvent.Action
@@ -52,17 +48,13 @@ def prioritised_contact_create(
         status=status,
         completed_on=completed_on,
     )
-    contact.full_clean()
-    with transaction.atomic():
-        contact.save(force_insert=True)
-        access_log.record(
-            action=Action.CREATE,
-            actor=actor,
-            client_address=client_address,
-            obj=participant,
-            detail=f"prioritised contact {contact.pk}",
-        )
-        case_changed(participant.pk)
+    case_data_create(
+        participant=participant,
+        obj=contact,
+        actor=actor,
+        client_address=client_address,
+        what="prioritised contact",
+    )
     return contact
 
 

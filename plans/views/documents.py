@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +17,7 @@ from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant
 
 from ..access import access_document, access_meeting
-from ..models import DocumentKind
+from ..models import DocumentKind, PlanDocument
 from ..services import documents as services
 from ..services import meetings as meeting_services
 
@@ -42,32 +44,44 @@ def my_plan_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def invitation_letter_request(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
-    meeting = access_meeting(request.user, meeting_pk, participant_pk=pk, need="change")
-    if refused := _method_not_allowed(request, "POST"):
-        return refused
-    try:
-        document = services.invitation_letter_request(
-            meeting=meeting, actor=request.user, client_address=client_address(request)
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("plans:meeting_detail", pk=meeting.participant_id, meeting_pk=meeting.pk)
-    messages.success(request, _("The invitation letter is being produced."))
-    return redirect("plans:document_status", pk=document.participant_id, document_pk=document.pk)
+    return _meeting_document_request(
+        request,
+        pk,
+        meeting_pk,
+        services.invitation_letter_request,
+        _("The invitation letter is being produced."),
+    )
 
 
 def minutes_pdf_request(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
+    return _meeting_document_request(
+        request,
+        pk,
+        meeting_pk,
+        services.minutes_pdf_request,
+        _("The Intern-SIP form is being produced."),
+    )
+
+
+def _meeting_document_request(
+    request: HttpRequest,
+    pk: int,
+    meeting_pk: int,
+    request_document: Callable[..., PlanDocument],
+    produced: str,
+) -> HttpResponse:
+    """Ask for a meeting's document; what the service refuses goes back to the meeting."""
     meeting = access_meeting(request.user, meeting_pk, participant_pk=pk, need="change")
     if refused := _method_not_allowed(request, "POST"):
         return refused
     try:
-        document = services.minutes_pdf_request(
+        document = request_document(
             meeting=meeting, actor=request.user, client_address=client_address(request)
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("plans:meeting_detail", pk=meeting.participant_id, meeting_pk=meeting.pk)
-    messages.success(request, _("The Intern-SIP form is being produced."))
+    messages.success(request, produced)
     return redirect("plans:document_status", pk=document.participant_id, document_pk=document.pk)
 
 

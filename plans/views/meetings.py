@@ -14,6 +14,7 @@ from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent, User
 from cm_portal.views.common import add_service_errors as _add_errors
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
+from cm_portal.views.common import submit
 from participants.access import access_participant, can_change
 
 from ..access import access_meeting
@@ -71,19 +72,12 @@ def offer_create(request: HttpRequest, pk: int) -> HttpResponse:
         staff=_staff_of(participant),
         initial={"offered_on": timezone.localdate(), "offerer": request.user.pk},
     )
+    record = offer_services.meeting_offer_record
     if request.method == "POST" and form.is_valid():
-        try:
-            offer = offer_services.meeting_offer_record(
-                participant=participant,
-                actor=request.user,
-                client_address=client_address(request),
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
+        done = submit(request, form, record, participant=participant, **form.cleaned_data)
+        if done:
             messages.success(request, _("The offer and the answer were recorded."))
-            if offer.answer != "declined":
+            if done.value.answer != "declined":
                 return redirect("plans:meeting_create", pk=participant.pk)
             return redirect("plans:meetings", pk=participant.pk)
     access_log.record_request(request, action=Action.VIEW, obj=participant, detail="offer form")

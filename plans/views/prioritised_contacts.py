@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log
-from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
-from cm_portal.views.common import add_service_errors as _add_errors
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
+from cm_portal.views.common import submit
 from participants.access import access_participant, can_change
 from plans.forms.prioritised_contacts import PrioritisedContactForm
 from plans.selectors.prioritised_contacts import contact_rows, prioritised_contact_history
@@ -30,19 +28,12 @@ def prioritised_contacts(request: HttpRequest, pk: int) -> HttpResponse:
     form = PrioritisedContactForm(request.POST or None) if may_change else None
     status = 200
     if request.method == "POST" and form is not None:
-        if form.is_valid():
-            try:
-                services.prioritised_contact_create(
-                    participant=participant,
-                    actor=request.user,
-                    client_address=client_address(request),
-                    **form.service_values(),
-                )
-            except ValidationError as error:
-                _add_errors(form, error)
-            else:
-                messages.success(request, _("The prioritised contact was added."))
-                return redirect("plans:prioritised_contacts", pk=participant.pk)
+        create = services.prioritised_contact_create
+        if form.is_valid() and submit(
+            request, form, create, participant=participant, **form.service_values()
+        ):
+            messages.success(request, _("The prioritised contact was added."))
+            return redirect("plans:prioritised_contacts", pk=participant.pk)
         status = 400
     d3, rows = contact_rows(participant)
     access_log.record_request(
@@ -71,18 +62,11 @@ def prioritised_contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> 
     contact.participant = participant
     initial = {field: getattr(contact, field) for field in PrioritisedContactForm.FIELDS}
     form = PrioritisedContactForm(request.POST or None, initial=initial)
+    update = services.prioritised_contact_update
     if request.method == "POST" and form.is_valid():
-        try:
-            changed = services.prioritised_contact_update(
-                contact=contact,
-                actor=request.user,
-                client_address=client_address(request),
-                **form.service_values(),
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            if changed:
+        done = submit(request, form, update, contact=contact, **form.service_values())
+        if done:
+            if done.value:
                 messages.success(request, _("The prioritised contact was changed."))
             else:
                 messages.info(request, _("Nothing was changed."))

@@ -18,8 +18,8 @@ from cm_portal import access_log
 from cm_portal.access_log import client_address
 from cm_portal.middleware import allow_without_second_factor
 from cm_portal.models import AccessEvent
-from cm_portal.views.common import add_service_errors as _add_errors
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
+from cm_portal.views.common import submit
 from participants.access import access_participant, can_change
 from plans.forms.self_ratings import LinkForm, QuestionsForm, SelfRatingForm
 from plans.models import SelfRatingLink
@@ -37,17 +37,10 @@ def self_ratings(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     may_change = can_change(request.user, participant)
     form = SelfRatingForm(request.POST or None) if may_change else None
+    record = services.self_rating_record
     if request.method == "POST" and form.is_valid():
-        try:
-            services.self_rating_record(
-                participant=participant,
-                actor=request.user,
-                client_address=client_address(request),
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
+        done = submit(request, form, record, participant=participant, **form.cleaned_data)
+        if done:
             messages.success(request, _("The self-rating was saved."))
             return redirect("plans:self_ratings", pk=participant.pk)
     access_log.record_request(request, action=Action.VIEW, obj=participant, detail="self-ratings")
