@@ -19,7 +19,13 @@ site = BenchAdminSite(name="admin")
 
 @admin.register(Participant, site=site)
 class ParticipantAdmin(admin.ModelAdmin):
-    list_display = ("reference", "organisation", "intervention_start", "intervention_end")
+    list_display = (
+        "reference",
+        "organisation",
+        "intervention_start",
+        "intervention_end",
+        "end_reason_code",
+    )
     list_select_related = ("organisation",)
     list_per_page = 25
 

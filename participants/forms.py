@@ -15,6 +15,7 @@ from .models import (
     PARTICIPANT_FIELDS,
     ActivityKind,
     ContactKind,
+    EndReason,
     EntryPath,
     Gender,
 )
@@ -140,7 +141,16 @@ class ContactForm(RefuseWhatDoesNotFit, FocusFirstError, forms.Form):
 
 class CloseForm(RefuseWhatDoesNotFit, FocusFirstError, forms.Form):
     end_date = forms.DateField(label=_("End date"), widget=DateInput())
-    reason = forms.CharField(label=_("Reason for ending"), max_length=200)
+    # Radio buttons: seven short choices read better as a list than behind a select.
+    reason_code = forms.ChoiceField(
+        label=_("Reason for ending"), choices=EndReason.choices, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label=_("More about the reason (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_("Not shown in the reports or the research data."),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("initial", {"end_date": timezone.localdate()})

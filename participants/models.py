@@ -40,6 +40,21 @@ class Gender(models.TextChoices):
     NOT_STATED = "not_stated", _("Not stated")
 
 
+class EndReason(models.TextChoices):
+    """Why a case ended, coded so that endings can be counted by reason (reports, research).
+
+    The free text ``Participant.end_reason`` may say more; it is never exported for research.
+    """
+
+    GOALS_MET = "goals_met", _("Goals met")
+    MOVED = "moved", _("Moved away")
+    DECLINED = "declined", _("Declined further support")
+    TRANSFERRED = "transferred", _("Transferred to other support")
+    NO_CONTACT = "no_contact", _("No contact")
+    DIED = "died", _("Died")
+    OTHER = "other", _("Other reason")
+
+
 class Participant(ChoiceLabels, models.Model):
     """A young adult in the CM support, owned by the organisation that registered them."""
 
@@ -77,7 +92,11 @@ class Participant(ChoiceLabels, models.Model):
     )
     intervention_start = models.DateField(_("intervention started"))
     intervention_end = models.DateField(_("intervention ended"), null=True, blank=True)
-    end_reason = models.CharField(_("reason for ending"), max_length=200, blank=True)
+    end_reason_code = models.CharField(
+        _("reason for ending"), max_length=20, choices=EndReason.choices, blank=True
+    )
+    # Optional detail beside the coded reason: free text, so never in reports or research data.
+    end_reason = models.CharField(_("more about the reason"), max_length=200, blank=True)
     legal_hold = models.BooleanField(
         _("legal hold"),
         default=False,
@@ -159,10 +178,11 @@ class Participant(ChoiceLabels, models.Model):
                 errors["intervention_end"] = _("The end date cannot be in the future.")
             elif self.intervention_start and self.intervention_end < self.intervention_start:
                 errors["intervention_end"] = _("The end date cannot be before the start date.")
-            if not self.end_reason.strip():
-                errors["end_reason"] = _("Give a reason for ending.")
-        elif self.end_reason:
-            errors["end_reason"] = _("A reason for ending needs an end date.")
+            if not self.end_reason_code:
+                errors["end_reason_code"] = _("Choose the reason for ending.")
+        elif self.end_reason_code or self.end_reason:
+            field = "end_reason_code" if self.end_reason_code else "end_reason"
+            errors[field] = _("A reason for ending needs an end date.")
         if errors:
             raise ValidationError(errors)
 

@@ -156,6 +156,7 @@ def participant_register(
     crisis_relevant: bool = False,
     intervention_start: date,
     intervention_end: date | None = None,
+    end_reason_code: str = "",
     end_reason: str = "",
     programme: Programme | None = None,
     at_intake: bool = False,
@@ -209,6 +210,7 @@ def participant_register(
                 crisis_relevant=crisis_relevant,
                 intervention_start=intervention_start,
                 intervention_end=intervention_end,
+                end_reason_code=end_reason_code,
                 end_reason=end_reason,
             ),
         )
@@ -280,20 +282,27 @@ def participant_close(
     *,
     participant: Participant,
     end_date: date,
-    reason: str,
+    reason_code: str,
+    reason: str = "",
     actor: User,
     client_address: str | None = None,
 ) -> Participant:
-    """Close the case (avslut) with an end date and a reason."""
+    """Close the case (avslut) with an end date, a coded reason (``EndReason``) and, if
+    wanted, a few words more about it."""
     if not participant.is_open:
         raise ValidationError(_("The case is already closed."))
-    before = {"intervention_end": None, "end_reason": participant.end_reason}
+    before = {
+        "intervention_end": None,
+        "end_reason_code": participant.end_reason_code,
+        "end_reason": participant.end_reason,
+    }
     participant.intervention_end = end_date
+    participant.end_reason_code = reason_code
     participant.end_reason = reason.strip()
     participant.full_clean()
     with transaction.atomic():
         record_field_changes(participant=participant, obj=participant, before=before, actor=actor)
-        participant.save(update_fields=["intervention_end", "end_reason"])
+        participant.save(update_fields=["intervention_end", "end_reason_code", "end_reason"])
         access_log.record(
             action=Action.CHANGE,
             actor=actor,
@@ -312,13 +321,15 @@ def participant_reopen(
         raise ValidationError(_("The case is open already."))
     before = {
         "intervention_end": participant.intervention_end,
+        "end_reason_code": participant.end_reason_code,
         "end_reason": participant.end_reason,
     }
     participant.intervention_end = None
+    participant.end_reason_code = ""
     participant.end_reason = ""
     with transaction.atomic():
         record_field_changes(participant=participant, obj=participant, before=before, actor=actor)
-        participant.save(update_fields=["intervention_end", "end_reason"])
+        participant.save(update_fields=["intervention_end", "end_reason_code", "end_reason"])
         access_log.record(
             action=Action.CHANGE,
             actor=actor,

@@ -45,7 +45,7 @@ from .forms import (
     TransferForm,
     UnassignForm,
 )
-from .models import Participant
+from .models import EndReason, Participant
 
 PAGE_SIZE = 25
 
@@ -291,6 +291,14 @@ def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse
     )
 
 
+# The model's field names as the close form calls them.
+CLOSE_FIELDS = {
+    "intervention_end": "end_date",
+    "end_reason_code": "reason_code",
+    "end_reason": "reason",
+}
+
+
 def participant_close(request: HttpRequest, pk: int) -> HttpResponse:
     """Closing is a page of its own behind a button, then a confirmation step (issue 17)."""
     participant = access_participant(request.user, pk, need="change")
@@ -303,13 +311,19 @@ def participant_close(request: HttpRequest, pk: int) -> HttpResponse:
     form = CloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         end_date, reason = form.cleaned_data["end_date"], form.cleaned_data["reason"]
+        reason_code = form.cleaned_data["reason_code"]
         if not confirmed(request):
+            ending = _("The intervention ends on %(day)s. Reason: %(reason)s.") % {
+                "day": end_date.isoformat(),
+                "reason": EndReason(reason_code).label,
+            }
+            if reason:
+                ending = f"{ending} “{reason}”"
             return confirmation_page(
                 request,
                 title=_("Close the case of %(reference)s?") % {"reference": participant.reference},
                 consequences=[
-                    _("The intervention ends on %(day)s: “%(reason)s”.")
-                    % {"day": end_date.isoformat(), "reason": reason},
+                    ending,
                     _("Deadlines due after the end date no longer apply."),
                     ngettext(
                         "The case is deleted %(years)d year after its last entry, unless it "
@@ -328,12 +342,13 @@ def participant_close(request: HttpRequest, pk: int) -> HttpResponse:
             services.participant_close(
                 participant=participant,
                 end_date=end_date,
+                reason_code=reason_code,
                 reason=reason,
                 actor=request.user,
                 client_address=client_address(request),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            _add_errors(form, error, renamed=CLOSE_FIELDS)
         else:
             messages.success(request, _("The case was closed."))
             return redirect(detail_url)

@@ -51,8 +51,8 @@ def plan_window_opens(participant: Participant) -> date:
 
 
 def horizon_date(participant: Participant) -> date | None:
-    """D3 = start + the programme's horizon in calendar months: November 30 + 3 months gives
-    February 28 (or 29)."""
+    """D3 = start + the programme's horizon in calendar months: the last of November + 3
+    months gives the last of February."""
     goal = _goal(participant, GoalKind.PRIORITISED_CONTACTS_BY_HORIZON)
     return add_months(participant.intervention_start, goal.horizon_months) if goal else None
 
@@ -66,6 +66,16 @@ def baseline_rating_due(participant: Participant) -> date:
     return participant.intervention_start + timedelta(
         days=participant.programme.baseline_rating_days
     )
+
+
+def follow_up_window_opens(participant: Participant, follow_up_on: date) -> date:
+    """When a follow-up meeting's window opens: the programme's distance before its date."""
+    return follow_up_on - timedelta(days=participant.programme.follow_up_window_days)
+
+
+def asked_for_due(participant: Participant, asked_on: date) -> date:
+    """An Intern-SIP the participant asked for is held within the programme's days."""
+    return asked_on + timedelta(days=participant.programme.asked_for_hold_days)
 
 
 def invitation_due(participant: Participant, meeting_on: date) -> date:

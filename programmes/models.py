@@ -81,6 +81,14 @@ class Programme(models.Model):
     invitation_days_ahead = models.PositiveSmallIntegerField(
         _("meeting invitation (days before the meeting)")
     )
+    # Added after the others: a default, so that a programme made from the values of
+    # "Vägledning i Vardagslivet"'s migration (which has no such key) gets that programme's.
+    follow_up_window_days = models.PositiveSmallIntegerField(
+        _("a follow-up meeting's window opens (days before it)"), default=14
+    )
+    asked_for_hold_days = models.PositiveSmallIntegerField(
+        _("an Intern-SIP the participant asked for is held within (days)"), default=30
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         related_name="programmes",

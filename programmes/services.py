@@ -39,6 +39,8 @@ DEFAULT_WINDOWS = {
     "horizon_window_days": 14,
     "baseline_rating_days": 14,
     "invitation_days_ahead": 14,
+    "follow_up_window_days": 14,
+    "asked_for_hold_days": 30,
 }
 DEFAULT_REPORTING_PERIODS = [
     ReportingPeriod.PROJECT_QUARTER,

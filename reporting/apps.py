@@ -18,8 +18,8 @@ class ReportingConfig(AppConfig):
 def _register_reports() -> None:
     from cm_portal import pdf
 
-    from . import services
-    from .models import SteeringReport
+    from . import final_report, services
+    from .models import ClosingPdf, SteeringReport
 
     pdf.register(
         SteeringReport,
@@ -27,4 +27,10 @@ def _register_reports() -> None:
         render=lambda report: services.steering_report_pdf(report),
         stored=lambda report: services.steering_report_stored(report),
         related=("requested_by",),
+    )
+    pdf.register(
+        ClosingPdf,
+        render=lambda row: final_report.closing_pdf_render(row),
+        stored=lambda row: final_report.closing_pdf_stored(row),
+        related=("document__programme", "document__organisation"),
     )

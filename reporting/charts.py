@@ -21,7 +21,7 @@ RIGHT = 12
 TOP = 16
 BOTTOM = 36
 BAR_COLOUR = "#0a3d91"  # the skip link's blue: 9.6:1 on white
-TARGET_COLOUR = "#842029"  # Bootstrap's danger text colour: 8.5:1 on white
+TARGET_COLOUR = "rgb(132, 32, 41)"  # Bootstrap's danger text colour: 8.5:1 on white
 GRID_COLOUR = "#adb5bd"
 TEXT_COLOUR = "#212529"
 

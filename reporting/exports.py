@@ -29,7 +29,7 @@ from cm_portal import access_log
 from cm_portal.models import AccessEvent, Role
 from participants.models import Gender
 from reporting.kpis import OTHER_AGE
-from reporting.selectors import report_context
+from reporting.selectors import activity_labels, report_context
 
 if TYPE_CHECKING:
     from cm_portal.models import Organisation, User
@@ -80,7 +80,8 @@ MEASURE_LABELS = {
     "excluded": gettext_lazy("Excluded"),
     **ACCOUNT_FIGURES,
     "meetings_held": gettext_lazy("Coordination meetings held"),
-    "meetings_invited_late": gettext_lazy("Meetings invited less than 14 days ahead"),
+    # Named with the programme's own days ahead when the export knows its programme.
+    "meetings_invited_late": gettext_lazy("Meetings invited late"),
 }
 # The Swedish way (what Swedish Excel opens): semicolons, and a comma as the decimal sign.
 CSV_DELIMITER = ";"
@@ -160,7 +161,17 @@ def _write(header: list[str], rows: list[list[Any]]) -> bytes:
     return buffer.getvalue().encode(CSV_ENCODING)
 
 
-def _statistics_table(figures: dict[str, Any], period: Period) -> tuple[list[str], list[list]]:
+def _measure_labels(programme: Programme | None) -> dict[str, Any]:
+    if programme is None:
+        return MEASURE_LABELS
+    late = activity_labels(programme)["meetings_invited_late"]
+    return {**MEASURE_LABELS, "meetings_invited_late": late}
+
+
+def _statistics_table(
+    figures: dict[str, Any], period: Period, programme: Programme | None = None
+) -> tuple[list[str], list[list]]:
+    labels = _measure_labels(programme)
     header = [
         _("Period from"),
         _("Period to"),
@@ -180,7 +191,7 @@ def _statistics_table(figures: dict[str, Any], period: Period) -> tuple[list[str
             row["figure"],
             str(FIGURE_LABELS.get(row["figure"], row["figure"])),
             row["measure"],
-            _measure_label(row["measure"]),
+            _measure_label(row["measure"], labels),
             str(BREAKDOWN_LABELS[row["breakdown"]]),
             row["cell"],
             _cell_label(row["breakdown"], row["cell"]),
@@ -191,19 +202,23 @@ def _statistics_table(figures: dict[str, Any], period: Period) -> tuple[list[str
     return header, rows
 
 
-def statistics_csv(figures: dict[str, Any], period: Period) -> bytes:
-    return _write(*_statistics_table(figures, period))
+def statistics_csv(
+    figures: dict[str, Any], period: Period, programme: Programme | None = None
+) -> bytes:
+    return _write(*_statistics_table(figures, period, programme))
 
 
-def _measure_label(measure: str) -> str:
-    return str(MEASURE_LABELS.get(measure, measure))
+def _measure_label(measure: str, labels: dict[str, Any]) -> str:
+    return str(labels.get(measure, measure))
 
 
 PERCENT_FORMAT = "0.0"
 COUNT_FORMAT = "0"
 
 
-def statistics_xlsx(figures: dict[str, Any], period: Period) -> bytes:
+def statistics_xlsx(
+    figures: dict[str, Any], period: Period, programme: Programme | None = None
+) -> bytes:
     """The figures as a workbook: one sheet per table (the participants, each result goal,
     the activity), a row per breakdown cell and a column per measure, numbers as numbers
     with their format; suppressed cells stay text (the CSV's "< 5" and dash)."""
@@ -211,6 +226,7 @@ def statistics_xlsx(figures: dict[str, Any], period: Period) -> bytes:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
+    labels = _measure_labels(programme)
     tables: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
     measures: dict[str, list[str]] = {}
     for row in statistics_rows(figures):
@@ -236,7 +252,7 @@ def statistics_xlsx(figures: dict[str, Any], period: Period) -> bytes:
         sheet.append([])
         sheet.append(
             [heading(str(_("Breakdown"))), heading(str(_("Cell (name)")))]
-            + [heading(_measure_label(m)) for m in measures[figure]]
+            + [heading(_measure_label(m, labels)) for m in measures[figure]]
         )
         for (breakdown, cell_code), values in cells.items():
             line: list[Any] = [str(BREAKDOWN_LABELS[breakdown]), _cell_label(breakdown, cell_code)]
@@ -325,7 +341,9 @@ def export_statistics(
     figures = report_figures(user=user, programme=programme, period=period, today=today)
     with transaction.atomic():
         _log(user, client_address, "statistics.csv", programme, period)
-    return ExportFile(f"statistics_{period.file_stem}.csv", statistics_csv(figures, period))
+    return ExportFile(
+        f"statistics_{period.file_stem}.csv", statistics_csv(figures, period, programme)
+    )
 
 
 def export_statistics_xlsx(
@@ -342,7 +360,7 @@ def export_statistics_xlsx(
         _log(user, client_address, "statistics.xlsx", programme, period)
     return ExportFile(
         f"statistics_{period.file_stem}.xlsx",
-        statistics_xlsx(figures, period),
+        statistics_xlsx(figures, period, programme),
         content_type=XLSX_CONTENT_TYPE,
     )
 

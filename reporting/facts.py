@@ -2,7 +2,7 @@
 and rebuilding it.
 
 PostgreSQL keeps the table current by itself: the migration that made it
-(``reporting/migrations/0005_kpi_facts.py``) installed ``reporting_kpi_facts_refresh(ids)``,
+(``reporting/migrations/0006_kpi_facts.py``) installed ``reporting_kpi_facts_refresh(ids)``,
 which recomputes the rows of those participants from the case tables, and statement
 triggers that call it in the transaction of every insert, update or delete of a row the
 facts are read from (participants, individual and crisis plans, the chain of

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cm_portal.forms import HiddenFieldErrorsShown
 from programmes.models import Programme
 
 from .periods import (
@@ -183,3 +184,50 @@ class PeriodForm(forms.Form):
         except ValueError as error:
             self.add_error(NEEDS[kind][0] if NEEDS[kind] else None, str(error))
         return cleaned
+
+
+class ClosingVersionForm(HiddenFieldErrorsShown, forms.Form):
+    """The document or section version the page was loaded with."""
+
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+
+class ClosingSectionForm(ClosingVersionForm):
+    """One part of a final report or written account. The budget fields belong to the
+    timetable and budget part, the file to the research part; the others drop them."""
+
+    text = forms.CharField(
+        label=gettext_lazy("Text"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=gettext_lazy(
+            "About the programme, never about a person: no name, personal identity number "
+            "or participant reference."
+        ),
+    )
+    budget_ceiling = forms.IntegerField(
+        label=gettext_lazy("The district's contribution, at most (kr)"),
+        required=False,
+        min_value=0,
+        max_value=1_000_000_000,
+    )
+    budget_used = forms.IntegerField(
+        label=gettext_lazy("Used of the district's contribution (kr)"),
+        required=False,
+        min_value=0,
+        max_value=1_000_000_000,
+    )
+    attachment = forms.FileField(
+        label=gettext_lazy("The research results (PDF, at most 10 MB)"),
+        required=False,
+        help_text=gettext_lazy("Leave empty to keep the file attached already."),
+    )
+
+    def __init__(self, *args, budget: bool = False, attachment: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not budget:
+            del self.fields["budget_ceiling"]
+            del self.fields["budget_used"]
+        if not attachment:
+            del self.fields["attachment"]

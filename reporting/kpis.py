@@ -1,6 +1,6 @@
 """The result goals, the activity figures and their breakdowns (docs/kpis.md), for one
 programme: its goals (``programmes.goals``, parameters from ``ProgrammeGoal``), its windows and
-its age bins are data; this module implements each kind of goal once.
+its age groups are data; this module implements each kind of goal once.
 
 Everything is counted by the database: one grouped query over the programme's rows of the KPI
 facts table (``reporting.models.KpiFacts``: one row per participant with its dates, deadlines,
@@ -95,7 +95,8 @@ class AddDays(Func):
 
 class AddMonths(Func):
     """The same day of the month ``months`` later, or that month's last day when the day
-    does not exist there (11-30 + 3 months = 02-28 of the next year), as ``plans.deadlines``."""
+    does not exist there (the last of November + 3 months = the last of February), as
+    ``plans.deadlines``."""
 
     output_field = DateField()
 
@@ -145,7 +146,7 @@ def goal_definitions(programme: Programme) -> list[dict[str, Any]]:
 
 
 def age_groups(programme: Programme) -> dict[str, tuple[int, int]]:
-    """The programme's age bins by label ("low-high"); everyone else is ``OTHER_AGE``."""
+    """The programme's age groups by label ("low-high"); everyone else is ``OTHER_AGE``."""
     return {f"{low}-{high}": (low, high) for low, high in programme.age_bins}
 
 

@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cm_portal.models import Organisation
@@ -118,6 +119,224 @@ class FrozenFigures(models.Model):
 
     def __str__(self) -> str:
         return f"figures {self.period_start}..{self.period_end} ({self.organisation_id or 'all'})"
+
+
+# The documents of a programme's end (issue 15) ------------------------------------------
+
+
+def closing_upload_to(instance: ClosingPdf, filename: str) -> str:
+    """A random name: the stored file says nothing about what is in it."""
+    return str(PurePosixPath("closing-documents") / f"{uuid.uuid4().hex}.pdf")
+
+
+def research_upload_to(instance: ClosingSection, filename: str) -> str:
+    return str(PurePosixPath("closing-research") / f"{uuid.uuid4().hex}.pdf")
+
+
+class ClosingKind(models.TextChoices):
+    """The two documents written at a programme's end (seed 001): the final report of both
+    parties, and the written account one party gives the district."""
+
+    FINAL_REPORT = "final_report", _("Final report")
+    WRITTEN_ACCOUNT = "written_account", _("Written account to the district")
+
+
+class ClosingStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    FINAL = "final", _("Final")
+
+
+class SectionKey(models.TextChoices):
+    """The six parts of seed 001's "Slutrapport", and the written account's text."""
+
+    CARRIED_OUT = "carried_out", _("How the work was carried out")
+    GOALS = "goals", _("How well the goals were met")
+    CONTRIBUTION = "contribution", _("Whether the party contributed as agreed")
+    TIMETABLE_BUDGET = "timetable_budget", _("Whether the timetable and the budget held")
+    LEARNT = "learnt", _("What the parties learnt")
+    RESEARCH = "research", _("Research results")
+    ACCOUNT = "account", _("The account")
+
+
+class ClosingDocument(models.Model):
+    """A programme's final report or written account: sections written in the portal, final
+    once a team lead of each organisation of the programme has approved the same
+    ``version``. ``version`` moves with every saved section; ``figures`` are the figures as
+    of the approval that made it final (counts only, nobody named)."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="+", verbose_name=_("programme")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ClosingKind.choices)
+    # The written account's party (its figures are this organisation's); null for the
+    # final report, which is both parties'.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ClosingStatus.choices, default=ClosingStatus.DRAFT
+    )
+    version = models.PositiveIntegerField(default=1)
+    figures = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    finalised_at = models.DateTimeField(_("final since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("closing document")
+        verbose_name_plural = _("closing documents")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "kind"], name="closing_one_per_kind"),
+            models.CheckConstraint(
+                condition=models.Q(status="draft")
+                | models.Q(finalised_at__isnull=False, figures__isnull=False),
+                name="closing_final_has_figures",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.programme_id} v{self.version} {self.status}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == ClosingStatus.FINAL
+
+    @property
+    def slug_kind(self) -> str:
+        """The kind as the URLs spell it."""
+        return self.kind.replace("_", "-")
+
+
+class ClosingSection(models.Model):
+    """One part of a closing document. ``version`` is its optimistic lock, as a plan's
+    (``plans.services.versioning``); every save keeps a ``ClosingSectionRevision``."""
+
+    document = models.ForeignKey(ClosingDocument, on_delete=models.CASCADE, related_name="sections")
+    key = models.CharField(max_length=20, choices=SectionKey.choices)
+    # The organisation whose contribution the section is about; only its team lead writes it.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.TextField(_("text"), blank=True)
+    # The timetable and budget section: the district's contribution, at most this (kronor),
+    # and what of it was used, entered by the parties.
+    budget_ceiling = models.PositiveIntegerField(
+        _("the district's contribution, at most (kr)"), null=True, blank=True
+    )
+    budget_used = models.PositiveIntegerField(_("used of it (kr)"), null=True, blank=True)
+    # The research section: the research institution's file (a PDF).
+    attachment = models.FileField(upload_to=research_upload_to, blank=True, max_length=200)
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        ordering = ["document", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "key", "organisation"],
+                name="closing_section_unique",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(budget_ceiling__isnull=True)
+                | models.Q(budget_used__isnull=True)
+                | models.Q(budget_used__lte=models.F("budget_ceiling")),
+                name="closing_budget_within_ceiling",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.organisation_id or '-'}) v{self.version}"
+
+    @property
+    def is_written(self) -> bool:
+        if self.key == SectionKey.TIMETABLE_BUDGET and (
+            self.budget_ceiling is None or self.budget_used is None
+        ):
+            return False
+        return bool(self.text.strip())
+
+
+class ClosingSectionRevision(models.Model):
+    """A section as one save left it: its history."""
+
+    section = models.ForeignKey(ClosingSection, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    text = models.TextField(blank=True)
+    budget_ceiling = models.PositiveIntegerField(null=True, blank=True)
+    budget_used = models.PositiveIntegerField(null=True, blank=True)
+    attachment = models.CharField(max_length=200, blank=True)
+    saved_at = models.DateTimeField(default=timezone.now)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        ordering = ["section", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["section", "version"], name="closing_revision_version_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section_id} v{self.version}"
+
+
+class ClosingApproval(models.Model):
+    """A team lead's approval, for their organisation, of one version of a document. A
+    later edit withdraws it (``withdrawn_at``); it is kept as history."""
+
+    document = models.ForeignKey(
+        ClosingDocument, on_delete=models.CASCADE, related_name="approvals"
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField()
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["document", "approved_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "organisation"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="closing_one_standing_approval_per_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} v{self.version} by {self.organisation_id}"
+
+
+class ClosingPdf(RenderedPdf):
+    """The final document's PDF, rendered once by the worker when it becomes final."""
+
+    document = models.ForeignKey(ClosingDocument, on_delete=models.PROTECT, related_name="pdfs")
+    file = models.FileField(upload_to=closing_upload_to, blank=True, max_length=200)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            one_pending_per("document", name="closing_pdf_one_pending_per_document"),
+        ]
+
+    def __str__(self) -> str:
+        return f"closing pdf {self.document_id} {self.status}"
+
+    @property
+    def filename(self) -> str:
+        document = self.document
+        return f"{document.slug_kind}-{document.programme.slug}.pdf"
 
 
 class KpiFacts(models.Model):

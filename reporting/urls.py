@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import exports, pdfs, report
+from .views import exports, final_report, pdfs, report
 
 app_name = "reporting"
 
@@ -19,4 +19,41 @@ urlpatterns = [
     path("export/intern-sip.csv", exports.export_intern_sip_csv, name="export_intern_sip_csv"),
     path("export/intern-sip.xlsx", exports.export_intern_sip_xlsx, name="export_intern_sip_xlsx"),
     path("export/account.csv", exports.export_account_csv, name="export_account_csv"),
+    # The final report and the written account: kind is "final-report" or "written-account".
+    path("closing/<slug:slug>/<slug:kind>/", final_report.closing_detail, name="closing"),
+    path(
+        "closing/<slug:slug>/<slug:kind>/start/",
+        final_report.closing_start,
+        name="closing_start",
+    ),
+    path(
+        "closing/<slug:slug>/<slug:kind>/sections/<int:pk>/",
+        final_report.closing_section_edit,
+        name="closing_section",
+    ),
+    path(
+        "closing/<slug:slug>/<slug:kind>/sections/<int:pk>/history/",
+        final_report.closing_section_history,
+        name="closing_section_history",
+    ),
+    path(
+        "closing/<slug:slug>/<slug:kind>/approve/",
+        final_report.closing_approve,
+        name="closing_approve",
+    ),
+    path(
+        "closing/<slug:slug>/<slug:kind>/document.pdf",
+        final_report.closing_pdf_download,
+        name="closing_pdf",
+    ),
+    path(
+        "closing/<slug:slug>/<slug:kind>/account.csv",
+        final_report.closing_csv_download,
+        name="closing_csv",
+    ),
+    path(
+        "closing/<slug:slug>/<slug:kind>/research.pdf",
+        final_report.closing_research_file,
+        name="closing_research_file",
+    ),
 ]

@@ -22,7 +22,14 @@ from django.utils.translation import override
 
 from cm_portal.models import Organisation
 from consent.models import Consent
-from participants.models import Contact, ContactKind, EntryPath, Gender, Participant
+from participants.models import (
+    Contact,
+    ContactKind,
+    EndReason,
+    EntryPath,
+    Gender,
+    Participant,
+)
 from plans.deadlines import add_months, horizon_date
 from plans.models import (
     CoordinationMeeting,
@@ -239,6 +246,16 @@ CODEBOOK: tuple[Variable, ...] = (
     ),
     Variable("ended", CATEGORY, _("The case has ended"), values=YES_NO),
     Variable(
+        "end_reason",
+        CATEGORY,
+        _("Reason for ending"),
+        _(
+            "Why the case ended, as the case manager coded it at closing; empty while it "
+            "is open. Cases closed before the reasons were coded are 'other'."
+        ),
+        _coded(EndReason.choices),
+    ),
+    Variable(
         "days_to_end",
         INTEGER,
         _("Days to the end"),
@@ -294,6 +311,14 @@ def _loaded(participants: QuerySet[Participant]) -> QuerySet[Participant]:
         ),
         "crisis_plan__chain",
     )
+
+
+def _end_reason(participant: Participant) -> str | None:
+    """The coded reason (never the free text beside it); "other" for a closed case that
+    somehow has none, as the migration and the case-file import give such a case."""
+    if participant.intervention_end is None:
+        return None
+    return participant.end_reason_code or EndReason.OTHER
 
 
 def _plan_day(participant: Participant, name: str) -> date | None:
@@ -353,6 +378,7 @@ def participant_row(participant: Participant, *, secret: bytes) -> Row:
         row[f"minutes_{kind}"] = sum(contact.duration_minutes for contact in of_kind)
     row["meetings_held"] = len(participant.coordination_meetings.all())
     row["ended"] = int(participant.intervention_end is not None)
+    row["end_reason"] = _end_reason(participant)
     row["days_to_end"] = _days(start, participant.intervention_end)
     return {column: row[column] for column in COLUMNS}
 

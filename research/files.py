@@ -122,7 +122,7 @@ def _frame(rows: list[Row]):
         raw = [row[variable.name] for row in rows]
         if variable.kind == CATEGORY:
             numbers = {value.code: value.number for value in variable.values}
-            values = [float(numbers[value]) for value in raw]
+            values = [float("nan") if value is None else float(numbers[value]) for value in raw]
             columns[variable.name] = pandas.Series(values, dtype="float64")
         elif variable.kind == INTEGER:
             values = [float("nan") if value is None else float(value) for value in raw]

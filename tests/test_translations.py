@@ -274,7 +274,7 @@ def _makemessages(project: Path) -> Path:
     command += ["--add-location", "file", "--verbosity", "0"]
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cm_portal.settings.test"}
     result = subprocess.run(  # noqa: S603
-        command, cwd=project, env=env, capture_output=True, text=True, timeout=60, check=False
+        command, cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return project / "locale" / "sv" / "LC_MESSAGES" / "django.po"

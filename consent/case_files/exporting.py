@@ -72,6 +72,7 @@ def _participant_data(participant: Participant) -> dict[str, Any]:
         "crisis_relevant": participant.crisis_relevant,
         "intervention_start": iso(participant.intervention_start),
         "intervention_end": iso(participant.intervention_end),
+        "end_reason_code": participant.end_reason_code or None,
         "end_reason": participant.end_reason,
         "case_managers": sorted(user.email for user in assigned_case_managers(participant)),
     }

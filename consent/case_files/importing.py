@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from cm_portal import access_log
 from cm_portal.models import AccessEvent, Organisation, User
-from participants.models import ContactKind, EntryPath, Gender, Participant
+from participants.models import ContactKind, EndReason, EntryPath, Gender, Participant
 from participants.services import (
     contact_log,
     participant_assign,
@@ -86,6 +86,8 @@ PARTICIPANT_SCHEMA: Schema = {
     "crisis_relevant": (boolean, REQUIRED),
     "intervention_start": (iso_date, REQUIRED),
     "intervention_end": (optional(iso_date), None),
+    # Optional: a closed case without it (a file from before the coded reasons) is "other".
+    "end_reason_code": (optional(choice(EndReason)), None),
     "end_reason": (text, ""),
     "case_managers": (strings, []),
 }
@@ -281,6 +283,9 @@ def _write_case(
         )
     }
     fields["personal_identity_number"] = values["personal_identity_number"] or ""
+    fields["end_reason_code"] = values["end_reason_code"] or (
+        EndReason.OTHER if values["intervention_end"] is not None else ""
+    )
     try:
         # Its own savepoint: the case's later steps can still be checked after an error here.
         with transaction.atomic():

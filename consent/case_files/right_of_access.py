@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from cm_portal import pdf
-from participants.models import ContactKind, EntryPath, Gender, Participant
+from participants.models import ContactKind, EndReason, EntryPath, Gender, Participant
 
 from ..models import SignedBy
 from . import sections
@@ -27,6 +27,8 @@ def with_labels(case: dict[str, Any]) -> dict[str, Any]:
     person = case["participant"]
     person["gender_label"] = Gender(person["gender"]).label
     person["entry_path_label"] = EntryPath(person["entry_path"]).label
+    code = person.get("end_reason_code")
+    person["end_reason_code_label"] = EndReason(code).label if code else None
     for contact in case["contacts"]:
         contact["kind_label"] = ContactKind(contact["kind"]).label
     for consent in case["consents"]:

@@ -15,10 +15,8 @@ from participants.models import Participant
 from .individual_plan import Goal
 
 # A participant who asks for an Intern-SIP always gets one (seed 004, step 1): held within
-# this many days of the request, a deadline with the usual reminders.
-ASKED_FOR_HOLD_DAYS = 30
-# The follow-up meeting's deadline opens this many days before its date.
-FOLLOW_UP_WINDOW_DAYS = 14
+# the programme's ``asked_for_hold_days`` of the request, a deadline with the usual reminders.
+# A follow-up meeting's deadline opens the programme's ``follow_up_window_days`` before it.
 # Under this age a guardian consents too (seed 004, step 2).
 GUARDIAN_AGE = 18
 

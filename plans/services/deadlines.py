@@ -33,11 +33,11 @@ What "fulfilled" means, per kind:
   booked later than the programme's invitation days ahead has its window open on the due date
   (not after it).
 - Intern-SIP asked for (one a request, seed 004 step 1): the window opens on the day the
-  participant asked, due 30 days later; met by the first Intern-SIP held on or after that
-  day (``met_on`` its date).
-- follow-up meeting (one a held meeting with a follow-up date): the window opens
-  ``FOLLOW_UP_WINDOW_DAYS`` before the date; met when a meeting booked as its follow-up is
-  held (``met_on`` its date).
+  participant asked, due the programme's ``asked_for_hold_days`` later; met by the first
+  Intern-SIP held on or after that day (``met_on`` its date).
+- follow-up meeting (one a held meeting with a follow-up date): the window opens the
+  programme's ``follow_up_window_days`` before the date; met when a meeting booked as its
+  follow-up is held (``met_on`` its date).
 """
 
 from __future__ import annotations
@@ -55,8 +55,10 @@ from consent.models import Consent, ConsentParty
 from participants.models import Participant
 
 from ..deadlines import (
+    asked_for_due,
     baseline_rating_due,
     crisis_plan_deadline,
+    follow_up_window_opens,
     horizon_date,
     horizon_window_opens,
     invitation_due,
@@ -79,7 +81,6 @@ from ..models import (
     RatingPhase,
     SelfRating,
 )
-from ..models.meetings import ASKED_FOR_HOLD_DAYS, FOLLOW_UP_WINDOW_DAYS
 
 CONSENT_WINDOW_DAYS = 30
 RECOMPUTE_ALL_CHUNK = 500
@@ -264,7 +265,7 @@ def _asked_for_values(
             kind=DeadlineKind.MEETING_ASKED_FOR,
             subject_id=offer_pk,
             window_opens=offered_on,
-            due_on=offered_on + timedelta(days=ASKED_FOR_HOLD_DAYS),
+            due_on=asked_for_due(participant, offered_on),
             met_on=next((day for day in held if day >= offered_on), None),
             today=today,
         )
@@ -284,7 +285,7 @@ def _follow_up_values(
             participant,
             kind=DeadlineKind.MEETING_FOLLOW_UP,
             subject_id=meeting.pk,
-            window_opens=meeting.follow_up_on - timedelta(days=FOLLOW_UP_WINDOW_DAYS),
+            window_opens=follow_up_window_opens(participant, meeting.follow_up_on),
             due_on=meeting.follow_up_on,
             met_on=min(held_follow_ups.get(meeting.pk, []), default=None),
             today=today,

@@ -101,8 +101,9 @@ def _staff_invitees(meeting: CoordinationMeeting):
 def meeting_invitation_send(
     *, meeting: CoordinationMeeting, actor: User, client_address: str | None = None
 ) -> CoordinationMeeting:
-    """Send the invitation: recorded as sent today (flagged late under 14 days ahead, as
-    when recorded by hand) and e-mailed to the invited staff after the commit, each once.
+    """Send the invitation: recorded as sent today (flagged late when sent later than the
+    programme's days ahead, as when recorded by hand) and e-mailed to the invited staff
+    after the commit, each once.
     Needs the time and the place or a video link, and a member of staff invited by name."""
     _require_planned(meeting)
     meeting_require_consent(meeting)

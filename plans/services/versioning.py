@@ -8,10 +8,12 @@ version and keeps a snapshot of the whole plan as a ``PlanRevision``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, Protocol, cast
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,14 +35,23 @@ class PlanConflict(ValidationError):
         )
 
 
-def lock_version[M: (IndividualPlan, CrisisPlan)](
-    model: type[M], pk: int, *, expected_version: int
+class _Versioned(Protocol):
+    version: int
+
+
+def lock_version[M: models.Model](
+    model: type[M],
+    pk: int,
+    *,
+    expected_version: int,
+    conflict: Callable[[], ValidationError] = PlanConflict,
 ) -> M:
-    """The row locked for this transaction; ``PlanConflict`` unless it is still at
-    ``expected_version``. Call inside ``transaction.atomic``."""
+    """The row locked for this transaction; ``conflict`` (``PlanConflict`` for a plan)
+    unless it is still at ``expected_version``. Any model with a ``version`` counter uses
+    it (the closing documents' sections too). Call inside ``transaction.atomic``."""
     obj = model._default_manager.select_for_update().get(pk=pk)
-    if obj.version != expected_version:
-        raise PlanConflict
+    if cast(_Versioned, obj).version != expected_version:
+        raise conflict()
     return obj
 
 

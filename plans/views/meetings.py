@@ -314,9 +314,10 @@ def meeting_invitation_send(request: HttpRequest, pk: int, meeting_pk: int) -> H
             messages.warning(
                 request,
                 _(
-                    "The invitation is being e-mailed, but less than 14 days before the "
+                    "The invitation is being e-mailed, but less than %(days)d days before the "
                     "meeting: it is flagged as late and counted in the reports."
-                ),
+                )
+                % {"days": meeting.participant.programme.invitation_days_ahead},
             )
         else:
             messages.success(request, _("The invitation is being e-mailed to the invited staff."))

@@ -30,6 +30,7 @@ from plans.management.commands.load_demo_cases import (
 )
 from plans.models import DeadlineKind, DeadlineState
 from plans.services.self_ratings import self_rating_link_create
+from reporting.final_report import closing_document_start
 from reporting.periods import project_quarter
 from reporting.services import steering_report_request
 from tests.plans.rows_dashboard import deadline_for, reminder_for
@@ -83,6 +84,7 @@ def cast(hela_manniskan, district) -> Cast:
     import_case_files(data=demo_cases(timezone.localdate()), actor=anna)
 
     alex = Participant.objects.get(reference="HM-0001")
+    alex.programme.members.add(steering)  # the steering group sees its own programme's reports
     goal = alex.individual_plan.goals.first()
     contact = alex.contacts.first()
     meeting = alex.coordination_meetings.first()
@@ -101,7 +103,17 @@ def cast(hela_manniskan, district) -> Cast:
     # An account change waiting for approval shows on the staff list and the account's page.
     account_change_request(kind="password_link", target=anna, actor=ada)
     # A PDF being produced: its status page (issue 17) looks again by itself.
-    report = steering_report_request(period=project_quarter(1), kind="quarterly", actor=steering)
+    report = steering_report_request(
+        programme=alex.programme,
+        period=project_quarter(alex.programme, 1),
+        kind="quarterly",
+        actor=steering,
+    )
+    # The final report's draft (issue 15), started by the steering group, who write its
+    # shared parts.
+    draft = closing_document_start(programme=alex.programme, kind="final_report", actor=steering)
+    learnt = draft.sections.get(key="learnt")
+    closing = {"slug": alex.programme.slug, "kind": "final-report"}
 
     on_alex = {"pk": alex.pk}
     pages = {
@@ -137,6 +149,11 @@ def cast(hela_manniskan, district) -> Cast:
             ("report", reverse("reporting:report")),
             ("report PDFs", reverse("reporting:pdf_list")),
             ("report PDF status", reverse("reporting:pdf_status", args=[report.pk])),
+            ("final report draft", reverse("reporting:closing", kwargs=closing)),
+            (
+                "final report part",
+                reverse("reporting:closing_section", kwargs={**closing, "pk": learnt.pk}),
+            ),
         ],
         "administrator": [
             ("start page", reverse("home")),

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 
 from cm_portal.models import Role, User
 from consent.case_files import import_case_files
@@ -217,14 +217,15 @@ def test_the_participants_heading_offers_the_contact_and_closing_asks_first(
 
     page.get_by_role("link", name="Close the case…").click()
     page.wait_for_url(f"{base}/participants/{alex.pk}/close/")
-    page.get_by_label("Reason for ending").fill("Moved to another town")
+    page.get_by_label("Moved away").check()
+    page.get_by_label("More about the reason").fill("Moved to another town")
     page.get_by_role("button", name="Continue").click()
-    assert page.get_by_role("heading", name="Close the case of HM-0001?").is_visible()
+    expect(page.get_by_role("heading", name="Close the case of HM-0001?")).to_be_visible()
     alex.refresh_from_db()
     assert alex.is_open
     page.get_by_role("button", name="Close the case").click()
     page.wait_for_url(f"{base}/participants/{alex.pk}/")
-    assert page.get_by_text("The case was closed.").is_visible()
+    expect(page.get_by_text("The case was closed.")).to_be_visible()
     alex.refresh_from_db()
     assert not alex.is_open
 
@@ -248,8 +249,8 @@ def test_one_click_never_withdraws_unassigns_or_moves_a_caseload(
     consent = Consent.objects.filter(participant=alex, withdrawn_on__isnull=True).first()
     assert consent is not None
     page.get_by_role("button", name="Withdraw the consent").first.click()
-    assert page.get_by_role("heading", name="Withdraw the consent?").is_visible()
-    assert page.get_by_text("No more information is shared with").is_visible()
+    expect(page.get_by_role("heading", name="Withdraw the consent?")).to_be_visible()
+    expect(page.get_by_text("No more information is shared with")).to_be_visible()
     consent.refresh_from_db()
     assert consent.withdrawn_on is None
     page.get_by_role("button", name="Withdraw the consent").click()
@@ -263,7 +264,7 @@ def test_one_click_never_withdraws_unassigns_or_moves_a_caseload(
     _log_in(page, base, lead)
     page.goto(f"{base}/participants/{alex.pk}/")
     page.get_by_role("button", name="Unassign Anna Lind").click()
-    assert page.get_by_text("Anna Lind is no longer assigned to HM-0001").is_visible()
+    expect(page.get_by_text("Anna Lind is no longer assigned to HM-0001")).to_be_visible()
     page.get_by_role("link", name="Cancel").click()
     page.wait_for_url(f"{base}/participants/{alex.pk}/")
     assert services.assigned_case_managers(alex) == [anna]
@@ -272,7 +273,7 @@ def test_one_click_never_withdraws_unassigns_or_moves_a_caseload(
     form.get_by_label("New case manager").select_option(label="Bea Berg")
     form.get_by_role("button", name="Change case manager").click()
     page.wait_for_url(f"{base}/participants/{alex.pk}/")
-    assert page.get_by_text("Bea Berg is the case manager instead of Anna Lind.").is_visible()
+    expect(page.get_by_text("Bea Berg is the case manager instead of Anna Lind.")).to_be_visible()
     assert services.assigned_case_managers(alex) == [bea]
 
     page.goto(f"{base}/participants/transfer/")
@@ -280,9 +281,10 @@ def test_one_click_never_withdraws_unassigns_or_moves_a_caseload(
     page.get_by_label("To").select_option(label="Bea Berg")
     page.get_by_role("button", name="Move the caseload").click()
     moving = anna_has - 1  # alex went to Bea already
-    assert page.get_by_text(
-        f"{moving} participant{'s are' if moving != 1 else ' is'} moved from Anna Lind to Bea Berg."
-    ).is_visible()
+    are_moved = "participants are" if moving != 1 else "participant is"
+    expect(
+        page.get_by_text(f"{moving} {are_moved} moved from Anna Lind to Bea Berg.")
+    ).to_be_visible()
     assert all(
         services.assigned_case_managers(p) != [bea]
         for p in Participant.objects.exclude(pk=alex.pk).filter(organisation=hela_manniskan)
@@ -366,6 +368,7 @@ def test_long_names_are_refused_past_the_limit_and_wrap_on_every_page(
     page.get_by_label("Entry path").select_option(label="Outreach work")
     page.get_by_label("Intervention started").fill((today - timedelta(days=3)).isoformat())
     page.get_by_role("button", name="Register").click()
-    assert page.get_by_text("at most 100 characters").first.is_visible()
+    # expect() waits for the answer page; is_visible() would look at the form before it.
+    expect(page.get_by_text("at most 100 characters").first).to_be_visible()
     assert Participant.objects.count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]["width"]

@@ -260,7 +260,7 @@ def _manage(*args: str) -> subprocess.CompletedProcess:
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,  # a guard against a hang, not a timing
         check=False,
     )
 

@@ -34,7 +34,7 @@ def _python(code: str, **env: str) -> subprocess.CompletedProcess:
         env=environment,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,  # a guard against a hang, not a timing: loaded machines are slow
         check=False,
     )
 
@@ -114,7 +114,7 @@ def _check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
         env={"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8", **env},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,  # a guard against a hang, not a timing: loaded machines are slow
         check=False,
     )
 

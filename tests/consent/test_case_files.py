@@ -92,6 +92,7 @@ def cases(alice, bob, ada, hela_manniskan, district):
         crisis_relevant=False,
         intervention_start=date(2026, 6, 1),
         intervention_end=date(2026, 9, 1),
+        end_reason_code="moved",
         end_reason="Moved away",
     )
     services.consent_record(

@@ -42,7 +42,7 @@ from plans.forms.prioritised_contacts import PrioritisedContactForm
 from plans.forms.self_ratings import LinkForm, QuestionsForm, SelfRatingForm
 from programmes.forms import GoalForm as ProgrammeGoalForm
 from programmes.forms import GoalRemoveForm, ProgrammeForm
-from reporting.forms import PeriodForm
+from reporting.forms import ClosingSectionForm, ClosingVersionForm, PeriodForm
 from reporting.views.pdfs import ReportRequestForm
 from research.forms import AgreementForm, ExportRequestForm
 
@@ -149,6 +149,10 @@ POST_FORMS: dict[str, tuple[Fields, ...]] = {
     "plans:invitation_letter_request": (),
     "plans:reminders_read": (plain("pk"),),
     "reporting:pdf_request": (_organisation_forms(ReportRequestForm),),
+    "reporting:closing_start": (),
+    # The declared fields: the parts drop the budget or the file they do not have.
+    "reporting:closing_section": (_organisation_forms(ClosingSectionForm),),
+    "reporting:closing_approve": (form(ClosingVersionForm), plain("confirmed")),
     "programmes:create": (form(ProgrammeForm),),
     "programmes:edit": (form(ProgrammeForm),),
     "programmes:goal": (form(ProgrammeGoalForm),),
@@ -209,6 +213,12 @@ NO_INPUT = {
     "research:agreements",
     "reporting:start",
     "reporting:pdf_status",
+    # The final report and the written account (issue 15): the programme and kind in the path.
+    "reporting:closing",
+    "reporting:closing_section_history",
+    "reporting:closing_pdf",
+    "reporting:closing_csv",
+    "reporting:closing_research_file",
     # The administrators' list of programmes: no filter, no paging.
     "programmes:list",
     # The secret link is the key; a wrong one answers 404 (tests/plans/test_calendar*.py).

@@ -41,7 +41,11 @@ def _participant(f: Fixtures, *, closed: bool = False) -> Participant:
         return found
     values = {"display_name": name}
     if closed:
-        values |= {"intervention_end": timezone.localdate(), "end_reason": "Moved"}
+        values |= {
+            "intervention_end": timezone.localdate(),
+            "end_reason_code": "moved",
+            "end_reason": "Moved",
+        }
     return register(f("hela_manniskan"), f("alice"), **values)
 
 
@@ -99,6 +103,7 @@ ROWS: dict[str, Row] = {
         kwargs=_of,
         data=lambda f: {
             "end_date": timezone.localdate().isoformat(),
+            "reason_code": "moved",
             "reason": "Moved away",
             "confirmed": "yes",
         },

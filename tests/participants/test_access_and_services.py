@@ -225,11 +225,19 @@ def test_corrections_keep_who_changed_what_and_the_old_value(participant, alice)
 def test_closing_and_reopening(participant, alice):
     with pytest.raises(ValidationError):
         services.participant_close(
-            participant=participant, end_date=date(2026, 5, 1), reason="Moved", actor=alice
+            participant=participant,
+            end_date=date(2026, 5, 1),
+            reason_code="moved",
+            reason="Moved",
+            actor=alice,
         )
     participant.refresh_from_db()
     services.participant_close(
-        participant=participant, end_date=date(2026, 9, 1), reason="Goals met", actor=alice
+        participant=participant,
+        end_date=date(2026, 9, 1),
+        reason_code="goals_met",
+        reason="Goals met",
+        actor=alice,
     )
     assert not Participant.objects.get(pk=participant.pk).is_open
     services.participant_reopen(participant=participant, actor=alice)

@@ -122,7 +122,7 @@ def test_closing_asks_for_confirmation_first(client_as, alice, participant):
     client = client_as("alice")
     url = reverse("participants:close", args=[participant.pk])
     assert client.get(url).status_code == 200
-    data = {"end_date": str(TODAY()), "reason": "Moved away"}
+    data = {"end_date": str(TODAY()), "reason_code": "moved", "reason": "Moved away"}
 
     response = client.post(url, data)
 

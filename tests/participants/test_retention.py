@@ -73,7 +73,11 @@ def _demo_cases_with_files(anna) -> list[Participant]:
     participants = list(Participant.objects.order_by("pk"))
     first = participants[0]
     services.participant_close(
-        participant=first, end_date=TODAY(), reason="Målen nådda", actor=anna
+        participant=first,
+        end_date=TODAY(),
+        reason_code="goals_met",
+        reason="Målen nådda",
+        actor=anna,
     )
     assert [case.is_open for case in participants] == [False, True, False]
     consent = Consent.objects.filter(participant=first).first()

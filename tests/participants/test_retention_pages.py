@@ -24,7 +24,11 @@ def english():
 @pytest.fixture
 def closed(participant, alice):
     services.participant_close(
-        participant=participant, end_date=timezone.localdate(), reason="Moved", actor=alice
+        participant=participant,
+        end_date=timezone.localdate(),
+        reason_code="moved",
+        reason="Moved",
+        actor=alice,
     )
     return participant
 
@@ -87,7 +91,11 @@ def test_the_dry_run_page_lists_due_and_held_cases(client_as, closed, bob, hela_
 
     held = register(hela_manniskan, bob, display_name="Held")
     services.participant_close(
-        participant=held, end_date=timezone.localdate(), reason="Moved", actor=bob
+        participant=held,
+        end_date=timezone.localdate(),
+        reason_code="moved",
+        reason="Moved",
+        actor=bob,
     )
     Participant.objects.filter(pk=held.pk).update(legal_hold=True)
     _age(closed, days=40)

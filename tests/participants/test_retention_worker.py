@@ -31,6 +31,7 @@ def test_a_real_worker_deletes_the_due_case_and_keeps_the_held_one(
         services.participant_close(
             participant=participant,
             end_date=timezone.localdate(),
+            reason_code="moved",
             reason="Flyttat",
             actor=alice,
         )

@@ -188,6 +188,7 @@ def test_caseload_searches_and_filters(client_as, alice, bob, hela_manniskan):
         alice,
         display_name="Alex",
         intervention_end=TODAY(),
+        end_reason_code="moved",
         end_reason="Moved",
     )
     register(hela_manniskan, bob, display_name="Bobs")  # not alice's
@@ -353,7 +354,12 @@ def test_close_and_reopen(client_as, alice, participant):
 
     response = client.post(
         reverse("participants:close", args=[participant.pk]),
-        {"end_date": str(TODAY()), "reason": "Moved away", "confirmed": "yes"},
+        {
+            "end_date": str(TODAY()),
+            "reason_code": "moved",
+            "reason": "Moved away",
+            "confirmed": "yes",
+        },
     )
 
     assert response.status_code == 302
@@ -371,7 +377,7 @@ def test_close_and_reopen(client_as, alice, participant):
     ("data", "message"),
     [
         (
-            {"end_date": str(TODAY() + timedelta(days=1)), "reason": "x"},
+            {"end_date": str(TODAY() + timedelta(days=1)), "reason_code": "moved", "reason": "x"},
             "The end date cannot be in the future.",
         ),
         ({"end_date": str(TODAY()), "reason": ""}, "This field is required."),
@@ -436,7 +442,9 @@ def test_a_closed_case_cannot_be_reopened_without_access(
     client_as, persona, alice, hela_manniskan, request
 ):
     request.getfixturevalue(persona)
-    closed = register(hela_manniskan, alice, intervention_end=TODAY(), end_reason="Moved")
+    closed = register(
+        hela_manniskan, alice, intervention_end=TODAY(), end_reason_code="moved", end_reason="Moved"
+    )
     before = state()
 
     response = client_as(persona).post(reverse("participants:reopen", args=[closed.pk]))

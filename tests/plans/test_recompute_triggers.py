@@ -108,7 +108,11 @@ def test_participant_writes(participant, other, alice):
         )
     with asks_for_recompute(participant):
         participant_services.participant_close(
-            participant=participant, end_date=today(), reason="Moved", actor=alice
+            participant=participant,
+            end_date=today(),
+            reason_code="moved",
+            reason="Moved",
+            actor=alice,
         )
     with asks_for_recompute(participant):
         participant_services.participant_reopen(participant=participant, actor=alice)

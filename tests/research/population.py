@@ -13,6 +13,8 @@ from participants.models import Participant
 
 GENDERS = ["woman", "man", "non_binary", "not_stated"]
 PATHS = ["hela_manniskan", "outreach", "district_support", "other"]
+# "" too: a closed case the ORM wrote without one (the export makes it "other").
+END_REASONS = ["goals_met", "moved", "declined", "transferred", "no_contact", "died", "other", ""]
 FIRST_DAY = date(2025, 1, 1)
 
 
@@ -46,6 +48,7 @@ def person(draw, index: int) -> dict:
         "crisis_relevant": draw(st.booleans()),
         "intervention_start": start,
         "intervention_end": start + timedelta(days=draw(st.integers(1, 200))) if ended else None,
+        "end_reason_code": draw(st.sampled_from(END_REASONS)) if ended else "",
         "end_reason": "Flyttade till Malmö" if ended else "",
         "organisation_index": draw(st.integers(0, 1)),
         "consents": draw(st.booleans()),

@@ -252,3 +252,29 @@ def test_the_quasi_identifiers_are_columns_of_the_export():
         "organisation_kind",
         "start_quarter",
     )
+
+
+def test_the_export_says_whether_and_why_the_case_ended_never_in_free_text(five, rita, alice):
+    from participants.models import Participant
+    from participants.services import participant_close
+
+    first, second, third = five[:3]
+    participant_close(
+        participant=first,
+        end_date=today(),
+        reason_code="moved",
+        reason="Flyttade till Malmö med sin pojkvän",
+        actor=alice,
+    )
+    participant_close(participant=second, end_date=today(), reason_code="died", actor=alice)
+    # Closed without a code (written around the services): "other", as the migration says.
+    Participant.objects.filter(pk=third.pk).update(intervention_end=today(), end_reason="Oklart")
+    agreement = agreement_for(rita, k=3)
+
+    rows = research_dataset(agreement, day=today()).rows
+
+    endings = Counter((row["ended"], row["end_reason"]) for row in rows)
+    assert endings == {(1, "moved"): 1, (1, "died"): 1, (1, "other"): 1, (0, None): 2}
+    for row in rows:
+        assert "Flyttade till Malmö med sin pojkvän" not in row.values()
+        assert "Oklart" not in row.values()

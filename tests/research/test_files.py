@@ -45,6 +45,7 @@ ROW = {
     "minutes_other": 0,
     "meetings_held": 1,
     "ended": 0,
+    "end_reason": None,
     "days_to_end": None,
 }
 
@@ -115,3 +116,47 @@ def test_the_codebook_describes_every_variable_and_value_in_both_languages():
         assert len(coded) == len(variable.values)
         for row in coded:
             assert row["value_label_sv"] and row["value_label_en"]
+
+
+@pytest.mark.parametrize(
+    ("write", "read"),
+    [(files.data_sav, pyreadstat.read_sav), (files.data_dta, pyreadstat.read_dta)],
+)
+def test_the_reason_for_ending_is_coded_with_labels_and_missing_while_open(tmp_path, write, read):
+    path = tmp_path / "data"
+    ended = {**ROW, "ended": 1, "end_reason": "transferred", "days_to_end": 200}
+    path.write_bytes(write([ROW, ended]))
+
+    frame, meta = read(str(path))
+
+    labels = meta.variable_value_labels["end_reason"]
+    assert labels[4] == "Övergått till annat stöd / Transferred to other support"
+    assert set(labels) == {1, 2, 3, 4, 5, 6, 7}
+    assert frame["end_reason"].isna()[0]  # open: system-missing
+    assert frame["end_reason"][1] == 4
+    assert list(frame["ended"]) == [0, 1]
+    assert meta.column_names_to_labels["end_reason"] == "Anledning till avslut / Reason for ending"
+
+
+def test_the_csv_and_codebook_have_the_reason_as_a_code():
+    ended = {**ROW, "ended": 1, "end_reason": "goals_met", "days_to_end": 90}
+    rows = list(csv.DictReader(io.StringIO(files.data_csv([ROW, ended]).decode("utf-8-sig"))))
+    assert [row["end_reason"] for row in rows] == ["", "goals_met"]
+
+    codebook = list(csv.DictReader(io.StringIO(files.codebook_csv().decode("utf-8-sig"))))
+    values = {
+        row["value"]: (row["value_label_sv"], row["value_label_en"])
+        for row in codebook
+        if row["variable"] == "end_reason" and not row["type"]
+    }
+    assert values["goals_met"] == ("Målen uppnådda", "Goals met")
+    assert values["died"] == ("Avliden", "Died")
+    assert set(values) == {
+        "goals_met",
+        "moved",
+        "declined",
+        "transferred",
+        "no_contact",
+        "died",
+        "other",
+    }

@@ -34,6 +34,7 @@ def _participant(today: date, **values) -> dict:
         "crisis_relevant": False,
         "intervention_start": _day(today, started),
         "intervention_end": None,
+        "end_reason_code": None,
         "end_reason": "",
         **values,
     }
@@ -226,7 +227,11 @@ def demo_cases(today: date) -> dict:
             started_days_ago=160,
             case_managers=[CASE_MANAGER_DISTRICT],
         )
-        | {"intervention_end": _day(today, 5), "end_reason": "Målen uppnådda"},
+        | {
+            "intervention_end": _day(today, 5),
+            "end_reason_code": "goals_met",
+            "end_reason": "Eget boende och praktikplats",
+        },
         "self_ratings": [
             {
                 "phase": "baseline",

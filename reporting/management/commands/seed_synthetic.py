@@ -11,7 +11,8 @@ prioritised contacts, consents with parties, ratings, crisis plans with their ch
 activity records and the stored deadlines.
 
 Dates: the data is deterministic for a seed. Every date is relative to ``--anchor`` (default
-2026-11-01, a fixed day, not today), and no event lies after it. The stored deadlines are
+six months after the programme's first day, a fixed day, not today), and no event lies after
+it. The stored deadlines are
 computed as of the anchor day as well, so they look realistic as long as the anchor is close to
 today; the nightly ``deadlines_recompute_all`` moves their states on as time passes. ``make bench``
 uses this command.
@@ -37,11 +38,13 @@ from participants.models import (
     ActivityRecord,
     Contact,
     ContactKind,
+    EndReason,
     EntryPath,
     Gender,
     Participant,
     ParticipantUserObjectPermission,
 )
+from plans.deadlines import add_months
 from plans.models import (
     ContactPath,
     CoordinationMeeting,
@@ -64,8 +67,10 @@ PREFIX = "SYN-"
 BATCH = 5000
 CONTACTS_PER_COPY = 200_000
 FIRST_START = date(2024, 1, 1)
-ANCHOR = date(2026, 11, 1)
+# The default anchor: this many months after the programme's first day.
+ANCHOR_MONTHS = 6
 CASE_MANAGERS = 200
+END_REASONS = tuple(EndReason.values)
 ORGANISATIONS = (
     ("hela-manniskan", "Hela Människan", Organisation.Kind.CIVIL_SOCIETY),
     ("district", "Hägersten-Älvsjö stadsdelsförvaltning", Organisation.Kind.PUBLIC_AUTHORITY),
@@ -79,7 +84,12 @@ class Command(BaseCommand):
         parser.add_argument("--participants", type=int, required=True)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--contacts", type=int, default=50, help="Contacts per participant.")
-        parser.add_argument("--anchor", type=date.fromisoformat, default=ANCHOR)
+        parser.add_argument(
+            "--anchor",
+            type=date.fromisoformat,
+            default=None,
+            help="The day the data runs up to (default: six months into the programme).",
+        )
         parser.add_argument("--force", action="store_true", help="Run even though DEBUG is off.")
 
     def handle(self, *args, **options) -> None:
@@ -183,20 +193,26 @@ def _programme() -> Programme:
     return programmes[0]
 
 
+def default_anchor(programme: Programme) -> date:
+    """Half a year into the programme: a fixed day, so the data is the same every day."""
+    return add_months(programme.start, ANCHOR_MONTHS)
+
+
 def generate(
     *,
     count: int,
     seed: int,
     contacts: int = 50,
-    anchor: date = ANCHOR,
+    anchor: date | None = None,
     programme: Programme | None = None,
 ) -> dict[str, int]:
     """Create ``count`` synthetic participants and everything around them, enrolled in
-    ``programme`` (by default the installation's only one); return the counts."""
+    ``programme`` (by default the installation's only one), up to ``anchor`` (by default
+    ``default_anchor``); return the counts."""
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
-    today = anchor
-    span = (today - FIRST_START).days
     programme = programme or _programme()
+    today = anchor or default_anchor(programme)
+    span = (today - FIRST_START).days
     # Every participant's deadlines read the programme's goals: read them once.
     prefetch_related_objects([programme], "goals")
     organisations = []
@@ -233,6 +249,8 @@ def generate(
                 crisis_relevant=rng.random() < 0.3,
                 intervention_start=start,
                 intervention_end=end,
+                # Every reason in turn (drawn without the generator: the figures stay).
+                end_reason_code=END_REASONS[number % len(END_REASONS)] if end else "",
                 end_reason="synthetic" if end else "",
                 created_at=_moment(start),
                 created_by=manager,
@@ -331,7 +349,9 @@ def generate(
             contacts_copied += len(contact_rows)
             contact_rows.clear()
         for _number in range(rng.choices([0, 1, 2], weights=[60, 30, 10])[0]):
-            meeting_on = start + timedelta(days=rng.randint(14, 120))
+            # Booked no sooner than the invitation needs (the programme's days ahead).
+            earliest = programme.invitation_days_ahead
+            meeting_on = start + timedelta(days=rng.randint(earliest, 120))
             held = meeting_on <= last
             meetings.append(
                 CoordinationMeeting(

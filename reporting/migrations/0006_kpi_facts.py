@@ -181,10 +181,10 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cm_portal', '0014_merge_researcher_role'),
-        ('participants', '0007_activity_record_programme'),
+        ('participants', '0008_end_reason_code'),
         ('plans', '0005_merge_calendar_feed_and_intern_sip'),
-        ('programmes', '0001_programmes'),
-        ('reporting', '0004_reports_per_programme'),
+        ('programmes', '0002_meeting_distances'),
+        ('reporting', '0005_closing_documents'),
     ]
 
     operations = [
