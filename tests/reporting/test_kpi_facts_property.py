@@ -159,7 +159,10 @@ class Writer:
 
     def close(self, participant: Participant, end: int) -> None:
         participant_services.participant_close(
-            participant=participant, end_date=on(participant, end), reason="done", actor=self.staff
+            participant=participant,
+            end_date=on(participant, end),
+            reason_code="goals_met",
+            actor=self.staff,
         )
 
     def reopen(self, participant: Participant) -> None:
