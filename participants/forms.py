@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cm_portal.forms import FocusFirstError, RefuseWhatDoesNotFit
 from cm_portal.models import Organisation, Role, User
-from programmes.models import Programme
+from cm_portal.programmes.models import Programme
 
 from .identity import normalise_identity_number
 from .models import (

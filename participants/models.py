@@ -14,7 +14,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from cm_portal.choices import ChoiceLabels
 from cm_portal.models import Organisation
-from programmes.models import EntryPath, Programme
+from cm_portal.programmes.models import EntryPath, Programme
 
 from .identity import birth_year_of, normalise_identity_number
 

@@ -19,9 +19,9 @@ from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
 from cm_portal import access_log
 from cm_portal.events import StaffMoved
 from cm_portal.models import AccessEvent, Organisation, Role, User
+from cm_portal.programmes.models import Programme
+from cm_portal.programmes.services import programme_for_intake
 from cm_portal.unset import UNSET, Unset, given
-from programmes.models import Programme
-from programmes.services import programme_for_intake
 
 from .events import case_changed
 from .models import (

@@ -19,10 +19,10 @@ from cm_portal import access_log
 from cm_portal.access import administrator_required, role_required
 from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent, Role
+from cm_portal.programmes.selectors import intake_programmes
 from cm_portal.views.common import add_service_errors as _add_errors
 from cm_portal.views.common import confirmation_page, confirmed
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
-from programmes.selectors import intake_programmes
 
 from . import retention, selectors, services
 from .access import (

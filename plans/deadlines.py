@@ -9,9 +9,9 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 
+from cm_portal.programmes.goals import GoalKind
+from cm_portal.programmes.models import ProgrammeGoal
 from participants.models import Participant
-from programmes.goals import GoalKind
-from programmes.models import ProgrammeGoal
 
 
 def add_months(day: date, months: int) -> date:

@@ -199,3 +199,125 @@ def protected_kpis(*, programme, period, organisation=None, today=None) -> dict[
         today=today,
     )
     return protect(figures)
+
+
+# --- Linked tables (the equality view, ``reporting.equality``) ------------------------------
+#
+# The equality view's tables share figures (a gender's "entry path: outreach" adds up, over the
+# genders, to the funnel's outreach row) and some of their cells are the breakdowns' figures
+# above, already protected. So its cells are protected together, as one system: every cell is
+# a ``Cell`` (column, figure); every way a reader can add them up is a *relation*, a tuple of
+# cells one of which is the sum of the others (a row with its total, a total with its parts,
+# or two cells that are the same number). The rule is the one above: a count of 1 to 4 is
+# hidden, and then until stable, a relation with exactly one hidden member gets a second one
+# (the smallest non-zero other member that is not fixed). Cells never printed (``not_met``
+# above; the equality view's "no plan yet" ...) take part like any other: hiding one of them
+# costs nothing on the page but makes the reader's sums through it unknown too.
+
+
+def suppress_linked(
+    values: dict[Cell, int],
+    relations: Iterable[tuple[Cell, ...]],
+    *,
+    fixed: Iterable[Cell] = (),
+    hidden: Iterable[Cell] = (),
+    unprinted: Iterable[Cell] = (),
+) -> set[Cell]:
+    """The cells of ``values`` to hide so no relation has exactly one hidden member, and no
+    hidden count (nor an unprinted one of 1 to 4) can be solved from the printed ones.
+
+    ``fixed`` cells are shown or hidden already, elsewhere (the breakdowns): never hidden
+    here, and counted as hidden only when they are in ``hidden``. ``unprinted`` cells are
+    the ones no table prints (the reader can only work them out).
+    """
+    fixed = set(fixed)
+    unprinted = set(unprinted)
+    suppressed = set(hidden) | {
+        cell for cell, value in values.items() if cell not in fixed and _is_small(value)
+    }
+    relations = [tuple(relation) for relation in relations]
+    while True:
+        changed = True
+        while changed:
+            changed = False
+            for relation in relations:
+                if sum(cell in suppressed for cell in relation) == 1:
+                    candidates = [(values[cell], cell) for cell in relation if cell not in fixed]
+                    changed |= _hide_one_more(suppressed, candidates)
+        # One relation at a time is not enough: hidden zeros chained through several
+        # relations can add up to a known sum. Where the whole system gives a hidden count
+        # away, everything in the relations through it is hidden, and the check runs again.
+        leaked = _solvable(
+            relations,
+            known={cell for cell in values if cell not in suppressed and cell not in unprinted},
+            targets={
+                cell
+                for cell, value in values.items()
+                if (cell in suppressed and cell not in unprinted and value != 0)
+                or (cell in unprinted and _is_small(value))
+            },
+        )
+        more = {
+            cell
+            for relation in relations
+            if leaked.intersection(relation)
+            for cell in relation
+            if cell not in fixed and cell not in suppressed
+        }
+        if not more:
+            return suppressed
+        suppressed |= more
+
+
+_PRIME = (1 << 61) - 1
+
+
+def _solvable(
+    relations: list[tuple[Cell, ...]], *, known: set[Cell], targets: set[Cell]
+) -> set[Cell]:
+    """The ``targets`` that a linear combination of the relations (each: the first cell is
+    the sum of the others) determines from the ``known`` cells: Gaussian elimination over the
+    unknown cells, modulo a large prime (for these small integer coefficients, the rank over
+    the rationals)."""
+    unknown = sorted({cell for relation in relations for cell in relation} - known)
+    index = {cell: position for position, cell in enumerate(unknown)}
+    pivots: dict[int, dict[int, int]] = {}
+
+    def reduce(row: dict[int, int]) -> dict[int, int]:
+        row = dict(row)
+        while row:
+            lead = min(row)
+            if lead not in pivots:
+                return row
+            factor = row[lead]
+            for column, value in pivots[lead].items():
+                row[column] = (row.get(column, 0) - factor * value) % _PRIME
+                if not row[column]:
+                    del row[column]
+        return row
+
+    for relation in relations:
+        row: dict[int, int] = {}
+        for position, cell in enumerate(relation):
+            if cell in index:
+                sign = 1 if position == 0 else -1
+                row[index[cell]] = (row.get(index[cell], 0) + sign) % _PRIME
+        reduced = reduce({column: value for column, value in row.items() if value})
+        if reduced:
+            lead = min(reduced)
+            inverse = pow(reduced[lead], _PRIME - 2, _PRIME)
+            pivots[lead] = {column: value * inverse % _PRIME for column, value in reduced.items()}
+    return {cell for cell in targets if cell in index and not reduce({index[cell]: 1})}
+
+
+def shown_count(value: int, hidden: bool) -> int | str:
+    """A count as printed: itself, ``SMALL`` (1 to 4) or ``HIDDEN``."""
+    return _shown(value, hidden)
+
+
+def shown_median(median: float | None, base: int, base_hidden: bool) -> float | str:
+    """A median over ``base`` people: not shown (``HIDDEN``) over fewer than 5 of them, nor
+    when the number of them is hidden (as a percentage of a hidden cohort)."""
+    if median is None or base_hidden or base <= SMALL_MAX:
+        return HIDDEN
+    return median

@@ -33,7 +33,7 @@ from reporting.selectors import activity_labels, report_context
 
 if TYPE_CHECKING:
     from cm_portal.models import Organisation, User
-    from programmes.models import Programme
+    from cm_portal.programmes.models import Programme
     from reporting.periods import Period
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from programmes.models import Programme
+from cm_portal.programmes.models import Programme
 
 from .kpis import facts_maintained, raw_facts
 from .models import KpiFacts

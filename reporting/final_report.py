@@ -30,12 +30,12 @@ from django.utils.translation import gettext as _
 
 from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, Organisation, Role, User
+from cm_portal.programmes.models import Programme
 from consent.services import scan_content_type
 from participants.identity import normalise_identity_number
 from participants.models import Participant
 from participants.services import reference_prefix
 from plans.services.versioning import lock_version
-from programmes.models import Programme
 
 from . import periods
 from .exports import ACCOUNT_FIGURES, account_csv
@@ -293,6 +293,9 @@ def closing_figures(document: ClosingDocument, *, today: date | None = None) -> 
                 }
                 for row in context["goal_tables"][1]["rows"]
             ]
+            # The equality view over the whole programme (reporting.equality), frozen with
+            # the rest: its tables are text after disclosure control.
+            figures["equality"] = {key: context["equality"][key] for key in ("tables", "funnel")}
         activity = context["figures"]["activity"]
         figures["account"] = [
             {"key": key, "label": str(label), "value": activity[key]}

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cm_portal.forms import HiddenFieldErrorsShown
-from programmes.models import Programme
+from cm_portal.programmes.models import Programme
 
 from .periods import (
     KIND_CHOICES,

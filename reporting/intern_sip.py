@@ -31,10 +31,10 @@ from typing import Any
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import ExtractYear, TruncMonth
 
+from cm_portal.programmes.goals import GoalKind
+from cm_portal.programmes.models import Programme
 from participants.models import Participant
 from plans.models import CoordinationMeeting, MeetingKind, MeetingOffer, MeetingStatus
-from programmes.goals import GoalKind
-from programmes.models import Programme
 from reporting.disclosure import HIDDEN, SMALL, SMALL_MAX, protect_breakdown
 from reporting.kpis import GENDERS, OTHER_AGE, the_only_programme
 from reporting.kpis import age_groups as programme_age_groups

@@ -52,6 +52,8 @@ from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
 from cm_portal.models import Organisation
+from cm_portal.programmes.goals import CATALOGUE, GoalKind
+from cm_portal.programmes.models import Programme
 from participants.models import ActivityKind, ActivityRecord, Contact, Gender, Participant
 from plans.models import (
     CoordinationMeeting,
@@ -63,8 +65,6 @@ from plans.models import (
     ResponsibilityLink,
     SelfRating,
 )
-from programmes.goals import CATALOGUE, GoalKind
-from programmes.models import Programme
 from reporting.models import FrozenFigures, KpiFacts
 
 GENDERS = [Gender.WOMAN, Gender.MAN, Gender.NON_BINARY, Gender.NOT_STATED]
@@ -263,15 +263,22 @@ def raw_facts(programme: Programme, organisation: Organisation | None = None):
     )
 
 
+def _annotated_participants(scope: Scope):
+    """The scope's participants from the case tables, with the facts' columns and the age
+    group (``reporting.equality`` reads the participants' own fields beside them)."""
+    return raw_facts(scope.programme, scope.organisation).annotate(
+        age_group=_age_group(scope.programme)
+    )
+
+
 def _counted_rows(scope: Scope):
-    """One row per participant of the scope with what its goals count: the facts table, or
-    the case tables where the database keeps none, with the age group as a column."""
-    if facts_maintained():
-        rows = KpiFacts.objects.filter(programme=scope.programme)
-        if scope.organisation is not None:
-            rows = rows.filter(organisation=scope.organisation)
-    else:
-        rows = raw_facts(scope.programme, scope.organisation)
+    """One row per participant of the scope with what its goals count, and the age group:
+    the facts table, or the case tables where the database keeps none."""
+    if not facts_maintained():
+        return _annotated_participants(scope)
+    rows = KpiFacts.objects.filter(programme=scope.programme)
+    if scope.organisation is not None:
+        rows = rows.filter(organisation=scope.organisation)
     return rows.annotate(age_group=_age_group(scope.programme))
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cm_portal.models import Organisation
 from cm_portal.pdf import RenderedPdf, one_pending_per
-from programmes.models import Programme
+from cm_portal.programmes.models import Programme
 
 
 def report_upload_to(instance: SteeringReport, filename: str) -> str:

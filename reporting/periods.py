@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 if TYPE_CHECKING:
-    from programmes.models import Programme
+    from cm_portal.programmes.models import Programme
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # The years a calendar period may be asked for: wide enough for any programme.

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from cm_portal.programmes.models import Programme, ReportingPeriod
 from participants.models import Participant
-from programmes.models import Programme, ReportingPeriod
 
 from .kpis import compute_kpis
 from .models import FrozenFigures

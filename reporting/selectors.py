@@ -22,13 +22,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cm_portal.models import Organisation
+from cm_portal.programmes.goals import CATALOGUE, GoalKind
+from cm_portal.programmes.models import Programme
 from consent.models import Consent
 from participants.models import Gender, Participant
 from plans.models import ContactPath, Goal, IndividualPlan, SubGoal
-from programmes.goals import CATALOGUE, GoalKind
-from programmes.models import Programme
 from reporting.charts import Point, percent_bar_chart
 from reporting.disclosure import HIDDEN, protect, protected_kpis
+from reporting.equality import equality_view
 from reporting.kpis import (
     GENDERS,
     OTHER_AGE,
@@ -533,14 +534,16 @@ class ResearchConsents:
 
 
 def research_consents(
-    *, period: Period, organisation: Organisation | None, today: date
+    *, programme: Programme, period: Period, organisation: Organisation | None, today: date
 ) -> ResearchConsents:
-    """How many participants have a research consent valid on the period's last day (today
-    for a period not yet over): those the research exports may include. A total, shown as
-    it is, like the participants reached."""
+    """How many of the programme's participants have a research consent valid on the
+    period's last day (today for a period not yet over): those its research exports may
+    include. A total, shown as it is, like the participants reached."""
     day = min(period.end, today)
     consents = Consent.objects.filter(Consent.valid_on(day), research=True)
-    participants = Participant.objects.filter(pk__in=consents.values("participant_id"))
+    participants = Participant.objects.filter(
+        programme=programme, pk__in=consents.values("participant_id")
+    )
     if organisation is not None:
         participants = participants.filter(organisation=organisation)
     return ResearchConsents(on=day, count=participants.count())
@@ -615,7 +618,19 @@ def report_context(
             figures, programme=programme, period=period, organisation=organisation
         ),
         "research_consents": research_consents(
-            period=period, organisation=organisation, today=today
+            programme=programme, period=period, organisation=organisation, today=today
+        ),
+        # The equality view (reporting.equality): four more queries.
+        "equality": equality_view(
+            scope=Scope(
+                period_from=period.start,
+                period_to=period.end,
+                today=today,
+                programme=programme,
+                organisation=organisation,
+            ),
+            figures=figures,
+            goals=names,
         ),
     }
 

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, User
-from programmes.models import Programme
-from programmes.selectors import programme_member_emails
+from cm_portal.programmes.models import Programme
+from cm_portal.programmes.selectors import programme_member_emails
 
 from . import periods
 from .models import ReportKind, SteeringReport
@@ -118,6 +118,8 @@ def steering_report_context(report: SteeringReport, *, today: date | None = None
         "printed_on": today,
         # The trend's charts, or None when there is no trend to draw.
         "chart": context["charts"] or None,
+        # The equality view belongs to the yearly and the final account (issue 15).
+        "show_equality": report.kind in (ReportKind.ANNUAL, ReportKind.FINAL),
     }
 
 

@@ -6,7 +6,12 @@ import factory
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cm_portal.models import Organisation, Role, User
-from programmes.models import Programme, ProgrammeGoal, ProgrammeGoalChange, ProgrammePhase
+from cm_portal.programmes.models import (
+    Programme,
+    ProgrammeGoal,
+    ProgrammeGoalChange,
+    ProgrammePhase,
+)
 
 # The migration that made "Vägledning i Vardagslivet" holds its values once; tests that flush
 # the database (transactional ones) lose the migrated row, so the factories make it again.

@@ -51,12 +51,12 @@ PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "
 
 INSTALLED_APPS = [
     "cm_portal",
-    "programmes",
+    "cm_portal.programmes",
     "participants",
     "consent",
     "plans",
     "reporting",
-    "research",
+    "reporting.research",
     "cm_portal.oidc",
     "django.contrib.auth",
     "django.contrib.contenttypes",

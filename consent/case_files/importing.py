@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from cm_portal import access_log
 from cm_portal.models import AccessEvent, Organisation, User
+from cm_portal.programmes.models import Programme
 from participants.models import ContactKind, EndReason, EntryPath, Gender, Participant
 from participants.services import (
     contact_log,
@@ -23,7 +24,6 @@ from participants.services import (
     participant_register,
     participant_unassign,
 )
-from programmes.models import Programme
 
 from ..models import SignedBy
 from ..services import consent_record, consent_withdraw

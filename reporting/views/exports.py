@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET
 from cm_portal.access import role_required
 from cm_portal.access_log import client_address
 from cm_portal.models import Role
-from programmes.access import programme_among
-from programmes.selectors import report_programmes
+from cm_portal.programmes.access import programme_among
+from cm_portal.programmes.selectors import report_programmes
 from reporting import intern_sip
 from reporting.exports import (
     ExportFile,

@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from cm_portal import access_log, pdf
 from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
+from cm_portal.programmes.access import access_programme_reports
+from cm_portal.programmes.models import Programme
 from cm_portal.views.common import add_service_errors, confirmation_page, confirmed
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
-from programmes.access import access_programme_reports
-from programmes.models import Programme
 
 from .. import final_report as services
 from ..exports import CSV_CONTENT_TYPE

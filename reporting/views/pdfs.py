@@ -18,9 +18,9 @@ from cm_portal import access_log, pdf
 from cm_portal.access import role_required
 from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent, Role
+from cm_portal.programmes.models import Programme
+from cm_portal.programmes.selectors import report_programmes
 from cm_portal.views.common import method_not_allowed
-from programmes.models import Programme
-from programmes.selectors import report_programmes
 
 from .. import periods, services
 from ..models import ReportKind, SteeringReport

@@ -17,9 +17,9 @@ from django.utils import timezone
 from cm_portal import access_log
 from cm_portal.access import role_required
 from cm_portal.models import AccessEvent, Role
+from cm_portal.programmes.access import access_programme_reports, programme_among
+from cm_portal.programmes.selectors import report_programmes
 from cm_portal.views.common import method_not_allowed
-from programmes.access import access_programme_reports, programme_among
-from programmes.selectors import report_programmes
 from reporting import intern_sip
 from reporting.forms import PeriodForm
 from reporting.models import SteeringReport

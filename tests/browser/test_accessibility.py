@@ -32,8 +32,10 @@ from plans.models import DeadlineKind, DeadlineState
 from plans.services.self_ratings import self_rating_link_create
 from reporting.final_report import closing_document_start
 from reporting.periods import project_quarter
+from reporting.research.models import ResearchAgreement
 from reporting.services import steering_report_request
 from tests.plans.rows_dashboard import deadline_for, reminder_for
+from tests.research.helpers import agreement_for, ready_export
 
 from ..factories import PASSWORD, TOTPDeviceFactory, UserFactory
 from ..helpers import (
@@ -62,6 +64,7 @@ class Cast:
     case_manager: User
     steering: User
     administrator: User
+    researcher: User
     newcomer: User  # no second factor yet: the password leads to the enrolment page
     pages: dict[str, list[tuple[str, str]]]
 
@@ -81,6 +84,7 @@ def cast(hela_manniskan, district) -> Cast:
     steering = _staff("steve@district.example", "Steve Styr", district, Role.STEERING_GROUP)
     ada = _staff("ada@district.example", "Ada Admin", district, Role.ADMINISTRATOR)
     nina = UserFactory(email="nina@hela.example", name="Nina Ny", organisation=hela_manniskan)
+    rita = _staff("rita@mchs.example", "Rita Research", district, Role.RESEARCHER)
     import_case_files(data=demo_cases(timezone.localdate()), actor=anna)
 
     alex = Participant.objects.get(reference="HM-0001")
@@ -114,6 +118,11 @@ def cast(hela_manniskan, district) -> Cast:
     draft = closing_document_start(programme=alex.programme, kind="final_report", actor=steering)
     learnt = draft.sections.get(key="learnt")
     closing = {"slug": alex.programme.slug, "kind": "final-report"}
+    # The researcher's agreement with a finished export, and an expired one (no export form).
+    agreement = agreement_for(rita, actor=ada)
+    ready_export(agreement, rita)
+    expired = agreement_for(rita, actor=ada, approval_reference="Dnr 2025-00001")
+    ResearchAgreement.objects.filter(pk=expired.pk).update(expires_on=today - timedelta(days=1))
 
     on_alex = {"pk": alex.pk}
     pages = {
@@ -166,9 +175,22 @@ def cast(hela_manniskan, district) -> Cast:
             ("retention", reverse("participants:retention")),
             ("identity providers", reverse("oidc:providers")),
             ("identity provider form", reverse("oidc:provider_edit", args=[ada.organisation.slug])),
+            ("research agreements", reverse("research:agreements")),
+            ("research agreement form", reverse("research:agreement_create")),
+        ],
+        "researcher": [
+            ("start page", reverse("home")),
+            ("research data", reverse("research:home")),
         ],
     }
-    return Cast(case_manager=anna, steering=steering, administrator=ada, newcomer=nina, pages=pages)
+    return Cast(
+        case_manager=anna,
+        steering=steering,
+        administrator=ada,
+        researcher=rita,
+        newcomer=nina,
+        pages=pages,
+    )
 
 
 def serious_violations(page: Page) -> list[dict]:
@@ -224,7 +246,9 @@ def _check_at_each_width(page: Page, subtests, name: str, language: str) -> None
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("persona", ["anonymous", "case_manager", "steering", "administrator"])
+@pytest.mark.parametrize(
+    "persona", ["anonymous", "case_manager", "steering", "administrator", "researcher"]
+)
 def test_main_pages_have_no_serious_accessibility_violation(
     live_server, open_page, cast: Cast, subtests, persona, language
 ):
@@ -264,3 +288,10 @@ def test_main_pages_have_no_serious_accessibility_violation(
         page.locator("main form button[type=submit]").click()
         page.wait_for_load_state()
         _check_at_each_width(page, subtests, "refused contact", language)
+    # The researcher asks for an export: the page again, with its message and the pending row.
+    if persona == "researcher":
+        page.goto(f"{base}{reverse('research:home')}")
+        page.locator("main form[action$='/export/'] button[type=submit]").click()
+        page.wait_for_url(f"{base}{reverse('research:home')}")
+        _check_at_each_width(page, subtests, "export asked for", language)
+        assert page.locator("main form[action$='/export/']").count() == 1  # the expired has none

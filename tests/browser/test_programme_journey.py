@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page
 
 from cm_portal.models import Role
-from programmes.models import Programme
+from cm_portal.programmes.models import Programme
 
 from ..conftest import _staff
 from .test_case_manager_journey import PHONE

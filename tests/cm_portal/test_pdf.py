@@ -22,6 +22,7 @@ def test_every_kind_is_registered_with_its_one_pending_constraint():
     assert labels == {
         "consent.ParticipantExport",
         "plans.PlanDocument",
+        "reporting.ClosingPdf",
         "reporting.SteeringReport",
         "research.ResearchExport",
     }

@@ -22,6 +22,8 @@ from cm_portal.forms import (
     TokenForm,
 )
 from cm_portal.oidc.forms import IdentityProviderForm
+from cm_portal.programmes.forms import GoalForm as ProgrammeGoalForm
+from cm_portal.programmes.forms import GoalRemoveForm, ProgrammeForm
 from consent.forms import ConsentForm, WithdrawForm
 from participants.forms import (
     ActivityForm,
@@ -40,11 +42,9 @@ from plans.forms import individual_plan as plan_forms
 from plans.forms.meetings import InvitationForm, MeetingForm, MinutesForm, OfferForm
 from plans.forms.prioritised_contacts import PrioritisedContactForm
 from plans.forms.self_ratings import LinkForm, QuestionsForm, SelfRatingForm
-from programmes.forms import GoalForm as ProgrammeGoalForm
-from programmes.forms import GoalRemoveForm, ProgrammeForm
 from reporting.forms import ClosingSectionForm, ClosingVersionForm, PeriodForm
+from reporting.research.forms import AgreementForm, ExportRequestForm
 from reporting.views.pdfs import ReportRequestForm
-from research.forms import AgreementForm, ExportRequestForm
 
 Fields = Callable[[], list[str]]
 

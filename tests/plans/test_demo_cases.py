@@ -7,10 +7,10 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from cm_portal.programmes.models import Programme
 from consent.case_files import case_data, participants_for_export
 from participants.models import Participant
 from plans.deadlines import plan_deadline
-from programmes.models import Programme
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from cm_portal.programmes.models import Programme
 from plans.models import DeadlineKind
-from programmes.models import Programme
 from reporting.exports import statistics_csv
 from reporting.management.commands.seed_synthetic import default_anchor
 from reporting.periods import project_quarter

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from cm_portal.models import Role
 from cm_portal.pdf import PdfStatus
-from programmes.services import programme_create, programme_goal_set
+from cm_portal.programmes.services import programme_create, programme_goal_set
 from reporting.models import ReportKind, SteeringReport
 from tests.conftest import _staff, verified_client
 from tests.consent.helpers import PDF, use_temporary_storage

@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
+from cm_portal.programmes.services import programme_create
 from participants.models import Participant
-from programmes.services import programme_create
 from tests.consent.test_case_files import export, file_of, import_errors, run_import, valid_case
 
 pytestmark = pytest.mark.django_db

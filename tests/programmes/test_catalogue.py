@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from cm_portal.models import Role
-from programmes.goals import CATALOGUE, GoalKind, validate_parameters
-from programmes.models import ProgrammeGoalChange
-from programmes.services import (
+from cm_portal.programmes.goals import CATALOGUE, GoalKind, validate_parameters
+from cm_portal.programmes.models import ProgrammeGoalChange
+from cm_portal.programmes.services import (
     programme_create,
     programme_for_intake,
     programme_goal_remove,

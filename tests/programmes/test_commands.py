@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from programmes.models import Programme, ProgrammeGoalChange
+from cm_portal.programmes.models import Programme, ProgrammeGoalChange
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from programmes.demo import VAGLEDNING_SLUG
+from cm_portal.programmes.demo import VAGLEDNING_SLUG
 from reporting.management.commands.seed_synthetic import generate
 
 from .figures import DEMO_PERIODS, MOMENT, SYNTHETIC_PERIODS, golden, kpis_json

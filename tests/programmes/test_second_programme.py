@@ -11,8 +11,8 @@ from datetime import date, timedelta
 import pytest
 
 from cm_portal.models import Organisation
+from cm_portal.programmes.services import programme_create, programme_goal_set
 from participants.models import Participant
-from programmes.services import programme_create, programme_goal_set
 from reporting.kpis import compute_kpis
 from tests.factories import OrganisationFactory
 from tests.reporting.helpers import crisis_plan, plan, prioritised, rating

@@ -172,3 +172,42 @@ def derivable(original: dict[str, dict], shown: dict[str, dict], kpi: str = "") 
             if not printed and 1 <= value <= 4:
                 secret.add((key, name))
     return secret & known
+
+
+PRIME = (1 << 61) - 1
+
+
+def determined(equations: list[list[tuple[object, int]]], known: set, targets: set) -> set:
+    """The ``targets`` a reader who knows the ``known`` cells can solve for from the
+    ``equations`` (each: cells with signs whose sum is known), by any linear combination of
+    them, not only one at a time: a target is determined when its unit vector lies in the
+    span of the equations over the unknown cells (Gaussian elimination modulo a large prime,
+    which for these small integer coefficients is the rank over the rationals)."""
+    unknowns = sorted({cell for equation in equations for cell, _ in equation} - known, key=str)
+    index = {cell: position for position, cell in enumerate(unknowns)}
+    pivots: dict[int, dict[int, int]] = {}
+
+    def reduce(row: dict[int, int]) -> dict[int, int]:
+        row = dict(row)
+        while row:
+            lead = min(row)
+            if lead not in pivots:
+                return row
+            factor = row[lead]
+            for column, value in pivots[lead].items():
+                row[column] = (row.get(column, 0) - factor * value) % PRIME
+                if not row[column]:
+                    del row[column]
+        return row
+
+    for equation in equations:
+        row: dict[int, int] = {}
+        for cell, sign in equation:
+            if cell in index:
+                row[index[cell]] = (row.get(index[cell], 0) + sign) % PRIME
+        reduced = reduce({column: value for column, value in row.items() if value})
+        if reduced:
+            lead = min(reduced)
+            inverse = pow(reduced[lead], PRIME - 2, PRIME)
+            pivots[lead] = {column: value * inverse % PRIME for column, value in reduced.items()}
+    return {target for target in targets if target in index and not reduce({index[target]: 1})}

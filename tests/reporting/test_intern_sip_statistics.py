@@ -16,9 +16,9 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
+from cm_portal.programmes.services import programme_create, programme_goal_set
 from participants.services import participant_register
 from plans.models import CoordinationMeeting, MeetingInvitee, MeetingOffer, MeetingStatus
-from programmes.services import programme_create, programme_goal_set
 from reporting import intern_sip
 from reporting.disclosure import HIDDEN, SMALL
 from reporting.periods import tertial

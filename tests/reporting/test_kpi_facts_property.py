@@ -22,6 +22,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cm_portal.programmes.goals import GoalKind
+from cm_portal.programmes.models import Programme
+from cm_portal.programmes.services import programme_goal_set
 from participants import services as participant_services
 from participants.models import Participant
 from participants.retention import delete_case
@@ -38,9 +41,6 @@ from plans.services.prioritised_contacts import (
     prioritised_contact_update,
 )
 from plans.services.self_ratings import self_rating_record
-from programmes.goals import GoalKind
-from programmes.models import Programme
-from programmes.services import programme_goal_set
 from reporting import kpis
 from reporting.facts import differences
 

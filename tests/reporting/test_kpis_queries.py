@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from cm_portal.programmes.models import Programme
 from participants.models import ActivityRecord, Contact, Participant
 from plans.models import PrioritisedContact, SelfRating
-from programmes.models import Programme
 from reporting.kpis import compute_kpis
 from reporting.management.commands.seed_synthetic import generate
 

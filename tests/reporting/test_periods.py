@@ -12,7 +12,7 @@ import pytest
 from django.http import QueryDict
 from django.utils import translation
 
-from programmes.models import Programme
+from cm_portal.programmes.models import Programme
 from reporting import periods
 from reporting.forms import PeriodForm
 from reporting.periods import (

@@ -85,7 +85,7 @@ def test_a_deleted_participant_leaves_no_facts(people, vagledning):
 
 
 def test_a_goal_change_refreshes_its_programmes_facts(people, vagledning, alice):
-    from programmes.services import programme_goal_set
+    from cm_portal.programmes.services import programme_goal_set
 
     first, _second = people
     programme_goal_set(

@@ -8,8 +8,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from consent.services import consent_record
-from research.models import ResearchAgreement, ResearchExport
-from research.services import research_agreement_create
+from reporting.research.models import ResearchAgreement, ResearchExport
+from reporting.research.services import research_agreement_create
 from tests.factories import default_programme
 
 

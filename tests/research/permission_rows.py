@@ -13,7 +13,7 @@ ADMIN_PAGE = statuses(anonymous=LOGIN, staff=403, ada=200)
 
 
 def _agreement(f: Fixtures):
-    from research.models import ResearchAgreement
+    from reporting.research.models import ResearchAgreement
 
     rita = f("rita")
     return ResearchAgreement.objects.filter(researchers=rita).first() or agreement_for(rita)
@@ -24,7 +24,7 @@ def _agreement_kwargs(f: Fixtures) -> dict:
 
 
 def _export_kwargs(f: Fixtures) -> dict:
-    from research.models import ResearchExport
+    from reporting.research.models import ResearchExport
 
     agreement = _agreement(f)
     export = ResearchExport.objects.filter(agreement=agreement, status="ready").first()

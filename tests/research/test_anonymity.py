@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from research.anonymity import (
+from reporting.research.anonymity import (
     ALL_AGES,
     QUASI_IDENTIFIERS,
     class_of,

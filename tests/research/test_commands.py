@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from cm_portal.models import AccessEvent
-from research.models import ResearchAgreement
+from reporting.research.models import ResearchAgreement
 from tests.participants.factories import register
 
 from .helpers import agreement_for, research_consent

@@ -20,10 +20,10 @@ from cm_portal.models import AccessEvent
 from cm_portal.pdf import PdfStatus
 from cm_portal.tasks import render_pdf
 from consent.services import consent_withdraw
-from research.anonymity import QUASI_IDENTIFIERS, class_of
-from research.dataset import COLUMNS
-from research.models import ResearchAgreement, ResearchExport
-from research.services import (
+from reporting.research.anonymity import QUASI_IDENTIFIERS, class_of
+from reporting.research.dataset import COLUMNS
+from reporting.research.models import ResearchAgreement, ResearchExport
+from reporting.research.services import (
     AgreementNotValid,
     research_dataset,
     research_export_request,
@@ -45,7 +45,7 @@ def today():
 @pytest.fixture
 def programmes(hela_manniskan, district):
     """The agreement's programme and another one."""
-    from programmes.services import programme_create
+    from cm_portal.programmes.services import programme_create
 
     other = programme_create(
         slug="next-district",
@@ -133,7 +133,7 @@ def test_pseudonyms_are_stable_within_an_agreement_and_differ_across(five, rita)
 
 
 def test_the_secret_is_stored_sealed(five, rita):
-    from research.pseudonyms import unseal
+    from reporting.research.pseudonyms import unseal
 
     agreement = agreement_for(rita, k=3)
     secret = unseal(agreement.secret_sealed)
@@ -154,7 +154,7 @@ def test_a_withdrawn_research_consent_removes_the_participant_from_the_next_expo
 
     after = research_dataset(agreement, day=today()).rows
     assert len(after) == len(before) - 1
-    from research.pseudonyms import pseudonym, unseal
+    from reporting.research.pseudonyms import pseudonym, unseal
 
     gone = pseudonym(unseal(agreement.secret_sealed), five[0].pk)
     assert gone in {row["pseudonym"] for row in before}
@@ -278,3 +278,75 @@ def test_the_export_says_whether_and_why_the_case_ended_never_in_free_text(five,
     for row in rows:
         assert "Flyttade till Malmö med sin pojkvän" not in row.values()
         assert "Oklart" not in row.values()
+
+
+def test_the_age_groups_are_the_programmes_own_and_still_generalised(
+    rita, alice, hela_manniskan, district, tmp_path
+):
+    import pyreadstat
+
+    from cm_portal.programmes.services import programme_create
+    from reporting.research.services import research_export_write
+
+    start = today() - timedelta(days=40)
+    pilot = programme_create(
+        slug="pilot",
+        name="Pilot",
+        start=start - timedelta(days=100),
+        end=start + timedelta(days=700),
+        organisations=[hela_manniskan, district],
+        age_bins=[[18, 19], [20, 24]],
+        actor=None,
+    )
+    # Ages at the start: six of 19, five of 22, one of 30 (other), alike but for the age.
+    ages = [19] * 6 + [22] * 5 + [30]
+    for age in ages:
+        participant = register(
+            hela_manniskan,
+            alice,
+            intervention_start=start,
+            birth_year=start.year - age,
+            programme=pilot,
+        )
+        research_consent(participant, alice)
+    agreement = agreement_for(rita, k=5, programme=pilot)
+
+    result = research_dataset(agreement, day=today())
+
+    # The lone 30-year-old is generalised to "all" and, alone there too, dropped.
+    assert Counter(row["age_group"] for row in result.rows) == {"18-19": 6, "20-24": 5}
+    assert (result.generalised, result.dropped) == (0, 1)
+    written = research_export_write(agreement=agreement, file_format="csv")
+    codebook = _csv_rows(written.codebook)
+    assert [
+        row["value"] for row in codebook if row["variable"] == "age_group" and row["value"]
+    ] == [
+        "18-19",
+        "20-24",
+        "other",
+        "all",
+    ]
+    sav = tmp_path / "export.sav"
+    sav.write_bytes(research_export_write(agreement=agreement, file_format="sav").data)
+    frame, meta = pyreadstat.read_sav(str(sav))
+    assert meta.variable_value_labels["age_group"][1] == "18-19 / 18-19"
+    assert meta.variable_value_labels["age_group"][2] == "20-24 / 20-24"
+    assert sorted(frame["age_group"]) == [1] * 6 + [2] * 5
+
+
+def test_a_small_age_group_is_generalised_to_all_ages_and_kept(rita, alice, hela_manniskan):
+    start = today() - timedelta(days=40)
+    programme = default_programme()
+    # Three of 19 and three of 23 in one start quarter: each age group too small for k=5,
+    # together (as "all") large enough.
+    for age in [19, 19, 19, 23, 23, 23]:
+        participant = register(
+            hela_manniskan, alice, intervention_start=start, birth_year=start.year - age
+        )
+        research_consent(participant, alice)
+    agreement = agreement_for(rita, k=5, programme=programme)
+
+    result = research_dataset(agreement, day=today())
+
+    assert [row["age_group"] for row in result.rows] == ["all"] * 6
+    assert (result.generalised, result.dropped) == (6, 0)

@@ -9,8 +9,11 @@ import io
 import pyreadstat
 import pytest
 
-from research import files
-from research.dataset import CATEGORY, CODEBOOK, COLUMNS
+from reporting.research import files
+from reporting.research.dataset import CATEGORY, COLUMNS, codebook
+
+# The codebook of a programme with the age groups of "Vägledning i Vardagslivet".
+CODEBOOK = codebook(["18-21", "22-25", "26-29"])
 
 ROW = {
     "pseudonym": "0123456789abcdef",
@@ -63,7 +66,9 @@ def test_the_fixture_row_has_every_column():
 )
 def test_spss_and_stata_files_read_back_with_their_labels(tmp_path, suffix, write, read):
     path = tmp_path / f"data{suffix}"
-    path.write_bytes(write([ROW, {**ROW, "gender": "man", "pseudonym": "fedcba9876543210"}]))
+    path.write_bytes(
+        write([ROW, {**ROW, "gender": "man", "pseudonym": "fedcba9876543210"}], variables=CODEBOOK)
+    )
 
     frame, meta = read(str(path))
 
@@ -89,11 +94,13 @@ def test_spss_and_stata_files_read_back_with_their_labels(tmp_path, suffix, writ
 
 @pytest.mark.parametrize("write", [files.data_sav, files.data_dta, files.data_csv])
 def test_an_export_with_no_rows_is_still_a_file(write):
-    assert write([])
+    assert write([], variables=CODEBOOK)
 
 
 def test_the_csv_has_codes_and_empty_cells_for_missing():
-    rows = list(csv.reader(io.StringIO(files.data_csv([ROW]).decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(io.StringIO(files.data_csv([ROW], variables=CODEBOOK).decode("utf-8-sig")))
+    )
     assert tuple(rows[0]) == COLUMNS
     values = dict(zip(rows[0], rows[1], strict=True))
     assert values["gender"] == "woman"
@@ -102,7 +109,9 @@ def test_the_csv_has_codes_and_empty_cells_for_missing():
 
 
 def test_the_codebook_describes_every_variable_and_value_in_both_languages():
-    rows = list(csv.DictReader(io.StringIO(files.codebook_csv().decode("utf-8-sig"))))
+    rows = list(
+        csv.DictReader(io.StringIO(files.codebook_csv(variables=CODEBOOK).decode("utf-8-sig")))
+    )
     variables = [row for row in rows if row["type"]]
     assert [row["variable"] for row in variables] == list(COLUMNS)
     for row in variables:
@@ -125,7 +134,7 @@ def test_the_codebook_describes_every_variable_and_value_in_both_languages():
 def test_the_reason_for_ending_is_coded_with_labels_and_missing_while_open(tmp_path, write, read):
     path = tmp_path / "data"
     ended = {**ROW, "ended": 1, "end_reason": "transferred", "days_to_end": 200}
-    path.write_bytes(write([ROW, ended]))
+    path.write_bytes(write([ROW, ended], variables=CODEBOOK))
 
     frame, meta = read(str(path))
 
@@ -140,10 +149,16 @@ def test_the_reason_for_ending_is_coded_with_labels_and_missing_while_open(tmp_p
 
 def test_the_csv_and_codebook_have_the_reason_as_a_code():
     ended = {**ROW, "ended": 1, "end_reason": "goals_met", "days_to_end": 90}
-    rows = list(csv.DictReader(io.StringIO(files.data_csv([ROW, ended]).decode("utf-8-sig"))))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(files.data_csv([ROW, ended], variables=CODEBOOK).decode("utf-8-sig"))
+        )
+    )
     assert [row["end_reason"] for row in rows] == ["", "goals_met"]
 
-    codebook = list(csv.DictReader(io.StringIO(files.codebook_csv().decode("utf-8-sig"))))
+    codebook = list(
+        csv.DictReader(io.StringIO(files.codebook_csv(variables=CODEBOOK).decode("utf-8-sig")))
+    )
     values = {
         row["value"]: (row["value_label_sv"], row["value_label_en"])
         for row in codebook

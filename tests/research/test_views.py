@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cm_portal.models import AccessEvent
-from research.models import ResearchAgreement, ResearchExport
+from reporting.research.models import ResearchAgreement, ResearchExport
 from tests.conftest import _staff, verified_client
 from tests.factories import default_programme
 from tests.participants.factories import register
@@ -192,7 +192,12 @@ def test_the_steering_report_counts_the_research_consents(steve, alice, hela_man
     from reporting.selectors import research_consents
 
     today = timezone.localdate()
-    counted = research_consents(period=periods.custom(start, today), organisation=None, today=today)
+    counted = research_consents(
+        programme=default_programme(),
+        period=periods.custom(start, today),
+        organisation=None,
+        today=today,
+    )
     assert (counted.on, counted.count) == (today, 3)
     page = (
         verified_client(steve)
@@ -200,3 +205,47 @@ def test_the_steering_report_counts_the_research_consents(steve, alice, hela_man
         .content.decode()
     )
     assert "Participants with a valid consent to the follow-up research on" in page
+
+
+def test_the_research_consents_are_counted_per_programme(steve, alice, hela_manniskan, district):
+    from cm_portal.programmes.services import programme_create
+    from reporting import periods
+    from reporting.selectors import research_consents
+
+    start = timezone.localdate() - timedelta(days=30)
+    other = programme_create(
+        slug="next-district",
+        name="Next district",
+        start=start - timedelta(days=60),
+        end=start + timedelta(days=700),
+        organisations=[hela_manniskan, district],
+        actor=None,
+    )
+    for programme, how_many in ((default_programme(), 2), (other, 3)):
+        for _ in range(how_many):
+            participant = register(
+                hela_manniskan, alice, intervention_start=start, programme=programme
+            )
+            research_consent(participant, alice)
+    today = timezone.localdate()
+
+    def counted(programme, organisation=None) -> int:
+        period = periods.custom(start, today)
+        return research_consents(
+            programme=programme, period=period, organisation=organisation, today=today
+        ).count
+
+    assert counted(default_programme()) == 2
+    assert counted(other) == 3
+    assert counted(other, organisation=district) == 0
+    # The report on the programme to date: the count is of that day, today.
+    page = (
+        verified_client(steve)
+        .get(
+            reverse("reporting:report"),
+            {"kind": "to_date", "to": today.isoformat()},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        .content.decode()
+    )
+    assert f"Participants with a valid consent to the follow-up research on {today}: 2." in page

@@ -13,9 +13,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from cm_portal.models import User
+from cm_portal.programmes.demo import (
+    PILOT_ORGANISATION,
+    PILOT_SLUG,
+    VAGLEDNING_SLUG,
+    demo_programmes,
+)
 from consent.case_files import FORMAT, VERSION, CaseFileInvalid, import_case_files
 from participants.models import Participant
-from programmes.demo import PILOT_ORGANISATION, PILOT_SLUG, VAGLEDNING_SLUG, demo_programmes
 
 CASE_MANAGER_HM = "anna.lind@hela-manniskan.example"
 CASE_MANAGER_DISTRICT = "omar.haddad@district.example"

@@ -14,7 +14,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from programmes.models import Programme
+from cm_portal.programmes.models import Programme
 from reporting import intern_sip
 from reporting.management.period_options import add_period_arguments, period_from_options
 

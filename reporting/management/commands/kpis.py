@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from cm_portal.models import Organisation
-from programmes.models import Programme
+from cm_portal.programmes.models import Programme
 from reporting.kpis import compute_kpis, goal_definitions
 from reporting.management.period_options import add_period_arguments, period_from_options
 

@@ -32,6 +32,7 @@ from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from cm_portal.models import Organisation, Role, User
+from cm_portal.programmes.models import Programme
 from consent.models import Consent, ConsentParty, SignedBy
 from participants.models import (
     ActivityKind,
@@ -61,7 +62,6 @@ from plans.models import (
     SubGoal,
 )
 from plans.services.deadlines import deadlines_for_many
-from programmes.models import Programme
 
 PREFIX = "SYN-"
 BATCH = 5000

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from programmes.models import Programme
+from cm_portal.programmes.models import Programme
 from reporting.facts import differences, rebuild
 from reporting.kpis import facts_maintained
 

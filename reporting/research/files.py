@@ -8,7 +8,8 @@
 - The codebook (CSV): one row per variable and one per value, in Swedish and English.
 
 The download is a ZIP of the data file and the codebook (``export_zip``); the management
-command writes the two files side by side.
+command writes the two files side by side. Each is written from ``variables``, the codebook
+of the agreement's programme (``dataset.programme_codebook``: its own age groups).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from .dataset import CATEGORY, CODEBOOK, INTEGER, Row, Variable
+from .dataset import CATEGORY, INTEGER, Row, Variable
+
+Variables = tuple[Variable, ...]
 
 CSV_ENCODING = "utf-8-sig"
 # A spreadsheet runs a cell starting with one of these as a formula.
@@ -50,12 +53,12 @@ def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
     return buffer.getvalue().encode(CSV_ENCODING)
 
 
-def data_csv(rows: list[Row]) -> bytes:
-    names = [variable.name for variable in CODEBOOK]
+def data_csv(rows: list[Row], *, variables: Variables) -> bytes:
+    names = [variable.name for variable in variables]
     return _csv(names, [[row[name] for name in names] for row in rows])
 
 
-def codebook_csv() -> bytes:
+def codebook_csv(*, variables: Variables) -> bytes:
     header = [
         "variable",
         "type",
@@ -69,7 +72,7 @@ def codebook_csv() -> bytes:
         "value_label_en",
     ]
     lines: list[list[Any]] = []
-    for variable in CODEBOOK:
+    for variable in variables:
         label_sv, description_sv, values_sv = variable.labels("sv")
         label_en, description_en, values_en = variable.labels("en")
         lines.append(
@@ -112,13 +115,13 @@ def _both(variable: Variable) -> tuple[str, dict[int, str]]:
     return f"{label_sv} / {label_en}", values
 
 
-def _frame(rows: list[Row]):
+def _frame(rows: list[Row], variables: Variables):
     """Numbers as floats (missing is NaN, which both formats store as system-missing),
     coded values as their numeric codes, text as text."""
     import pandas  # type: ignore[import-untyped]  # only the worker and the command
 
     columns = {}
-    for variable in CODEBOOK:
+    for variable in variables:
         raw = [row[variable.name] for row in rows]
         if variable.kind == CATEGORY:
             numbers = {value.code: value.number for value in variable.values}
@@ -132,10 +135,10 @@ def _frame(rows: list[Row]):
     return pandas.DataFrame(columns)
 
 
-def _labels() -> tuple[dict[str, str], dict[str, dict[int | float, str]]]:
+def _labels(variables: Variables) -> tuple[dict[str, str], dict[str, dict[int | float, str]]]:
     column_labels: dict[str, str] = {}
     value_labels: dict[str, dict[int | float, str]] = {}
-    for variable in CODEBOOK:
+    for variable in variables:
         label, values = _both(variable)
         column_labels[variable.name] = label
         if values:
@@ -143,12 +146,12 @@ def _labels() -> tuple[dict[str, str], dict[str, dict[int | float, str]]]:
     return column_labels, value_labels
 
 
-def _written(write, rows: list[Row], suffix: str, **options: Any) -> bytes:
-    column_labels, value_labels = _labels()
+def _written(write, rows: list[Row], variables: Variables, suffix: str, **options: Any) -> bytes:
+    column_labels, value_labels = _labels(variables)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"data{suffix}"
         write(
-            _frame(rows),
+            _frame(rows, variables),
             str(path),
             column_labels=column_labels,
             variable_value_labels=value_labels,
@@ -157,31 +160,31 @@ def _written(write, rows: list[Row], suffix: str, **options: Any) -> bytes:
         return path.read_bytes()
 
 
-def data_sav(rows: list[Row]) -> bytes:
+def data_sav(rows: list[Row], *, variables: Variables) -> bytes:
     import pyreadstat
 
-    return _written(pyreadstat.write_sav, rows, ".sav", file_label="CM research export")
+    return _written(pyreadstat.write_sav, rows, variables, ".sav", file_label="CM research export")
 
 
-def data_dta(rows: list[Row]) -> bytes:
+def data_dta(rows: list[Row], *, variables: Variables) -> bytes:
     import pyreadstat
 
     # Stata 14+ (format 118) stores text as UTF-8: the Swedish labels survive.
-    return _written(pyreadstat.write_dta, rows, ".dta", file_label="CM research export")
+    return _written(pyreadstat.write_dta, rows, variables, ".dta", file_label="CM research export")
 
 
 WRITERS = {"csv": data_csv, "sav": data_sav, "dta": data_dta}
 
 
-def data_file(rows: list[Row], file_format: str) -> bytes:
-    return WRITERS[file_format](rows)
+def data_file(rows: list[Row], file_format: str, *, variables: Variables) -> bytes:
+    return WRITERS[file_format](rows, variables=variables)
 
 
-def export_zip(rows: list[Row], file_format: str, *, readme: str) -> bytes:
+def export_zip(rows: list[Row], file_format: str, *, readme: str, variables: Variables) -> bytes:
     """The data file, its codebook and a short note on the export, in one ZIP."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"data.{file_format}", data_file(rows, file_format))
-        archive.writestr("codebook.csv", codebook_csv())
+        archive.writestr(f"data.{file_format}", data_file(rows, file_format, variables=variables))
+        archive.writestr("codebook.csv", codebook_csv(variables=variables))
         archive.writestr("README.txt", readme.encode())
     return buffer.getvalue()

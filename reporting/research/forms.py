@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cm_portal.models import Role, User
-from programmes.models import Programme
+from cm_portal.programmes.models import Programme
 
 from .anonymity import DEFAULT_K, MIN_K
 from .models import ExportFormat

@@ -1,10 +1,11 @@
 """The research export's variables: one row per consented participant, no direct identifier.
 
-Every variable is in ``CODEBOOK`` (name, type, meaning and values in Swedish and English):
-the files and the codebook are written from it, so a column cannot be exported without
-being described. No name, reference, identity number, free text or calendar date is ever
-read into a row: dates become days since the participant's start, and the start itself a
-year and quarter. The row is keyed by the agreement's pseudonym (``research.pseudonyms``).
+Every variable is in the programme's codebook (``programme_codebook``: name, type, meaning
+and values in Swedish and English; the age groups are the programme's own): the files and the
+codebook are written from it, so a column cannot be exported without being described. No
+name, reference, identity number, free text or calendar date is ever read into a row: dates
+become days since the participant's start, and the start itself a year and quarter. The row
+is keyed by the agreement's pseudonym (``research.pseudonyms``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from cm_portal.models import Organisation
+from cm_portal.programmes.models import Programme
 from consent.models import Consent
 from participants.models import (
     Contact,
@@ -39,14 +41,11 @@ from plans.models import (
     RatingPhase,
     SelfRating,
 )
-from reporting.kpis import OTHER_AGE
+from reporting.kpis import OTHER_AGE, age_groups
 
 from .anonymity import ALL_AGES, QUASI_IDENTIFIERS
 from .pseudonyms import pseudonym
 
-# The codebook's age groups: those of "Vägledning i Vardagslivet" (its migration), fixed so
-# that the research files of every programme share one codebook.
-AGE_GROUPS = {"18-21": (18, 21), "22-25": (22, 25), "26-29": (26, 29)}
 CODEBOOK_HORIZON_MONTHS = 3
 
 Row = dict[str, Any]
@@ -87,10 +86,16 @@ def _coded(choices: Iterable[tuple[str, Promise | str]]) -> tuple[Value, ...]:
 
 
 YES_NO = (Value(0, 0, _("No")), Value(1, 1, _("Yes")))
-AGE_VALUES = _coded(
-    [(name, name) for name in AGE_GROUPS]
-    + [(OTHER_AGE, _("Other ages")), (ALL_AGES, _("All ages (generalised)"))]
-)
+
+
+def age_values(groups: Iterable[str]) -> tuple[Value, ...]:
+    """The programme's age groups (numbered from 1 in order), then "other" and "all"."""
+    return _coded(
+        [(name, name) for name in groups]
+        + [(OTHER_AGE, _("Other ages")), (ALL_AGES, _("All ages (generalised)"))]
+    )
+
+
 PHASES = {RatingPhase.BASELINE: "before", RatingPhase.FOLLOW_UP: "after"}
 UCLA_ITEMS = (1, 2, 3)
 
@@ -163,7 +168,7 @@ def _contact_variables() -> list[Variable]:
 
 HORIZON = _("The horizon is three months after the start (goal K3).")
 
-CODEBOOK: tuple[Variable, ...] = (
+_VARIABLES_BEFORE_AGE = (
     Variable(
         "pseudonym",
         TEXT,
@@ -174,13 +179,8 @@ CODEBOOK: tuple[Variable, ...] = (
         ),
     ),
     Variable("gender", CATEGORY, _("Gender"), values=_coded(Gender.choices)),
-    Variable(
-        "age_group",
-        CATEGORY,
-        _("Age group at the start"),
-        _("Start year less birth year. 'all' where generalised for k-anonymity."),
-        AGE_VALUES,
-    ),
+)
+_VARIABLES_AFTER_AGE = (
     Variable("entry_path", CATEGORY, _("Entry path"), values=_coded(EntryPath.choices)),
     Variable(
         "organisation_kind",
@@ -262,7 +262,32 @@ CODEBOOK: tuple[Variable, ...] = (
         _("Days from the start to the end of the case; empty while it is open."),
     ),
 )
-COLUMNS = tuple(variable.name for variable in CODEBOOK)
+
+
+def codebook(age_group_names: Iterable[str] = ()) -> tuple[Variable, ...]:
+    """Every variable of the export, with ``age_group_names`` (a programme's age groups, as
+    ``reporting.kpis.age_groups`` names them) as the values of ``age_group``."""
+    return (
+        *_VARIABLES_BEFORE_AGE,
+        Variable(
+            "age_group",
+            CATEGORY,
+            _("Age group at the start"),
+            _(
+                "Start year less birth year, in the programme's own age groups. 'all' where "
+                "generalised for k-anonymity."
+            ),
+            age_values(age_group_names),
+        ),
+        *_VARIABLES_AFTER_AGE,
+    )
+
+
+def programme_codebook(programme: Programme) -> tuple[Variable, ...]:
+    return codebook(age_groups(programme))
+
+
+COLUMNS = tuple(variable.name for variable in codebook())
 if not set(QUASI_IDENTIFIERS) <= set(COLUMNS):  # pragma: no cover - a definition error
     raise ImportError("every quasi-identifier must be a column of the export")
 
@@ -271,9 +296,10 @@ def start_quarter(day: date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
-def age_group(start: date, birth_year: int) -> str:
+def age_group(start: date, birth_year: int, groups: dict[str, tuple[int, int]]) -> str:
+    """The age group (of ``groups``, a programme's) at the start, else ``OTHER_AGE``."""
     age = start.year - birth_year
-    for name, (low, high) in AGE_GROUPS.items():
+    for name, (low, high) in groups.items():
         if low <= age <= high:
             return name
     return OTHER_AGE
@@ -291,7 +317,7 @@ def _days(start: date, day: date | None) -> int | None:
 
 def _loaded(participants: QuerySet[Participant]) -> QuerySet[Participant]:
     return participants.select_related(
-        "organisation", "individual_plan", "crisis_plan"
+        "organisation", "programme", "individual_plan", "crisis_plan"
     ).prefetch_related(
         Prefetch(
             "contacts", queryset=Contact.objects.only("participant_id", "kind", "duration_minutes")
@@ -326,12 +352,15 @@ def _plan_day(participant: Participant, name: str) -> date | None:
     return plan.established_on if plan is not None else None
 
 
-def participant_row(participant: Participant, *, secret: bytes) -> Row:
+def participant_row(
+    participant: Participant, *, secret: bytes, groups: dict[str, tuple[int, int]]
+) -> Row:
+    """The participant's row; ``groups`` are the age groups of the participant's programme."""
     start = participant.intervention_start
     row: Row = {
         "pseudonym": pseudonym(secret, participant.pk),
         "gender": participant.gender,
-        "age_group": age_group(start, participant.birth_year),
+        "age_group": age_group(start, participant.birth_year, groups),
         "entry_path": participant.entry_path,
         "organisation_kind": participant.organisation.kind,
         "start_quarter": start_quarter(start),
@@ -387,4 +416,12 @@ def research_rows(participants: QuerySet[Participant], *, day: date, secret: byt
     """One row per participant of ``participants`` with a research consent valid on ``day``,
     before k-anonymity (``research.anonymity``)."""
     chosen = _loaded(consented_participants(participants, day))
-    return [participant_row(participant, secret=secret) for participant in chosen]
+    groups: dict[int, dict[str, tuple[int, int]]] = {}
+    rows = []
+    for participant in chosen:
+        if participant.programme_id not in groups:
+            groups[participant.programme_id] = age_groups(participant.programme)
+        rows.append(
+            participant_row(participant, secret=secret, groups=groups[participant.programme_id])
+        )
+    return rows

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cm_portal.pdf import RenderedPdf, one_pending_per
-from programmes.models import Programme
+from cm_portal.programmes.models import Programme
 
 from .anonymity import DEFAULT_K, MIN_K
 

@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ResearchConfig(AppConfig):
-    name = "research"
+    name = "reporting.research"
+    label = "research"
     verbose_name = _("Research data")
 
     def ready(self) -> None:

@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cm_portal.management.commands.create_organisation import _messages
 from consent.management.commands._operator import operator
-from research.models import ExportFormat, ResearchAgreement
-from research.services import AgreementNotValid, research_export_write
+from reporting.research.models import ExportFormat, ResearchAgreement
+from reporting.research.services import AgreementNotValid, research_export_write
 
 
 class Command(BaseCommand):

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cm_portal.management.commands.create_organisation import _messages
 from cm_portal.models import Organisation
-from programmes.services import programme_create
+from cm_portal.programmes.services import programme_create
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

@@ -6,9 +6,9 @@ from django.db import transaction
 
 from cm_portal.management.commands.create_organisation import _messages
 from cm_portal.models import User
-from programmes.models import Programme
-from research.anonymity import DEFAULT_K, MIN_K
-from research.services import research_agreement_create
+from cm_portal.programmes.models import Programme
+from reporting.research.anonymity import DEFAULT_K, MIN_K
+from reporting.research.services import research_agreement_create
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import research.models
+import reporting.research.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                 ('claimed_at', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('claims', models.PositiveSmallIntegerField(default=0, editable=False)),
                 ('format', models.CharField(choices=[('csv', 'CSV with codebook'), ('sav', 'SPSS (.sav)'), ('dta', 'Stata (.dta)')], max_length=3, verbose_name='format')),
-                ('file', models.FileField(blank=True, max_length=200, upload_to=research.models.export_upload_to)),
+                ('file', models.FileField(blank=True, max_length=200, upload_to=reporting.research.models.export_upload_to)),
                 ('export_date', models.DateField(blank=True, null=True, verbose_name='export date')),
                 ('rows', models.PositiveIntegerField(blank=True, null=True, verbose_name='rows')),
                 ('k', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='k')),

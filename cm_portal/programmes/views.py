@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from cm_portal.access import administrator_required
 from cm_portal.access_log import client_address
+from cm_portal.http import AuthenticatedHttpRequest
 from cm_portal.views.common import add_service_errors
 
 from . import services
@@ -43,7 +44,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
 
 
 @administrator_required
-def programme_create_view(request: HttpRequest) -> HttpResponse:
+def programme_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProgrammeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -79,7 +80,7 @@ def _edit_page(request, programme, form, goal_form, status=200) -> HttpResponse:
 
 
 @administrator_required
-def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def programme_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     programme = get_object_or_404(Programme, pk=pk)
     form = ProgrammeForm(
         request.POST or None, initial=ProgrammeForm.initial_of(programme), editing=programme
@@ -104,7 +105,7 @@ def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @administrator_required
 @require_POST
-def programme_goal(request: HttpRequest, pk: int) -> HttpResponse:
+def programme_goal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     programme = get_object_or_404(Programme, pk=pk)
     goal_form = GoalForm(request.POST)
     if goal_form.is_valid():
@@ -131,7 +132,7 @@ def programme_goal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @administrator_required
 @require_POST
-def programme_goal_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
+def programme_goal_remove_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     programme = get_object_or_404(Programme, pk=pk)
     form = GoalRemoveForm(request.POST)
     if form.is_valid() and services.programme_goal_remove(

@@ -7,5 +7,6 @@ class ProgrammesConfig(AppConfig):
     periods and goals as data, so another district's programme needs no change of code."""
 
     default_auto_field = "django.db.models.BigAutoField"
-    name = "programmes"
+    name = "cm_portal.programmes"
+    label = "programmes"
     verbose_name = _("Programmes")

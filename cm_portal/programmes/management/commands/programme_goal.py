@@ -13,9 +13,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cm_portal.management.commands.create_organisation import _messages
-from programmes.goals import CATALOGUE
-from programmes.models import Programme
-from programmes.services import programme_goal_set
+from cm_portal.programmes.goals import CATALOGUE
+from cm_portal.programmes.models import Programme
+from cm_portal.programmes.services import programme_goal_set
 
 
 class Command(BaseCommand):

@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 
 from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, Role, User
+from cm_portal.programmes.models import Programme
 from participants.models import Participant
-from programmes.models import Programme
 
 from . import files
 from .anonymity import DEFAULT_K, Anonymised, k_anonymise
-from .dataset import research_rows
+from .dataset import programme_codebook, research_rows
 from .models import ExportFormat, ResearchAgreement, ResearchExport
 from .pseudonyms import new_secret, seal, unseal
 
@@ -176,7 +176,10 @@ def research_export_render(export: ResearchExport) -> bytes:
     export.generalised = result.generalised
     export.dropped = result.dropped
     return files.export_zip(
-        result.rows, export.format, readme=_readme(export.agreement, result, day)
+        result.rows,
+        export.format,
+        readme=_readme(export.agreement, result, day),
+        variables=programme_codebook(export.agreement.programme),
     )
 
 
@@ -231,9 +234,10 @@ def research_export_write(
         raise ValidationError({"format": _("Choose CSV, SPSS or Stata.")})
     day = timezone.localdate()
     result = research_dataset(agreement, day=day)
+    variables = programme_codebook(agreement.programme)
     written = WrittenExport(
-        data=files.data_file(result.rows, file_format),
-        codebook=files.codebook_csv(),
+        data=files.data_file(result.rows, file_format, variables=variables),
+        codebook=files.codebook_csv(variables=variables),
         result=result,
     )
     access_log.record(
