@@ -2,9 +2,14 @@
 programme: its goals (``programmes.goals``, parameters from ``ProgrammeGoal``), its windows and
 its age groups are data; this module implements each kind of goal once.
 
-Everything is counted by the database: one grouped query over the programme's participants
-gives every goal's figure for the period, cumulatively and by gender and age group; three more
-give the activity figures. The number of queries does not depend on the number of participants.
+Everything is counted by the database: one grouped query over the programme's rows of the KPI
+facts table (``reporting.models.KpiFacts``: one row per participant with its dates, deadlines,
+plan dates, contacts' state at the horizon, ratings and first offer, kept current by
+PostgreSQL in the transaction of every write, see ``reporting.facts``) gives every goal's
+figure for the period, cumulatively and by gender and age group; three more give the activity
+figures. The number of queries does not depend on the number of participants. The facts'
+columns are those :func:`raw_facts` computes from the case tables, so the same conditions count
+either; a database without the facts table (SQLite) is counted from the case tables.
 A finished period whose figures retention froze (``reporting.retention``) is answered from
 those instead: one query looks for them.
 
@@ -60,7 +65,7 @@ from plans.models import (
     ResponsibilityLink,
     SelfRating,
 )
-from reporting.models import FrozenFigures
+from reporting.models import FrozenFigures, KpiFacts
 
 GENDERS = [Gender.WOMAN, Gender.MAN, Gender.NON_BINARY, Gender.NOT_STATED]
 OTHER_AGE = "other"
@@ -172,42 +177,57 @@ def _age_expression() -> ExpressionWrapper:
     )
 
 
-def _annotated_participants(scope: Scope):
-    """The programme's participants with their deadlines and what each goal needs, as
-    columns (only those its goals use)."""
-    participants = Participant.objects.filter(programme=scope.programme)
-    if scope.organisation is not None:
-        participants = participants.filter(organisation=scope.organisation)
-    age_group = Case(
+def facts_maintained() -> bool:
+    """Whether the database keeps ``KpiFacts`` (PostgreSQL's triggers, ``reporting.facts``);
+    elsewhere (a developer's SQLite) the figures are counted from the case tables."""
+    return connection.vendor == "postgresql"
+
+
+def _age_group(programme: Programme) -> Case:
+    return Case(
         *[
             When(age__gte=low, age__lte=high, then=Value(name))
-            for name, (low, high) in age_groups(scope.programme).items()
+            for name, (low, high) in age_groups(programme).items()
         ],
         default=Value(OTHER_AGE),
         output_field=CharField(),
     )
-    participants = participants.annotate(age=_age_expression(), age_group=age_group)
-    if plan := scope.goal(GoalKind.PLAN_WITHIN_WINDOW):
-        participants = participants.annotate(
-            d2=AddDays("intervention_start", plan.window_days),
-            plan_on=F("individual_plan__established_on"),
-        )
-    if crisis := scope.goal(GoalKind.CRISIS_PLAN_WITHIN_WINDOW):
-        participants = participants.annotate(
-            d5=AddDays("intervention_start", crisis.window_days),
-            # A crisis plan counts once established with at least one link in the chain.
-            crisis_on=Case(
-                When(
-                    Exists(
-                        ResponsibilityLink.objects.filter(crisis_plan__participant=OuterRef("pk"))
-                    ),
-                    then=F("crisis_plan__established_on"),
-                ),
-                default=None,
-                output_field=DateField(),
+
+
+def raw_facts(programme: Programme, organisation: Organisation | None = None):
+    """The programme's participants with the columns of ``KpiFacts``, computed from the case
+    tables: what the facts table must hold (``reporting.facts`` compares the two), and what
+    the figures are counted from where the database keeps no facts."""
+    participants = Participant.objects.filter(programme=programme)
+    if organisation is not None:
+        participants = participants.filter(organisation=organisation)
+    goals = programme_goals(programme)
+    no_date = Value(None, output_field=DateField())
+    plan = goals.get(GoalKind.PLAN_WITHIN_WINDOW)
+    crisis = goals.get(GoalKind.CRISIS_PLAN_WITHIN_WINDOW)
+    contacts = goals.get(GoalKind.PRIORITISED_CONTACTS_BY_HORIZON)
+    participants = participants.annotate(
+        age=_age_expression(),
+        d2=AddDays("intervention_start", plan.window_days) if plan else no_date,
+        d5=AddDays("intervention_start", crisis.window_days) if crisis else no_date,
+        d3=AddMonths("intervention_start", contacts.horizon_months) if contacts else no_date,
+        plan_on=F("individual_plan__established_on"),
+        # A crisis plan counts once established with at least one link in the chain.
+        crisis_on=Case(
+            When(
+                Exists(ResponsibilityLink.objects.filter(crisis_plan__participant=OuterRef("pk"))),
+                then=F("crisis_plan__established_on"),
             ),
-        )
-    if contacts := scope.goal(GoalKind.PRIORITISED_CONTACTS_BY_HORIZON):
+            default=None,
+            output_field=DateField(),
+        ),
+        first_offered_on=Subquery(
+            MeetingOffer.objects.filter(participant=OuterRef("pk"))
+            .order_by("offered_on")
+            .values("offered_on")[:1]
+        ),
+    )
+    if contacts:
         due_contacts = PrioritisedContact.objects.filter(participant=OuterRef("pk")).exclude(
             status=PrioritisedContactStatus.CANCELLED
         )
@@ -215,8 +235,6 @@ def _annotated_participants(scope: Scope):
             Q(planned_on__lte=OuterRef("d3")) | Q(completed_on__lte=OuterRef("d3"))
         )
         participants = participants.annotate(
-            d3=AddMonths("intervention_start", contacts.horizon_months)
-        ).annotate(
             has_due_contact=Exists(due_contacts),
             has_unmet_due_contact=Exists(
                 due_contacts.exclude(
@@ -224,23 +242,44 @@ def _annotated_participants(scope: Scope):
                 )
             ),
         )
-    if scope.goal(GoalKind.SELF_RATING_IMPROVED):
-        baseline = SelfRating.objects.filter(
-            participant=OuterRef("pk"), phase=RatingPhase.BASELINE
-        ).order_by("rated_on", "id")
-        follow_up = SelfRating.objects.filter(
-            participant=OuterRef("pk"), phase=RatingPhase.FOLLOW_UP
-        ).order_by("-rated_on", "-id")
-        ucla_sum = ExpressionWrapper(
-            F("ucla_1") + F("ucla_2") + F("ucla_3"), output_field=IntegerField()
-        )
+    else:
         participants = participants.annotate(
-            baseline_ucla=Subquery(baseline.annotate(s=ucla_sum).values("s")[:1]),
-            baseline_participation=Subquery(baseline.values("participation")[:1]),
-            follow_up_ucla=Subquery(follow_up.annotate(s=ucla_sum).values("s")[:1]),
-            follow_up_participation=Subquery(follow_up.values("participation")[:1]),
+            has_due_contact=Value(False), has_unmet_due_contact=Value(False)
         )
-    return participants
+    baseline = SelfRating.objects.filter(
+        participant=OuterRef("pk"), phase=RatingPhase.BASELINE
+    ).order_by("rated_on", "id")
+    follow_up = SelfRating.objects.filter(
+        participant=OuterRef("pk"), phase=RatingPhase.FOLLOW_UP
+    ).order_by("-rated_on", "-id")
+    ucla_sum = ExpressionWrapper(
+        F("ucla_1") + F("ucla_2") + F("ucla_3"), output_field=IntegerField()
+    )
+    return participants.annotate(
+        baseline_ucla=Subquery(baseline.annotate(s=ucla_sum).values("s")[:1]),
+        baseline_participation=Subquery(baseline.values("participation")[:1]),
+        follow_up_ucla=Subquery(follow_up.annotate(s=ucla_sum).values("s")[:1]),
+        follow_up_participation=Subquery(follow_up.values("participation")[:1]),
+    )
+
+
+def _annotated_participants(scope: Scope):
+    """The scope's participants from the case tables, with the facts' columns and the age
+    group (``reporting.equality`` reads the participants' own fields beside them)."""
+    return raw_facts(scope.programme, scope.organisation).annotate(
+        age_group=_age_group(scope.programme)
+    )
+
+
+def _counted_rows(scope: Scope):
+    """One row per participant of the scope with what its goals count, and the age group:
+    the facts table, or the case tables where the database keeps none."""
+    if not facts_maintained():
+        return _annotated_participants(scope)
+    rows = KpiFacts.objects.filter(programme=scope.programme)
+    if scope.organisation is not None:
+        rows = rows.filter(organisation=scope.organisation)
+    return rows.annotate(age_group=_age_group(scope.programme))
 
 
 def _plan_conditions(
@@ -329,10 +368,8 @@ def _intern_sip_conditions(prefix: str, scope: Scope, period_from: date | None) 
     if period_from is not None:
         active &= Q(intervention_end__isnull=True) | Q(intervention_end__gte=period_from)
     cohort = active & in_target_group(scope.programme)
-    offered = Exists(
-        MeetingOffer.objects.filter(participant=OuterRef("pk"), offered_on__lte=scope.period_to)
-    )
-    return {f"{prefix}cohort": cohort, f"{prefix}met": cohort & Q(offered)}
+    offered = Q(first_offered_on__lte=scope.period_to)
+    return {f"{prefix}cohort": cohort, f"{prefix}met": cohort & offered}
 
 
 def percent(met: int, cohort: int) -> float | None:
@@ -468,7 +505,7 @@ def computed_participant_figures(scope: Scope) -> dict[str, Any]:
     """The programme's goals with their breakdowns: one query, grouped by gender and age."""
     conditions = _conditions(scope)
     rows = (
-        _annotated_participants(scope)
+        _counted_rows(scope)
         .order_by()
         .values("gender", "age_group")
         .annotate(**{name: Count("pk", filter=q) for name, q in conditions.items()})

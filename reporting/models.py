@@ -359,3 +359,60 @@ class ClosingPdf(RenderedPdf):
     def filename(self) -> str:
         document = self.document
         return f"{document.slug_kind}-{document.programme.slug}.pdf"
+
+
+class KpiFacts(models.Model):
+    """What the result goals count about one participant (docs/kpis.md), one row each.
+
+    The reports aggregate these rows instead of joining the case tables on every request
+    (issue 21). The rows are written by PostgreSQL itself: statement triggers on the
+    tables they are read from call ``reporting_kpi_facts_refresh`` in the transaction of
+    the change, whatever wrote it (a service, a case-file import, a bulk seed, a
+    retention deletion), so a committed change is always in the figures. The goal
+    parameters they depend on (the windows, the horizon) are read from the programme's
+    goals, and a change of a goal refreshes its programme's rows. ``reporting.facts``
+    recomputes the same columns from the raw tables with the ORM and compares
+    (``manage.py verify_kpi_facts``). Counts only ever leave this table: no name, no
+    reference, no date of birth in it.
+    """
+
+    # No cascade by Django: the participant's deletion trigger removes the row.
+    participant = models.OneToOneField(
+        "participants.Participant",
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+    )
+    programme = models.ForeignKey(Programme, on_delete=models.DO_NOTHING, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.DO_NOTHING, related_name="+")
+    gender = models.CharField(max_length=12)
+    # Age at start: the start's year less the birth year (the breakdowns' age groups).
+    age = models.SmallIntegerField(null=True)
+    intervention_start = models.DateField()
+    intervention_end = models.DateField(null=True)
+    crisis_relevant = models.BooleanField()
+    # D2 (plan goal's window), the crisis plan goal's due date and D3 (the horizon): null
+    # when the programme has no such goal.
+    d2 = models.DateField(null=True)
+    d5 = models.DateField(null=True)
+    d3 = models.DateField(null=True)
+    plan_on = models.DateField(null=True)
+    # The crisis plan's establishment date, when its chain of responsibility has a link.
+    crisis_on = models.DateField(null=True)
+    # At D3: any due prioritised contact, and any due one not completed by D3.
+    has_due_contact = models.BooleanField(default=False)
+    has_unmet_due_contact = models.BooleanField(default=False)
+    # The earliest baseline and the latest follow-up self-rating: UCLA-3 sum, participation.
+    baseline_ucla = models.SmallIntegerField(null=True)
+    baseline_participation = models.SmallIntegerField(null=True)
+    follow_up_ucla = models.SmallIntegerField(null=True)
+    follow_up_participation = models.SmallIntegerField(null=True)
+    # The first Intern-SIP offer (any answer).
+    first_offered_on = models.DateField(null=True)
+
+    class Meta:
+        verbose_name = _("KPI facts of a participant")
+        verbose_name_plural = _("KPI facts")
+
+    def __str__(self) -> str:
+        return f"kpi facts {self.participant_id}"
