@@ -71,12 +71,15 @@ def custom_release_error(start: date, end: date) -> str | None:
     """Why dates of one's own are not released, or None (whole calendar months)."""
     if whole_months(start, end):
         return None
+    # The example is the month the chosen period starts in.
+    month_start = start.replace(day=1)
+    month_end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
     return _(
         "Choose whole calendar months: from the first day of a month to the last day of a "
         "month, at least one month (e.g. %(example_from)s to %(example_to)s). Shorter or "
         "broken periods could single out a participant, so the steering and project groups "
         "are not shown them."
-    ) % {"example_from": "2027-01-01", "example_to": "2027-03-31"}
+    ) % {"example_from": month_start, "example_to": month_end}
 
 
 def released_default_period(programme: Programme, today: date) -> Period:

@@ -8,11 +8,11 @@ The rule, applied to the rows of every combination of quasi-identifier values sh
 fewer than ``k`` rows (an *equivalence class* too small):
 
 1. generalise the age group (``18-21`` → ``all``); classes are formed anew;
-2. generalise the start quarter to its year (``2026-Q3`` → ``2026``) for the rows still in a
+2. generalise the start quarter to its year (``YYYY-Q3`` → ``YYYY``) for the rows still in a
    class too small; classes are formed anew;
 3. drop the rows still in a class too small (suppression).
 
-A generalised value never equals an ungeneralised one (``all`` is no age group, ``2026`` no
+A generalised value never equals an ungeneralised one (``all`` is no age group, ``YYYY`` no
 quarter), so a step never makes a class that was large enough small again, and every class
 left at the end has at least ``k`` rows. The result says how many rows were generalised (and
 kept) and how many were dropped.
@@ -35,7 +35,7 @@ Row = dict[str, Any]
 
 
 def year_of_quarter(quarter: str) -> str:
-    """``2026-Q3`` → ``2026`` (a year stays a year)."""
+    """``YYYY-Q3`` → ``YYYY`` (a year stays a year)."""
     return quarter.split("-", 1)[0]
 
 

@@ -194,8 +194,8 @@ _VARIABLES_AFTER_AGE = (
         TEXT,
         _("Start quarter"),
         _(
-            "The start of the intervention as year and quarter (2026-Q3), or the year alone "
-            "(2026) where generalised for k-anonymity."
+            "The start of the intervention as year and quarter (YYYY-Qn), or the year alone "
+            "(YYYY) where generalised for k-anonymity."
         ),
     ),
     Variable("crisis_relevant", CATEGORY, _("Needs a crisis plan"), values=YES_NO),

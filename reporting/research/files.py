@@ -169,7 +169,7 @@ def data_sav(rows: list[Row], *, variables: Variables) -> bytes:
 def data_dta(rows: list[Row], *, variables: Variables) -> bytes:
     import pyreadstat
 
-    # Stata 14+ (format 118) stores text as UTF-8: the Swedish labels survive.
+    # Stata's format 118 stores text as UTF-8: the Swedish labels survive.
     return _written(pyreadstat.write_dta, rows, variables, ".dta", file_label="CM research export")
 
 
