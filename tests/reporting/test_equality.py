@@ -19,7 +19,7 @@ from django.utils import translation
 from cm_portal import pdf as cm_pdf
 from participants.models import Contact, EndReason
 from plans.models import Goal, SubGoal
-from reporting import final_report, periods, services
+from reporting import equality, final_report, periods, services
 from reporting.disclosure import HIDDEN, SMALL, is_suppressed, protect
 from reporting.equality import equality_figures, protect_equality
 from reporting.kpis import Scope, compute_kpis, goal_definitions
@@ -184,8 +184,11 @@ def _scope() -> Scope:
     )
 
 
+@pytest.mark.parametrize("counted_in", ["postgresql", "python"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_the_figures_match_a_count_by_hand(hela_manniskan, seed):
+def test_the_figures_match_a_count_by_hand(hela_manniskan, seed, counted_in, monkeypatch):
+    if counted_in == "python":  # what SQLite (make run) counts with: no GROUPING SETS there
+        monkeypatch.setattr(equality, "_grouped_rows", equality._grouped_rows_in_python)
     specs = make_specs(seed, 40)
     build(hela_manniskan, specs)
     raw = equality_figures(_scope())
