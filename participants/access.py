@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Literal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
@@ -24,7 +24,7 @@ from guardian.shortcuts import get_objects_for_user
 from cm_portal import access_log
 from cm_portal.models import AccessEvent, User
 
-from .models import Participant, SharingGrant
+from .models import Participant, ParticipantUserObjectPermission, SharingGrant
 
 Need = Literal["view", "change"]
 
@@ -54,15 +54,41 @@ def _shared_with(user: User) -> QuerySet[SharingGrant]:
 
 
 def participants_for(user: User, *, need: Need = "view") -> QuerySet[Participant]:
-    """The participants this user may see (or change): the scoped queryset for lists."""
+    """The participants this user may see (or change): the scoped queryset for lists.
+
+    Written so that PostgreSQL can use its indexes at a city's size: a case manager's rows
+    are one ``IN`` over the union of the assigned and the shared ids (an ``OR`` of two
+    ``IN`` subqueries makes it read every participant); a team lead's own organisation
+    covers every assignment, which is within the organisation.
+    """
     if not user.is_active or not user.works_with_cases:
         return Participant.objects.none()
-    allowed = Q(pk__in=_assigned_to(user).values("pk"))
     if user.is_team_lead:
-        allowed |= Q(organisation_id=user.organisation_id)
+        allowed = Q(organisation_id=user.organisation_id)
+        if need == "view":
+            allowed |= Q(pk__in=_shared_with(user).values("participant_id"))
+        return Participant.objects.filter(allowed)
+    reachable = _assigned_to(user).values("pk")
     if need == "view":
-        allowed |= Q(pk__in=_shared_with(user).values("participant_id"))
-    return Participant.objects.filter(allowed)
+        reachable = reachable.union(_shared_with(user).values("participant_id"))
+    return Participant.objects.filter(pk__in=reachable)
+
+
+def may_change(user: User) -> Q:
+    """The condition on a participant's own row under which ``participants_for(user,
+    need="change")`` holds it: for marking the rows of a list in the list's one query."""
+    if not user.is_active or not user.works_with_cases:
+        return Q(pk__in=[])
+    own = Q(organisation_id=user.organisation_id)
+    if user.is_team_lead:
+        return own
+    assigned = ParticipantUserObjectPermission.objects.filter(
+        user=user,
+        permission__codename="change_participant",
+        permission__content_type__app_label="participants",
+        content_object=OuterRef("pk"),
+    )
+    return own & Q(Exists(assigned))
 
 
 def leads_team_of(user: User, participant: Participant) -> bool:

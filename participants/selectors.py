@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 
 from cm_portal.models import Organisation, User
 
-from .access import participants_for
+from .access import may_change, participants_for
 from .models import (
     ActivityRecord,
     CaseChange,
@@ -54,12 +63,11 @@ def caseload(
     in the one query. The deadlines are the plans app's rows, read through their reverse
     relation: no import of ``plans`` (the apps depend downwards).
     """
-    changeable = participants_for(user, need="change").filter(pk=OuterRef("pk"))
     participants = (
         participants_for(user)
         .select_related("organisation")
         .annotate(
-            changeable=Exists(changeable),
+            changeable=ExpressionWrapper(may_change(user), output_field=BooleanField()),
             case_manager_name=Subquery(
                 _assignments(OuterRef("pk")).order_by("user__name").values("user__name")[:1]
             ),
