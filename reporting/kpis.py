@@ -65,6 +65,7 @@ from plans.models import (
     ResponsibilityLink,
     SelfRating,
 )
+from reporting.contact_months import contact_totals
 from reporting.models import FrozenFigures, KpiFacts
 
 GENDERS = [Gender.WOMAN, Gender.MAN, Gender.NON_BINARY, Gender.NOT_STATED]
@@ -555,7 +556,8 @@ def activity_figures(scope: Scope) -> dict[str, Any]:
 
 def _computed_activity_figures(scope: Scope) -> dict[str, Any]:
     """Contacts, activity records and coordination meetings of the programme in the period:
-    three queries."""
+    three queries (the contacts by month where the database keeps them,
+    ``reporting.contact_months``)."""
     programme = scope.programme
     contacts = Contact.objects.filter(
         participant__programme=programme, date__gte=scope.period_from, date__lte=scope.period_to
@@ -574,9 +576,18 @@ def _computed_activity_figures(scope: Scope) -> dict[str, Any]:
         records = records.filter(organisation=scope.organisation)
         meetings = meetings.filter(participant__organisation=scope.organisation)
 
-    contact_counts = contacts.aggregate(
-        contacts=Count("pk"), persons=Count("participant", distinct=True)
-    )
+    if facts_maintained():
+        # The whole months from ContactMonth, the other days from the contacts.
+        contact_counts = contact_totals(
+            programme=programme,
+            organisation=scope.organisation,
+            period_from=scope.period_from,
+            period_to=scope.period_to,
+        )
+    else:
+        contact_counts = contacts.aggregate(
+            contacts=Count("pk"), persons=Count("participant", distinct=True)
+        )
     information = Q(kind=ActivityKind.INFORMATION_SESSION)
     outreach = Q(kind=ActivityKind.OUTREACH)
     record_counts = records.aggregate(

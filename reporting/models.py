@@ -416,3 +416,43 @@ class KpiFacts(models.Model):
 
     def __str__(self) -> str:
         return f"kpi facts {self.participant_id}"
+
+
+class ContactMonth(models.Model):
+    """A participant's logged contacts in one calendar month: how many and their minutes.
+
+    The activity figures (contacts and unique persons) and the equality view's contacts per
+    participant read these rows for the whole months of a period, and the logged contacts
+    themselves only for the days of a month the period covers in part (issue 21). Written,
+    as ``KpiFacts``, by PostgreSQL itself: statement triggers on the contacts and the
+    participants call ``reporting_contact_months_refresh`` in the transaction of the change
+    (``reporting/migrations/0008_contact_months.py``, which also adds the covering index on
+    programme and month that PostgreSQL alone has); ``reporting.facts`` compares the rows
+    with the contacts (``manage.py verify_kpi_facts``). Counts only.
+    """
+
+    # No cascade by Django: the contacts' and the participant's triggers remove the rows.
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.DO_NOTHING, related_name="+", db_index=False
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.DO_NOTHING, related_name="+", db_index=False
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.DO_NOTHING, related_name="+", db_index=False
+    )
+    month = models.DateField()  # the month's first day
+    contacts = models.PositiveIntegerField()
+    minutes = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("contacts of a participant in a month")
+        verbose_name_plural = _("contacts by month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "month"], name="contact_month_participant_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"contacts {self.participant_id} {self.month:%Y-%m}"
