@@ -34,12 +34,10 @@ from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
-    Q,
     Subquery,
     Sum,
 )
@@ -48,7 +46,6 @@ from django.utils.translation import gettext as _
 
 from cm_portal.programmes.models import EntryPath, Programme
 from participants.models import Contact, EndReason, Gender
-from plans.models import Goal, SubGoal, SubGoalStatus
 from reporting.contact_months import per_participant_sql
 from reporting.disclosure import (
     Cell,
@@ -97,16 +94,6 @@ def _end(code: str) -> str:
     return f"end:{code or NOT_RECORDED}"
 
 
-def _goals_met() -> Q:
-    """Q: the participant's plan has a goal, and every goal has an achieved sub-goal and no
-    open one (dropped sub-goals count neither way)."""
-    goals = Goal.objects.filter(plan__participant=OuterRef("pk"))
-    achieved = SubGoal.objects.filter(goal=OuterRef("pk"), status=SubGoalStatus.ACHIEVED)
-    still_open = SubGoal.objects.filter(goal=OuterRef("pk"), status=SubGoalStatus.OPEN)
-    unmet = goals.filter(~Exists(achieved) | Exists(still_open))
-    return Q(Exists(goals)) & ~Q(Exists(unmet))
-
-
 def _participant_rows(scope: Scope, *, contacts: bool = True):
     """One row per participant of the programme (and organisation): the groups, K1's
     conditions (``reporting.kpis``) as booleans, and (``contacts``) the period's contacts and
@@ -123,13 +110,15 @@ def _participant_rows(scope: Scope, *, contacts: bool = True):
         )
     else:
         rows = _annotated_participants(scope).annotate(
-            person=F("pk"), eq_plan_on=F("individual_plan__established_on")
+            person=F("pk"),
+            eq_plan_on=F("individual_plan__established_on"),
         )
     rows = rows.annotate(
         eq_reached=ExpressionWrapper(conditions["active"], output_field=BooleanField()),
         eq_started=ExpressionWrapper(conditions["started"], output_field=BooleanField()),
         eq_ended=ExpressionWrapper(conditions["ended"], output_field=BooleanField()),
-        eq_goals_met=ExpressionWrapper(_goals_met(), output_field=BooleanField()),
+        # The facts' column, or raw_facts' from the plan's goals (kpis.plan_goals_met).
+        eq_goals_met=F("plan_goals_met"),
     )
     columns = [
         "person",

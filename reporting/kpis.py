@@ -31,6 +31,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -56,7 +57,10 @@ from cm_portal.programmes.goals import CATALOGUE, GoalKind
 from cm_portal.programmes.models import Programme
 from participants.models import ActivityKind, ActivityRecord, Contact, Gender, Participant
 from plans.models import (
+    ContactPath,
     CoordinationMeeting,
+    Goal,
+    IndividualPlan,
     MeetingOffer,
     MeetingStatus,
     PrioritisedContact,
@@ -64,6 +68,8 @@ from plans.models import (
     RatingPhase,
     ResponsibilityLink,
     SelfRating,
+    SubGoal,
+    SubGoalStatus,
 )
 from reporting.contact_months import contact_totals
 from reporting.models import FrozenFigures, KpiFacts
@@ -257,10 +263,34 @@ def raw_facts(programme: Programme, organisation: Organisation | None = None):
         F("ucla_1") + F("ucla_2") + F("ucla_3"), output_field=IntegerField()
     )
     return participants.annotate(
+        plan_goals_met=ExpressionWrapper(plan_goals_met(), output_field=BooleanField()),
+        plan_incomplete=ExpressionWrapper(plan_incomplete(), output_field=BooleanField()),
         baseline_ucla=Subquery(baseline.annotate(s=ucla_sum).values("s")[:1]),
         baseline_participation=Subquery(baseline.values("participation")[:1]),
         follow_up_ucla=Subquery(follow_up.annotate(s=ucla_sum).values("s")[:1]),
         follow_up_participation=Subquery(follow_up.values("participation")[:1]),
+    )
+
+
+def plan_goals_met() -> Q:
+    """Q on participants: the plan has a goal, and every goal has an achieved sub-goal and no
+    open one (dropped sub-goals count neither way)."""
+    goals = Goal.objects.filter(plan__participant=OuterRef("pk"))
+    achieved = SubGoal.objects.filter(goal=OuterRef("pk"), status=SubGoalStatus.ACHIEVED)
+    still_open = SubGoal.objects.filter(goal=OuterRef("pk"), status=SubGoalStatus.OPEN)
+    unmet = goals.filter(~Exists(achieved) | Exists(still_open))
+    return Q(Exists(goals)) & ~Q(Exists(unmet))
+
+
+def plan_incomplete() -> Q:
+    """Q on participants: the plan has no goal, a goal without a sub-goal, or no contact
+    path (the data-quality warning; the rules of ``plan_establish`` forbid these)."""
+    goals = Goal.objects.filter(plan__participant=OuterRef("pk"))
+    goal_without_sub_goal = goals.exclude(Exists(SubGoal.objects.filter(goal=OuterRef("pk"))))
+    return Q(Exists(IndividualPlan.objects.filter(participant=OuterRef("pk")))) & (
+        ~Q(Exists(goals))
+        | Q(Exists(goal_without_sub_goal))
+        | ~Q(Exists(ContactPath.objects.filter(plan__participant=OuterRef("pk"))))
     )
 
 

@@ -409,6 +409,11 @@ class KpiFacts(models.Model):
     follow_up_participation = models.SmallIntegerField(null=True)
     # The first Intern-SIP offer (any answer).
     first_offered_on = models.DateField(null=True)
+    # The individual plan as it is now (sub-goal statuses carry no date): it has a goal and
+    # every goal is met (the equality view); it has no goal, a goal without a sub-goal or
+    # no contact path (the data-quality warning).
+    plan_goals_met = models.BooleanField(default=False)
+    plan_incomplete = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("KPI facts of a participant")

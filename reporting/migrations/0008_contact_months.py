@@ -106,6 +106,7 @@ def install(apps, schema_editor):
             "SELECT reporting_contact_months_refresh("
             "ARRAY(SELECT DISTINCT participant_id FROM participants_contact))"
         )
+        cursor.execute("ANALYZE reporting_contactmonth")
 
 
 def uninstall(apps, schema_editor):

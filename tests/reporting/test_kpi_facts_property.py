@@ -44,7 +44,7 @@ from plans.services.prioritised_contacts import (
     prioritised_contact_update,
 )
 from plans.services.self_ratings import self_rating_record
-from reporting import contact_months, equality, kpis
+from reporting import contact_months, equality, kpis, selectors
 from reporting.facts import differences
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +83,14 @@ write = st.one_of(
     st.tuples(st.just("crisis"), person, st.booleans()),
     st.tuples(st.just("close"), person, after_start),
     st.tuples(st.just("reopen"), person),
-    st.tuples(st.just("plan"), person, st.none() | after_start),
+    # The plan's sub-goal's status and its contact paths: its goals met, or incomplete.
+    st.tuples(
+        st.just("plan"),
+        person,
+        st.none() | after_start,
+        st.sampled_from(["open", "achieved", "dropped"]),
+        st.booleans(),
+    ),
     st.tuples(st.just("crisis_plan"), person, st.none() | after_start, st.integers(0, 2)),
     # The prioritised contacts and the ratings have the most rules: drawn more often.
     contact,
@@ -175,11 +182,16 @@ class Writer:
     def reopen(self, participant: Participant) -> None:
         participant_services.participant_reopen(participant=participant, actor=self.staff)
 
-    def plan(self, participant: Participant, established: int | None) -> None:
+    def plan(
+        self, participant: Participant, established: int | None, sub_goal: str, paths: bool
+    ) -> None:
         day = None if established is None else on(participant, established).isoformat()
-        plan_import(
-            participant=participant, content={**PLAN, "established_on": day}, actor=self.staff
-        )
+        content = {
+            "goals": [{"title": "Work", "sub_goals": [{"title": "Apply", "status": sub_goal}]}],
+            "contact_paths": PLAN["contact_paths"] if paths else [],
+            "established_on": day,
+        }
+        plan_import(participant=participant, content=content, actor=self.staff)
 
     def crisis_plan(self, participant: Participant, established: int | None, links: int) -> None:
         """The first time from a case file; then the chain saved again (none: refused once
@@ -355,8 +367,20 @@ def check_sequence(steps, organisation, staff, programme) -> None:
         ):
             recounted = figures(programme, period_from, period_to, today)
             recounted_equality = equality.equality_figures(scope)
+        counted_plans = selectors.incomplete_plans(
+            programme=programme, period_from=period_from, period_to=period_to
+        )
+        with (
+            mock.patch.object(kpis, "facts_maintained", return_value=False),
+            mock.patch.object(equality, "facts_maintained", return_value=False),
+            mock.patch.object(selectors, "facts_maintained", return_value=False),
+        ):
+            recounted_plans = selectors.incomplete_plans(
+                programme=programme, period_from=period_from, period_to=period_to
+            )
         assert counted == recounted
         assert counted_equality == recounted_equality
+        assert counted_plans == recounted_plans
 
 
 def test_a_write_outside_the_services_is_in_the_facts_too(hela_manniskan, alice, vagledning):

@@ -11,6 +11,7 @@ from django.db import connection
 from django.utils import translation
 
 from participants.models import Contact, Participant
+from plans.models import ContactPath, Goal, IndividualPlan, SubGoal
 from reporting import contact_months
 from reporting.facts import differences
 from reporting.models import ContactMonth, KpiFacts
@@ -160,3 +161,27 @@ def test_the_contact_months_triggers_are_installed():
             "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'reporting_contact_months_%%'"
         )
         assert cursor.fetchone()[0] == 2 * 3
+
+
+def test_the_plan_goals_and_contact_paths_are_in_the_facts(people, vagledning):
+    first, _second = people  # an established plan, no goal yet: incomplete
+    facts = KpiFacts.objects.filter(participant=first)
+    assert facts.values_list("plan_goals_met", "plan_incomplete").get() == (False, True)
+    the_plan = IndividualPlan.objects.get(participant=first)
+    goal = Goal.objects.create(plan=the_plan, position=0, title="Work")
+    step = SubGoal.objects.create(goal=goal, position=0, title="Apply", status="open")
+    ContactPath.objects.create(plan=the_plan, position=0, actor="Clinic", how="Phone")
+    assert facts.values_list("plan_goals_met", "plan_incomplete").get() == (False, False)
+    SubGoal.objects.filter(pk=step.pk).update(status="achieved")
+    assert facts.values_list("plan_goals_met", "plan_incomplete").get() == (True, False)
+    step.delete()
+    assert facts.values_list("plan_goals_met", "plan_incomplete").get() == (False, True)
+    assert differences(vagledning) == []
+
+
+def test_the_plan_triggers_are_installed():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'reporting_plan_facts_%%'"
+        )
+        assert cursor.fetchone()[0] == 3 * 3
