@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 
 from cm_portal.models import Organisation
 from cm_portal.programmes.models import Programme
@@ -98,6 +98,19 @@ def contact_totals(
     period_to: date,
 ) -> dict[str, int]:
     """``contacts`` dated in the period and the distinct ``persons`` they were with."""
+    first, after = whole_months(period_from, period_to)
+    if (first, after) == (period_from, period_to + timedelta(days=1)):
+        # Whole months only: a person is counted in the first of their months in the period.
+        months = ContactMonth.objects.filter(programme=programme, month__gte=first, month__lt=after)
+        if organisation is not None:
+            months = months.filter(organisation=organisation)
+        counted = months.aggregate(
+            contacts=Coalesce(Sum("contacts"), 0),
+            persons=Count(
+                "pk", filter=Q(previous_month__isnull=True) | Q(previous_month__lt=first)
+            ),
+        )
+        return {"contacts": int(counted["contacts"]), "persons": counted["persons"]}
     sql, params = per_participant_sql(
         programme=programme,
         organisation=organisation,
@@ -132,23 +145,29 @@ class MonthDifference:
 
 def differences(programme: Programme) -> list[MonthDifference]:
     """Where ``ContactMonth`` differs from the logged contacts of ``programme``'s
-    participants (organisation, count and minutes by month): two queries."""
-    expected = {
-        (row["participant_id"], row["month"]): (row["organisation"], row["n"], row["m"])
-        for row in Contact.objects.filter(participant__programme=programme)
+    participants (organisation, count, minutes and the previous month with a contact, by
+    month): two queries."""
+    expected: dict[tuple[int, date], tuple] = {}
+    previous: dict[int, date] = {}
+    for row in (
+        Contact.objects.filter(participant__programme=programme)
         .annotate(month=TruncMonth("date"))
-        .order_by()
+        .order_by("participant_id", "month")
         .values("participant_id", "month", organisation=F("participant__organisation_id"))
         .annotate(n=Count("pk"), m=Sum("duration_minutes"))
-    }
+    ):
+        pk, month = row["participant_id"], row["month"]
+        expected[pk, month] = (row["organisation"], row["n"], row["m"], previous.get(pk))
+        previous[pk] = month
     stored = {
         (row["participant_id"], row["month"]): (
             row["organisation_id"],
             row["contacts"],
             row["minutes"],
+            row["previous_month"],
         )
         for row in ContactMonth.objects.filter(programme=programme).values(
-            "participant_id", "month", "organisation_id", "contacts", "minutes"
+            "participant_id", "month", "organisation_id", "contacts", "minutes", "previous_month"
         )
     }
     return [

@@ -449,6 +449,9 @@ class ContactMonth(models.Model):
     month = models.DateField()  # the month's first day
     contacts = models.PositiveIntegerField()
     minutes = models.PositiveIntegerField()
+    # The participant's month with a contact before this one (none: this is the first), so
+    # that the persons with a contact in a run of months are counted without grouping.
+    previous_month = models.DateField(null=True)
 
     class Meta:
         verbose_name = _("contacts of a participant in a month")

@@ -7,11 +7,11 @@ from django.db import migrations, models
 # The contacts of those participants by calendar month, from the logged contacts (docs/kpis.md,
 # "Where the figures are counted from"; reporting.facts counts the same with the ORM and
 # ``manage.py verify_kpi_facts`` compares). Only the rows that change are written: a new
-# contact updates one row.
+# contact updates one row (two when it opens a month before the participant's next one).
 REFRESH = """
 CREATE OR REPLACE FUNCTION reporting_contact_months_refresh(ids bigint[]) RETURNS void
 LANGUAGE sql AS $$
-WITH fresh AS (
+WITH counted AS (
     SELECT c.participant_id, p.programme_id, p.organisation_id,
            CAST(date_trunc('month', c.date) AS date) AS month,
            count(*) AS contacts, sum(c.duration_minutes) AS minutes
@@ -19,6 +19,10 @@ WITH fresh AS (
       JOIN participants_participant p ON p.id = c.participant_id
      WHERE c.participant_id = ANY(ids)
      GROUP BY c.participant_id, p.programme_id, p.organisation_id, 4
+), fresh AS (
+    SELECT counted.*,
+           lag(month) OVER (PARTITION BY participant_id ORDER BY month) AS previous_month
+      FROM counted
 ), gone AS (
     DELETE FROM reporting_contactmonth m
      WHERE m.participant_id = ANY(ids)
@@ -26,14 +30,16 @@ WITH fresh AS (
                         WHERE f.participant_id = m.participant_id AND f.month = m.month)
 )
 INSERT INTO reporting_contactmonth AS m
-       (participant_id, programme_id, organisation_id, month, contacts, minutes)
-SELECT participant_id, programme_id, organisation_id, month, contacts, minutes FROM fresh
+       (participant_id, programme_id, organisation_id, month, contacts, minutes, previous_month)
+SELECT participant_id, programme_id, organisation_id, month, contacts, minutes, previous_month
+  FROM fresh
 ON CONFLICT (participant_id, month) DO UPDATE SET
     programme_id = EXCLUDED.programme_id, organisation_id = EXCLUDED.organisation_id,
-    contacts = EXCLUDED.contacts, minutes = EXCLUDED.minutes
- WHERE (m.programme_id, m.organisation_id, m.contacts, m.minutes)
+    contacts = EXCLUDED.contacts, minutes = EXCLUDED.minutes,
+    previous_month = EXCLUDED.previous_month
+ WHERE (m.programme_id, m.organisation_id, m.contacts, m.minutes, m.previous_month)
        IS DISTINCT FROM (EXCLUDED.programme_id, EXCLUDED.organisation_id,
-                         EXCLUDED.contacts, EXCLUDED.minutes);
+                         EXCLUDED.contacts, EXCLUDED.minutes, EXCLUDED.previous_month);
 $$;
 """
 
@@ -73,7 +79,7 @@ CREATE TRIGGER reporting_contact_months_delete AFTER DELETE ON {table}
 # declared on the model, which SQLite also reads).
 INDEX = (
     "CREATE INDEX contact_month_programme_idx ON reporting_contactmonth (programme_id, month)"
-    " INCLUDE (organisation_id, participant_id, contacts, minutes)"
+    " INCLUDE (organisation_id, participant_id, contacts, minutes, previous_month)"
 )
 
 
@@ -138,6 +144,7 @@ class Migration(migrations.Migration):
                 ('month', models.DateField()),
                 ('contacts', models.PositiveIntegerField()),
                 ('minutes', models.PositiveIntegerField()),
+                ('previous_month', models.DateField(null=True)),
                 ('organisation', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cm_portal.organisation')),
                 ('participant', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='participants.participant')),
                 ('programme', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programmes.programme')),
