@@ -571,6 +571,7 @@ def report_context(
     organisation: Organisation | None = None,
     today: date | None = None,
     trend_quarters: list[Period] | None = None,
+    equality: bool = True,
 ) -> dict[str, Any]:
     """The report on ``programme`` for ``period``, computed once and disclosure-controlled:
     the page (``templates/reporting/report.html``), the PDF (``services.steering_report_context``)
@@ -579,7 +580,9 @@ def report_context(
     ``figures`` is ``protected_kpis`` as is (the exports' rows); the rest is formatted for
     the templates. ``organisation`` limits the figures to one organisation (a team lead's);
     ``None`` is all. ``trend_quarters`` are the quarters of the trend (by default those
-    ended by the period's end; ``[]`` for none, as the exports need no trend).
+    ended by the period's end; ``[]`` for none, as the exports need no trend). ``equality``
+    False leaves the equality view out (``None``) where it is not shown: the quarterly PDF,
+    the exports, a member's start page.
     """
     today = today or timezone.localdate()
     figures = protected_kpis(
@@ -646,7 +649,9 @@ def report_context(
             ),
             figures=figures,
             goals=names,
-        ),
+        )
+        if equality
+        else None,
     }
 
 
