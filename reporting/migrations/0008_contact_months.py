@@ -11,6 +11,9 @@ from django.db import migrations, models
 REFRESH = """
 CREATE OR REPLACE FUNCTION reporting_contact_months_refresh(ids bigint[]) RETURNS void
 LANGUAGE sql AS $$
+-- Two contacts logged at once for one participant: the second waits here for the first to
+-- commit, and its count below (a new snapshot, the function being volatile) includes it.
+SELECT 1 FROM participants_participant WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
 WITH counted AS (
     SELECT c.participant_id, p.programme_id, p.organisation_id,
            CAST(date_trunc('month', c.date) AS date) AS month,
