@@ -6,10 +6,14 @@ from django.db import migrations, models
 
 
 # 0007's refresh with two more columns: the plan's goals met and the plan incomplete (docs/kpis.md,
-# "Where the figures are counted from"; reporting.kpis.raw_facts says the same with the ORM).
+# "Where the figures are counted from"; reporting.kpis.raw_facts says the same with the ORM),
+# and a lock on the participants' rows first, as the contacts by month (0008).
 REFRESH = """
 CREATE OR REPLACE FUNCTION reporting_kpi_facts_refresh(ids bigint[]) RETURNS void
 LANGUAGE sql AS $$
+-- Two writes at once for one participant (a plan and a rating): the second waits here for the
+-- first to commit, and its row below (a new snapshot, the function being volatile) has both.
+SELECT 1 FROM participants_participant WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
 DELETE FROM reporting_kpifacts f
  WHERE f.participant_id = ANY(ids)
    AND NOT EXISTS (SELECT 1 FROM participants_participant p WHERE p.id = f.participant_id);
