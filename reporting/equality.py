@@ -34,12 +34,10 @@ from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
-    Q,
     Subquery,
     Sum,
 )
@@ -48,7 +46,7 @@ from django.utils.translation import gettext as _
 
 from cm_portal.programmes.models import EntryPath, Programme
 from participants.models import Contact, EndReason, Gender
-from plans.models import Goal, SubGoal, SubGoalStatus
+from reporting.contact_months import per_participant_sql
 from reporting.disclosure import (
     Cell,
     is_suppressed,
@@ -63,7 +61,9 @@ from reporting.kpis import (
     Scope,
     _annotated_participants,
     _conditions,
+    _counted_rows,
     age_groups,
+    facts_maintained,
 )
 
 ALL = "all"
@@ -94,67 +94,89 @@ def _end(code: str) -> str:
     return f"end:{code or NOT_RECORDED}"
 
 
-def _goals_met() -> Q:
-    """Q: the participant's plan has a goal, and every goal has an achieved sub-goal and no
-    open one (dropped sub-goals count neither way)."""
-    goals = Goal.objects.filter(plan__participant=OuterRef("pk"))
-    achieved = SubGoal.objects.filter(goal=OuterRef("pk"), status=SubGoalStatus.ACHIEVED)
-    still_open = SubGoal.objects.filter(goal=OuterRef("pk"), status=SubGoalStatus.OPEN)
-    unmet = goals.filter(~Exists(achieved) | Exists(still_open))
-    return Q(Exists(goals)) & ~Q(Exists(unmet))
-
-
-def _participants_sql(scope: Scope) -> tuple[str, tuple]:
-    return _participant_rows(scope).query.sql_with_params()
-
-
-def _participant_rows(scope: Scope):
+def _participant_rows(scope: Scope, *, contacts: bool = True):
     """One row per participant of the programme (and organisation): the groups, K1's
-    conditions (``reporting.kpis``) as booleans, and the period's contacts and minutes."""
+    conditions (``reporting.kpis``) as booleans, and (``contacts``) the period's contacts and
+    minutes. Read from the KPI facts table where the database keeps it (``_grouped_sql``
+    then joins the contacts by month, ``reporting.contact_months``), else from the case
+    tables."""
     conditions = _conditions(scope)
-    contacts = (
-        Contact.objects.filter(
-            participant=OuterRef("pk"), date__gte=scope.period_from, date__lte=scope.period_to
+    if facts_maintained():
+        rows = _counted_rows(scope).annotate(
+            person=F("participant_id"),
+            entry_path=F("participant__entry_path"),
+            end_reason_code=F("participant__end_reason_code"),
+            eq_plan_on=F("plan_on"),
         )
-        .order_by()
-        .values("participant")
-    )
-    rows = (
-        _annotated_participants(scope)
-        .annotate(
-            eq_reached=ExpressionWrapper(conditions["active"], output_field=BooleanField()),
-            eq_started=ExpressionWrapper(conditions["started"], output_field=BooleanField()),
-            eq_ended=ExpressionWrapper(conditions["ended"], output_field=BooleanField()),
+    else:
+        rows = _annotated_participants(scope).annotate(
+            person=F("pk"),
             eq_plan_on=F("individual_plan__established_on"),
-            eq_goals_met=ExpressionWrapper(_goals_met(), output_field=BooleanField()),
+        )
+    rows = rows.annotate(
+        eq_reached=ExpressionWrapper(conditions["active"], output_field=BooleanField()),
+        eq_started=ExpressionWrapper(conditions["started"], output_field=BooleanField()),
+        eq_ended=ExpressionWrapper(conditions["ended"], output_field=BooleanField()),
+        # The facts' column, or raw_facts' from the plan's goals (kpis.plan_goals_met).
+        eq_goals_met=F("plan_goals_met"),
+    )
+    columns = [
+        "person",
+        "gender",
+        "age_group",
+        "entry_path",
+        "end_reason_code",
+        "intervention_start",
+        "eq_reached",
+        "eq_started",
+        "eq_ended",
+        "eq_plan_on",
+        "eq_goals_met",
+    ]
+    if contacts:
+        in_period = (
+            Contact.objects.filter(
+                participant=OuterRef("pk"), date__gte=scope.period_from, date__lte=scope.period_to
+            )
+            .order_by()
+            .values("participant")
+        )
+        rows = rows.annotate(
             eq_contacts=Coalesce(
-                Subquery(contacts.annotate(n=Count("pk")).values("n")),
+                Subquery(in_period.annotate(n=Count("pk")).values("n")),
                 0,
                 output_field=IntegerField(),
             ),
             eq_minutes=Coalesce(
-                Subquery(contacts.annotate(m=Sum("duration_minutes")).values("m")),
+                Subquery(in_period.annotate(m=Sum("duration_minutes")).values("m")),
                 0,
                 output_field=IntegerField(),
             ),
         )
-        .order_by()
-        .values(
-            "gender",
-            "age_group",
-            "entry_path",
-            "end_reason_code",
-            "intervention_start",
-            "eq_reached",
-            "eq_started",
-            "eq_ended",
-            "eq_plan_on",
-            "eq_goals_met",
-            "eq_contacts",
-            "eq_minutes",
-        )
+        columns += ["eq_contacts", "eq_minutes"]
+    return rows.order_by().values(*columns)
+
+
+def _participants_sql(scope: Scope) -> tuple[str, list]:
+    """The rows of ``_participant_rows`` as SQL; with the facts table, their contacts and
+    minutes joined from the contacts by month instead of counted per participant."""
+    if not facts_maintained():
+        sql, params = _participant_rows(scope).query.sql_with_params()
+        return sql, list(params)
+    inner, inner_params = _participant_rows(scope, contacts=False).query.sql_with_params()
+    contacts, contact_params = per_participant_sql(
+        programme=scope.programme,
+        organisation=scope.organisation,
+        period_from=scope.period_from,
+        period_to=scope.period_to,
     )
-    return rows
+    sql = (
+        "SELECT person_row.*, COALESCE(counted.contacts, 0) AS eq_contacts,"  # noqa: S608
+        " COALESCE(counted.minutes, 0) AS eq_minutes"
+        f" FROM ({inner}) AS person_row LEFT JOIN ({contacts}) AS counted"
+        " ON counted.participant_id = person_row.person"
+    )
+    return sql, [*inner_params, *contact_params]
 
 
 def _grouped_sql(scope: Scope, paths: list[str]) -> tuple[str, list]:

@@ -325,6 +325,7 @@ def report_figures(
         organisation=organisation_of(user),
         today=today,
         trend_quarters=[],
+        equality=False,
     )
     return context["figures"]
 

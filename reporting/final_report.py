@@ -271,6 +271,7 @@ def closing_figures(document: ClosingDocument, *, today: date | None = None) -> 
             organisation=document.organisation,
             today=today,
             trend_quarters=[],
+            equality=document.kind == ClosingKind.FINAL_REPORT,
         )
         figures: dict[str, Any] = {
             "as_of": today.isoformat(),

@@ -31,6 +31,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -56,7 +57,10 @@ from cm_portal.programmes.goals import CATALOGUE, GoalKind
 from cm_portal.programmes.models import Programme
 from participants.models import ActivityKind, ActivityRecord, Contact, Gender, Participant
 from plans.models import (
+    ContactPath,
     CoordinationMeeting,
+    Goal,
+    IndividualPlan,
     MeetingOffer,
     MeetingStatus,
     PrioritisedContact,
@@ -64,7 +68,10 @@ from plans.models import (
     RatingPhase,
     ResponsibilityLink,
     SelfRating,
+    SubGoal,
+    SubGoalStatus,
 )
+from reporting.contact_months import contact_totals
 from reporting.models import FrozenFigures, KpiFacts
 
 GENDERS = [Gender.WOMAN, Gender.MAN, Gender.NON_BINARY, Gender.NOT_STATED]
@@ -256,10 +263,34 @@ def raw_facts(programme: Programme, organisation: Organisation | None = None):
         F("ucla_1") + F("ucla_2") + F("ucla_3"), output_field=IntegerField()
     )
     return participants.annotate(
+        plan_goals_met=ExpressionWrapper(plan_goals_met(), output_field=BooleanField()),
+        plan_incomplete=ExpressionWrapper(plan_incomplete(), output_field=BooleanField()),
         baseline_ucla=Subquery(baseline.annotate(s=ucla_sum).values("s")[:1]),
         baseline_participation=Subquery(baseline.values("participation")[:1]),
         follow_up_ucla=Subquery(follow_up.annotate(s=ucla_sum).values("s")[:1]),
         follow_up_participation=Subquery(follow_up.values("participation")[:1]),
+    )
+
+
+def plan_goals_met() -> Q:
+    """Q on participants: the plan has a goal, and every goal has an achieved sub-goal and no
+    open one (dropped sub-goals count neither way)."""
+    goals = Goal.objects.filter(plan__participant=OuterRef("pk"))
+    achieved = SubGoal.objects.filter(goal=OuterRef("pk"), status=SubGoalStatus.ACHIEVED)
+    still_open = SubGoal.objects.filter(goal=OuterRef("pk"), status=SubGoalStatus.OPEN)
+    unmet = goals.filter(~Exists(achieved) | Exists(still_open))
+    return Q(Exists(goals)) & ~Q(Exists(unmet))
+
+
+def plan_incomplete() -> Q:
+    """Q on participants: the plan has no goal, a goal without a sub-goal, or no contact
+    path (the data-quality warning; the rules of ``plan_establish`` forbid these)."""
+    goals = Goal.objects.filter(plan__participant=OuterRef("pk"))
+    goal_without_sub_goal = goals.exclude(Exists(SubGoal.objects.filter(goal=OuterRef("pk"))))
+    return Q(Exists(IndividualPlan.objects.filter(participant=OuterRef("pk")))) & (
+        ~Q(Exists(goals))
+        | Q(Exists(goal_without_sub_goal))
+        | ~Q(Exists(ContactPath.objects.filter(plan__participant=OuterRef("pk"))))
     )
 
 
@@ -501,15 +532,70 @@ def frozen_figures(scope: Scope) -> dict[str, Any] | None:
     return frozen.figures if frozen else None
 
 
-def computed_participant_figures(scope: Scope) -> dict[str, Any]:
-    """The programme's goals with their breakdowns: one query, grouped by gender and age."""
-    conditions = _conditions(scope)
-    rows = (
+def _grouped_rows(scope: Scope):
+    return (
         _counted_rows(scope)
         .order_by()
         .values("gender", "age_group")
-        .annotate(**{name: Count("pk", filter=q) for name, q in conditions.items()})
+        .annotate(**{name: Count("pk", filter=q) for name, q in _conditions(scope).items()})
     )
+
+
+# Stand-ins for the scope's dates in a compiled query (no case or period has them).
+_FROM, _TO, _TODAY = date(1901, 1, 1), date(1901, 2, 2), date(1901, 3, 3)
+_COMPILED: dict[tuple, tuple[str, tuple]] = {}
+_COMPILED_MAX = 64
+
+
+def _compiled_grouped_sql(scope: Scope) -> tuple[str, list]:
+    """The grouped query over the facts table as SQL and parameters.
+
+    Building its hundred filtered counts with the ORM costs more than running it, and a
+    report runs it once for the period and once for every quarter of the trend. The SQL
+    depends on the programme's goals, age groups and target group and on whether an
+    organisation is chosen, not on the dates: it is compiled once with stand-in dates, and
+    the dates are put in its parameters."""
+    programme = scope.programme
+    key = (
+        programme.pk,
+        repr(goal_definitions(programme)),
+        repr(programme.age_bins),
+        programme.age_min,
+        programme.age_max,
+        None if scope.organisation is None else scope.organisation.pk,
+    )
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        stand_in = Scope(
+            period_from=_FROM,
+            period_to=_TO,
+            today=_TODAY,
+            programme=programme,
+            organisation=scope.organisation,
+        )
+        compiled = _grouped_rows(stand_in).query.sql_with_params()
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        _COMPILED[key] = compiled
+    sql, params = compiled
+    dates = {_FROM: scope.period_from, _TO: scope.period_to, _TODAY: scope.today}
+    return sql, [dates.get(param, param) if type(param) is date else param for param in params]
+
+
+def _grouped_counts(scope: Scope) -> list[dict[str, Any]]:
+    """The rows of ``_grouped_rows``: one per gender and age group."""
+    if not facts_maintained():
+        return list(_grouped_rows(scope))
+    sql, params = _compiled_grouped_sql(scope)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def computed_participant_figures(scope: Scope) -> dict[str, Any]:
+    """The programme's goals with their breakdowns: one query, grouped by gender and age."""
+    conditions = _conditions(scope)
     zero = dict.fromkeys(conditions, 0)
     total = dict(zero)
     by_gender = {str(gender): dict(zero) for gender in GENDERS}
@@ -520,7 +606,7 @@ def computed_participant_figures(scope: Scope) -> dict[str, Any]:
             # compilation takes seconds; without it the query runs in well under a second.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
-        rows = list(rows)
+        rows = _grouped_counts(scope)
     # At most one row per gender and age group: this loop does not grow with the data.
     for row in rows:
         for name in conditions:
@@ -555,7 +641,8 @@ def activity_figures(scope: Scope) -> dict[str, Any]:
 
 def _computed_activity_figures(scope: Scope) -> dict[str, Any]:
     """Contacts, activity records and coordination meetings of the programme in the period:
-    three queries."""
+    three queries (the contacts by month where the database keeps them,
+    ``reporting.contact_months``)."""
     programme = scope.programme
     contacts = Contact.objects.filter(
         participant__programme=programme, date__gte=scope.period_from, date__lte=scope.period_to
@@ -574,9 +661,18 @@ def _computed_activity_figures(scope: Scope) -> dict[str, Any]:
         records = records.filter(organisation=scope.organisation)
         meetings = meetings.filter(participant__organisation=scope.organisation)
 
-    contact_counts = contacts.aggregate(
-        contacts=Count("pk"), persons=Count("participant", distinct=True)
-    )
+    if facts_maintained():
+        # The whole months from ContactMonth, the other days from the contacts.
+        contact_counts = contact_totals(
+            programme=programme,
+            organisation=scope.organisation,
+            period_from=scope.period_from,
+            period_to=scope.period_to,
+        )
+    else:
+        contact_counts = contacts.aggregate(
+            contacts=Count("pk"), persons=Count("participant", distinct=True)
+        )
     information = Q(kind=ActivityKind.INFORMATION_SESSION)
     outreach = Q(kind=ActivityKind.OUTREACH)
     record_counts = records.aggregate(

@@ -409,6 +409,11 @@ class KpiFacts(models.Model):
     follow_up_participation = models.SmallIntegerField(null=True)
     # The first Intern-SIP offer (any answer).
     first_offered_on = models.DateField(null=True)
+    # The individual plan as it is now (sub-goal statuses carry no date): it has a goal and
+    # every goal is met (the equality view); it has no goal, a goal without a sub-goal or
+    # no contact path (the data-quality warning).
+    plan_goals_met = models.BooleanField(default=False)
+    plan_incomplete = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("KPI facts of a participant")
@@ -416,3 +421,46 @@ class KpiFacts(models.Model):
 
     def __str__(self) -> str:
         return f"kpi facts {self.participant_id}"
+
+
+class ContactMonth(models.Model):
+    """A participant's logged contacts in one calendar month: how many and their minutes.
+
+    The activity figures (contacts and unique persons) and the equality view's contacts per
+    participant read these rows for the whole months of a period, and the logged contacts
+    themselves only for the days of a month the period covers in part (issue 21). Written,
+    as ``KpiFacts``, by PostgreSQL itself: statement triggers on the contacts and the
+    participants call ``reporting_contact_months_refresh`` in the transaction of the change
+    (``reporting/migrations/0008_contact_months.py``, which also adds the covering index on
+    programme and month that PostgreSQL alone has); ``reporting.facts`` compares the rows
+    with the contacts (``manage.py verify_kpi_facts``). Counts only.
+    """
+
+    # No cascade by Django: the contacts' and the participant's triggers remove the rows.
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.DO_NOTHING, related_name="+", db_index=False
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.DO_NOTHING, related_name="+", db_index=False
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.DO_NOTHING, related_name="+", db_index=False
+    )
+    month = models.DateField()  # the month's first day
+    contacts = models.PositiveIntegerField()
+    minutes = models.PositiveIntegerField()
+    # The participant's month with a contact before this one (none: this is the first), so
+    # that the persons with a contact in a run of months are counted without grouping.
+    previous_month = models.DateField(null=True)
+
+    class Meta:
+        verbose_name = _("contacts of a participant in a month")
+        verbose_name_plural = _("contacts by month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "month"], name="contact_month_participant_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"contacts {self.participant_id} {self.month:%Y-%m}"

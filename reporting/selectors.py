@@ -36,11 +36,13 @@ from reporting.kpis import (
     Scope,
     age_groups,
     computed_participant_figures,
+    facts_maintained,
     frozen_figures_of,
     goal_definitions,
     percent_goals,
     programme_goals,
 )
+from reporting.models import KpiFacts
 from reporting.periods import (
     Period,
     finished_project_quarters,
@@ -120,6 +122,19 @@ def incomplete_plans(
     problem (a plan changed by hand, or an old import). One query: in the period (established
     within it) and cumulatively (established on or before its end).
     """
+    if facts_maintained():
+        # The facts' column (kpis.plan_incomplete: the same conditions), beside plan_on.
+        facts = KpiFacts.objects.filter(
+            programme=programme,
+            plan_incomplete=True,
+            plan_on__isnull=False,
+            plan_on__lte=period_to,
+        )
+        if organisation is not None:
+            facts = facts.filter(organisation=organisation)
+        return facts.aggregate(
+            period=Count("pk", filter=Q(plan_on__gte=period_from)), cumulative=Count("pk")
+        )
     goal_without_sub_goal = Goal.objects.filter(plan=OuterRef("pk")).exclude(
         Exists(SubGoal.objects.filter(goal=OuterRef("pk")))
     )
@@ -556,6 +571,7 @@ def report_context(
     organisation: Organisation | None = None,
     today: date | None = None,
     trend_quarters: list[Period] | None = None,
+    equality: bool = True,
 ) -> dict[str, Any]:
     """The report on ``programme`` for ``period``, computed once and disclosure-controlled:
     the page (``templates/reporting/report.html``), the PDF (``services.steering_report_context``)
@@ -564,7 +580,9 @@ def report_context(
     ``figures`` is ``protected_kpis`` as is (the exports' rows); the rest is formatted for
     the templates. ``organisation`` limits the figures to one organisation (a team lead's);
     ``None`` is all. ``trend_quarters`` are the quarters of the trend (by default those
-    ended by the period's end; ``[]`` for none, as the exports need no trend).
+    ended by the period's end; ``[]`` for none, as the exports need no trend). ``equality``
+    False leaves the equality view out (``None``) where it is not shown: the quarterly PDF,
+    the exports, a member's start page.
     """
     today = today or timezone.localdate()
     figures = protected_kpis(
@@ -631,7 +649,9 @@ def report_context(
             ),
             figures=figures,
             goals=names,
-        ),
+        )
+        if equality
+        else None,
     }
 
 

@@ -103,11 +103,14 @@ def steering_report_context(report: SteeringReport, *, today: date | None = None
     trend over the report kind's quarters."""
     today = today or timezone.localdate()
     period = _period_of(report)
+    # The equality view belongs to the yearly and the final account (issue 15).
+    show_equality = report.kind in (ReportKind.ANNUAL, ReportKind.FINAL)
     context = report_context(
         programme=report.programme,
         period=period,
         today=today,
         trend_quarters=_trend_quarters(report, period),
+        equality=show_equality,
     )
     return context | {
         "report": report,
@@ -115,8 +118,7 @@ def steering_report_context(report: SteeringReport, *, today: date | None = None
         "printed_on": today,
         # The trend's charts, or None when there is no trend to draw.
         "chart": context["charts"] or None,
-        # The equality view belongs to the yearly and the final account (issue 15).
-        "show_equality": report.kind in (ReportKind.ANNUAL, ReportKind.FINAL),
+        "show_equality": show_equality,
     }
 
 

@@ -123,7 +123,12 @@ def start(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     period = released_default_period(programme, today)
     context = report_context(
-        programme=programme, period=period, organisation=None, today=today, trend_quarters=[]
+        programme=programme,
+        period=period,
+        organisation=None,
+        today=today,
+        trend_quarters=[],
+        equality=False,
     )
     pdfs = SteeringReport.objects.filter(
         programme=programme, period_start=period.start, period_end=period.end

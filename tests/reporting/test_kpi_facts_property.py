@@ -2,11 +2,14 @@
 
 Hypothesis draws sequences of writes through the services (intake, intake changes, closing
 and reopening, plans and crisis plans from case files, prioritised contacts and their
-changes, self-ratings, Intern-SIP offers, a programme goal's new window or horizon, and
+changes, self-ratings, Intern-SIP offers, logged contacts and their corrections (the contacts
+by month, ``reporting.contact_months``), a programme goal's new window or horizon, and
 deletion by retention); refused writes are part of the sequence too. After every write
 the facts must equal a recomputation from the case tables, column by column
-(``reporting.facts.differences``); at the end the figures counted from the facts must equal
-the figures counted from the case tables, for a few periods and "todays".
+(``reporting.facts.differences``), and the contacts by month the logged contacts; at the end
+the figures counted from the facts must equal the figures counted from the case tables
+(the equality view's too), for a few periods, some of whole months and some not, and
+"todays".
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from cm_portal.programmes.goals import GoalKind
 from cm_portal.programmes.models import Programme
 from cm_portal.programmes.services import programme_goal_set
 from participants import services as participant_services
-from participants.models import Participant
+from participants.models import Contact, Participant
 from participants.retention import delete_case
 from plans.models import CrisisPlan, PrioritisedContact
 from plans.services.crisis_plan import (
@@ -41,7 +44,7 @@ from plans.services.prioritised_contacts import (
     prioritised_contact_update,
 )
 from plans.services.self_ratings import self_rating_record
-from reporting import kpis
+from reporting import contact_months, equality, kpis, selectors
 from reporting.facts import differences
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +83,14 @@ write = st.one_of(
     st.tuples(st.just("crisis"), person, st.booleans()),
     st.tuples(st.just("close"), person, after_start),
     st.tuples(st.just("reopen"), person),
-    st.tuples(st.just("plan"), person, st.none() | after_start),
+    # The plan's sub-goal's status and its contact paths: its goals met, or incomplete.
+    st.tuples(
+        st.just("plan"),
+        person,
+        st.none() | after_start,
+        st.sampled_from(["open", "achieved", "dropped"]),
+        st.booleans(),
+    ),
     st.tuples(st.just("crisis_plan"), person, st.none() | after_start, st.integers(0, 2)),
     # The prioritised contacts and the ratings have the most rules: drawn more often.
     contact,
@@ -91,6 +101,10 @@ write = st.one_of(
     rating,
     rating,
     st.tuples(st.just("offer"), person, after_start),
+    # Logged contacts: the activity figures and the equality view's contacts per person.
+    st.tuples(st.just("log"), person, after_start, st.integers(1, 240)),
+    st.tuples(st.just("log"), person, after_start, st.integers(1, 240)),
+    st.tuples(st.just("correct"), person, after_start, st.integers(1, 240)),
     st.tuples(st.just("window"), st.integers(28, 90)),
     st.tuples(st.just("horizon"), st.integers(1, 6)),
     st.tuples(st.just("retention"), person),
@@ -168,11 +182,16 @@ class Writer:
     def reopen(self, participant: Participant) -> None:
         participant_services.participant_reopen(participant=participant, actor=self.staff)
 
-    def plan(self, participant: Participant, established: int | None) -> None:
+    def plan(
+        self, participant: Participant, established: int | None, sub_goal: str, paths: bool
+    ) -> None:
         day = None if established is None else on(participant, established).isoformat()
-        plan_import(
-            participant=participant, content={**PLAN, "established_on": day}, actor=self.staff
-        )
+        content = {
+            "goals": [{"title": "Work", "sub_goals": [{"title": "Apply", "status": sub_goal}]}],
+            "contact_paths": PLAN["contact_paths"] if paths else [],
+            "established_on": day,
+        }
+        plan_import(participant=participant, content=content, actor=self.staff)
 
     def crisis_plan(self, participant: Participant, established: int | None, links: int) -> None:
         """The first time from a case file; then the chain saved again (none: refused once
@@ -258,6 +277,27 @@ class Writer:
             actor=self.staff,
         )
 
+    def log(self, participant: Participant, day: int, minutes: int) -> None:
+        participant_services.contact_log(
+            participant=participant,
+            actor=self.staff,
+            date=on(participant, day),
+            kind="meeting",
+            duration_minutes=minutes,
+        )
+
+    def correct(self, participant: Participant, day: int, minutes: int) -> None:
+        """The participant's first logged contact moves to another day (often another
+        month) and lasts another time."""
+        contact = Contact.objects.filter(participant=participant).order_by("pk").first()
+        if contact is not None:
+            participant_services.contact_correct(
+                contact=contact,
+                actor=self.staff,
+                date=on(participant, day),
+                duration_minutes=minutes,
+            )
+
     def goal(self, name: str, value: int) -> None:
         if name == "window":
             kind, parameters = GoalKind.PLAN_WITHIN_WINDOW, {"window_days": value}
@@ -303,19 +343,44 @@ def check_sequence(steps, organisation, staff, programme) -> None:
             writer.apply(step)
         # After every write: a later write to the same case would mend a missed one.
         assert differences(programme) == [], f"after write {number}: {step}"
+        assert contact_months.differences(programme) == [], f"after write {number}: {step}"
 
     # A fresh instance: the fixture's would keep the goals read before a goal's change.
     programme = Programme.objects.get(pk=programme.pk)
+    month = TODAY.replace(day=1)
     periods = [
         (ago(200), TODAY, TODAY),
         (ago(120), ago(30), TODAY),
         (ago(90), TODAY + timedelta(days=60), ago(10)),
+        # Whole months only: the contacts by month alone.
+        ((month - timedelta(days=100)).replace(day=1), month - timedelta(days=1), TODAY),
     ]
     for period_from, period_to, today in periods:
         counted = figures(programme, period_from, period_to, today)
-        with mock.patch.object(kpis, "facts_maintained", return_value=False):
+        scope = kpis.Scope(
+            period_from=period_from, period_to=period_to, today=today, programme=programme
+        )
+        counted_equality = equality.equality_figures(scope)
+        with (
+            mock.patch.object(kpis, "facts_maintained", return_value=False),
+            mock.patch.object(equality, "facts_maintained", return_value=False),
+        ):
             recounted = figures(programme, period_from, period_to, today)
+            recounted_equality = equality.equality_figures(scope)
+        counted_plans = selectors.incomplete_plans(
+            programme=programme, period_from=period_from, period_to=period_to
+        )
+        with (
+            mock.patch.object(kpis, "facts_maintained", return_value=False),
+            mock.patch.object(equality, "facts_maintained", return_value=False),
+            mock.patch.object(selectors, "facts_maintained", return_value=False),
+        ):
+            recounted_plans = selectors.incomplete_plans(
+                programme=programme, period_from=period_from, period_to=period_to
+            )
         assert counted == recounted
+        assert counted_equality == recounted_equality
+        assert counted_plans == recounted_plans
 
 
 def test_a_write_outside_the_services_is_in_the_facts_too(hela_manniskan, alice, vagledning):

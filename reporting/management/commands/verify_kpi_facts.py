@@ -1,8 +1,10 @@
 """``manage.py verify_kpi_facts [--programme SLUG] [--repair]``: recompute every participant's
-KPI facts from the case tables and print where the facts table differs (``reporting.facts``).
+KPI facts from the case tables and print where the facts table differs (``reporting.facts``),
+and the same for the contacts by month (``reporting.contact_months``).
 
 Exits non-zero when anything differs. ``--repair`` then rewrites the differing programmes'
-rows with the database's own refresh. Participants are named by their key only.
+rows (of the table that differs) with the database's own refresh. Participants are named by
+their key only.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from cm_portal.programmes.models import Programme
+from reporting import contact_months
 from reporting.facts import differences, rebuild
 from reporting.kpis import facts_maintained
 
@@ -43,13 +46,19 @@ class Command(BaseCommand):
         total = 0
         for programme in programmes:
             found = differences(programme)
-            total += len(found)
-            for difference in found:
+            months = contact_months.differences(programme)
+            total += len(found) + len(months)
+            for difference in [*found, *months]:
                 self.stdout.write(f"{programme.slug}: {difference}")
             if found and options["repair"]:
                 rebuild(programme)
                 self.stdout.write(_("%(slug)s: facts rewritten.") % {"slug": programme.slug})
-            elif not found:
+            if months and options["repair"]:
+                contact_months.rebuild(programme)
+                self.stdout.write(
+                    _("%(slug)s: contacts by month rewritten.") % {"slug": programme.slug}
+                )
+            if not found and not months:
                 self.stdout.write(_("%(slug)s: no difference.") % {"slug": programme.slug})
         if total:
             raise CommandError(
