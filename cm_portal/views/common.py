@@ -25,6 +25,13 @@ def method_not_allowed(request: HttpRequest, *allowed: str) -> HttpResponse | No
     return HttpResponseNotAllowed(allowed)
 
 
+def filter_query(request: HttpRequest) -> str:
+    """The list's filter as a query string, without the page: what pagination.html keeps."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 def add_service_errors(
     form: BaseForm,
     error: ValidationError,

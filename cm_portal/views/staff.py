@@ -26,7 +26,7 @@ from ..forms import (
 )
 from ..http import AuthenticatedHttpRequest
 from ..models import AccessEvent, AccountChangeRequest, LogReview
-from .common import add_service_errors, confirmation_page, confirmed
+from .common import add_service_errors, confirmation_page, confirmed, filter_query
 
 PAGE_SIZE = 50
 
@@ -38,7 +38,8 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     staff = selectors.staff_list(**filters)
     page = Paginator(staff, PAGE_SIZE).get_page(request.GET.get("page"))
     pending = selectors.account_changes_pending()
-    return render(request, "staff/list.html", {"form": form, "page": page, "pending": pending})
+    context = {"form": form, "page": page, "pending": pending, "query": filter_query(request)}
+    return render(request, "staff/list.html", context)
 
 
 def _waits() -> str:
@@ -216,12 +217,10 @@ def access_log_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     # Reading the log is itself an access worth recording.
     access_log.record_request(request, action=AccessEvent.Action.VIEW, object_type="access_log")
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "staff/access_log.html",
-        {"form": form, "page": page, "rows": describe(page), "query": query.urlencode()},
+        {"form": form, "page": page, "rows": describe(page), "query": filter_query(request)},
     )
 
 
