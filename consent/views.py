@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log, pdf
@@ -132,30 +131,21 @@ def consent_scan(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse
     consent = access_consent(request.user, consent_pk, participant_pk=pk, need="view")
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
-    if not consent.scan:
-        raise Http404
-    try:
-        # Read whole (at most 10 MB): no file handle outlives the request.
-        with consent.scan.open("rb") as handle:
-            content = handle.read()
-    except FileNotFoundError:
-        raise Http404 from None
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(
+        consent.scan_content_type, "bin"
+    )
+    response = pdf.download(
+        consent.scan,
+        ready=True,
+        filename=f"consent-{consent.pk}.{extension}",
+        content_type=consent.scan_content_type or "application/octet-stream",
+    )
     access_log.record_request(
         request,
         action=Action.EXPORT,
         obj=consent.participant,
         detail=f"consent {consent.pk} scan",
     )
-    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(
-        consent.scan_content_type, "bin"
-    )
-    response = HttpResponse(
-        content, content_type=consent.scan_content_type or "application/octet-stream"
-    )
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"consent-{consent.pk}.{extension}"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
@@ -169,12 +159,11 @@ def case_file_export(request: HttpRequest, pk: int) -> HttpResponse:
         actor=request.user,
         client_address=client_address(request),
     )
-    response = HttpResponse(case_files.dumps(data), content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"case-file-{participant.pk}.json"
+    return pdf.attachment(
+        case_files.dumps(data),
+        filename=f"case-file-{participant.pk}.json",
+        content_type="application/json; charset=utf-8",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def export_pdf_request(request: HttpRequest, pk: int) -> HttpResponse:
