@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from cm_portal import access_log, pdf
 from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
+from cm_portal.views.common import act, confirmation_page, confirmed
 from cm_portal.views.common import add_service_errors as _add_errors
-from cm_portal.views.common import confirmation_page, confirmed
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
 
@@ -85,17 +85,13 @@ def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResp
     elif not confirmed(request):
         return _withdraw_confirmation(request, consent, form.cleaned_data["withdrawn_on"])
     else:
-        try:
-            services.consent_withdraw(
-                consent=consent,
-                withdrawn_on=form.cleaned_data["withdrawn_on"],
-                by_whom=form.cleaned_data["by_whom"],
-                actor=request.user,
-                client_address=client_address(request),
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
+        if act(
+            request,
+            services.consent_withdraw,
+            consent=consent,
+            withdrawn_on=form.cleaned_data["withdrawn_on"],
+            by_whom=form.cleaned_data["by_whom"],
+        ):
             messages.success(request, _("The consent was withdrawn."))
     return redirect("consent:list", pk=consent.participant_id)
 

@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-
-from cm_portal.access_log import client_address
 
 from .. import access_log, selectors, services
 from ..access import access_staff_member, administrator_required
@@ -28,7 +25,7 @@ from ..forms import (
 )
 from ..http import AuthenticatedHttpRequest
 from ..models import AccessEvent, AccountChangeRequest, LogReview
-from .common import confirmation_page, confirmed, filter_query, submit
+from .common import act, confirmation_page, confirmed, filter_query, submit
 
 PAGE_SIZE = 50
 
@@ -122,12 +119,8 @@ def _state_change(
 ) -> HttpResponse:
     """Call ``service`` on the account as the request's user; say what happened on its page."""
     member = access_staff_member(request.user, pk)
-    try:
-        result = service(user=member, actor=request.user, client_address=client_address(request))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        if isinstance(result, AccountChangeRequest):
+    if done := act(request, service, user=member):
+        if isinstance(done.value, AccountChangeRequest):
             messages.success(
                 request,
                 _("This account has access to case data, so the change was asked for.")
@@ -224,16 +217,13 @@ def log_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(LogReview.objects.select_related("reviewer"), pk=pk)
     if request.method == "POST" and "mark" in request.POST:
         raw = request.POST.get("event", "")
-        try:
-            services.log_review_mark(
-                review=review,
-                actor=request.user,
-                event_id=int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else -1,
-                mark=request.POST["mark"],
-                client_address=client_address(request),
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        act(
+            request,
+            services.log_review_mark,
+            review=review,
+            event_id=int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else -1,
+            mark=request.POST["mark"],
+        )
         return redirect(f"{request.path}#event-{raw}" if raw.isdigit() else request.path)
     form = LogReviewSignOffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
