@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,8 +11,7 @@ from django.utils.translation import gettext as _
 from cm_portal import access_log, pdf
 from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
-from cm_portal.views.common import act, confirmation_page, confirmed
-from cm_portal.views.common import add_service_errors as _add_errors
+from cm_portal.views.common import act, confirmation_page, confirmed, submit
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
 
@@ -52,24 +50,21 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConsentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.consent_record(
-                participant=participant,
-                actor=request.user,
-                organisations=data["organisations"],
-                external_names=data["external_parties"],
-                purpose=data["purpose"],
-                research=data["research"],
-                signed_on=data["signed_on"],
-                signed_by=data["signed_by"],
-                guardian_name=data["guardian_name"],
-                valid_until=data["valid_until"],
-                scan=data["scan"],
-                client_address=client_address(request),
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
+        if submit(
+            request,
+            form,
+            services.consent_record,
+            participant=participant,
+            organisations=data["organisations"],
+            external_names=data["external_parties"],
+            purpose=data["purpose"],
+            research=data["research"],
+            signed_on=data["signed_on"],
+            signed_by=data["signed_by"],
+            guardian_name=data["guardian_name"],
+            valid_until=data["valid_until"],
+            scan=data["scan"],
+        ):
             messages.success(request, _("The consent was recorded."))
             return redirect("consent:list", pk=participant.pk)
     return render(request, "consent/create.html", {"form": form, "participant": participant})

@@ -130,21 +130,17 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None, covered=covered, staff=_staff_of(participant), initial=initial
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            meeting = services.meeting_book(
-                participant=participant,
-                actor=request.user,
-                client_address=client_address(request),
-                follow_up_of=follow_up_of,
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
+        done = submit(
+            request,
+            form,
+            services.meeting_book,
+            participant=participant,
+            follow_up_of=follow_up_of,
+            **form.cleaned_data,
+        )
+        if done:
             messages.success(request, _("The meeting was booked."))
-            return redirect(
-                "plans:meeting_detail", pk=meeting.participant_id, meeting_pk=meeting.pk
-            )
+            return redirect("plans:meeting_detail", pk=participant.pk, meeting_pk=done.value.pk)
     uncovered = "outside_parties" in form.errors
     # The form shows which outside parties the participant's consents cover.
     access_log.record_request(request, action=Action.VIEW, obj=participant, detail="meeting form")
