@@ -79,15 +79,14 @@ def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResp
         messages.error(request, _("Give the withdrawal date and who withdrew the consent."))
     elif not confirmed(request):
         return _withdraw_confirmation(request, consent, form.cleaned_data["withdrawn_on"])
-    else:
-        if act(
-            request,
-            services.consent_withdraw,
-            consent=consent,
-            withdrawn_on=form.cleaned_data["withdrawn_on"],
-            by_whom=form.cleaned_data["by_whom"],
-        ):
-            messages.success(request, _("The consent was withdrawn."))
+    elif act(
+        request,
+        services.consent_withdraw,
+        consent=consent,
+        withdrawn_on=form.cleaned_data["withdrawn_on"],
+        by_whom=form.cleaned_data["by_whom"],
+    ):
+        messages.success(request, _("The consent was withdrawn."))
     return redirect("consent:list", pk=consent.participant_id)
 
 
