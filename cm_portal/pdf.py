@@ -351,10 +351,16 @@ def download(
     if not ready or not file:
         raise Http404
     try:
+        # Read whole (a PDF, a scan of at most 10 MB): no file handle outlives the request.
         with file.open("rb") as handle:
             content = handle.read()
     except FileNotFoundError:
         raise Http404 from None
+    return attachment(content, filename=filename, content_type=content_type)
+
+
+def attachment(content: bytes | str, *, filename: str, content_type: str) -> HttpResponse:
+    """``content`` as a download named ``filename``, which no browser sniffs into another type."""
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=filename

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from cm_portal import access_log, pdf
 from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
-from cm_portal.views.common import add_service_errors as _add_errors
-from cm_portal.views.common import confirmation_page, confirmed
+from cm_portal.views.common import act, confirmation_page, confirmed, submit
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
 
@@ -53,24 +50,21 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConsentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.consent_record(
-                participant=participant,
-                actor=request.user,
-                organisations=data["organisations"],
-                external_names=data["external_parties"],
-                purpose=data["purpose"],
-                research=data["research"],
-                signed_on=data["signed_on"],
-                signed_by=data["signed_by"],
-                guardian_name=data["guardian_name"],
-                valid_until=data["valid_until"],
-                scan=data["scan"],
-                client_address=client_address(request),
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
+        if submit(
+            request,
+            form,
+            services.consent_record,
+            participant=participant,
+            organisations=data["organisations"],
+            external_names=data["external_parties"],
+            purpose=data["purpose"],
+            research=data["research"],
+            signed_on=data["signed_on"],
+            signed_by=data["signed_by"],
+            guardian_name=data["guardian_name"],
+            valid_until=data["valid_until"],
+            scan=data["scan"],
+        ):
             messages.success(request, _("The consent was recorded."))
             return redirect("consent:list", pk=participant.pk)
     return render(request, "consent/create.html", {"form": form, "participant": participant})
@@ -85,19 +79,14 @@ def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResp
         messages.error(request, _("Give the withdrawal date and who withdrew the consent."))
     elif not confirmed(request):
         return _withdraw_confirmation(request, consent, form.cleaned_data["withdrawn_on"])
-    else:
-        try:
-            services.consent_withdraw(
-                consent=consent,
-                withdrawn_on=form.cleaned_data["withdrawn_on"],
-                by_whom=form.cleaned_data["by_whom"],
-                actor=request.user,
-                client_address=client_address(request),
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("The consent was withdrawn."))
+    elif act(
+        request,
+        services.consent_withdraw,
+        consent=consent,
+        withdrawn_on=form.cleaned_data["withdrawn_on"],
+        by_whom=form.cleaned_data["by_whom"],
+    ):
+        messages.success(request, _("The consent was withdrawn."))
     return redirect("consent:list", pk=consent.participant_id)
 
 
@@ -132,30 +121,21 @@ def consent_scan(request: HttpRequest, pk: int, consent_pk: int) -> HttpResponse
     consent = access_consent(request.user, consent_pk, participant_pk=pk, need="view")
     if refused := _method_not_allowed(request, "GET", "HEAD"):
         return refused
-    if not consent.scan:
-        raise Http404
-    try:
-        # Read whole (at most 10 MB): no file handle outlives the request.
-        with consent.scan.open("rb") as handle:
-            content = handle.read()
-    except FileNotFoundError:
-        raise Http404 from None
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(
+        consent.scan_content_type, "bin"
+    )
+    response = pdf.download(
+        consent.scan,
+        ready=True,
+        filename=f"consent-{consent.pk}.{extension}",
+        content_type=consent.scan_content_type or "application/octet-stream",
+    )
     access_log.record_request(
         request,
         action=Action.EXPORT,
         obj=consent.participant,
         detail=f"consent {consent.pk} scan",
     )
-    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(
-        consent.scan_content_type, "bin"
-    )
-    response = HttpResponse(
-        content, content_type=consent.scan_content_type or "application/octet-stream"
-    )
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"consent-{consent.pk}.{extension}"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
@@ -169,12 +149,11 @@ def case_file_export(request: HttpRequest, pk: int) -> HttpResponse:
         actor=request.user,
         client_address=client_address(request),
     )
-    response = HttpResponse(case_files.dumps(data), content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"case-file-{participant.pk}.json"
+    return pdf.attachment(
+        case_files.dumps(data),
+        filename=f"case-file-{participant.pk}.json",
+        content_type="application/json; charset=utf-8",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def export_pdf_request(request: HttpRequest, pk: int) -> HttpResponse:

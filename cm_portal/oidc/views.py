@@ -9,7 +9,7 @@ import requests
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,12 +22,11 @@ from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from cm_portal import access_log
 from cm_portal.access import administrator_required
-from cm_portal.access_log import client_address
 from cm_portal.enrolment import enrolment_allow
 from cm_portal.http import AuthenticatedHttpRequest
 from cm_portal.middleware import allow_without_second_factor
 from cm_portal.models import AccessEvent, Organisation
-from cm_portal.views.common import add_service_errors
+from cm_portal.views.common import submit
 
 from . import selectors, services
 from .backend import (
@@ -256,17 +255,14 @@ def provider_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     form = IdentityProviderForm(request.POST or None, instance=provider)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.identity_provider_save(
-                organisation=organisation,
-                actor=request.user,
-                client_secret=data["client_secret"] or None,
-                client_address=client_address(request),
-                **{field: data[field] for field in services.EDITABLE_FIELDS},
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
+        if submit(
+            request,
+            form,
+            services.identity_provider_save,
+            organisation=organisation,
+            client_secret=data["client_secret"] or None,
+            **{field: data[field] for field in services.EDITABLE_FIELDS},
+        ):
             messages.success(request, _("The identity provider was saved."))
             return redirect("oidc:provider_edit", slug=organisation.slug)
     context = {

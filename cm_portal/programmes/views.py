@@ -5,7 +5,6 @@ Every change goes through ``programmes.services`` (audited; goals keep their his
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_POST
 from cm_portal.access import administrator_required
 from cm_portal.access_log import client_address
 from cm_portal.http import AuthenticatedHttpRequest
-from cm_portal.views.common import add_service_errors
+from cm_portal.views.common import submit
 
 from . import services
 from .forms import GoalForm, GoalRemoveForm, ProgrammeForm
@@ -48,18 +47,11 @@ def programme_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProgrammeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            programme = services.programme_create(
-                slug=data["slug"],
-                **{name: data[name] for name in PROGRAMME_FIELDS},
-                actor=request.user,
-                client_address=client_address(request),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
+        fields = {name: data[name] for name in PROGRAMME_FIELDS}
+        done = submit(request, form, services.programme_create, slug=data["slug"], **fields)
+        if done:
             messages.success(request, _("The programme was created. Now give it its goals."))
-            return redirect("programmes:edit", pk=programme.pk)
+            return redirect("programmes:edit", pk=done.value.pk)
     return render(request, "programmes/create.html", {"form": form})
 
 
@@ -86,17 +78,8 @@ def programme_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request.POST or None, initial=ProgrammeForm.initial_of(programme), editing=programme
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.programme_update(
-                programme=programme,
-                **{name: data[name] for name in PROGRAMME_FIELDS},
-                actor=request.user,
-                client_address=client_address(request),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
+        fields = {name: form.cleaned_data[name] for name in PROGRAMME_FIELDS}
+        if submit(request, form, services.programme_update, programme=programme, **fields):
             messages.success(request, _("The programme was saved."))
             return redirect("programmes:edit", pk=programme.pk)
     status = 400 if request.method == "POST" else 200
@@ -108,24 +91,15 @@ def programme_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def programme_goal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     programme = get_object_or_404(Programme, pk=pk)
     goal_form = GoalForm(request.POST)
-    if goal_form.is_valid():
-        data = goal_form.cleaned_data
-        try:
-            services.programme_goal_set(
-                programme=programme,
-                kind=data["kind"],
-                target=data["target"],
-                target_percent=data["target_percent"],
-                window_days=data["window_days"],
-                horizon_months=data["horizon_months"],
-                actor=request.user,
-                client_address=client_address(request),
-            )
-        except ValidationError as error:
-            add_service_errors(goal_form, error)
-        else:
-            messages.success(request, _("The goal was saved; the change is kept in its history."))
-            return redirect("programmes:edit", pk=programme.pk)
+    if goal_form.is_valid() and submit(
+        request,
+        goal_form,
+        services.programme_goal_set,
+        programme=programme,
+        **goal_form.cleaned_data,
+    ):
+        messages.success(request, _("The goal was saved; the change is kept in its history."))
+        return redirect("programmes:edit", pk=programme.pk)
     form = ProgrammeForm(initial=ProgrammeForm.initial_of(programme), editing=programme)
     return _edit_page(request, programme, form, goal_form, status=400)
 

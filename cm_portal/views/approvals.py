@@ -8,17 +8,15 @@ decision is confirmed on a page that says what will happen, and posted with CSRF
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-
-from cm_portal.access_log import client_address
 
 from .. import selectors, services
 from ..access import access_account_change, role_required
 from ..http import AuthenticatedHttpRequest
 from ..models import AccountChangeRequest, Organisation, Role
+from .common import act
 
 deciders_only = role_required(Role.TEAM_LEAD, Role.ADMINISTRATOR)
 
@@ -89,11 +87,7 @@ def _decision(request: AuthenticatedHttpRequest, pk: int, *, approve: bool) -> H
     change = access_account_change(request.user, pk)
     if request.method == "POST":
         decide = services.account_change_approve if approve else services.account_change_refuse
-        try:
-            decide(change=change, actor=request.user, client_address=client_address(request))
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
+        if act(request, decide, change=change):
             messages.success(
                 request,
                 _("The change was approved and has taken effect.")

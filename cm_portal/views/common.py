@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm, BaseFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -23,6 +24,13 @@ def method_not_allowed(request: HttpRequest, *allowed: str) -> HttpResponse | No
     if request.method in allowed:
         return None
     return HttpResponseNotAllowed(allowed)
+
+
+def filter_query(request: HttpRequest) -> str:
+    """The list's filter as a query string, without the page: what pagination.html keeps."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 def add_service_errors(
@@ -70,6 +78,17 @@ def submit[T](
         value = service(actor=request.user, client_address=client_address(request), **arguments)
     except ValidationError as error:
         add_service_errors(form, error)
+        return None
+    return Done(value)
+
+
+def act[T](request: HttpRequest, service: Callable[..., T], /, **arguments: Any) -> Done[T] | None:
+    """``submit`` for an action without a form (a button): ``Done`` with what ``service``
+    returned, or None with its ValidationError shown as an error message on the next page."""
+    try:
+        value = service(actor=request.user, client_address=client_address(request), **arguments)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
         return None
     return Done(value)
 

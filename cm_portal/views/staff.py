@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-
-from cm_portal.access_log import client_address
 
 from .. import access_log, selectors, services
 from ..access import access_staff_member, administrator_required
@@ -26,7 +25,7 @@ from ..forms import (
 )
 from ..http import AuthenticatedHttpRequest
 from ..models import AccessEvent, AccountChangeRequest, LogReview
-from .common import add_service_errors, confirmation_page, confirmed
+from .common import act, confirmation_page, confirmed, filter_query, submit
 
 PAGE_SIZE = 50
 
@@ -38,7 +37,8 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     staff = selectors.staff_list(**filters)
     page = Paginator(staff, PAGE_SIZE).get_page(request.GET.get("page"))
     pending = selectors.account_changes_pending()
-    return render(request, "staff/list.html", {"form": form, "page": page, "pending": pending})
+    context = {"form": form, "page": page, "pending": pending, "query": filter_query(request)}
+    return render(request, "staff/list.html", context)
 
 
 def _waits() -> str:
@@ -55,19 +55,18 @@ def staff_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = StaffCreateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            user = services.staff_create(
-                email=data["email"],
-                name=data["name"],
-                organisation=data["organisation"],
-                role=data["role"],
-                actor=request.user,
-                send_link=data["send_link"],
-                client_address=client_address(request),
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        done = submit(
+            request,
+            form,
+            services.staff_create,
+            email=data["email"],
+            name=data["name"],
+            organisation=data["organisation"],
+            role=data["role"],
+            send_link=data["send_link"],
+        )
+        if done:
+            user = done.value
             if not user.is_active:
                 messages.success(
                     request,
@@ -96,18 +95,10 @@ def staff_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         # is_valid() has copied the new values onto `member`: reload what is stored, or
         # the service compares the values with themselves, sees no change and saves nothing.
         member.refresh_from_db()
-        try:
-            pending = services.staff_update(
-                user=member,
-                actor=request.user,
-                client_address=client_address(request),
-                **{field: form.cleaned_data[field] for field in StaffForm.Meta.fields},
-            )
-        except ValidationError as error:
-            member.refresh_from_db()
-            form.add_error(None, error)
-        else:
-            if pending:
+        fields = {field: form.cleaned_data[field] for field in StaffForm.Meta.fields}
+        done = submit(request, form, services.staff_update, user=member, **fields)
+        if done:
+            if done.value:
                 messages.success(
                     request,
                     _("The change of e-mail, role or organisation was asked for.") + " " + _waits(),
@@ -115,21 +106,21 @@ def staff_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("The changes were saved."))
             return redirect("staff:edit", pk=member.pk)
-    elif request.method == "POST":
-        # The form's instance now carries the rejected values; show what is stored.
+    if request.method == "POST":
+        # The form's instance (or the refused service) left the rejected values on `member`:
+        # show what is stored.
         member.refresh_from_db()
     changes = selectors.account_changes_of(member)
     return render(request, "staff/edit.html", {"form": form, "member": member, "changes": changes})
 
 
-def _state_change(request: AuthenticatedHttpRequest, pk: int, action, success: str) -> HttpResponse:
+def _state_change(
+    request: AuthenticatedHttpRequest, pk: int, service: Callable[..., object], success: str
+) -> HttpResponse:
+    """Call ``service`` on the account as the request's user; say what happened on its page."""
     member = access_staff_member(request.user, pk)
-    try:
-        result = action(member)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        if isinstance(result, AccountChangeRequest):
+    if done := act(request, service, user=member):
+        if isinstance(done.value, AccountChangeRequest):
             messages.success(
                 request,
                 _("This account has access to case data, so the change was asked for.")
@@ -162,9 +153,7 @@ def staff_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     return _state_change(
         request,
         pk,
-        lambda member: services.staff_deactivate(
-            user=member, actor=request.user, client_address=client_address(request)
-        ),
+        services.staff_deactivate,
         _("The account was deactivated and its sessions ended."),
     )
 
@@ -172,26 +161,14 @@ def staff_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 @administrator_required
 @require_POST
 def staff_reactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _state_change(
-        request,
-        pk,
-        lambda member: services.staff_reactivate(
-            user=member, actor=request.user, client_address=client_address(request)
-        ),
-        _("The account was reactivated."),
-    )
+    return _state_change(request, pk, services.staff_reactivate, _("The account was reactivated."))
 
 
 @administrator_required
 @require_POST
 def staff_send_password_link(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _state_change(
-        request,
-        pk,
-        lambda member: services.staff_password_link_send(
-            user=member, actor=request.user, client_address=client_address(request)
-        ),
-        _("A set-password link was sent."),
+        request, pk, services.staff_password_link_send, _("A set-password link was sent.")
     )
 
 
@@ -201,9 +178,7 @@ def staff_reset_second_factor(request: AuthenticatedHttpRequest, pk: int) -> Htt
     return _state_change(
         request,
         pk,
-        lambda member: services.staff_second_factor_reset(
-            user=member, actor=request.user, client_address=client_address(request)
-        ),
+        services.staff_second_factor_reset,
         _("The second factor was reset: the person sets it up again at their next login."),
     )
 
@@ -216,12 +191,10 @@ def access_log_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     # Reading the log is itself an access worth recording.
     access_log.record_request(request, action=AccessEvent.Action.VIEW, object_type="access_log")
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "staff/access_log.html",
-        {"form": form, "page": page, "rows": describe(page), "query": query.urlencode()},
+        {"form": form, "page": page, "rows": describe(page), "query": filter_query(request)},
     )
 
 
@@ -230,14 +203,9 @@ def log_reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The periodic log reviews, and a form to draw a new sample."""
     form = LogReviewDrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            review = services.log_review_draw(
-                actor=request.user, client_address=client_address(request), **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return redirect("staff:log_review", pk=review.pk)
+        done = submit(request, form, services.log_review_draw, **form.cleaned_data)
+        if done:
+            return redirect("staff:log_review", pk=done.value.pk)
     reviews = LogReview.objects.select_related("reviewer")
     page = Paginator(reviews, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "staff/log_reviews.html", {"form": form, "page": page})
@@ -249,29 +217,18 @@ def log_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(LogReview.objects.select_related("reviewer"), pk=pk)
     if request.method == "POST" and "mark" in request.POST:
         raw = request.POST.get("event", "")
-        try:
-            services.log_review_mark(
-                review=review,
-                actor=request.user,
-                event_id=int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else -1,
-                mark=request.POST["mark"],
-                client_address=client_address(request),
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        act(
+            request,
+            services.log_review_mark,
+            review=review,
+            event_id=int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else -1,
+            mark=request.POST["mark"],
+        )
         return redirect(f"{request.path}#event-{raw}" if raw.isdigit() else request.path)
     form = LogReviewSignOffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.log_review_sign_off(
-                review=review,
-                actor=request.user,
-                comment=form.cleaned_data["comment"],
-                client_address=client_address(request),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
+        comment = form.cleaned_data["comment"]
+        if submit(request, form, services.log_review_sign_off, review=review, comment=comment):
             messages.success(request, _("The log review was signed off."))
             return redirect("staff:log_review", pk=review.pk)
     sample = AccessEvent.objects.filter(pk__in=review.sample_ids).order_by("at", "id")

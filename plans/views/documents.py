@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from cm_portal import access_log, pdf
 from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
+from cm_portal.views.common import act
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant
 
@@ -74,13 +74,10 @@ def _meeting_document_request(
     meeting = access_meeting(request.user, meeting_pk, participant_pk=pk, need="change")
     if refused := _method_not_allowed(request, "POST"):
         return refused
-    try:
-        document = request_document(
-            meeting=meeting, actor=request.user, client_address=client_address(request)
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    done = act(request, request_document, meeting=meeting)
+    if not done:
         return redirect("plans:meeting_detail", pk=meeting.participant_id, meeting_pk=meeting.pk)
+    document = done.value
     messages.success(request, produced)
     return redirect("plans:document_status", pk=document.participant_id, document_pk=document.pk)
 

@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from cm_portal import access_log
 from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
+from cm_portal.views.common import act, confirmation_page, confirmed
 from cm_portal.views.common import add_service_errors as _add_errors
-from cm_portal.views.common import confirmation_page, confirmed
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
 from participants.models import Participant
@@ -199,16 +199,7 @@ def goal_delete(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
             confirm_label=_("Delete goal"),
             cancel_url=reverse("plans:plan", kwargs={"pk": participant.pk}),
         )
-    try:
-        services.goal_delete(
-            goal=goal,
-            expected_version=form.cleaned_data["version"],
-            actor=request.user,
-            client_address=client_address(request),
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
+    if act(request, services.goal_delete, goal=goal, expected_version=form.cleaned_data["version"]):
         messages.success(request, _("The goal was deleted."))
     return redirect("plans:plan", pk=participant.pk)
 
@@ -266,17 +257,13 @@ def plan_establish(request: HttpRequest, pk: int) -> HttpResponse:
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
         return redirect("plans:plan", pk=participant.pk)
-    try:
-        services.plan_establish(
-            participant=participant,
-            established_on=form.cleaned_data["established_on"],
-            expected_version=form.cleaned_data["version"],
-            actor=request.user,
-            client_address=client_address(request),
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
+    if act(
+        request,
+        services.plan_establish,
+        participant=participant,
+        established_on=form.cleaned_data["established_on"],
+        expected_version=form.cleaned_data["version"],
+    ):
         messages.success(request, _("The plan was established."))
     return redirect("plans:plan", pk=participant.pk)
 

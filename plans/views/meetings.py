@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from cm_portal import access_log
 from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent, User
+from cm_portal.views.common import act, submit
 from cm_portal.views.common import add_service_errors as _add_errors
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
-from cm_portal.views.common import submit
 from participants.access import access_participant, can_change
 
 from ..access import access_meeting
@@ -130,21 +130,17 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None, covered=covered, staff=_staff_of(participant), initial=initial
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            meeting = services.meeting_book(
-                participant=participant,
-                actor=request.user,
-                client_address=client_address(request),
-                follow_up_of=follow_up_of,
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
+        done = submit(
+            request,
+            form,
+            services.meeting_book,
+            participant=participant,
+            follow_up_of=follow_up_of,
+            **form.cleaned_data,
+        )
+        if done:
             messages.success(request, _("The meeting was booked."))
-            return redirect(
-                "plans:meeting_detail", pk=meeting.participant_id, meeting_pk=meeting.pk
-            )
+            return redirect("plans:meeting_detail", pk=participant.pk, meeting_pk=done.value.pk)
     uncovered = "outside_parties" in form.errors
     # The form shows which outside parties the participant's consents cover.
     access_log.record_request(request, action=Action.VIEW, obj=participant, detail="meeting form")
@@ -297,13 +293,7 @@ def meeting_invitation_send(request: HttpRequest, pk: int, meeting_pk: int) -> H
     meeting = access_meeting(request.user, meeting_pk, participant_pk=pk, need="change")
     if refused := _method_not_allowed(request, "POST"):
         return refused
-    try:
-        invitation_services.meeting_invitation_send(
-            meeting=meeting, actor=request.user, client_address=client_address(request)
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
+    if act(request, invitation_services.meeting_invitation_send, meeting=meeting):
         if meeting.invited_late:
             messages.warning(
                 request,
@@ -322,12 +312,6 @@ def meeting_cancel(request: HttpRequest, pk: int, meeting_pk: int) -> HttpRespon
     meeting = access_meeting(request.user, meeting_pk, participant_pk=pk, need="change")
     if refused := _method_not_allowed(request, "POST"):
         return refused
-    try:
-        services.meeting_cancel(
-            meeting=meeting, actor=request.user, client_address=client_address(request)
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
+    if act(request, services.meeting_cancel, meeting=meeting):
         messages.success(request, _("The meeting was cancelled."))
     return redirect("plans:meeting_detail", pk=meeting.participant_id, meeting_pk=meeting.pk)
