@@ -318,9 +318,12 @@ def flush_by_delete():
     """After each transactional test (live server, real worker, subprocess) Django empties
     every table with one TRUNCATE, which makes new files for each of the ~60 tables and
     their indexes: about 2 s a test on a busy machine. The tables hold a handful of rows,
-    and DELETE empties them just as well in a few milliseconds. Tables with triggers of
-    their own (the append-only access log refuses DELETE), or tied by a foreign key that
-    is checked at once, are still truncated, with every table that refers to them."""
+    and DELETE empties them just as well in a few milliseconds. As a superuser (the
+    ``postgres`` account of TEST_DATABASE_URL's default) the triggers are off for the
+    flush's transaction and every table is emptied by DELETE; otherwise tables with
+    triggers of their own (the append-only access log refuses DELETE), or tied by a
+    foreign key that is checked at once, are still truncated, with every table that
+    refers to them."""
     from django.db.backends.postgresql.operations import DatabaseOperations
 
     truncate = DatabaseOperations.sql_flush
@@ -330,7 +333,15 @@ def flush_by_delete():
             return truncate(
                 self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
             )
+        deletes = [f"DELETE FROM {self.quote_name(table)};" for table in tables]  # noqa: S608
         with self.connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('is_superuser')")
+            if cursor.fetchone() == ("on",):
+                # The flush runs in one transaction: triggers off for it alone (a foreign
+                # key's check is a trigger too), and every table, the append-only access
+                # log's included, is emptied by DELETE. No TRUNCATE, whose new files made
+                # each flush take about 1 s on a busy machine (now about 0.4 s).
+                return [" ".join(["SET LOCAL session_replication_role = replica;", *deletes])]
             cursor.execute(
                 "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
                 "WHERE NOT t.tgisinternal"

@@ -6,13 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
+
+from ..conftest import verified_client
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
     "--disable-gpu",
+    "--disable-quic",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
@@ -77,3 +81,16 @@ def open_page(browser: Browser):
     for page in pages:
         page.context.close()
     assert problems == []
+
+
+def enter_logged_in(page: Page, base_url: str, user) -> None:
+    """Gives the page's browser a session of ``user`` with the second factor passed, made
+    as the test client makes one (``django.contrib.auth.login``: the login signal, the
+    session times, the staff session and the access log's entry), without walking the
+    login pages: four page loads and two posts, about two seconds a test under load.
+    The login itself is walked in a browser by test_login_journey and by the accessibility
+    test's anonymous persona; a test whose subject is what follows the login starts here."""
+    session = verified_client(user).cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session.value, "url": base_url}]
+    )

@@ -10,6 +10,7 @@ checks each at both widths; each page at each width is a subtest, so a failure n
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -42,15 +43,22 @@ from ..helpers import (
     LOGIN_URL,
     OTP_ENROL_URL,
     OTP_VERIFY_URL,
-    code_for,
     set_password_in_the_browser,
 )
+from .conftest import enter_logged_in
 
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = {"serious", "critical"}
+
+
+@functools.cache
+def _axe_source() -> str:
+    """Read once for the whole run, not once for each test."""
+    return AXE.read_text()
+
 
 LANGUAGES = {"sv": "sv-SE", "en": "en-GB"}
 # A phone and a laptop. One page serves both: the layout follows the viewport's width alone.
@@ -229,13 +237,6 @@ def _password_step(page: Page, base: str, user, *, then: str = OTP_VERIFY_URL) -
     page.wait_for_url(f"{base}{then}")
 
 
-def _log_in(page: Page, base: str, user) -> None:
-    _password_step(page, base, user)
-    page.fill("#id_token", code_for(user.totpdevice_set.get(confirmed=True)))
-    _submit(page)
-    page.wait_for_url(lambda url: "/accounts/" not in url)
-
-
 def _check_at_each_width(page: Page, subtests, name: str, language: str) -> None:
     assert page.get_attribute("html", "lang") == language, f"{name} is not in {language}"
     for width, viewport in WIDTHS.items():
@@ -257,7 +258,7 @@ def test_main_pages_have_no_serious_accessibility_violation(
     page = open_page(locale=LANGUAGES[language])
     # Through DevTools, before the page's own scripts: the page's CSP does not apply to it,
     # and the CSP stays as strict as it is (it refuses page.add_script_tag).
-    page.context.add_init_script(path=AXE)
+    page.context.add_init_script(script=_axe_source())
     if persona == "anonymous":
         for name, path in cast.pages[persona]:
             page.goto(f"{base}{path}")
@@ -271,7 +272,7 @@ def test_main_pages_have_no_serious_accessibility_violation(
         _password_step(page, base, cast.newcomer, then=OTP_ENROL_URL)
         _check_at_each_width(page, subtests, "two-factor enrolment", language)
         return
-    _log_in(page, base, getattr(cast, persona))
+    enter_logged_in(page, base, getattr(cast, persona))
     for name, path in cast.pages[persona]:
         page.goto(f"{base}{path}")
         _check_at_each_width(page, subtests, name, language)

@@ -27,8 +27,8 @@ from plans.management.commands.load_demo_cases import (
     demo_cases,
 )
 
-from ..factories import PASSWORD, TOTPDeviceFactory, UserFactory
-from ..helpers import code_for
+from ..factories import TOTPDeviceFactory, UserFactory
+from .conftest import enter_logged_in
 
 pytestmark = pytest.mark.browser
 
@@ -67,17 +67,6 @@ def _open(open_page, width: int) -> Page:
     )
     page.context.add_init_script(SCROLL_COUNTER)
     return page
-
-
-def _log_in(page: Page, base: str, user: User) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", user.email)
-    page.fill("#id_password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base}/accounts/two-factor/")
-    page.fill("#id_token", code_for(user.totpdevice_set.get(confirmed=True)))
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/accounts/" not in url)
 
 
 def _in_view(page: Page, locator: Locator) -> bool:
@@ -135,7 +124,7 @@ def test_logging_a_contact_takes_at_most_two_taps_to_the_form(
     base = live_server.url
     open_page.allow(400, "/contacts/")  # the refused save below answers 400 on purpose
     page = _open(open_page, width)
-    _log_in(page, base, demo["anna"])
+    enter_logged_in(page, base, demo["anna"])
     page.goto(f"{base}/plans/dashboard/" if start == "start page" else f"{base}/participants/")
     page.evaluate("window.__scrolled = 0")
     journey = Journey(page)
@@ -183,7 +172,7 @@ def test_logging_a_contact_takes_at_most_two_taps_to_the_form(
 def test_logging_a_contact_without_a_refusal_scrolls_little(live_server, open_page, demo, width):
     base = live_server.url
     page = _open(open_page, width)
-    _log_in(page, base, demo["anna"])
+    enter_logged_in(page, base, demo["anna"])
     page.goto(f"{base}/plans/dashboard/")
     page.evaluate("window.__scrolled = 0")
     journey = Journey(page)
@@ -207,7 +196,7 @@ def test_the_participants_heading_offers_the_contact_and_closing_asks_first(
 ):
     base = live_server.url
     page = _open(open_page, width)
-    _log_in(page, base, demo["anna"])
+    enter_logged_in(page, base, demo["anna"])
     alex = demo["alex"]
     page.goto(f"{base}/participants/{alex.pk}/")
 
@@ -244,7 +233,7 @@ def test_one_click_never_withdraws_unassigns_or_moves_a_caseload(
 
     # The case manager withdraws a consent: first what it ends, then the withdrawal.
     page = _open(open_page, width)
-    _log_in(page, base, anna)
+    enter_logged_in(page, base, anna)
     page.goto(f"{base}/participants/{alex.pk}/consents/")
     consent = Consent.objects.filter(participant=alex, withdrawn_on__isnull=True).first()
     assert consent is not None
@@ -261,7 +250,7 @@ def test_one_click_never_withdraws_unassigns_or_moves_a_caseload(
     # The team lead: unassigning asks first (cancelled here), changing case manager is one
     # action, and moving a caseload says how many, from whom to whom.
     page = _open(open_page, width)
-    _log_in(page, base, lead)
+    enter_logged_in(page, base, lead)
     page.goto(f"{base}/participants/{alex.pk}/")
     page.get_by_role("button", name="Unassign Anna Lind").click()
     expect(page.get_by_text("Anna Lind is no longer assigned to HM-0001")).to_be_visible()
@@ -341,7 +330,7 @@ def test_long_names_are_refused_past_the_limit_and_wrap_on_every_page(
         note="y" * 1000,
     )
     page = _open(open_page, width)
-    _log_in(page, base, lead)
+    enter_logged_in(page, base, lead)
 
     pk = participant.pk
     for path in (
