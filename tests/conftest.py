@@ -313,6 +313,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
             admin.execute(f"SELECT pg_terminate_backend(pid) {others}", [db["NAME"]])
 
 
+# What migrate makes from the models, the same after every flush (see flush_by_delete).
+KEPT_BY_FLUSH = {"django_content_type", "auth_permission"}
+
+
 @pytest.fixture(scope="session", autouse=True)
 def flush_by_delete():
     """After each transactional test (live server, real worker, subprocess) Django empties
@@ -320,12 +324,18 @@ def flush_by_delete():
     their indexes: about 2 s a test on a busy machine. The tables hold a handful of rows,
     and DELETE empties them just as well in a few milliseconds. Tables with triggers of
     their own (the append-only access log refuses DELETE), or tied by a foreign key that
-    is checked at once, are still truncated, with every table that refers to them."""
+    is checked at once, are still truncated, with every table that refers to them.
+
+    The content types and permissions are kept: the flush would delete them and post_migrate
+    make the same rows again under new ids, a few hundred inserts after every such test, and
+    a server started once for many tests (tests/blackbox) would keep the old ids in its
+    content-type cache. Nothing else writes them: migrate makes them, from the models."""
     from django.db.backends.postgresql.operations import DatabaseOperations
 
     truncate = DatabaseOperations.sql_flush
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        tables = [table for table in tables if table not in KEPT_BY_FLUSH]
         if not tables or reset_sequences or allow_cascade:
             return truncate(
                 self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
