@@ -554,6 +554,19 @@ def empty_default_queue():
 
 
 @pytest.fixture
+def blank_pdfs(monkeypatch):
+    """For tests of a PDF's course (asked for, rendered once, stored, mailed, downloaded by
+    whom) that never read what it says: the HTML is still made from the template and its
+    context, and WeasyPrint's layout of it (seconds a report on a busy machine) gives way to
+    a blank one-page PDF. What the PDFs say is checked by the tests that read them."""
+    from cm_portal import pdf
+
+    from .consent.helpers import PDF
+
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda html: PDF)
+
+
+@pytest.fixture
 def broker():
     """The test broker (Redis), for tests that look at what was sent."""
     import redis
