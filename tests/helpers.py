@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -95,6 +96,14 @@ def pdf_to_text(content: bytes) -> str:
     )
     text = re.sub(r"-[ ]*\n\s*", "-", result.stdout.decode())  # a word broken at its hyphen
     return re.sub(r"\s+", " ", text)
+
+
+def bytecode_environment() -> dict[str, str]:
+    """PYTHONPYCACHEPREFIX as this process has it (the Makefile sets it), for a fresh
+    interpreter started with an environment of its own: it then reads the modules this run
+    compiled already instead of compiling Django and the portal again."""
+    prefix = os.environ.get("PYTHONPYCACHEPREFIX")
+    return {"PYTHONPYCACHEPREFIX": prefix} if prefix else {}
 
 
 def wait_for(condition, timeout: float = 30.0) -> bool:

@@ -3,10 +3,11 @@ port, and an attacker's HTTP client (httpx) that knows only URLs, forms and e-ma
 
 The accounts and cases are made with the suite's factories in the test database, committed
 (``transactional_db``), so that gunicorn's workers see them; everything after that goes over
-HTTP. Each test gets a gunicorn of its own: emptying the tables after a test also recreates
-the content types under new ids, which a running worker would keep in its cache (and then
-find no object permission). Rate limits live in the server's Redis cache under a prefix of the
-server's own, removed afterwards.
+HTTP. One gunicorn serves all the tests of a module (starting one takes seconds): between
+tests the tables are emptied (the content types are kept, tests/conftest.py, so a running
+worker's content-type cache stays right), and what else a test could leave in the server is
+removed after it: its e-mails and the Redis cache under the server's prefix (the rate
+limits). Workers hold no connection between requests (``CONN_MAX_AGE`` 0).
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def _wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(0.3)
+        time.sleep(0.1)
     raise RuntimeError(f"gunicorn did not answer in 60 s:\n{log.read_text()[-4000:]}")
 
 
@@ -151,6 +152,34 @@ def server_environment(folder: Path, *, url: str, prefix: str) -> dict[str, str]
 @contextmanager
 def running_server(folder: Path, broker, **extra_env: str) -> Iterator[Server]:
     """gunicorn serving the test database with production settings, on a free loopback port."""
+    with running_servers([folder], broker, **extra_env) as (server,):
+        yield server
+
+
+@contextmanager
+def running_servers(folders: list[Path], broker, **extra_env: str) -> Iterator[list[Server]]:
+    """One gunicorn per folder (as ``running_server``), started side by side: each
+    imports the portal while the others do."""
+    started: list[tuple[Server, Path]] = []
+    try:
+        for folder in folders:
+            started.append(_start_server(folder, **extra_env))
+        for server, log in started:
+            _wait_until_serving(server.url, server.process, log)
+        yield [server for server, _log in started]
+    finally:
+        for server, _log in started:
+            # QUIT: gunicorn's quick shutdown. The test is over, so no request is cut short;
+            # TERM would let the idle workers wait out their select() before they exit.
+            server.process.send_signal(signal.SIGQUIT)
+        for server, _log in started:
+            server.process.wait(timeout=30)
+            leftovers = list(broker.scan_iter(match=f"*{server.cache_prefix}*"))
+            if leftovers:
+                broker.delete(*leftovers)
+
+
+def _start_server(folder: Path, **extra_env: str) -> tuple[Server, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -169,7 +198,7 @@ def running_server(folder: Path, broker, **extra_env: str) -> Iterator[Server]:
                 "--timeout",
                 "60",
                 # The portal is imported once, by the master, and the workers are forked
-                # from it: one import of Django and the project per test instead of two.
+                # from it: one import of Django and the project per server instead of two.
                 "--preload",
             ],
             cwd=ROOT,
@@ -177,21 +206,37 @@ def running_server(folder: Path, broker, **extra_env: str) -> Iterator[Server]:
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
+    server = Server(url=url, mail_dir=folder / "mail", cache_prefix=prefix, process=process)
+    return server, log
+
+
+@pytest.fixture(scope="module")
+def module_server(django_db_setup, tmp_path_factory) -> Iterator[Server]:
+    """One gunicorn for the tests of a module (see ``server``)."""
+    import redis
+
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     try:
-        _wait_until_serving(url, process, log)
-        yield Server(url=url, mail_dir=folder / "mail", cache_prefix=prefix, process=process)
+        with running_server(tmp_path_factory.mktemp("gunicorn"), broker) as running:
+            yield running
     finally:
-        # QUIT: gunicorn's quick shutdown. The test is over, so no request is cut short;
-        # TERM would let the idle workers wait out their select() before they exit.
-        process.send_signal(signal.SIGQUIT)
-        process.wait(timeout=30)
-        leftovers = list(broker.scan_iter(match=f"*{prefix}*"))
-        if leftovers:
-            broker.delete(*leftovers)
+        broker.close()
 
 
 @pytest.fixture
-def server(transactional_db, broker, tmp_path) -> Iterator[Server]:
-    """gunicorn serving the test database with production settings, on a free loopback port."""
-    with running_server(tmp_path, broker) as running:
-        yield running
+def server(transactional_db, broker, module_server) -> Iterator[Server]:
+    """gunicorn serving the test database with production settings, on a free loopback port:
+    the module's, as a fresh one would be: no e-mail sent and nothing in its cache yet (the
+    tables are emptied after each test by ``transactional_db``)."""
+    _forget(module_server, broker)
+    yield module_server
+    _forget(module_server, broker)
+
+
+def _forget(server: Server, broker) -> None:
+    """Remove the server's e-mails and everything under its cache prefix."""
+    for path in server.mail_dir.glob("*"):
+        path.unlink()
+    leftovers = list(broker.scan_iter(match=f"*{server.cache_prefix}*"))
+    if leftovers:
+        broker.delete(*leftovers)

@@ -20,7 +20,7 @@ from tests.consent.helpers import PDF
 from tests.participants.factories import register
 
 from ..factories import TOTPDeviceFactory, UserFactory
-from .conftest import ROOT, running_server, server_environment
+from .conftest import ROOT, running_servers, server_environment
 
 pytestmark = [pytest.mark.blackbox, pytest.mark.django_db(transaction=True)]
 
@@ -66,9 +66,9 @@ def test_two_web_servers_and_a_worker_share_the_stored_files(
         stderr=subprocess.STDOUT,
     )
     try:
-        with (
-            running_server(hosts["web-1"], broker, BLACKBOX_QUEUE=queue) as first,
-            running_server(hosts["web-2"], broker, BLACKBOX_QUEUE=queue) as second,
+        with running_servers([hosts["web-1"], hosts["web-2"]], broker, BLACKBOX_QUEUE=queue) as (
+            first,
+            second,
         ):
             one, two = first.client(), second.client()
             assert one.log_in(user).status_code == 302
@@ -109,7 +109,7 @@ def test_two_web_servers_and_a_worker_share_the_stored_files(
             while not ParticipantExport.objects.get(pk=export_pk).is_ready:
                 assert worker.poll() is None, (worker_folder / "worker.log").read_text()[-3000:]
                 assert time.monotonic() < deadline, "the worker did not render the PDF"
-                time.sleep(0.5)
+                time.sleep(0.1)
             # ...downloads through the first and the second alike.
             download = reverse(
                 "consent:export_pdf_download",

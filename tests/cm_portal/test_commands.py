@@ -18,6 +18,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from cm_portal.management.commands.load_demo import ACCOUNTS, DEMO_PASSWORD, ORGANISATIONS
 from cm_portal.models import AccessEvent, Organisation, Role, User
 
+from ..helpers import bytecode_environment
+
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(settings.BASE_DIR)
@@ -249,6 +251,7 @@ def _manage(*args: str) -> subprocess.CompletedProcess:
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/root"),
         "LANG": "C.UTF-8",
+        **bytecode_environment(),
         "DJANGO_SETTINGS_MODULE": "cm_portal.settings.test",
         "TEST_DATABASE_URL": (
             f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"

@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from ..helpers import LOGIN_URL, log_in_with_password
+from ..helpers import LOGIN_URL, bytecode_environment, log_in_with_password
 
 ROOT = Path(settings.BASE_DIR)
 GOOD_KEY = secrets.token_urlsafe(48)  # 64 characters
@@ -27,7 +27,12 @@ GOOD_KEY = secrets.token_urlsafe(48)  # 64 characters
 
 def _python(code: str, **env: str) -> subprocess.CompletedProcess:
     """Run code in a fresh interpreter with only the environment given (plus PATH)."""
-    environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", **env}
+    environment = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        **bytecode_environment(),
+        **env,
+    }
     return subprocess.run(  # noqa: S603 - our own interpreter
         [sys.executable, "-c", textwrap.dedent(code)],
         cwd=ROOT,
@@ -111,7 +116,12 @@ def _check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env={"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8", **env},
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "LANG": "C.UTF-8",
+            **bytecode_environment(),
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=300,  # a guard against a hang, not a timing: loaded machines are slow

@@ -35,12 +35,17 @@ from hypothesis import strategies as st
 from cm_portal.enrolment import ENROL_ALLOWED_KEY
 from cm_portal.models import Role
 from cm_portal.tokens import password_token_generator
-from tests.conftest import verified_client
+from tests.conftest import ORGANISATIONS, STAFF, verified_client
 from tests.consent.helpers import use_temporary_storage
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import named_urls
 from tests.matrix import LOGIN
-from tests.test_permission_matrix import MATRIX, REFUSED
+from tests.test_permission_matrix import (  # noqa: F401 (personas_once: a fixture)
+    MATRIX,
+    REFUSED,
+    _persona_fixture,
+    personas_once,
+)
 
 from . import checks
 from .endpoints import GET_FORMS, NO_INPUT, POST_FORMS, field_names
@@ -59,6 +64,18 @@ FUZZ = hypothesis_settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+# The organisations and personas, made once for the module as in the permission matrix
+# (each test, and each example within it, still rolls back what it changed).
+for _name in (*ORGANISATIONS, *STAFF):
+    globals()[f"_{_name}_fixture"] = _persona_fixture(_name)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _personas_before_each_test(personas_once):  # noqa: F811 (the imported fixture)
+    """Made before any test's own transaction begins (the tests ask for the personas by
+    name, inside it): the module's transaction must be the outer one."""
+
 
 # Who posts: the first persona the matrix lets in.
 PREFERRED = ("alice", "tess", "ada", "steve", "rita", "anonymous")

@@ -163,6 +163,6 @@ def start(tmp_dir: Path) -> tuple[Provider, subprocess.Popen]:
             pass
         if process.poll() is not None:
             break
-        time.sleep(0.3)
+        time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"the test provider did not start:\n{log.read_text()}")

@@ -222,6 +222,7 @@ def test_nothing_is_enqueued_on_rollback(meeting, alice, django_capture_on_commi
     assert not PlanDocument.objects.exists()
 
 
+@pytest.mark.usefixtures("blank_pdfs")
 def test_running_the_task_twice_renders_once(participant, alice):
     document = rendered(requested(DocumentKind.MY_PLAN, alice, participant=participant))
     name, finished_at = document.file.name, document.finished_at
@@ -250,6 +251,7 @@ def test_a_failed_render_keeps_no_personal_data_in_the_reason(participant, alice
     assert document.failure_reason == "ValueError"
 
 
+@pytest.mark.usefixtures("blank_pdfs")
 def test_a_lost_database_queues_the_document_again_for_the_retry(participant, alice):
     document = requested(DocumentKind.MY_PLAN, alice, participant=participant)
     with (

@@ -14,7 +14,8 @@ from cm_portal.models import Organisation
 from cm_portal.programmes.services import programme_create, programme_goal_set
 from participants.models import Participant
 from reporting.kpis import compute_kpis
-from tests.factories import OrganisationFactory
+from tests.conftest import kept_for_many_tests
+from tests.factories import OrganisationFactory, default_programme
 from tests.reporting.helpers import crisis_plan, plan, prioritised, rating
 
 pytestmark = pytest.mark.django_db
@@ -277,8 +278,22 @@ VAGLEDNING = {
 }
 
 
+@pytest.fixture(scope="module")
+def two_programmes_once(django_db_setup, django_db_blocker):
+    """The two programmes and their 230 cases, written once for the module's tests (each
+    test's own changes are rolled back after it, see ``kept_for_many_tests``)."""
+    with kept_for_many_tests(django_db_blocker):
+        with django_db_blocker.unblock():
+            made = _two_programmes(default_programme())
+        yield made
+
+
 @pytest.fixture
-def two_programmes(vagledning):
+def two_programmes(two_programmes_once, db):
+    return two_programmes_once
+
+
+def _two_programmes(vagledning):
     organisation = OrganisationFactory(slug="next-district")  # takes part in both
     other = programme_create(
         slug="next-district-cm",

@@ -326,6 +326,7 @@ def test_an_unwritten_part_cannot_be_approved(tess, lena):
     assert "How the work was carried out" in " ".join(refused.value.messages)
 
 
+@pytest.mark.usefixtures("blank_pdfs")
 def test_both_approve_the_report_is_final_and_its_pdf_rendered_once(
     tess, lena, alice, hela_manniskan, storage, django_capture_on_commit_callbacks
 ):
@@ -480,6 +481,7 @@ def test_the_written_account_is_signed_off_at_the_programmes_end_as_pdf_and_csv(
 # Downloads --------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("blank_pdfs")
 def test_the_final_pdf_is_for_the_programmes_members_and_team_leads_only(
     tess, lena, steve, pia, alice, charlie, dana, ada, rita, storage, monkeypatch
 ):

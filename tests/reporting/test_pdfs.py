@@ -172,6 +172,7 @@ def test_two_requests_for_the_same_period_render_once(
     assert events.count() == 2
 
 
+@pytest.mark.usefixtures("blank_pdfs")
 def test_a_ready_report_does_not_stop_a_new_one(storage, steve):
     first = _run(_request(user=steve))
     second = _request(user=steve)
@@ -179,6 +180,7 @@ def test_a_ready_report_does_not_stop_a_new_one(storage, steve):
     assert second.pk != first.pk
 
 
+@pytest.mark.usefixtures("blank_pdfs")
 def test_the_task_twice_renders_once(storage, people):
     report = _request()
     with mock.patch.object(
@@ -201,6 +203,7 @@ def test_a_failed_render_names_only_the_kind_of_error(storage):
     assert (report.status, report.failure_reason) == (Status.FAILED, "RuntimeError")
 
 
+@pytest.mark.usefixtures("blank_pdfs")
 def test_the_automatic_run_produces_each_finished_quarter_once_and_mails_once(
     storage, people, steve, pia, alice, django_capture_on_commit_callbacks
 ):
@@ -277,6 +280,7 @@ def test_a_wrong_period_is_explained_on_the_right_field(steve, data, field, mess
     assert not SteeringReport.objects.exists()
 
 
+@pytest.mark.usefixtures("blank_pdfs")
 def test_a_ready_report_is_downloaded_as_an_attachment(storage, people, persona_client, steve):
     report = _run(_request(user=steve))
     response = persona_client("steve").get(reverse("reporting:pdf_download", args=[report.pk]))
@@ -296,6 +300,7 @@ def test_a_pending_report_cannot_be_downloaded(storage, persona_client):
 
 
 @pytest.mark.parametrize("persona", ["alice", "tess", "charlie", "ada"])
+@pytest.mark.usefixtures("blank_pdfs")
 def test_no_one_else_reaches_the_reports(storage, people, persona_client, persona, steve):
     report = _run(_request(user=steve))
     client = persona_client(persona)
