@@ -7,7 +7,7 @@ they are plain strings, the links built from one reverse each; the templates kee
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from django.template.defaultfilters import linebreaksbr
@@ -26,14 +26,19 @@ NONE_SHOWN = "–"  # noqa: RUF001 - the dash the templates show for "none"
 @dataclass(frozen=True)
 class CaseloadRow:
     participant: Participant
+    assigned: list[User]  # the assigned case managers, by name
     url: str
-    managers: str  # the assigned case managers' names, by name
+    managers: str  # their names
     start: str
     next_deadline: str
     status: str | SafeString
     # The link to log a contact (back to this page), "" when the user may not.
     contact_url: str
     contact_label: SafeString
+
+    def __iter__(self) -> Iterator[Participant | list[User]]:
+        """A row unpacks as the (participant, assigned case managers) pair of before."""
+        return iter((self.participant, self.assigned))
 
 
 def caseload_rows(
@@ -56,6 +61,7 @@ def caseload_rows(
         rows.append(
             CaseloadRow(
                 participant=participant,
+                assigned=managers[participant.pk],
                 url=detail_url(participant.pk),
                 managers=", ".join(manager.name for manager in managers[participant.pk])
                 or NONE_SHOWN,
