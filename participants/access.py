@@ -18,7 +18,7 @@ from typing import Literal
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -53,18 +53,42 @@ def _shared_with(user: User) -> QuerySet[SharingGrant]:
 
 
 def participants_for(user: User, *, need: Need = "view") -> QuerySet[Participant]:
-    """The participants this user may see (or change): the scoped queryset for lists."""
+    """The participants this user may see (or change): the scoped queryset for lists.
+
+    Written so that PostgreSQL can use its indexes at a city's size: a case manager's rows
+    are one ``IN`` over the union of the assigned and the shared ids (an ``OR`` of two
+    ``IN`` subqueries makes it read every participant); a team lead's own organisation
+    covers every assignment, which is within the organisation.
+    """
     if not user.is_active or not user.works_with_cases:
         return Participant.objects.none()
+    if user.is_team_lead:
+        allowed = Q(organisation_id=user.organisation_id)
+        if need == "view":
+            allowed |= Q(pk__in=_shared_with(user).values("participant_id"))
+        return Participant.objects.filter(allowed)
     # Assignments count within the user's own organisation only (security.md 29): one that
     # outlived a move of the person (or of the case) is ignored here, checked on every
-    # request, whatever else should have removed it. A team lead has the whole organisation.
-    allowed = Q(organisation_id=user.organisation_id)
-    if not user.is_team_lead:
-        allowed &= Q(pk__in=_assignments_of(user).values("content_object_id"))
+    # request, whatever else should have removed it.
+    reachable = Participant.objects.filter(
+        organisation_id=user.organisation_id,
+        pk__in=_assignments_of(user).values("content_object_id"),
+    ).values("pk")
     if need == "view":
-        allowed |= Q(pk__in=_shared_with(user).values("participant_id"))
-    return Participant.objects.filter(allowed)
+        reachable = reachable.union(_shared_with(user).values("participant_id"))
+    return Participant.objects.filter(pk__in=reachable)
+
+
+def may_change(user: User) -> Q:
+    """The condition on a participant's own row under which ``participants_for(user,
+    need="change")`` holds it: for marking the rows of a list in the list's one query."""
+    if not user.is_active or not user.works_with_cases:
+        return Q(pk__in=[])
+    own = Q(organisation_id=user.organisation_id)
+    if user.is_team_lead:
+        return own
+    assigned = _assignments_of(user).filter(content_object=OuterRef("pk"))
+    return own & Q(Exists(assigned))
 
 
 def leads_team_of(user: User, participant: Participant) -> bool:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 
 from cm_portal.models import Organisation, User
 
-from .access import participants_for
+from .access import may_change, participants_for
 from .models import (
     ActivityRecord,
     CaseChange,
@@ -54,12 +64,11 @@ def caseload(
     in the one query. The deadlines are the plans app's rows, read through their reverse
     relation: no import of ``plans`` (the apps depend downwards).
     """
-    changeable = participants_for(user, need="change").filter(pk=OuterRef("pk"))
     participants = (
         participants_for(user)
         .select_related("organisation")
         .annotate(
-            changeable=Exists(changeable),
+            changeable=ExpressionWrapper(may_change(user), output_field=BooleanField()),
             case_manager_name=Subquery(
                 _assignments(OuterRef("pk")).order_by("user__name").values("user__name")[:1]
             ),
@@ -94,6 +103,73 @@ def caseload(
         for field in fields
     ]
     return participants.order_by(*sorted_on, "organisation__name", "reference", "pk")
+
+
+class CaseloadByOrganisation:
+    """The caseload in its first order (organisation name, then reference), for a Paginator:
+    counted by organisation, then read a page at a time within each organisation.
+
+    A team lead's list holds every participant of the organisation; sorted as one list, each
+    page sorts them all (the organisation's name is in another table, so no index gives the
+    order). Within one organisation the unique index on (organisation, reference) does, so
+    a page is read off it. Organisations with the same name are one stretch, as in the sort.
+    """
+
+    def __init__(self, participants: QuerySet[Participant], *, descending: bool = False):
+        self.participants = participants
+        self.descending = descending
+        self._stretches: list[tuple[list[int], int]] | None = None
+
+    def stretches(self) -> list[tuple[list[int], int]]:
+        """(the organisations of one name, their row count), in the list's order."""
+        if self._stretches is None:
+            counted = (
+                self.participants.order_by()
+                .values_list("organisation__name", "organisation_id")
+                .annotate(rows=Count("pk"))
+                # The database's collation, as the sorted list has it (not Python's order).
+                .order_by("organisation__name")
+            )
+            by_name: dict[str, tuple[list[int], int]] = {}
+            for name, organisation_id, rows in counted:
+                ids, total = by_name.get(name, ([], 0))
+                by_name[name] = ([*ids, organisation_id], total + rows)
+            stretches = list(by_name.values())
+            self._stretches = stretches[::-1] if self.descending else stretches
+        return self._stretches
+
+    def count(self) -> int:
+        return sum(rows for _ids, rows in self.stretches())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[Participant]:
+        start, stop = window.start or 0, window.stop
+        # As caseload() sorts: equal references (never, in practice) by ascending pk.
+        order = ["-reference", "pk"] if self.descending else ["reference", "pk"]
+        page: list[Participant] = []
+        first = 0
+        for organisation_ids, rows in self.stretches():
+            last = first + rows
+            if stop is not None and first >= stop:
+                break
+            if last > start:
+                within = self.participants.filter(organisation_id__in=organisation_ids)
+                upto = None if stop is None else min(stop, last) - first
+                page.extend(within.order_by(*order)[max(start - first, 0) : upto])
+            first = last
+        return page
+
+
+def in_pages(
+    participants: QuerySet[Participant], *, order: str, descending: bool
+) -> QuerySet[Participant] | CaseloadByOrganisation:
+    """What the caseload's Paginator reads: in its first order, page by page within each
+    organisation (``CaseloadByOrganisation``); in any other, the sorted queryset."""
+    if order not in CASELOAD_ORDERS or order == "reference":
+        return CaseloadByOrganisation(participants, descending=descending)
+    return participants
 
 
 def case_managers_of(participants: list[Participant]) -> dict[int, list[User]]:

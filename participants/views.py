@@ -98,7 +98,10 @@ def participant_list(request: HttpRequest) -> HttpResponse:
         order=sort.removeprefix("-"),
         descending=sort.startswith("-"),
     )
-    page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
+    in_pages = selectors.in_pages(
+        participants, order=sort.removeprefix("-"), descending=sort.startswith("-")
+    )
+    page = Paginator(in_pages, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     managers = selectors.case_managers_of(rows)
     query = request.GET.copy()

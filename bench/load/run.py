@@ -305,7 +305,8 @@ def saturation(staff: list[Staff], args: argparse.Namespace) -> None:
     print(f"\nSaturation sweep: {len(staff)} staff, {args.sweep_stage:g} s a step")
     print(f"{'think s':>8}{'req/s':>8}{'p95 ms':>8}{'errors':>8}")
     within = None
-    for think in (4.0, 2.0, 1.0, 0.5, 0.25, 0.0):
+    # From a slow pace up: a box that a 5 s pace saturates still has a saturation point.
+    for think in (60.0, 30.0, 15.0, 8.0, 4.0, 2.0, 1.0, 0.5, 0.25, 0.0):
         results, elapsed = run_stage(
             staff,
             duration=args.sweep_stage,
