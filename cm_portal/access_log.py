@@ -35,6 +35,11 @@ Action = AccessEvent.Action
 
 # Any constant works: it names the lock that serialises writers of the chain.
 _CHAIN_LOCK_ID = 0x434D_4C4F47  # "CMLOG"
+# Two statements, sent together (psycopg's client-side binding allows it).
+_LOCK_THEN_LAST_HASH = (
+    "SELECT pg_advisory_xact_lock(%s); "
+    'SELECT "hash" FROM "cm_portal_accessevent" ORDER BY "id" DESC LIMIT 1'
+)
 
 
 def client_address(request: HttpRequest | None) -> str | None:
@@ -146,12 +151,21 @@ def record(
         detail=detail.replace("\r", " ").replace("\n", " ")[:200],
         data=_plain(data) if data else None,
     )
-    with transaction.atomic():
+    # Inside a service's transaction no savepoint of its own (two round trips a save): a
+    # failure here fails that transaction, as it should.
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
-            # Held to the end of the transaction, so the next writer sees this row.
+            # The lock, held to the end of the transaction so that the next writer sees this
+            # row, then the last hash: one round trip. Each statement reads with a snapshot of
+            # its own (READ COMMITTED), taken once the one before it has ended: the hash is
+            # read with the lock held.
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
-        last = AccessEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+                cursor.execute(_LOCK_THEN_LAST_HASH, [_CHAIN_LOCK_ID])
+                cursor.nextset()
+                row = cursor.fetchone()
+            last = row[0] if row else None
+        else:
+            last = AccessEvent.objects.order_by("-id").values_list("hash", flat=True).first()
         event.previous_hash = last or ""
         event.hash = _event_hash(event)
         event.save(force_insert=True)

@@ -5,9 +5,43 @@ from typing import cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from .models import AccessEvent, Organisation, Role, User
+
+
+class _ListedChoiceIterator(ModelChoiceIterator):
+    """Reads the choices once, with one plain query: Django's iterator() opens a server-side
+    cursor on PostgreSQL (DECLARE, FETCH, CLOSE: three round trips) to read a handful of rows,
+    and its len() (a template's for loop asks) is a COUNT query of its own."""
+
+    def __init__(self, field) -> None:
+        super().__init__(field)
+        self._objects: list | None = None
+
+    def _listed(self) -> list:
+        if self._objects is None:
+            self._objects = list(self.queryset.all())
+        return self._objects
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self._listed():
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return len(self._listed()) + (1 if self.field.empty_label is not None else 0)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self._listed())
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    """A ``ModelChoiceField`` for a short list (organisations, programmes) shown on busy pages."""
+
+    iterator = _ListedChoiceIterator
 
 
 class RefuseWhatDoesNotFit:

@@ -57,8 +57,9 @@ def enqueue(task_name: str, *args: Any, dedupe_key: str = "", queue: str = "") -
         "created_at": now,
         "requested_at": now,
     }
-    # Its own atomic block too, so a call outside any transaction (a script) also works.
-    with transaction.atomic():
+    # Its own atomic block too, so a call outside any transaction (a script) also works; in
+    # the service's transaction no savepoint (two round trips a save): a failure fails it.
+    with transaction.atomic(savepoint=False):
         pk = _pending_row(values) if dedupe_key else OutboxMessage.objects.create(**values).pk
         transaction.on_commit(lambda: flush_soon([pk]))
     return pk

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cm_portal.forms import FocusFirstError, RefuseWhatDoesNotFit
+from cm_portal.forms import FocusFirstError, ListedModelChoiceField, RefuseWhatDoesNotFit
 from cm_portal.models import Organisation, Role, User
 from cm_portal.programmes.models import Programme
 
@@ -47,7 +47,7 @@ class CaseloadFilterForm(forms.Form):
     q = forms.CharField(label=_("Search reference or name"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
     crisis_relevant = forms.BooleanField(label=_("Needs a crisis plan only"), required=False)
-    organisation = forms.ModelChoiceField(
+    organisation = ListedModelChoiceField(
         label=_("Organisation"),
         required=False,
         queryset=Organisation.objects.order_by("name"),

@@ -211,8 +211,8 @@ def likely_duplicates(
 
 
 def contact_timeline(participant: Participant) -> QuerySet[Contact]:
-    """Newest first."""
-    return participant.contacts.select_related("created_by").order_by("-date", "-id")
+    """Newest first (who logged each is not shown: not loaded)."""
+    return participant.contacts.order_by("-date", "-id")
 
 
 def contact_history(contact: Contact) -> QuerySet[CaseChange]:

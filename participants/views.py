@@ -46,6 +46,7 @@ from .forms import (
     UnassignForm,
 )
 from .models import EndReason, Participant
+from .rows import caseload_rows, contact_rows
 
 PAGE_SIZE = 25
 
@@ -119,10 +120,9 @@ def participant_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "rows": [(participant, managers[participant.pk]) for participant in rows],
+            "rows": caseload_rows(rows, managers, back=request.get_full_path()),
             "columns": _sort_columns(request, sort),
             "query": query.urlencode(),
-            "back": request.get_full_path(),
         },
     )
 
@@ -155,15 +155,12 @@ def participant_create(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, participant: Participant) -> HttpResponse:
-    changeable = can_change(request.user, participant)
-    leads = leads_team_of(request.user, participant)
     case_managers = services.assigned_case_managers(participant)
+    changeable = can_change(request.user, participant, assigned=case_managers)
+    leads = leads_team_of(request.user, participant)
     context = {
         "participant": participant,
-        "contacts": selectors.contact_timeline(participant),
-        # Each contact's page is this plus its id and "/" (participants/urls.py): one reverse()
-        # for the page, not one a row.
-        "contact_urls": reverse("participants:contact_create", args=[participant.pk]),
+        "contacts": contact_rows(selectors.contact_timeline(participant), participant=participant),
         "case_managers": case_managers,
         "can_change": changeable,
         "assign_form": AssignForm(organisation=participant.organisation) if leads else None,

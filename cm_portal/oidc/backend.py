@@ -132,7 +132,7 @@ class OrganisationOIDCBackend(ProviderSettingsMixin, OIDCAuthenticationBackend):
 
     def get_user(self, user_id):
         # The library's get_user() ignores is_active; ModelBackend's does not.
-        return ModelBackend().get_user(user_id)
+        return PasswordBackend().get_user(user_id)
 
     def _verify_jws(self, payload, key):
         # The library verifies the signature (and exp when present) with audience checks
@@ -222,3 +222,12 @@ class PasswordBackend(ModelBackend):
             organisation_id=user.organisation_id, enabled=True
         ).exists()
         return None if uses_provider else user
+
+    def get_user(self, user_id):
+        """The session's user with their organisation in the same query: every page reads it
+        (the header, the access log), which cost a query of its own."""
+        try:
+            user = User._default_manager.select_related("organisation").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

@@ -24,6 +24,7 @@ from cm_portal.access import role_required
 from cm_portal.models import AccessEvent, Role
 from cm_portal.selectors import account_changes_to_decide
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
+from cm_portal.views.common import pk_urls, translated_html
 
 from ..models import Deadline, DeadlineKind, Reminder
 from ..selectors.deadlines import deadlines_by_case_manager, deadlines_due_for, reminders_for
@@ -44,6 +45,8 @@ _PAGE_OF_KIND = {
     DeadlineKind.MEETING_ASKED_FOR: "plans:meetings",
 }
 
+_MEETING_KINDS = (DeadlineKind.MEETING_INVITATION, DeadlineKind.MEETING_FOLLOW_UP)
+
 
 def deadline_url(deadline: Deadline) -> str:
     """The page to act on a deadline: the plan part, the consents or the meeting."""
@@ -52,8 +55,7 @@ def deadline_url(deadline: Deadline) -> str:
 
 def deadline_kind_url(kind: str, participant_id: int, subject_id: int = 0) -> str:
     """:func:`deadline_url` from the deadline's kind, participant and subject."""
-    meeting_kinds = (DeadlineKind.MEETING_INVITATION, DeadlineKind.MEETING_FOLLOW_UP)
-    if kind in meeting_kinds and subject_id:
+    if kind in _MEETING_KINDS and subject_id:
         return reverse(
             "plans:meeting_detail", kwargs={"pk": participant_id, "meeting_pk": subject_id}
         )
@@ -68,21 +70,48 @@ class DueRow:
     deadline: Deadline
     url: str
     days: int  # days left while open; days past the due date once overdue
+    overdue: bool
+    # What the row shows, worked out here once: a |date and a {% blocktranslate count %} a
+    # row were most of the start page's rendering (issue 21).
+    kind: str
+    due: str
+    time: str
 
-    @property
-    def overdue(self) -> bool:
-        return self.deadline.due_on < self.today
 
-    today: date
+def _time_left(overdue: bool, days: int) -> str:
+    if overdue:
+        text = ngettext("%(days)s day overdue", "%(days)s days overdue", days)
+    elif days == 0:
+        return _("Due today")
+    else:
+        text = ngettext("%(days)s day left", "%(days)s days left", days)
+    return translated_html(text, days=days)
 
 
 def _rows(deadlines, today: date) -> list[DueRow]:
     """Overdue is judged against today, not the stored state: the nightly run may be late."""
+    # One reverse a page per kind of link rather than one a row.
+    url_of = {name: pk_urls(name) for name in {*_PAGE_OF_KIND.values(), "participants:detail"}}
     rows = []
     for deadline in deadlines:
         overdue = deadline.due_on < today
-        days = (today - deadline.due_on if overdue else deadline.due_on - today).days
-        rows.append(DueRow(deadline, deadline_url(deadline), max(days, 0), today))
+        days = max((today - deadline.due_on if overdue else deadline.due_on - today).days, 0)
+        name = _PAGE_OF_KIND.get(deadline.kind, "participants:detail")
+        if deadline.kind in _MEETING_KINDS and deadline.subject_id:
+            url = deadline_url(deadline)
+        else:
+            url = url_of[name](deadline.participant_id)
+        rows.append(
+            DueRow(
+                deadline,
+                url,
+                days,
+                overdue,
+                kind=deadline.get_kind_display(),
+                due=deadline.due_on.isoformat(),
+                time=_time_left(overdue, days),
+            )
+        )
     return rows
 
 

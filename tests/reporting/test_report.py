@@ -236,7 +236,7 @@ def test_the_nav_shows_reports_to_the_steering_group_and_team_leads(persona_clie
 # phases); the Intern-SIP section is the programme's own (no query for the others).
 # The equality view (reporting.equality) adds four: its grouped query with SET LOCAL jit
 # and a savepoint around it.
-QUERIES_PQ2 = 35
+QUERIES_PQ2 = 31
 PER_QUARTER = 4
 
 
