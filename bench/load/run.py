@@ -307,11 +307,13 @@ def saturation(staff: list[Staff], args: argparse.Namespace) -> None:
     within = None
     # From a slow pace up: a box that a 5 s pace saturates still has a saturation point.
     for think in (60.0, 30.0, 15.0, 8.0, 4.0, 2.0, 1.0, 0.5, 0.25, 0.0):
+        # Arrivals spread over one think time, as in the steady state: with all staff
+        # starting within a second, a slow pace measured only the burst of first requests.
         results, elapsed = run_stage(
             staff,
-            duration=args.sweep_stage,
+            duration=max(args.sweep_stage, 2 * think),
             think=think,
-            ramp=1.0,
+            ramp=max(1.0, think),
             max_requests=args.max_requests,
         )
         values = [v for kind in results.latencies.values() for v in kind]
