@@ -89,19 +89,18 @@ def participant_list(request: HttpRequest) -> HttpResponse:
     form = CaseloadFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     sort = filters.get("sort") or "reference"
+    order, descending = sort.removeprefix("-"), sort.startswith("-")
     participants = selectors.caseload(
         request.user,
         search=filters.get("q", ""),
         status=filters.get("status", ""),
         crisis_relevant=filters.get("crisis_relevant", False),
         organisation=filters.get("organisation"),
-        order=sort.removeprefix("-"),
-        descending=sort.startswith("-"),
+        order=order,
+        descending=descending,
     )
-    in_pages = selectors.in_pages(
-        participants, order=sort.removeprefix("-"), descending=sort.startswith("-")
-    )
-    page = Paginator(in_pages, PAGE_SIZE).get_page(request.GET.get("page"))
+    pages = selectors.in_pages(participants, order=order, descending=descending)
+    page = Paginator(pages, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     managers = selectors.case_managers_of(rows)
     query = request.GET.copy()

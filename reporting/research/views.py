@@ -4,7 +4,6 @@ administrators' pages for the data-sharing agreements. No case content on any of
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +14,7 @@ from cm_portal.access import administrator_required, role_required
 from cm_portal.access_log import client_address
 from cm_portal.http import AuthenticatedHttpRequest
 from cm_portal.models import AccessEvent, Role
-from cm_portal.views.common import add_service_errors, method_not_allowed
+from cm_portal.views.common import act, method_not_allowed, submit
 
 from . import services
 from .access import access_agreement, access_export, agreements_for
@@ -59,16 +58,12 @@ def export_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose CSV, SPSS or Stata."))
         return redirect("research:home")
-    try:
-        services.research_export_request(
-            agreement=agreement,
-            file_format=form.cleaned_data["format"],
-            actor=request.user,
-            client_address=client_address(request),
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
+    if act(
+        request,
+        services.research_export_request,
+        agreement=agreement,
+        file_format=form.cleaned_data["format"],
+    ):
         messages.success(request, _("The export is being produced. Reload this page in a moment."))
     return redirect("research:home")
 
@@ -111,24 +106,21 @@ def agreement_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AgreementForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            agreement = services.research_agreement_create(
-                programme=data["programme"],
-                institution=data["institution"],
-                researchers=data["researchers"],
-                purpose=data["purpose"],
-                approval_reference=data["approval_reference"],
-                expires_on=data["expires_on"],
-                k=data["k"],
-                actor=request.user,
-                client_address=client_address(request),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
+        if done := submit(
+            request,
+            form,
+            services.research_agreement_create,
+            programme=data["programme"],
+            institution=data["institution"],
+            researchers=data["researchers"],
+            purpose=data["purpose"],
+            approval_reference=data["approval_reference"],
+            expires_on=data["expires_on"],
+            k=data["k"],
+        ):
             messages.success(
                 request,
-                _("The data-sharing agreement was recorded (id %(id)s).") % {"id": agreement.pk},
+                _("The data-sharing agreement was recorded (id %(id)s).") % {"id": done.value.pk},
             )
             return redirect("research:agreements")
     return render(request, "research/agreement_create.html", {"form": form})
