@@ -46,6 +46,15 @@ def statuses(*, anonymous: Status, staff: Status, **each: Status) -> dict[str, S
 SHARED_READ = statuses(anonymous=LOGIN, staff=404, alice=200, tess=200, dana=200)
 
 
+# A participant's page that needs "change": only the assigned case manager and the team lead
+# of the owning organisation get in; everyone else 404, as for a participant that is not there.
+CASE_PAGE = statuses(anonymous=LOGIN, staff=404, alice=200, tess=200)
+# Access comes before the method: only those who may change the participant learn it is POST only.
+POST_ONLY_GET = statuses(anonymous=LOGIN, staff=404, alice=405, tess=405)
+# Redirect() reverses the name without arguments, so the PRG redirect is checked as a bare 302.
+CASE_ACTION = statuses(anonymous=LOGIN, staff=404, alice=302, tess=302)
+
+
 def no_kwargs(f: Fixtures) -> dict:
     return {}
 
@@ -54,12 +63,49 @@ def pk_of(persona: str) -> Callable[[Fixtures], dict]:
     return lambda f: {"pk": f(persona).pk}
 
 
+def participant_and_own_pk(
+    build: Callable[[Fixtures], Any], key: str
+) -> Callable[[Fixtures], dict]:
+    """The URL arguments of an object of a participant (a meeting, a document): the
+    participant's ``pk`` and the object's own under ``key``."""
+
+    def kwargs(f: Fixtures) -> dict:
+        found = build(f)
+        return {"pk": found.participant_id, key: found.pk}
+
+    return kwargs
+
+
 @dataclass(frozen=True)
 class Row:
     expect: dict[str, dict[str, Status]]  # method → persona → status
     kwargs: Callable[[Fixtures], dict] = no_kwargs
     data: Callable[[Fixtures], dict] = no_kwargs
     changes_state: bool = False  # an accepted POST must change the database
+
+
+def case_form_row(
+    kwargs: Callable[[Fixtures], dict], data: Callable[[Fixtures], dict] = no_kwargs
+) -> Row:
+    """A form that changes a participant's case: shown by GET, accepted POST redirects."""
+    return Row(
+        expect={"GET": CASE_PAGE, "POST": CASE_ACTION},
+        kwargs=kwargs,
+        data=data,
+        changes_state=True,
+    )
+
+
+def case_action_row(
+    kwargs: Callable[[Fixtures], dict], data: Callable[[Fixtures], dict] = no_kwargs
+) -> Row:
+    """A POST-only change of a participant's case (a button, not a page of its own)."""
+    return Row(
+        expect={"GET": POST_ONLY_GET, "POST": CASE_ACTION},
+        kwargs=kwargs,
+        data=data,
+        changes_state=True,
+    )
 
 
 def share_with_the_district(f: Fixtures) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import importlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -55,6 +55,7 @@ from .matrix import (
     Redirect,
     Row,
     Status,
+    no_kwargs,
     pk_of,
     share_with_the_district,
     statuses,
@@ -99,6 +100,21 @@ def _pending_change(f: Fixtures) -> dict:
 # The team lead decides; the administrator who asked is refused as if it did not exist.
 DECISION_PAGE = statuses(anonymous=LOGIN, staff=403, tess=200, ada=404)
 DECISION_POST = statuses(anonymous=LOGIN, staff=403, tess=302, ada=404)
+_DECISION_ON_PENDING_CHANGE = Row(
+    expect={"GET": DECISION_PAGE, "POST": DECISION_POST},
+    kwargs=_pending_change,
+    changes_state=True,
+)
+
+
+def _admin_action_on_bob(data: Callable[[Fixtures], dict] = no_kwargs) -> Row:
+    """A POST-only administrator action on bob's account."""
+    return Row(
+        expect={"GET": ADMIN_ACTION_GET, "POST": ADMIN_ACTION_POST},
+        kwargs=pk_of("bob"),
+        data=data,
+        changes_state=True,
+    )
 
 
 def _staff_form(f: Fixtures, **values) -> dict:
@@ -170,40 +186,15 @@ MATRIX: dict[str, Row] = {
         data=lambda f: _staff_form(f, email=f("bob").email, role=Role.TEAM_LEAD),
         changes_state=True,
     ),
-    "staff:deactivate": Row(
-        expect={"GET": ADMIN_ACTION_GET, "POST": ADMIN_ACTION_POST},
-        kwargs=pk_of("bob"),
-        data=lambda f: {"confirmed": "yes"},
-        changes_state=True,
-    ),
-    "staff:reactivate": Row(
-        expect={"GET": ADMIN_ACTION_GET, "POST": ADMIN_ACTION_POST},
-        kwargs=pk_of("bob"),
-        changes_state=True,
-    ),
-    "staff:password_link": Row(
-        expect={"GET": ADMIN_ACTION_GET, "POST": ADMIN_ACTION_POST},
-        kwargs=pk_of("bob"),
-        changes_state=True,
-    ),
-    "staff:reset_second_factor": Row(
-        expect={"GET": ADMIN_ACTION_GET, "POST": ADMIN_ACTION_POST},
-        kwargs=pk_of("bob"),
-        changes_state=True,
-    ),
+    "staff:deactivate": _admin_action_on_bob(data=lambda f: {"confirmed": "yes"}),
+    "staff:reactivate": _admin_action_on_bob(),
+    "staff:password_link": _admin_action_on_bob(),
+    "staff:reset_second_factor": _admin_action_on_bob(),
     "staff:access_log": Row(expect={"GET": ADMIN_PAGE}),
     # --- approvals of account changes (security.md 30) ----------------------------------
     "approvals:list": Row(expect={"GET": statuses(anonymous=LOGIN, staff=403, tess=200, ada=200)}),
-    "approvals:approve": Row(
-        expect={"GET": DECISION_PAGE, "POST": DECISION_POST},
-        kwargs=_pending_change,
-        changes_state=True,
-    ),
-    "approvals:refuse": Row(
-        expect={"GET": DECISION_PAGE, "POST": DECISION_POST},
-        kwargs=_pending_change,
-        changes_state=True,
-    ),
+    "approvals:approve": _DECISION_ON_PENDING_CHANGE,
+    "approvals:refuse": _DECISION_ON_PENDING_CHANGE,
     "staff:log_reviews": Row(
         expect={"GET": ADMIN_PAGE, "POST": ADMIN_ACTION_POST},
         data=lambda f: {"period_from": "2026-01-01", "period_to": "2026-12-31", "sample_size": 5},

@@ -7,25 +7,20 @@ factory, once per test (looked up again when both ``kwargs`` and ``data`` ask fo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.utils import timezone
 
 from participants.models import Contact, Participant
 
-from ..matrix import LOGIN, SHARED_READ, Fixtures, Row, statuses
+from ..matrix import LOGIN, SHARED_READ, Fixtures, Row, case_action_row, case_form_row, statuses
 from .factories import log_contact, register
 
 CASE_PAGE = statuses(anonymous=LOGIN, staff=200, steve=403, pia=403, ada=403, rita=403)
 # An accepted POST redirects to the participant's page; the matrix compares a Redirect
 # with a URL that takes no arguments, so the status alone is pinned here.
 CASE_PAGE_POST = statuses(anonymous=LOGIN, staff=302, steve=403, pia=403, ada=403, rita=403)
-# Only the assigned case manager and the team lead of the organisation.
-PARTICIPANT_PAGE = statuses(anonymous=LOGIN, staff=404, alice=200, tess=200)
-PARTICIPANT_POST = statuses(anonymous=LOGIN, staff=404, alice=302, tess=302)
-# Access comes before the method (docs/urls.md): only those who may change the participant
-# learn that the URL is POST only.
-POST_ONLY_GET = statuses(anonymous=LOGIN, staff=404, alice=405, tess=405)
 # The team lead of the organisation only: others who may change the participant get 403,
 # everyone else 404 as for any participant they may not see.
 TEAM_LEAD_POST = statuses(anonymous=LOGIN, staff=404, alice=403, tess=302)
@@ -85,35 +80,22 @@ ROWS: dict[str, Row] = {
     ),
     "participants:detail": Row(expect={"GET": SHARED_READ}, kwargs=_of),
     # The contact form is a page of its own (issue 17).
-    "participants:contact_create": Row(
-        expect={"GET": PARTICIPANT_PAGE, "POST": PARTICIPANT_POST},
-        kwargs=_of,
-        data=lambda f: _contact_data(),
-        changes_state=True,
-    ),
-    "participants:contact_edit": Row(
-        expect={"GET": PARTICIPANT_PAGE, "POST": PARTICIPANT_POST},
-        kwargs=lambda f: {"pk": _participant(f).pk, "contact_pk": _contact(f).pk},
+    "participants:contact_create": case_form_row(_of, data=lambda f: _contact_data()),
+    "participants:contact_edit": case_form_row(
+        lambda f: {"pk": _participant(f).pk, "contact_pk": _contact(f).pk},
         data=lambda f: _contact_data(duration_minutes=90),
-        changes_state=True,
     ),
     # Closing is a page of its own, then a confirmation step (issue 17).
-    "participants:close": Row(
-        expect={"GET": PARTICIPANT_PAGE, "POST": PARTICIPANT_POST},
-        kwargs=_of,
+    "participants:close": case_form_row(
+        _of,
         data=lambda f: {
             "end_date": timezone.localdate().isoformat(),
             "reason_code": "moved",
             "reason": "Moved away",
             "confirmed": "yes",
         },
-        changes_state=True,
     ),
-    "participants:reopen": Row(
-        expect={"GET": POST_ONLY_GET, "POST": PARTICIPANT_POST},
-        kwargs=lambda f: {"pk": _participant(f, closed=True).pk},
-        changes_state=True,
-    ),
+    "participants:reopen": case_action_row(lambda f: {"pk": _participant(f, closed=True).pk}),
 }
 
 
@@ -133,38 +115,27 @@ def _transfer_data(f: Fixtures) -> dict:
     return {"from_user": f("alice").pk, "to_user": f("bob").pk, "confirmed": "yes"}
 
 
+def _team_lead_action(data: Callable[[Fixtures], dict]) -> Row:
+    """A change of the participant's assignments only the team lead may make."""
+    return Row(
+        expect={"GET": TEAM_LEAD_GET, "POST": TEAM_LEAD_POST},
+        kwargs=_of,
+        data=data,
+        changes_state=True,
+    )
+
+
 ROWS |= {
-    "participants:edit": Row(
-        expect={"GET": PARTICIPANT_PAGE, "POST": PARTICIPANT_POST},
-        kwargs=_of,
-        data=_edit_data,
-        changes_state=True,
-    ),
-    "participants:assign": Row(
-        expect={"GET": TEAM_LEAD_GET, "POST": TEAM_LEAD_POST},
-        kwargs=_of,
-        data=lambda f: {"staff": f("bob").pk},
-        changes_state=True,
-    ),
-    "participants:unassign": Row(
-        expect={"GET": TEAM_LEAD_GET, "POST": TEAM_LEAD_POST},
-        kwargs=_of,
-        data=lambda f: {"staff": f("alice").pk, "confirmed": "yes"},
-        changes_state=True,
+    "participants:edit": case_form_row(_of, data=_edit_data),
+    "participants:assign": _team_lead_action(lambda f: {"staff": f("bob").pk}),
+    "participants:unassign": _team_lead_action(
+        lambda f: {"staff": f("alice").pk, "confirmed": "yes"}
     ),
     # Change case manager: alice leaves the case, bob takes it over (issue 17).
-    "participants:reassign": Row(
-        expect={"GET": TEAM_LEAD_GET, "POST": TEAM_LEAD_POST},
-        kwargs=_of,
-        data=lambda f: {"from_user": f("alice").pk, "to_user": f("bob").pk},
-        changes_state=True,
+    "participants:reassign": _team_lead_action(
+        lambda f: {"from_user": f("alice").pk, "to_user": f("bob").pk}
     ),
-    "participants:legal_hold": Row(
-        expect={"GET": TEAM_LEAD_GET, "POST": TEAM_LEAD_POST},
-        kwargs=_of,
-        data=lambda f: {"hold": "on"},
-        changes_state=True,
-    ),
+    "participants:legal_hold": _team_lead_action(lambda f: {"hold": "on"}),
     # The administrators' dry run of retention: references and dates, no case content.
     "participants:retention": Row(expect={"GET": statuses(anonymous=LOGIN, staff=403, ada=200)}),
     "participants:transfer": Row(

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from tests.matrix import LOGIN, SHARED_READ, Fixtures, Row, statuses
+from tests.matrix import SHARED_READ, Fixtures, Row, case_action_row, case_form_row
 
 from .helpers_individual_plan import goal_of, plan_of, plan_participant_of, version_of
-
-CASE_PAGE = statuses(anonymous=LOGIN, staff=404, alice=200, tess=200)
-POST_ONLY_GET = statuses(anonymous=LOGIN, staff=404, alice=405, tess=405)
-CASE_ACTION = statuses(anonymous=LOGIN, staff=404, alice=302, tess=302)
 
 
 def _participant_kwargs(f: Fixtures) -> dict:
@@ -63,35 +59,12 @@ def _version_only(f: Fixtures) -> dict:
 
 ROWS: dict[str, Row] = {
     "plans:plan": Row(expect={"GET": SHARED_READ}, kwargs=_participant_kwargs),
-    "plans:goal_create": Row(
-        expect={"GET": CASE_PAGE, "POST": CASE_ACTION},
-        kwargs=_participant_kwargs,
-        data=_new_goal,
-        changes_state=True,
+    "plans:goal_create": case_form_row(_participant_kwargs, data=_new_goal),
+    "plans:goal_edit": case_form_row(_goal_kwargs, data=_goal_edit),
+    "plans:goal_delete": case_action_row(
+        _goal_kwargs, data=lambda f: {**_version_only(f), "confirmed": "yes"}
     ),
-    "plans:goal_edit": Row(
-        expect={"GET": CASE_PAGE, "POST": CASE_ACTION},
-        kwargs=_goal_kwargs,
-        data=_goal_edit,
-        changes_state=True,
-    ),
-    "plans:goal_delete": Row(
-        expect={"GET": POST_ONLY_GET, "POST": CASE_ACTION},
-        kwargs=_goal_kwargs,
-        data=lambda f: {**_version_only(f), "confirmed": "yes"},
-        changes_state=True,
-    ),
-    "plans:contact_paths": Row(
-        expect={"GET": CASE_PAGE, "POST": CASE_ACTION},
-        kwargs=_participant_kwargs,
-        data=_paths,
-        changes_state=True,
-    ),
-    "plans:plan_establish": Row(
-        expect={"GET": POST_ONLY_GET, "POST": CASE_ACTION},
-        kwargs=_participant_kwargs,
-        data=_establish,
-        changes_state=True,
-    ),
+    "plans:contact_paths": case_form_row(_participant_kwargs, data=_paths),
+    "plans:plan_establish": case_action_row(_participant_kwargs, data=_establish),
     "plans:plan_history": Row(expect={"GET": SHARED_READ}, kwargs=_participant_kwargs),
 }

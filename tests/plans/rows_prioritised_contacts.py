@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from tests.matrix import LOGIN, SHARED_READ, Fixtures, Row, statuses
+from tests.matrix import (
+    CASE_ACTION,
+    SHARED_READ,
+    Fixtures,
+    Row,
+    case_form_row,
+    participant_and_own_pk,
+)
 
 from .helpers_individual_plan import plan_participant_of, prioritised_contact_of
-
-CASE_PAGE = statuses(anonymous=LOGIN, staff=404, alice=200, tess=200)
-CASE_ACTION = statuses(anonymous=LOGIN, staff=404, alice=302, tess=302)
 
 
 def _participant_kwargs(f: Fixtures) -> dict:
     return {"pk": plan_participant_of(f).pk}
 
 
-def _contact_kwargs(f: Fixtures) -> dict:
-    contact = prioritised_contact_of(f)
-    return {"pk": contact.participant_id, "contact_pk": contact.pk}
+_contact_kwargs = participant_and_own_pk(prioritised_contact_of, "contact_pk")
 
 
 def _new_contact(f: Fixtures) -> dict:
@@ -46,10 +48,5 @@ ROWS: dict[str, Row] = {
         data=_new_contact,
         changes_state=True,
     ),
-    "plans:prioritised_contact_edit": Row(
-        expect={"GET": CASE_PAGE, "POST": CASE_ACTION},
-        kwargs=_contact_kwargs,
-        data=_completed,
-        changes_state=True,
-    ),
+    "plans:prioritised_contact_edit": case_form_row(_contact_kwargs, data=_completed),
 }

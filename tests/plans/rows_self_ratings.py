@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from tests.matrix import LOGIN, SHARED_READ, Fixtures, Row, statuses
+from tests.matrix import (
+    CASE_ACTION,
+    CASE_PAGE,
+    SHARED_READ,
+    Fixtures,
+    Row,
+    case_action_row,
+    statuses,
+)
 
 from .helpers_crisis_plan import participant_of
 from .helpers_self_ratings import ANSWERS, fresh_token, link_of
 
-CASE_PAGE = statuses(anonymous=LOGIN, staff=404, alice=200, tess=200)
-POST_ONLY_GET = statuses(anonymous=LOGIN, staff=404, alice=405, tess=405)
-CASE_ACTION = statuses(anonymous=LOGIN, staff=404, alice=302, tess=302)
 # No login: anyone holding a valid link gets the questions, and a valid answer is thanked.
 LINK_PAGE = statuses(anonymous=200, staff=200)
 
@@ -33,11 +38,8 @@ ROWS: dict[str, Row] = {
         data=_rating,
         changes_state=True,
     ),
-    "plans:self_rating_link_create": Row(
-        expect={"GET": POST_ONLY_GET, "POST": CASE_ACTION},
-        kwargs=_participant_kwargs,
-        data=lambda f: {"phase": "follow_up"},
-        changes_state=True,
+    "plans:self_rating_link_create": case_action_row(
+        _participant_kwargs, data=lambda f: {"phase": "follow_up"}
     ),
     "plans:self_rating_link": Row(expect={"GET": CASE_PAGE}, kwargs=_link_kwargs),
     "plans:self_rating_fill": Row(

@@ -3,12 +3,15 @@ else 403 (naming nothing), anonymous to the login page. Each POST changes the pr
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tests.matrix import LOGIN, Fixtures, Row, statuses
 
 ADMIN_PAGE = statuses(anonymous=LOGIN, staff=403, ada=200)
 ADMIN_POST_GET = statuses(anonymous=LOGIN, staff=403, ada=405)
 # To the programme's own page (its address takes the pk, so the status alone is compared).
 TO_EDIT = 302
+ADMIN_POST = statuses(anonymous=LOGIN, staff=403, ada=TO_EDIT)
 
 
 def _programme(f: Fixtures) -> dict:
@@ -50,32 +53,29 @@ def _goal_kind(f: Fixtures) -> dict:
     return {"kind": "self_rating_improved"}
 
 
+def _goal_action(data: Callable[[Fixtures], dict]) -> Row:
+    """A POST-only change of the programme's goals."""
+    return Row(
+        expect={"GET": ADMIN_POST_GET, "POST": ADMIN_POST},
+        kwargs=_programme,
+        data=data,
+        changes_state=True,
+    )
+
+
 ROWS: dict[str, Row] = {
     "programmes:list": Row(expect={"GET": ADMIN_PAGE}),
     "programmes:create": Row(
-        expect={
-            "GET": ADMIN_PAGE,
-            "POST": statuses(anonymous=LOGIN, staff=403, ada=TO_EDIT),
-        },
+        expect={"GET": ADMIN_PAGE, "POST": ADMIN_POST},
         data=_new_programme,
         changes_state=True,
     ),
     "programmes:edit": Row(
-        expect={"GET": ADMIN_PAGE, "POST": statuses(anonymous=LOGIN, staff=403, ada=TO_EDIT)},
+        expect={"GET": ADMIN_PAGE, "POST": ADMIN_POST},
         kwargs=_programme,
         data=_changed_programme,
         changes_state=True,
     ),
-    "programmes:goal": Row(
-        expect={"GET": ADMIN_POST_GET, "POST": statuses(anonymous=LOGIN, staff=403, ada=TO_EDIT)},
-        kwargs=_programme,
-        data=_goal,
-        changes_state=True,
-    ),
-    "programmes:goal_remove": Row(
-        expect={"GET": ADMIN_POST_GET, "POST": statuses(anonymous=LOGIN, staff=403, ada=TO_EDIT)},
-        kwargs=_programme,
-        data=_goal_kind,
-        changes_state=True,
-    ),
+    "programmes:goal": _goal_action(_goal),
+    "programmes:goal_remove": _goal_action(_goal_kind),
 }
