@@ -609,3 +609,13 @@ def no_remembered_outage():
     outbox.resume()
     yield
     outbox.resume()
+
+
+@pytest.fixture
+def english():
+    """Messages and labels read in English (the interface default is Swedish). A module whose
+    every test reads English says so with ``pytest.mark.usefixtures("english")``."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

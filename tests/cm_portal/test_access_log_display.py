@@ -18,14 +18,8 @@ from cm_portal.forms import AccessLogFilterForm
 from cm_portal.models import AccessEvent, LogReview
 from tests.participants.factories import register
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 Action = AccessEvent.Action
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def test_the_log_names_staff_participants_and_objects_in_words(persona_client, alice, ada):

@@ -8,18 +8,12 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from cm_portal import access_log, services
 from cm_portal.models import AccessEvent, LogReview
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _accesses(actor, count: int, *, object_type: str = "participant") -> list[AccessEvent]:

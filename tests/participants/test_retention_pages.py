@@ -12,13 +12,7 @@ from cm_portal.models import AccessEvent
 from participants import retention, services
 from participants.models import CaseChange, Participant
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

@@ -21,27 +21,11 @@ from plans import ical
 from plans.models import CalendarFeed, CoordinationMeeting, DeadlineKind, DeadlineState
 from plans.selectors.calendar import CalendarEntry, calendar_entries
 from plans.services import calendar as services
-from tests.participants.factories import register
 
 from .rows_dashboard import deadline_for
 from .test_dashboard import client_of, days
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def kim(hela_manniskan, alice):
-    return register(hela_manniskan, alice, display_name="Kim")
-
-
-@pytest.fixture
-def lo(hela_manniskan, alice):
-    return register(hela_manniskan, alice, display_name="Lo")
-
-
-@pytest.fixture
-def bobs(hela_manniskan, bob):
-    return register(hela_manniskan, bob, display_name="Sam")
 
 
 CALENDAR = reverse("plans:calendar")

@@ -8,7 +8,6 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import translation
 
 from cm_portal.models import AccessEvent
 from participants.models import Participant
@@ -20,14 +19,8 @@ from plans.services.versioning import PlanConflict
 from .helpers_crisis_plan import CHAIN, TEXTS, crisis_plan_of, edit_post, english_client
 from .helpers_crisis_plan import participant_of as _participant_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 TODAY = "2026-11-23 10:00+01:00"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ import json
 from datetime import date
 
 import pytest
-from django.utils import translation
 
 from participants.models import Participant
 from participants.services import participant_register
@@ -24,14 +23,8 @@ from tests.consent.test_case_files import export, file_of, import_errors, run_im
 
 from .helpers_crisis_plan import CHAIN, TEXTS
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 SCORES = {"ucla_1": 3, "ucla_2": 2, "ucla_3": 3, "participation": 2}
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from participants.services import participant_assign, participant_unassign, sharing_grant_create
 from plans.context_processors import unread_reminders
@@ -24,19 +24,13 @@ from tests.participants.factories import register
 
 from .rows_dashboard import deadline_for, reminder_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 Kind = DeadlineKind
 State = DeadlineState
 DASHBOARD = reverse("plans:dashboard")
 REMINDERS = reverse("plans:reminders")
 READ = reverse("plans:reminders_read")
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def days(n: int):
@@ -51,21 +45,6 @@ def client_of(user):
 
 def references(deadlines) -> list[tuple[str, str]]:
     return [(deadline.participant.reference, deadline.kind) for deadline in deadlines]
-
-
-@pytest.fixture
-def kim(hela_manniskan, alice):
-    return register(hela_manniskan, alice, display_name="Kim")
-
-
-@pytest.fixture
-def lo(hela_manniskan, alice):
-    return register(hela_manniskan, alice, display_name="Lo")
-
-
-@pytest.fixture
-def bobs(hela_manniskan, bob):
-    return register(hela_manniskan, bob, display_name="Sam")
 
 
 # --- My deadlines -------------------------------------------------------------------------

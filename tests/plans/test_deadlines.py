@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
-from django.utils import translation
 
 from plans import tasks
 from plans.models import Deadline, DeadlineKind, DeadlineState
@@ -28,7 +27,7 @@ from .test_deadlines_helpers import (
     rating,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 UPCOMING, OPEN, MET, OVERDUE, VOID = (
     DeadlineState.UPCOMING,
@@ -40,12 +39,6 @@ UPCOMING, OPEN, MET, OVERDUE, VOID = (
 START = date(2026, 1, 5)
 D2 = date(2026, 3, 2)  # START + 56 days
 D2_WINDOW = date(2026, 2, 2)  # START + 28 days
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def one(participant, kind, *, today, subject_id=0):

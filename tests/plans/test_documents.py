@@ -11,7 +11,7 @@ import pytest
 from django.db import OperationalError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from cm_portal import pdf
 from cm_portal.celery import app
@@ -37,17 +37,10 @@ from .helpers_documents import (
     plan_of,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 Action = AccessEvent.Action
 DOCUMENT = PlanDocument._meta.label_lower  # what the PDF kit's task is given
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages and labels read in English (the interface default is Swedish)."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

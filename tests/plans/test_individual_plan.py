@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import escape
 
 from cm_portal.models import AccessEvent
@@ -22,15 +22,9 @@ from plans.services.versioning import PlanConflict
 from .helpers_individual_plan import english_client, plan_participant_of, version_of
 from .helpers_individual_plan import plan_of as build_plan
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 START = date(2026, 6, 1)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from consent.case_files import sections
 from participants.models import Participant
@@ -19,7 +19,7 @@ from plans.services.prioritised_contacts import arguments_of, prioritised_contac
 from tests.consent.helpers import INTAKE
 from tests.consent.test_case_files import export, file_of, import_errors, run_import, valid_case
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 PLAN = {
     "established_on": "2026-07-10",
@@ -38,12 +38,6 @@ PLAN = {
         {"actor": "Socialtjänsten", "person": "", "how": "08-456", "when": ""},
     ],
 }
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from cm_portal.models import AccessEvent
 from participants.models import CaseChange
@@ -22,15 +22,9 @@ from plans.services.prioritised_contacts import (
 
 from .helpers_individual_plan import english_client, plan_participant_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 START = date(2026, 6, 1)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from plans.services.deadlines import deadlines_recompute
 
 from .test_deadlines_helpers import DISPLAY_NAME, end, participant_from
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 START = date(2026, 1, 5)
 BASELINE_DUE = START + timedelta(days=14)  # window opens on START
@@ -29,12 +29,6 @@ WINDOW, SEVEN, OVERDUE = (
     ReminderStage.SEVEN_DAYS_BEFORE,
     ReminderStage.FIRST_DAY_OVERDUE,
 )
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def _day(participant, today):

@@ -29,15 +29,9 @@ from .helpers_crisis_plan import english_client
 from .helpers_crisis_plan import participant_of as _participant_of
 from .helpers_self_ratings import ANSWERS
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 TODAY = "2026-11-23 10:00+01:00"
 SCORES = {"ucla_1": 3, "ucla_2": 2, "ucla_3": 1, "participation": 4}
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

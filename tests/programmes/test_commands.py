@@ -9,18 +9,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 
 from cm_portal.programmes.models import Programme, ProgrammeGoalChange
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def run(*args: str) -> str:

@@ -16,7 +16,6 @@ import time_machine
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
-from django.utils import translation
 
 from cm_portal import pdf
 from cm_portal.celery import app
@@ -39,12 +38,6 @@ FAILED = "CM portal: an automatic report could not be produced"
 Status = pdf.PdfStatus
 # "Pilot": 15 months, so 5 project quarters and 2 project years (the second one 3 months).
 PILOT_START, PILOT_END = date(2027, 1, 1), date(2028, 3, 31)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from cm_portal.models import AccessEvent
 from participants.models import ActivityRecord
@@ -24,12 +23,6 @@ pytestmark = pytest.mark.django_db
 
 QUARTER_ONE = {"kind": "project_quarter", "n": "1"}
 START = date(2026, 5, 4)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def _rows(response) -> list[dict[str, str]]:

@@ -9,7 +9,6 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import CommandError, ManagementUtility, call_command
-from django.utils import translation
 
 from participants.models import ActivityRecord, Contact
 from plans.models import CoordinationMeeting
@@ -18,13 +17,6 @@ from tests.factories import default_programme
 from .helpers import crisis_plan, person, plan, prioritised, rating
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Command errors read in English (the interface default is Swedish)."""
-    with translation.override("en"):
-        yield
 
 
 GENDERS = ("woman", "man", "non_binary", "not_stated")

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from cm_portal.programmes.models import Programme
 from participants.models import ActivityRecord, Contact, Participant
@@ -17,13 +17,6 @@ from reporting.kpis import compute_kpis
 from reporting.management.commands.seed_synthetic import generate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("vagledning")]
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Command errors read in English (the interface default is Swedish)."""
-    with translation.override("en"):
-        yield
 
 
 PERIOD = {"period_from": date(2024, 1, 1), "period_to": date(2026, 6, 30)}

@@ -13,7 +13,6 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from cm_portal import pdf
 from cm_portal.models import AccessEvent
@@ -39,12 +38,6 @@ def _quarter(n: int):
 
 AFTER_Q2 = date(2026, 11, 5)  # project quarters 1 and 2 have finished
 REPORT = SteeringReport._meta.label_lower  # what the PDF kit's task is given
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from datetime import date
 
 import pytest
 from django.http import QueryDict
-from django.utils import translation
 
 from cm_portal.programmes.models import Programme
 from reporting import periods
@@ -39,12 +38,6 @@ V = Programme(
     end=date(2029, 5, 1),
     reporting_periods=["project_quarter", "project_year", "calendar_quarter", "tertial", "year"],
 )
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def test_project_quarters_tile_the_partnership():

@@ -12,7 +12,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from cm_portal.models import AccessEvent
 from reporting.periods import finished_project_quarters, project_to_date
@@ -27,12 +26,6 @@ pytestmark = pytest.mark.django_db
 URL = reverse("reporting:report")
 SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
 SVG_NS = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from unittest import mock
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from reporting import selectors, services
 from reporting.models import ReportKind, SteeringReport
@@ -21,12 +20,6 @@ from .helpers_report import PERIOD_QUERY, known_fixture
 pytestmark = pytest.mark.django_db
 
 MARK = 987  # not a figure of the fixture: it can only come from the patched computation
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def _csv(response) -> dict[tuple[str, str, str], str]:

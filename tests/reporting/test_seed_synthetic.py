@@ -9,7 +9,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
 
 from bench.run import _client, measure_beside
 from cm_portal.models import User
@@ -19,12 +18,6 @@ from plans.models import Deadline, Goal, SubGoal
 from reporting.management.commands.seed_synthetic import generate
 
 pytestmark = [pytest.mark.django_db(transaction=False), pytest.mark.usefixtures("vagledning")]
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def _digest() -> str:

@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import translation
 
 from cm_portal import pdf
 from reporting import periods, services
@@ -29,12 +28,6 @@ def _quarter(n: int):
 
 AFTER_Q2 = date(2026, 11, 5)
 Q1 = {"kind": "quarterly", "quarter": 1}
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def test_the_steering_group_starts_on_the_latest_periods_goals(steve):

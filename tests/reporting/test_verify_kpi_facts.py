@@ -8,7 +8,6 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.utils import translation
 
 from participants.models import Contact, Participant
 from plans.models import ContactPath, Goal, IndividualPlan, SubGoal
@@ -21,12 +20,6 @@ from .helpers import person, plan, prioritised, rating
 pytestmark = pytest.mark.django_db
 
 START = date(2026, 1, 1)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def verify(*args: str) -> str:
