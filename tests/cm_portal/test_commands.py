@@ -33,6 +33,26 @@ def run(*args: str, language: str = "en") -> str:
     return out.getvalue()
 
 
+def create_organisation_args(slug: str, name: str, kind: str) -> list[str]:
+    return ["create_organisation", "--slug", slug, "--name", name, "--kind", kind]
+
+
+def create_staff_args(
+    *,
+    email: str = "x@example.org",
+    name: str = "X",
+    organisation: str = "hela-manniskan",
+    role: str = "case_manager",
+    password_file: str | None = None,
+) -> list[str]:
+    """The create_staff command line; by default for a case manager X at Hela Människan."""
+    args = ["create_staff", "--email", email, "--name", name]
+    args += ["--organisation", organisation, "--role", role]
+    if password_file is not None:
+        args += ["--password-file", password_file]
+    return args
+
+
 @pytest.fixture
 def password_file(tmp_path):
     def write(text: str) -> Path:
@@ -47,15 +67,7 @@ def password_file(tmp_path):
 
 
 def test_create_organisation(db):
-    out = run(
-        "create_organisation",
-        "--slug",
-        "stadsmissionen",
-        "--name",
-        "Stadsmissionen",
-        "--kind",
-        "civil_society",
-    )
+    out = run(*create_organisation_args("stadsmissionen", "Stadsmissionen", "civil_society"))
     assert out.strip() == "Created organisation stadsmissionen: Stadsmissionen"
     organisation = Organisation.objects.get(slug="stadsmissionen")
     assert (organisation.name, organisation.kind) == ("Stadsmissionen", "civil_society")
@@ -63,52 +75,26 @@ def test_create_organisation(db):
 
 def test_create_organisation_refuses_a_taken_slug(hela_manniskan):
     with pytest.raises(CommandError, match=r"^slug: .*already exists"):
-        run(
-            "create_organisation",
-            "--slug",
-            "hela-manniskan",
-            "--name",
-            "Other",
-            "--kind",
-            "civil_society",
-        )
+        run(*create_organisation_args("hela-manniskan", "Other", "civil_society"))
     assert Organisation.objects.count() == 1
 
 
 def test_create_organisation_refuses_an_unknown_kind(db):
     with pytest.raises(CommandError, match="invalid choice: 'company'"):
-        run("create_organisation", "--slug", "acme", "--name", "Acme", "--kind", "company")
+        run(*create_organisation_args("acme", "Acme", "company"))
     assert not Organisation.objects.exists()
 
 
 def test_create_organisation_refuses_a_bad_slug(db):
     with pytest.raises(CommandError, match=r"^slug: "):
-        run(
-            "create_organisation",
-            "--slug",
-            "Hela Människan!",
-            "--name",
-            "X",
-            "--kind",
-            "civil_society",
-        )
+        run(*create_organisation_args("Hela Människan!", "X", "civil_society"))
 
 
 # --- create_staff -----------------------------------------------------------------------
 
 
 def test_create_staff_without_password(hela_manniskan):
-    out = run(
-        "create_staff",
-        "--email",
-        " Nora.Ny@Hela.example ",
-        "--name",
-        "Nora Ny",
-        "--organisation",
-        "hela-manniskan",
-        "--role",
-        "case_manager",
-    )
+    out = run(*create_staff_args(email=" Nora.Ny@Hela.example ", name="Nora Ny"))
     assert re.fullmatch(r"Created .+ nora\.ny@hela\.example in hela-manniskan\n", out)
     nora = User.objects.get(email="nora.ny@hela.example")
     assert (nora.organisation, nora.role) == (hela_manniskan, Role.CASE_MANAGER)
@@ -119,17 +105,9 @@ def test_create_staff_without_password(hela_manniskan):
 def test_create_staff_with_a_password_file(hela_manniskan, password_file):
     path = password_file("ett-langt-och-bra-losenord\nsecond line is ignored\n")
     run(
-        "create_staff",
-        "--email",
-        "nora@hela.example",
-        "--name",
-        "Nora Ny",
-        "--organisation",
-        "hela-manniskan",
-        "--role",
-        "administrator",
-        "--password-file",
-        str(path),
+        *create_staff_args(
+            email="nora@hela.example", name="Nora Ny", role="administrator", password_file=str(path)
+        )
     )
     nora = User.objects.get(email="nora@hela.example")
     assert nora.check_password("ett-langt-och-bra-losenord")
@@ -138,50 +116,20 @@ def test_create_staff_with_a_password_file(hela_manniskan, password_file):
 
 def test_create_staff_refuses_an_unknown_organisation(hela_manniskan, district):
     with pytest.raises(CommandError) as error:
-        run(
-            "create_staff",
-            "--email",
-            "x@example.org",
-            "--name",
-            "X",
-            "--organisation",
-            "nowhere",
-            "--role",
-            "case_manager",
-        )
+        run(*create_staff_args(organisation="nowhere"))
     assert str(error.value) == "Unknown organisation 'nowhere' (known: hela-manniskan, district)."
     assert not User.objects.filter(email="x@example.org").exists()
 
 
 def test_create_staff_refuses_a_taken_address_in_any_case(alice):
     with pytest.raises(CommandError, match=r"^email: .*already exists"):
-        run(
-            "create_staff",
-            "--email",
-            "ALICE@Hela.Example",
-            "--name",
-            "A",
-            "--organisation",
-            "hela-manniskan",
-            "--role",
-            "case_manager",
-        )
+        run(*create_staff_args(email="ALICE@Hela.Example", name="A"))
     assert User.objects.count() == 1
 
 
 def test_create_staff_refuses_an_unknown_role(hela_manniskan):
     with pytest.raises(CommandError, match="invalid choice: 'superuser'"):
-        run(
-            "create_staff",
-            "--email",
-            "x@example.org",
-            "--name",
-            "X",
-            "--organisation",
-            "hela-manniskan",
-            "--role",
-            "superuser",
-        )
+        run(*create_staff_args(role="superuser"))
 
 
 def test_create_staff_refuses_an_unreadable_password_file(hela_manniskan, tmp_path):
@@ -189,54 +137,18 @@ def test_create_staff_refuses_an_unreadable_password_file(hela_manniskan, tmp_pa
     with pytest.raises(
         CommandError, match=f"^Cannot read a password from {re.escape(str(missing))}"
     ):
-        run(
-            "create_staff",
-            "--email",
-            "x@example.org",
-            "--name",
-            "X",
-            "--organisation",
-            "hela-manniskan",
-            "--role",
-            "case_manager",
-            "--password-file",
-            str(missing),
-        )
+        run(*create_staff_args(password_file=str(missing)))
     assert not User.objects.filter(email="x@example.org").exists()
 
 
 def test_create_staff_refuses_an_empty_password_file(hela_manniskan, password_file):
     with pytest.raises(CommandError, match=r"^Cannot read a password"):
-        run(
-            "create_staff",
-            "--email",
-            "x@example.org",
-            "--name",
-            "X",
-            "--organisation",
-            "hela-manniskan",
-            "--role",
-            "case_manager",
-            "--password-file",
-            str(password_file("")),
-        )
+        run(*create_staff_args(password_file=str(password_file(""))))
 
 
 def test_create_staff_refuses_a_short_password(hela_manniskan, password_file):
     with pytest.raises(CommandError) as error:
-        run(
-            "create_staff",
-            "--email",
-            "x@example.org",
-            "--name",
-            "X",
-            "--organisation",
-            "hela-manniskan",
-            "--role",
-            "case_manager",
-            "--password-file",
-            str(password_file("kort\n")),
-        )
+        run(*create_staff_args(password_file=str(password_file("kort\n"))))
     assert "12" in str(error.value)  # the minimum length, in whatever language
     assert not User.objects.filter(email="x@example.org").exists()
     assert not AccessEvent.objects.exists()
@@ -270,41 +182,21 @@ def _manage(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.django_db(transaction=True)
 def test_commands_in_a_real_process():
-    result = _manage(
-        "create_organisation",
-        "--slug",
-        "district",
-        "--name",
-        "Stadsdelen",
-        "--kind",
-        "public_authority",
-    )
+    result = _manage(*create_organisation_args("district", "Stadsdelen", "public_authority"))
     assert result.returncode == 0, result.stderr
     assert result.stdout == "Created organisation district: Stadsdelen\n"
     assert Organisation.objects.filter(slug="district").exists()
 
-    result = _manage(
-        "create_staff",
-        "--email",
-        "x@example.org",
-        "--name",
-        "X",
-        "--organisation",
-        "elsewhere",
-        "--role",
-        "case_manager",
-    )
+    result = _manage(*create_staff_args(organisation="elsewhere"))
     assert result.returncode == 1
     # The process speaks LANGUAGE_CODE; the names are the same in every language.
     assert re.search(r"CommandError: .*'elsewhere'.*district", result.stderr), result.stderr
 
-    result = _manage(
-        "create_organisation", "--slug", "district", "--name", "Again", "--kind", "public_authority"
-    )
+    result = _manage(*create_organisation_args("district", "Again", "public_authority"))
     assert result.returncode == 1
     assert "CommandError: slug:" in result.stderr
 
-    result = _manage("create_organisation", "--slug", "acme", "--name", "Acme", "--kind", "company")
+    result = _manage(*create_organisation_args("acme", "Acme", "company"))
     assert result.returncode == 2
     assert "invalid choice: 'company'" in result.stderr
     assert list(Organisation.objects.values_list("slug", flat=True)) == ["district"]

@@ -118,35 +118,27 @@ def test_the_researcher_gets_404_on_every_case_page(rita, alice, hela_manniskan)
     assert checked >= 10
 
 
+def agreement_form(researcher, **values) -> dict:
+    """The agreement form as the administrator fills it in, naming ``researcher``."""
+    return {
+        "programme": default_programme().pk,
+        "institution": "Marie Cederschiöld högskola",
+        "researchers": [researcher.pk],
+        "purpose": "Följeforskning",
+        "approval_reference": "Dnr 2026-777",
+        "expires_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
+        **values,
+    }
+
+
 def test_the_administrator_records_an_agreement_and_never_sees_the_secret(ada, rita):
     client = verified_client(ada)
     form = client.get(reverse("research:agreement_create")).content.decode()
     assert "secret" not in form
-    response = client.post(
-        reverse("research:agreement_create"),
-        {
-            "programme": default_programme().pk,
-            "institution": "Marie Cederschiöld högskola",
-            "researchers": [rita.pk],
-            "purpose": "Följeforskning",
-            "approval_reference": "Dnr 2026-777",
-            "expires_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
-            "k": "2",
-        },
-    )
+    response = client.post(reverse("research:agreement_create"), agreement_form(rita, k="2"))
     assert response.status_code == 200  # k below 3 is refused
     assert not ResearchAgreement.objects.exists()
-    response = client.post(
-        reverse("research:agreement_create"),
-        {
-            "programme": default_programme().pk,
-            "institution": "Marie Cederschiöld högskola",
-            "researchers": [rita.pk],
-            "purpose": "Följeforskning",
-            "approval_reference": "Dnr 2026-777",
-            "expires_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
-        },
-    )
+    response = client.post(reverse("research:agreement_create"), agreement_form(rita))
     agreement = ResearchAgreement.objects.get()
     assert agreement.k == 5  # the default
     assert list(agreement.researchers.all()) == [rita]
@@ -158,15 +150,7 @@ def test_the_administrator_records_an_agreement_and_never_sees_the_secret(ada, r
 def test_a_case_manager_cannot_be_named_a_researcher(ada, alice):
     response = verified_client(ada).post(
         reverse("research:agreement_create"),
-        {
-            "programme": default_programme().pk,
-            "institution": "X",
-            "researchers": [alice.pk],
-            "purpose": "Y",
-            "approval_reference": "Z",
-            "expires_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
-            "k": "5",
-        },
+        agreement_form(alice, institution="X", purpose="Y", approval_reference="Z", k="5"),
     )
     assert response.status_code == 200
     assert not ResearchAgreement.objects.exists()
