@@ -106,6 +106,24 @@ def bytecode_environment() -> dict[str, str]:
     return {"PYTHONPYCACHEPREFIX": prefix} if prefix else {}
 
 
+def admin_connection():
+    """An autocommit connection to the server's ``postgres`` database, as the test
+    database's user: for what is done to the test database from outside (copy it, end its
+    sessions)."""
+    import psycopg
+    from django.db import connection
+
+    db = connection.settings_dict
+    return psycopg.connect(
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"] or "postgres",
+        password=db["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+
+
 def wait_for(condition, timeout: float = 30.0) -> bool:
     """Poll ``condition`` (e.g. what a real worker writes) until true or ``timeout`` s."""
     deadline = time.monotonic() + timeout

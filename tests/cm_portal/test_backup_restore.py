@@ -14,7 +14,6 @@ import time
 import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -23,6 +22,7 @@ from cm_portal import access_log
 from cm_portal.models import AccessEvent
 from consent import services as consent_services
 from tests.consent.helpers import PDF, pdf_upload
+from tests.helpers import admin_connection
 from tests.participants.factories import log_contact, register
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -59,18 +59,6 @@ def _libpq_args(name: str) -> list[str]:
     ]
 
 
-def _admin_connection():
-    db = connection.settings_dict
-    return psycopg.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"] or "postgres",
-        password=db["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
 def test_a_pg_dump_restores_into_an_empty_database_that_works(tmp_path, alice, hela_manniskan):
     participant = register(hela_manniskan, alice, display_name="Kim")
     log_contact(participant, alice, note="Restored note")
@@ -98,7 +86,7 @@ def test_a_pg_dump_restores_into_an_empty_database_that_works(tmp_path, alice, h
         check=True,
         env=env,
     )
-    with _admin_connection() as admin:
+    with admin_connection() as admin:
         admin.execute(f'CREATE DATABASE "{copy}"')
     try:
         subprocess.run(  # noqa: S603
@@ -125,7 +113,7 @@ def test_a_pg_dump_restores_into_an_empty_database_that_works(tmp_path, alice, h
         )
         elapsed = time.monotonic() - started
     finally:
-        with _admin_connection() as admin:
+        with admin_connection() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
     assert smoke.returncode == 0, smoke.stderr[-2000:]
     assert "The access log is intact" in smoke.stdout

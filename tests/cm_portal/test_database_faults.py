@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-import psycopg
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.contrib.sessions.backends.db import SessionStore
@@ -21,7 +20,7 @@ from cm_portal.celery import app
 from cm_portal.tasks import clear_expired_sessions
 
 from ..conftest import verified_client
-from ..helpers import wait_for
+from ..helpers import admin_connection, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,16 +43,8 @@ def persistent_connections():
 def _terminate_every_connection() -> int:
     """What a PostgreSQL restart or failover does to the portal's connections: this
     thread's too, left open as a long-running server process leaves it."""
-    db = connection.settings_dict
-    name = db["NAME"]
-    with psycopg.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"] or "postgres",
-        password=db["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
+    name = connection.settings_dict["NAME"]
+    with admin_connection() as admin:
         rows = admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = %s AND pid <> pg_backend_pid()",

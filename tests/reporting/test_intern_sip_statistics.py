@@ -29,6 +29,18 @@ pytestmark = pytest.mark.django_db
 YEAR = 2026
 
 
+def statistics_command(
+    date_from: str, date_to: str, *, stdout, format: str | None = None, programme: str | None = None
+) -> None:
+    """``manage.py intern_sip_statistics --from ... --to ...`` with the options given."""
+    options = ["--from", date_from, "--to", date_to]
+    if format is not None:
+        options += ["--format", format]
+    if programme is not None:
+        options += ["--programme", programme]
+    call_command("intern_sip_statistics", *options, stdout=stdout)
+
+
 def pilot_of(organisation, target_percent=90):
     pilot = programme_create(
         slug="pilot",
@@ -149,16 +161,7 @@ def test_small_counts_are_suppressed_for_the_steering_group(data):
 
 def test_the_command_prints_csv_and_json_one_row_per_month_gender_and_age_group(data):
     out = StringIO()
-    call_command(
-        "intern_sip_statistics",
-        "--from",
-        f"{YEAR}-01-01",
-        "--to",
-        f"{YEAR}-04-30",
-        "--format",
-        "json",
-        stdout=out,
-    )
+    statistics_command(f"{YEAR}-01-01", f"{YEAR}-04-30", format="json", stdout=out)
     rows = json.loads(out.getvalue())
     assert len(rows) == 4 * 4 * 4  # months, genders, three age groups and "other"
     row = next(
@@ -168,16 +171,7 @@ def test_the_command_prints_csv_and_json_one_row_per_month_gender_and_age_group(
     )
     assert row["meetings_held"] == 1  # raw counts, not "< 5"
     out = StringIO()
-    call_command(
-        "intern_sip_statistics",
-        "--from",
-        f"{YEAR}-01-01",
-        "--to",
-        f"{YEAR}-04-30",
-        "--format",
-        "csv",
-        stdout=out,
-    )
+    statistics_command(f"{YEAR}-01-01", f"{YEAR}-04-30", format="csv", stdout=out)
     table = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert len(table) == len(rows)
     assert list(table[0]) == intern_sip.HEADER
@@ -185,27 +179,9 @@ def test_the_command_prints_csv_and_json_one_row_per_month_gender_and_age_group(
 
 def test_the_command_refuses_an_unknown_programme_and_format(data):
     with pytest.raises(CommandError, match="programme"):
-        call_command(
-            "intern_sip_statistics",
-            "--from",
-            f"{YEAR}-01-01",
-            "--to",
-            f"{YEAR}-01-31",
-            "--programme",
-            "pilot",
-            stdout=StringIO(),
-        )
+        statistics_command(f"{YEAR}-01-01", f"{YEAR}-01-31", programme="pilot", stdout=StringIO())
     with pytest.raises(CommandError, match="format"):
-        call_command(
-            "intern_sip_statistics",
-            "--from",
-            f"{YEAR}-01-01",
-            "--to",
-            f"{YEAR}-01-31",
-            "--format",
-            "xml",
-            stdout=StringIO(),
-        )
+        statistics_command(f"{YEAR}-01-01", f"{YEAR}-01-31", format="xml", stdout=StringIO())
 
 
 def test_the_xlsx_holds_the_same_rows(data):
@@ -292,17 +268,8 @@ def test_per_programme_its_participants_and_age_groups_and_its_goal(alice, hela_
     assert (goal["cohort"], goal["offered"], goal["target_percent"]) == (6, 5, 90)
     assert goal["percent"] == HIDDEN  # one not offered could be singled out
     out = StringIO()
-    call_command(
-        "intern_sip_statistics",
-        "--programme",
-        "pilot",
-        "--from",
-        f"{YEAR}-03-01",
-        "--to",
-        f"{YEAR}-03-31",
-        "--format",
-        "json",
-        stdout=out,
+    statistics_command(
+        f"{YEAR}-03-01", f"{YEAR}-03-31", programme="pilot", format="json", stdout=out
     )
     printed = json.loads(out.getvalue())
     assert len(printed) == 4 * 3
