@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from cm_portal.models import Role
 from consent.models import Consent, ParticipantExport
-from tests.consent.helpers import PDF
+from tests.consent.helpers import PDF, consent_form
 from tests.participants.factories import register
 
 from ..factories import TOTPDeviceFactory, UserFactory
@@ -78,15 +78,7 @@ def test_two_web_servers_and_a_worker_share_the_stored_files(
             create = reverse("consent:create", kwargs={"pk": participant.pk})
             uploaded = one.form_post(
                 create,
-                {
-                    "organisations": [str(hela_manniskan.pk)],
-                    "external_parties": "",
-                    "purpose": "Samordning",
-                    "signed_on": "2026-06-05",
-                    "signed_by": "participant",
-                    "guardian_name": "",
-                    "valid_until": "",
-                },
+                consent_form(str(hela_manniskan.pk)),
                 files={"scan": ("samtycke.pdf", PDF, "application/pdf")},
             )
             assert uploaded.status_code == 302, uploaded.text[-2000:]

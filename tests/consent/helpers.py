@@ -62,6 +62,21 @@ def pdf_upload(name: str = "samtycke Kim Svensson.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PDF, content_type="application/pdf")
 
 
+def consent_form(organisation_pk, **values) -> dict:
+    """The consent form as a case manager fills it in: one organisation, no outside party,
+    signed by the participant on 5 June 2026, valid until withdrawn."""
+    return {
+        "organisations": [organisation_pk],
+        "external_parties": "",
+        "purpose": "Samordning",
+        "signed_on": "2026-06-05",
+        "signed_by": "participant",
+        "guardian_name": "",
+        "valid_until": "",
+        **values,
+    }
+
+
 def consent_participant_of(f: Fixtures) -> Participant:
     organisation = f("hela_manniskan")
     existing = Participant.objects.filter(organisation=organisation).order_by("pk").first()

@@ -16,7 +16,7 @@ from participants.access import access_participant
 from participants.models import SharingGrant
 from participants.services import participant_register
 
-from .helpers import INTAKE
+from .helpers import INTAKE, consent_form
 from .helpers import english_client as verified_client
 
 pytestmark = pytest.mark.django_db
@@ -255,15 +255,11 @@ def test_list_shows_status_newest_first_and_logs_the_view(participant, alice, di
 def test_create_view_records_a_consent(participant, alice, district, storage):
     response = verified_client(alice).post(
         reverse("consent:create", kwargs={"pk": participant.pk}),
-        {
-            "organisations": [district.pk],
-            "external_parties": "Vårdcentralen\n\n  Psykiatrin  \n",
-            "purpose": "Samordning",
-            "signed_on": "2026-06-05",
-            "signed_by": "participant",
-            "guardian_name": "",
-            "valid_until": "2027-06-05",
-        },
+        consent_form(
+            district.pk,
+            external_parties="Vårdcentralen\n\n  Psykiatrin  \n",
+            valid_until="2027-06-05",
+        ),
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("consent:list", kwargs={"pk": participant.pk})

@@ -17,7 +17,7 @@ from consent import services
 from consent.models import Consent
 from tests.conftest import verified_client
 
-from .helpers import PDF, english_client
+from .helpers import PDF, consent_form, english_client
 
 pytestmark = pytest.mark.django_db
 
@@ -50,16 +50,7 @@ PNG = _image("PNG")
 
 
 def form(participant_org, upload) -> dict:
-    return {
-        "organisations": [participant_org.pk],
-        "external_parties": "",
-        "purpose": "Samordning",
-        "signed_on": "2026-06-05",
-        "signed_by": "participant",
-        "guardian_name": "",
-        "valid_until": "",
-        "scan": upload,
-    }
+    return consent_form(participant_org.pk, scan=upload)
 
 
 def post(client, participant, data):
@@ -125,15 +116,29 @@ def test_other_files_are_refused(participant, alice, district, storage, upload, 
     assert not storage.exists() or not any(storage.rglob("*"))
 
 
+def consent_for_the_district(participant, alice, district, **values) -> Consent:
+    """A consent alice records through the service, naming the district."""
+    return services.consent_record(
+        participant=participant,
+        actor=alice,
+        organisations=[district],
+        purpose="Samordning",
+        signed_on=date(2026, 6, 5),
+        signed_by="participant",
+        **values,
+    )
+
+
+def scan_url(consent: Consent) -> str:
+    return reverse("consent:scan", kwargs={"pk": consent.participant_id, "consent_pk": consent.pk})
+
+
 def test_the_service_checks_the_scan_too(participant, alice, district, storage):
     with pytest.raises(ValidationError, match="must be a PDF"):
-        services.consent_record(
-            participant=participant,
-            actor=alice,
-            organisations=[district],
-            purpose="Samordning",
-            signed_on=date(2026, 6, 5),
-            signed_by="participant",
+        consent_for_the_district(
+            participant,
+            alice,
+            district,
             scan=SimpleUploadedFile("x.pdf", HTML, content_type="application/pdf"),
         )
     assert not Consent.objects.exists()
@@ -141,9 +146,7 @@ def test_the_service_checks_the_scan_too(participant, alice, district, storage):
 
 def test_download_is_an_attachment_with_the_stored_type_and_is_logged(consent, alice, tess):
     for user in (alice, tess):
-        response = english_client(user).get(
-            reverse("consent:scan", kwargs={"pk": consent.participant_id, "consent_pk": consent.pk})
-        )
+        response = english_client(user).get(scan_url(consent))
         assert response.status_code == 200
         assert response["Content-Type"] == "application/pdf"
         assert response["Content-Disposition"].startswith("attachment;")
@@ -163,25 +166,14 @@ def test_download_is_an_attachment_with_the_stored_type_and_is_logged(consent, a
 @pytest.mark.parametrize("persona", ["bob", "charlie", "dana", "steve", "ada"])
 def test_others_get_404_on_download(consent, persona, request):
     user = request.getfixturevalue(persona)
-    response = english_client(user).get(
-        reverse("consent:scan", kwargs={"pk": consent.participant_id, "consent_pk": consent.pk})
-    )
+    response = english_client(user).get(scan_url(consent))
     assert response.status_code == 404
     assert not AccessEvent.objects.filter(action="export").exists()
 
 
 def test_a_consent_without_scan_has_no_download(participant, alice, district):
-    consent = services.consent_record(
-        participant=participant,
-        actor=alice,
-        organisations=[district],
-        purpose="Samordning",
-        signed_on=date(2026, 6, 5),
-        signed_by="participant",
-    )
-    response = english_client(alice).get(
-        reverse("consent:scan", kwargs={"pk": consent.participant_id, "consent_pk": consent.pk})
-    )
+    consent = consent_for_the_district(participant, alice, district)
+    response = english_client(alice).get(scan_url(consent))
     assert response.status_code == 404
 
 

@@ -30,20 +30,26 @@ def meeting_participant_of(f: Fixtures):
     return consent_participant_of(f)
 
 
-def meeting_of(f: Fixtures) -> CoordinationMeeting:
-    """A planned Intern-SIP today, inviting a unit and the consented outside actor."""
-    participant = meeting_participant_of(f)
-    existing = CoordinationMeeting.objects.filter(participant=participant).order_by("pk").first()
-    return existing or meeting_book(
+def _book_intern_sip(f: Fixtures, participant, meeting_on, **values) -> CoordinationMeeting:
+    """An Intern-SIP about housing and money, booked by alice with the participant's
+    agreement, the adult unit (Vuxenenheten) invited."""
+    return meeting_book(
         participant=participant,
         actor=f("alice"),
         kind="intern_sip",
         need="Boende och ekonomi",
-        meeting_on=days(0),
+        meeting_on=meeting_on,
         units=["Vuxenenheten"],
-        outside_parties=[OUTSIDE],
         participant_agreed=True,
+        **values,
     )
+
+
+def meeting_of(f: Fixtures) -> CoordinationMeeting:
+    """A planned Intern-SIP today, inviting a unit and the consented outside actor."""
+    participant = meeting_participant_of(f)
+    existing = CoordinationMeeting.objects.filter(participant=participant).order_by("pk").first()
+    return existing or _book_intern_sip(f, participant, days(0), outside_parties=[OUTSIDE])
 
 
 def prepared_meeting_of(f: Fixtures) -> CoordinationMeeting:
@@ -53,16 +59,12 @@ def prepared_meeting_of(f: Fixtures) -> CoordinationMeeting:
     existing = CoordinationMeeting.objects.filter(
         participant=participant, starts_at__isnull=False, status="planned"
     ).first()
-    return existing or meeting_book(
-        participant=participant,
-        actor=f("alice"),
-        kind="intern_sip",
-        need="Boende och ekonomi",
-        meeting_on=days(20),
-        units=["Vuxenenheten"],
+    return existing or _book_intern_sip(
+        f,
+        participant,
+        days(20),
         staff=[f("bob")],
         outside_parties=[],
-        participant_agreed=True,
         starts_at=time(9, 0),
         place="Rum 3",
     )
@@ -74,16 +76,7 @@ def held_meeting_of(f: Fixtures) -> CoordinationMeeting:
     existing = CoordinationMeeting.objects.filter(participant=participant, status="held").first()
     if existing:
         return existing
-    meeting = meeting_book(
-        participant=participant,
-        actor=f("alice"),
-        kind="intern_sip",
-        need="Boende och ekonomi",
-        meeting_on=days(0),
-        units=["Vuxenenheten"],
-        outside_parties=[],
-        participant_agreed=True,
-    )
+    meeting = _book_intern_sip(f, participant, days(0), outside_parties=[])
     return meeting_minutes_record(
         meeting=meeting,
         chair="Alice",
@@ -96,31 +89,32 @@ def held_meeting_of(f: Fixtures) -> CoordinationMeeting:
 
 
 def offer_form(**values) -> dict:
-    data = {"offered_on": days(0).isoformat(), "unit": "Vuxenenheten", "answer": "declined"}
-    data.update(values)
-    return data
+    return {
+        "offered_on": days(0).isoformat(),
+        "unit": "Vuxenenheten",
+        "answer": "declined",
+        **values,
+    }
 
 
 def booking_form(**values) -> dict:
-    data = {
+    return {
         "kind": "intern_sip",
         "need": "Boende och ekonomi",
         "meeting_on": days(20).isoformat(),
         "participant_agreed": "on",
         "units": "Vuxenenheten\nEkonomiskt bistånd",
         "outside_parties": "",
+        **values,
     }
-    data.update(values)
-    return data
 
 
 def minutes_form(**values) -> dict:
-    data = {
+    return {
         "chair": "Alice",
         "minute_taker": "Bo",
         "minutes": "Vuxenenheten ordnar boende.",
         "lead_unit": "Vuxenenheten",
         "follow_up_on": days(30).isoformat(),
+        **values,
     }
-    data.update(values)
-    return data

@@ -92,31 +92,26 @@ def test_a_taken_slug_is_refused(organisations):
         create()
 
 
+def set_plan_goal(*, window_days: str) -> str:
+    """``programme_goal`` for farsta-cm: plans within ``window_days`` days, target 85 %."""
+    return run(
+        "programme_goal",
+        "--programme",
+        "farsta-cm",
+        "--kind",
+        "plan_within_window",
+        "--window-days",
+        window_days,
+        "--target-percent",
+        "85",
+    )
+
+
 def test_programme_goal_sets_and_versions_a_goal(organisations):
     create()
-    out = run(
-        "programme_goal",
-        "--programme",
-        "farsta-cm",
-        "--kind",
-        "plan_within_window",
-        "--window-days",
-        "42",
-        "--target-percent",
-        "85",
-    )
+    out = set_plan_goal(window_days="42")
     assert "definition version 1" in out
-    out = run(
-        "programme_goal",
-        "--programme",
-        "farsta-cm",
-        "--kind",
-        "plan_within_window",
-        "--window-days",
-        "49",
-        "--target-percent",
-        "85",
-    )
+    out = set_plan_goal(window_days="49")
     assert "definition version 2" in out
     assert ProgrammeGoalChange.objects.filter(programme__slug="farsta-cm").count() == 2
 

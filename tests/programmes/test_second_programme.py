@@ -149,18 +149,7 @@ def by_hand(cases, definition, start, end, today):
     """The programme's figures as docs/kpis.md defines them, by age group as well."""
 
     def goals(group):
-        return {
-            "plan_within_8_weeks": window_goal(
-                group, definition["plan_days"], start, end, today, crisis=False
-            ),
-            "prioritised_contacts_3_months": horizon_goal(
-                group, definition["horizon"], start, end, today
-            ),
-            "self_rating_improved": rating_goal(group, start, end),
-            "crisis_plan_within_8_weeks": window_goal(
-                group, definition["crisis_days"], start, end, today, crisis=True
-            ),
-        }
+        return goal_figures(group, definition, start, end, today)
 
     def age_group(case):
         age = case.start.year - case.birth_year
@@ -176,22 +165,23 @@ def by_hand(cases, definition, start, end, today):
         "ended": sum(within(c.end, start, end) for c in cases),
         "cumulative_started": sum(c.start <= end for c in cases),
         "goals": goals(cases),
-        "cumulative": goals_cumulative(cases, definition, end, today),
+        "cumulative": goal_figures(cases, definition, None, end, today),
         "by_age": {label: goals([c for c in cases if age_group(c) == label]) for label in labels},
     }
 
 
-def goals_cumulative(cases, definition, end, today):
+def goal_figures(cases, definition, start, end, today):
+    """The four goals' figures of ``cases`` (``start`` None: cumulative up to ``end``)."""
     return {
         "plan_within_8_weeks": window_goal(
-            cases, definition["plan_days"], None, end, today, crisis=False
+            cases, definition["plan_days"], start, end, today, crisis=False
         ),
         "prioritised_contacts_3_months": horizon_goal(
-            cases, definition["horizon"], None, end, today
+            cases, definition["horizon"], start, end, today
         ),
-        "self_rating_improved": rating_goal(cases, None, end),
+        "self_rating_improved": rating_goal(cases, start, end),
         "crisis_plan_within_8_weeks": window_goal(
-            cases, definition["crisis_days"], None, end, today, crisis=True
+            cases, definition["crisis_days"], start, end, today, crisis=True
         ),
     }
 

@@ -41,9 +41,9 @@ class Person:
     k5: str = "none"
 
 
-def _plan(people: list[Person], attribute: str) -> dict:
-    outcomes = [getattr(p, attribute) for p in people]
-    cohort = sum(o in ("met", "not_met") for o in outcomes)
+def _goal_counts(outcomes: list[str], counted: tuple[str, ...]) -> dict:
+    """A goal's figures from each person's outcome; ``counted``: the outcomes in the cohort."""
+    cohort = sum(o in counted for o in outcomes)
     met = outcomes.count("met")
     return {
         "cohort": cohort,
@@ -54,16 +54,14 @@ def _plan(people: list[Person], attribute: str) -> dict:
     }
 
 
+def _plan(people: list[Person], attribute: str) -> dict:
+    return _goal_counts([getattr(p, attribute) for p in people], ("met", "not_met"))
+
+
 def _contacts(people: list[Person]) -> dict:
     outcomes = [p.k3 for p in people]
-    cohort = sum(o in ("met", "no_contact", "not_met_with_contact") for o in outcomes)
-    met = outcomes.count("met")
     return {
-        "cohort": cohort,
-        "met": met,
-        "excluded": outcomes.count("excluded"),
-        "pending": outcomes.count("pending"),
-        "percent": percent(met, cohort),
+        **_goal_counts(outcomes, ("met", "no_contact", "not_met_with_contact")),
         "no_contact_registered": outcomes.count("no_contact"),
     }
 
