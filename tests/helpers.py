@@ -124,6 +124,34 @@ def admin_connection():
     )
 
 
+def at_the_same_time(work, *, threads: int, timeout: float = 30) -> list[BaseException]:
+    """Run ``work`` in ``threads`` threads that start together (they meet at a barrier
+    first), each on a database connection of its own, closed after; waits up to ``timeout``
+    seconds for each thread. Returns what the threads raised, for the test to report."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(threads)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait(timeout=10)
+            work()
+        except BaseException as error:  # reported in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    running = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join(timeout=timeout)
+    return errors
+
+
 def wait_for(condition, timeout: float = 30.0) -> bool:
     """Poll ``condition`` (e.g. what a real worker writes) until true or ``timeout`` s."""
     deadline = time.monotonic() + timeout
@@ -159,3 +187,16 @@ def set_password_in_the_browser(page, base_url: str, user, password: str = PASSW
     page.fill("#id_new_password2", password)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"{base_url}{reverse('accounts:password_reset_complete')}")
+
+
+def log_in_in_the_browser(page, base_url: str, user, *, lands_on: str) -> None:
+    """The whole login in a real browser: the password, then the authenticator's code;
+    waits for the start page ``lands_on`` (a path) that the user is sent to."""
+    page.goto(f"{base_url}{LOGIN_URL}")
+    page.fill("#id_username", user.email)
+    page.fill("#id_password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{base_url}{OTP_VERIFY_URL}")
+    page.fill("#id_token", code_for(user.totpdevice_set.get(confirmed=True)))
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{base_url}{lands_on}")

@@ -15,6 +15,7 @@ from plans.services.deadlines import (
     deadlines_recompute,
     deadlines_recompute_all,
 )
+from tests.helpers import at_the_same_time
 
 from .test_deadlines_helpers import (
     consent,
@@ -394,28 +395,10 @@ def test_recompute_all_covers_every_participant(request, monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_recomputes_of_one_participant_take_turns(request):
-    import threading
-
-    from django.db import connection
-
     participant = participant_from(request.getfixturevalue, start=START, crisis=True)
-    barrier = threading.Barrier(3)
-    errors: list[BaseException] = []
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            deadlines_recompute(participant_id=participant.pk, today=D2)
-        except BaseException as error:  # reported below, in the test's thread
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    errors = at_the_same_time(
+        lambda: deadlines_recompute(participant_id=participant.pk, today=D2), threads=3
+    )
     # Without the participant row lock, two inserts of the same deadline would collide.
     assert errors == []
     assert Deadline.objects.filter(participant=participant).count() == 4

@@ -3,13 +3,11 @@ catch-up rule, who gets them, and e-mails sent once without personal data."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date, timedelta
 
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection
 from django.utils import translation
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -17,6 +15,7 @@ from plans import tasks
 from plans.models import Deadline, DeadlineKind, Reminder, ReminderStage
 from plans.services import reminders as services
 from plans.services.deadlines import deadlines_recompute
+from tests.helpers import at_the_same_time
 
 from .test_deadlines_helpers import DISPLAY_NAME, end, participant_from
 
@@ -105,24 +104,7 @@ def test_two_concurrent_runs_create_each_reminder_once(request):
     participants = [participant_from(f, start=START) for _ in range(5)]
     for participant in participants:
         deadlines_recompute(participant_id=participant.pk, today=START)
-    barrier = threading.Barrier(2)
-    results: list[int] = []
-    errors: list[BaseException] = []
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            results.append(services.reminders_create(today=START))
-        except BaseException as error:  # reported below, in the test's thread
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    errors = at_the_same_time(lambda: services.reminders_create(today=START), threads=2)
     assert not errors
     # Not luck, a constraint: five reminders in all, whoever wrote them.
     assert Reminder.objects.count() == 5

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from plans.models import SelfRating
 from plans.services.self_ratings import (
@@ -13,6 +10,7 @@ from plans.services.self_ratings import (
     self_rating_link_create,
     self_rating_submit,
 )
+from tests.helpers import at_the_same_time
 
 from .helpers_crisis_plan import participant_of
 
@@ -23,23 +21,15 @@ SCORES = {"ucla_1": 2, "ucla_2": 2, "ucla_3": 2, "participation": 3}
 def test_two_tabs_at_once_save_one_rating(request, alice):
     participant = participant_of(request.getfixturevalue)
     _link, token = self_rating_link_create(participant=participant, phase="baseline", actor=alice)
-    barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
     def submit() -> None:
-        barrier.wait()
         try:
             self_rating_submit(token=token, values=SCORES)
             outcomes.append("saved")
         except SelfRatingLinkUnusable:
             outcomes.append("refused")
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    at_the_same_time(submit, threads=2)
     assert sorted(outcomes) == ["refused", "saved"]
     assert SelfRating.objects.count() == 1

@@ -5,7 +5,6 @@ and then reported to the administrators."""
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from unittest import mock
@@ -14,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from cm_portal import pdf
@@ -27,6 +26,7 @@ from reporting.models import ReportKind, SteeringReport
 from reporting.tasks import produce_scheduled_reports
 from tests.consent.helpers import use_temporary_storage
 from tests.factories import OrganisationFactory, UserFactory, default_programme
+from tests.helpers import at_the_same_time
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 REPORT = SteeringReport._meta.label_lower
@@ -227,22 +227,13 @@ def test_a_members_report_being_rendered_makes_the_automatic_one_wait(storage, p
 def test_two_runs_at_once_ask_once(pilot):
     """Two beat runs racing (two schedulers): the constraint decides, one report each."""
     programme, _members = pilot
-    barrier = threading.Barrier(2)
     results: list[int] = []
 
     def run() -> None:
-        try:
-            barrier.wait(timeout=10)
-            results.append(cadence.scheduled_reports_produce(today=date(2027, 4, 2)))
-        finally:
-            connection.close()
+        results.append(cadence.scheduled_reports_produce(today=date(2027, 4, 2)))
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
     with mock.patch.object(pdf, "enqueue_render"):
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        at_the_same_time(run, threads=2, timeout=60)
     assert len(results) == 2
     automatic = SteeringReport.objects.filter(programme=programme, requested_by__isnull=True)
     assert list(automatic.values_list("kind", "period_start")) == [
