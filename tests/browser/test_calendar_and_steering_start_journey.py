@@ -21,8 +21,7 @@ from tests.participants.factories import register
 from tests.plans.rows_dashboard import deadline_for
 from tests.reporting.fixtures_pdfs import known_fixture
 
-from ..factories import PASSWORD
-from ..helpers import code_for
+from ..helpers import log_in_in_the_browser
 
 pytestmark = pytest.mark.browser
 
@@ -31,17 +30,6 @@ WIDTHS = {
     1280: {"viewport": {"width": 1280, "height": 800}},
 }
 ENGLISH = {"locale": "en", "extra_http_headers": {"Accept-Language": "en"}}
-
-
-def _log_in(page: Page, base: str, user, start: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", user.email)
-    page.fill("#id_password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base}/accounts/two-factor/")
-    page.fill("#id_token", code_for(user.totpdevice_set.get(confirmed=True)))
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base}{start}")
 
 
 def _fits(page: Page, width: int) -> None:
@@ -60,7 +48,7 @@ def test_a_case_manager_sees_what_is_coming_and_subscribes(
     )
     base = live_server.url
     page = open_page(**WIDTHS[width], **ENGLISH)
-    _log_in(page, base, alice, "/plans/dashboard/")
+    log_in_in_the_browser(page, base, alice, lands_on="/plans/dashboard/")
 
     if width == 375:  # the menu folds away on a phone
         page.get_by_role("button", name="Show menu").click()
@@ -99,7 +87,7 @@ def test_the_steering_group_starts_on_the_goals_and_a_second_request_is_already_
     monkeypatch.setattr(pdf, "enqueue_render", lambda label, pk: queued.append(pk))
     base = live_server.url
     page = open_page(**WIDTHS[width], **ENGLISH)
-    _log_in(page, base, steve, "/reports/start/")
+    log_in_in_the_browser(page, base, steve, lands_on="/reports/start/")
 
     main = page.inner_text("main")
     for code in ("K1", "K2", "K3", "K4", "K5"):

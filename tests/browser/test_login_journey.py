@@ -13,7 +13,7 @@ from playwright.sync_api import Page
 from cm_portal.models import Role
 
 from ..factories import PASSWORD, OrganisationFactory, UserFactory
-from ..helpers import code_for, code_for_key, set_password_in_the_browser
+from ..helpers import code_for_key, log_in_in_the_browser, set_password_in_the_browser
 
 pytestmark = pytest.mark.browser
 
@@ -77,15 +77,11 @@ def test_on_a_phone_the_navigation_collapses_behind_a_button(live_server, open_p
         organisation=district,
         role=Role.ADMINISTRATOR,
     )
-    device = TOTPDevice.objects.create(user=ada, name="phone", confirmed=True)
+    TOTPDevice.objects.create(user=ada, name="phone", confirmed=True)
     base = live_server.url
     page = open_page(viewport={"width": 375, "height": 740})
 
-    _log_in_with_password(page, base, ada.email)
-    page.wait_for_url(f"{base}/accounts/two-factor/")
-    page.fill("#id_token", code_for(device))
-    _submit(page)
-    page.wait_for_url(f"{base}/")
+    log_in_in_the_browser(page, base, ada, lands_on="/")
 
     toggler = page.locator("button.navbar-toggler")
     staff_link = page.locator("#main-nav a.nav-link", has_text="Staff")

@@ -15,22 +15,15 @@ from playwright.sync_api import Page
 from plans.models import CrisisPlan, IndividualPlan, SelfRating
 from tests.participants.factories import register
 
-from ..factories import PASSWORD
-from ..helpers import code_for
+from ..helpers import log_in_in_the_browser
 from .test_case_manager_journey import PHONE
 
 pytestmark = pytest.mark.browser
 
 
 def _log_in(page: Page, base: str, user) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", user.email)
-    page.fill("#id_password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base}/accounts/two-factor/")
-    page.fill("#id_token", code_for(user.totpdevice_set.get(confirmed=True)))
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base}/plans/dashboard/")  # case workers start on their deadlines
+    # Case workers start on their deadlines.
+    log_in_in_the_browser(page, base, user, lands_on="/plans/dashboard/")
 
 
 def _open_from_the_menu(page: Page, name: str) -> None:

@@ -16,26 +16,18 @@ from cm_portal.tasks import render_pdf
 from reporting.models import SteeringReport
 from reporting.views.pdfs import REFRESH_SECONDS
 from tests.consent.helpers import use_temporary_storage
-from tests.helpers import pdf_to_text
+from tests.helpers import log_in_in_the_browser, pdf_to_text
 from tests.reporting.fixtures_pdfs import NAMES, known_fixture
 
-from ..factories import PASSWORD
-from ..helpers import code_for
 from .test_case_manager_journey import PHONE
 
 pytestmark = pytest.mark.browser
 
 
 def _log_in(page: Page, base: str, user, start: str = "/reports/start/") -> None:
-    """As ``test_plan_journey._log_in``, but the steering group starts on the start page."""
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", user.email)
-    page.fill("#id_password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base}/accounts/two-factor/")
-    page.fill("#id_token", code_for(user.totpdevice_set.get(confirmed=True)))
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base}{start}")  # members: the latest period's goals (issue 17)
+    """As ``test_plan_journey._log_in``, but the steering group starts on the start page
+    (members: the latest period's goals, issue 17)."""
+    log_in_in_the_browser(page, base, user, lands_on=start)
 
 
 def test_a_steering_group_member_asks_for_and_downloads_a_quarterly_report(
