@@ -29,6 +29,17 @@ def register(organisation, registered_by, **values) -> Participant:
     )
 
 
+def close_case(participant: Participant, closed_by, *, on, reason_code: str, reason: str) -> None:
+    """Close the participant's case through the service, as ``closed_by``."""
+    services.participant_close(
+        participant=participant,
+        end_date=on,
+        reason_code=reason_code,
+        reason=reason,
+        actor=closed_by,
+    )
+
+
 def log_contact(participant: Participant, logged_by, **values) -> Contact:
     data = {
         "date": timezone.localdate() - timedelta(days=5),

@@ -18,6 +18,8 @@ from participants.access import (
 )
 from participants.models import CaseChange, Participant
 
+from .factories import close_case
+
 pytestmark = pytest.mark.django_db
 
 INTAKE = {
@@ -224,21 +226,9 @@ def test_corrections_keep_who_changed_what_and_the_old_value(participant, alice)
 
 def test_closing_and_reopening(participant, alice):
     with pytest.raises(ValidationError):
-        services.participant_close(
-            participant=participant,
-            end_date=date(2026, 5, 1),
-            reason_code="moved",
-            reason="Moved",
-            actor=alice,
-        )
+        close_case(participant, alice, on=date(2026, 5, 1), reason_code="moved", reason="Moved")
     participant.refresh_from_db()
-    services.participant_close(
-        participant=participant,
-        end_date=date(2026, 9, 1),
-        reason_code="goals_met",
-        reason="Goals met",
-        actor=alice,
-    )
+    close_case(participant, alice, on=date(2026, 9, 1), reason_code="goals_met", reason="Goals met")
     assert not Participant.objects.get(pk=participant.pk).is_open
     services.participant_reopen(participant=participant, actor=alice)
     assert Participant.objects.get(pk=participant.pk).is_open

@@ -18,7 +18,7 @@ from participants import services
 from participants.models import CaseChange, EndReason, Participant
 from tests.consent.test_case_files import export, file_of, import_errors, run_import, valid_case
 
-from .factories import register
+from .factories import close_case, register
 
 pytestmark = pytest.mark.django_db
 
@@ -103,13 +103,7 @@ def test_the_confirmation_and_the_overview_are_in_swedish_for_a_swedish_reader(
 
 
 def test_reopening_clears_the_code_and_the_text(alice, participant):
-    services.participant_close(
-        participant=participant,
-        end_date=TODAY(),
-        reason_code="no_contact",
-        reason="Svarar inte",
-        actor=alice,
-    )
+    close_case(participant, alice, on=TODAY(), reason_code="no_contact", reason="Svarar inte")
     services.participant_reopen(participant=participant, actor=alice)
 
     participant.refresh_from_db()

@@ -31,6 +31,7 @@ from reporting.models import FrozenFigures
 from reporting.periods import calendar_quarter, project_quarter
 from reporting.selectors import trend
 from tests.factories import UserFactory, default_programme
+from tests.participants.factories import close_case
 
 pytestmark = pytest.mark.django_db
 
@@ -72,13 +73,7 @@ def _demo_cases_with_files(anna) -> list[Participant]:
     import_case_files(data=demo_cases(TODAY()), actor=anna)
     participants = list(Participant.objects.order_by("pk"))
     first = participants[0]
-    services.participant_close(
-        participant=first,
-        end_date=TODAY(),
-        reason_code="goals_met",
-        reason="Målen nådda",
-        actor=anna,
-    )
+    close_case(first, anna, on=TODAY(), reason_code="goals_met", reason="Målen nådda")
     assert [case.is_open for case in participants] == [False, True, False]
     consent = Consent.objects.filter(participant=first).first()
     consent.scan.save("scan.pdf", ContentFile(b"%PDF-1.4 scan"))

@@ -9,21 +9,17 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from cm_portal.models import AccessEvent
-from participants import retention, services
+from participants import retention
 from participants.models import CaseChange, Participant
+
+from .factories import close_case
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
 def closed(participant, alice):
-    services.participant_close(
-        participant=participant,
-        end_date=timezone.localdate(),
-        reason_code="moved",
-        reason="Moved",
-        actor=alice,
-    )
+    close_case(participant, alice, on=timezone.localdate(), reason_code="moved", reason="Moved")
     return participant
 
 
@@ -84,13 +80,7 @@ def test_the_dry_run_page_lists_due_and_held_cases(client_as, closed, bob, hela_
     from .factories import register
 
     held = register(hela_manniskan, bob, display_name="Held")
-    services.participant_close(
-        participant=held,
-        end_date=timezone.localdate(),
-        reason_code="moved",
-        reason="Moved",
-        actor=bob,
-    )
+    close_case(held, bob, on=timezone.localdate(), reason_code="moved", reason="Moved")
     Participant.objects.filter(pk=held.pk).update(legal_hold=True)
     _age(closed, days=40)
     _age(held, days=40)

@@ -10,12 +10,11 @@ from django.utils import timezone
 
 from cm_portal.celery import app
 from cm_portal.models import AccessEvent
-from participants import services
 from participants import tasks as participant_tasks
 from participants.models import Participant
 from tests.helpers import wait_for
 
-from .factories import register
+from .factories import close_case, register
 
 
 @pytest.mark.django_db(transaction=True)
@@ -28,12 +27,8 @@ def test_a_real_worker_deletes_the_due_case_and_keeps_the_held_one(
     monkeypatch.setattr(retention, "_before_deletion", [])
     due, held = (register(hela_manniskan, alice, display_name=name) for name in ("Due", "Held"))
     for participant in (due, held):
-        services.participant_close(
-            participant=participant,
-            end_date=timezone.localdate(),
-            reason_code="moved",
-            reason="Flyttat",
-            actor=alice,
+        close_case(
+            participant, alice, on=timezone.localdate(), reason_code="moved", reason="Flyttat"
         )
     six_years_ago = timezone.now() - timedelta(days=6 * 366)
     Participant.objects.update(last_entry_at=six_years_ago)

@@ -52,7 +52,7 @@ from plans.services.self_ratings import (
     self_rating_submit,
 )
 from tests.factories import UserFactory
-from tests.participants.factories import log_contact, register
+from tests.participants.factories import close_case, log_contact, register
 
 pytestmark = pytest.mark.django_db
 
@@ -107,13 +107,7 @@ def test_participant_writes(participant, other, alice):
             participant=participant, actor=alice, crisis_relevant=True
         )
     with asks_for_recompute(participant):
-        participant_services.participant_close(
-            participant=participant,
-            end_date=today(),
-            reason_code="moved",
-            reason="Moved",
-            actor=alice,
-        )
+        close_case(participant, alice, on=today(), reason_code="moved", reason="Moved")
     with asks_for_recompute(participant):
         participant_services.participant_reopen(participant=participant, actor=alice)
 
