@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
-from participants.models import Participant
+from participants.models import ActivityRecord, Participant
 from plans.models import (
     CrisisPlan,
     IndividualPlan,
@@ -14,8 +14,24 @@ from plans.models import (
     ResponsibilityLink,
     SelfRating,
 )
+from tests.factories import default_programme
 
 _numbers = itertools.count(1)
+
+
+def activity_record(
+    organisation, kind: str, day: date, *, minutes: int, **counts
+) -> ActivityRecord:
+    """An activity of the default programme (a drop-in, an information session, outreach);
+    ``counts``: people_reached, first_time_visitors."""
+    return ActivityRecord.objects.create(
+        programme=default_programme(),
+        organisation=organisation,
+        kind=kind,
+        date=day,
+        duration_minutes=minutes,
+        **counts,
+    )
 
 
 def person(

@@ -10,13 +10,12 @@ import pytest
 from django.urls import reverse
 
 from cm_portal.models import AccessEvent
-from participants.models import ActivityRecord
 from reporting.disclosure import HIDDEN, SMALL, protect
 from reporting.exports import account_csv, statistics_csv, statistics_rows
 from reporting.periods import project_quarter
 from tests.factories import default_programme
 
-from .helpers import person, plan
+from .helpers import activity_record, person, plan
 from .helpers_disclosure import Person, figures_of
 
 pytestmark = pytest.mark.django_db
@@ -155,13 +154,8 @@ def test_a_team_lead_gets_their_own_organisation(persona_client, hela_manniskan,
 
 def test_the_account_to_the_district(persona_client, hela_manniskan, district):
     for organisation, reached in ((hela_manniskan, 25), (district, 100)):
-        ActivityRecord.objects.create(
-            programme=default_programme(),
-            organisation=organisation,
-            kind="information_session",
-            date=START,
-            duration_minutes=60,
-            people_reached=reached,
+        activity_record(
+            organisation, "information_session", START, minutes=60, people_reached=reached
         )
     url = reverse("reporting:export_account_csv")
     response = persona_client("tess").get(url, QUARTER_ONE)

@@ -9,13 +9,12 @@ from datetime import date, timedelta
 import pytest
 from django.db.models import F
 
-from participants.models import ActivityRecord, Contact, Participant
+from participants.models import Contact, Participant
 from plans.deadlines import add_months
 from plans.models import CoordinationMeeting
 from reporting.kpis import SQLITE_ADD_MONTHS, AddDays, AddMonths, compute_kpis, percent
-from tests.factories import default_programme
 
-from .helpers import counts, crisis_plan, person, plan, prioritised, rating
+from .helpers import activity_record, counts, crisis_plan, person, plan, prioritised, rating
 
 
 def plan_deadline(start: date) -> date:
@@ -476,12 +475,11 @@ def test_activity_figures(hela_manniskan):
         ("outreach", date(2026, 5, 3), 60, 4, 0),
     ]
     for kind, day, minutes, reached, first_time in records:
-        ActivityRecord.objects.create(
-            programme=default_programme(),
-            organisation=hela_manniskan,
-            kind=kind,
-            date=day,
-            duration_minutes=minutes,
+        activity_record(
+            hela_manniskan,
+            kind,
+            day,
+            minutes=minutes,
             people_reached=reached,
             first_time_visitors=first_time,
         )
@@ -512,13 +510,7 @@ def test_activity_figures(hela_manniskan):
 
 
 def test_outreach_hours_have_one_decimal(hela_manniskan):
-    ActivityRecord.objects.create(
-        programme=default_programme(),
-        organisation=hela_manniskan,
-        kind="outreach",
-        date=START,
-        duration_minutes=100,
-    )
+    activity_record(hela_manniskan, "outreach", START, minutes=100)
     activity = compute_kpis(period_from=START, period_to=START, today=LATER)["activity"]
     assert activity["outreach_hours"] == 1.7
 

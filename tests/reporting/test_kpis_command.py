@@ -10,11 +10,10 @@ import pytest
 import time_machine
 from django.core.management import CommandError, ManagementUtility, call_command
 
-from participants.models import ActivityRecord, Contact
+from participants.models import Contact
 from plans.models import CoordinationMeeting
-from tests.factories import default_programme
 
-from .helpers import crisis_plan, person, plan, prioritised, rating
+from .helpers import activity_record, crisis_plan, person, plan, prioritised, rating
 
 pytestmark = pytest.mark.django_db
 
@@ -93,23 +92,10 @@ def quarter(hela_manniskan):
     Contact.objects.create(
         participant=p3, date=date(2026, 3, 15), kind="phone", duration_minutes=10
     )
-    ActivityRecord.objects.create(
-        programme=default_programme(),
-        organisation=org,
-        kind="drop_in",
-        date=date(2026, 5, 1),
-        duration_minutes=60,
-        people_reached=10,
-        first_time_visitors=4,
+    activity_record(
+        org, "drop_in", date(2026, 5, 1), minutes=60, people_reached=10, first_time_visitors=4
     )
-    ActivityRecord.objects.create(
-        programme=default_programme(),
-        organisation=org,
-        kind="outreach",
-        date=date(2026, 6, 1),
-        duration_minutes=90,
-        people_reached=6,
-    )
+    activity_record(org, "outreach", date(2026, 6, 1), minutes=90, people_reached=6)
     CoordinationMeeting.objects.create(
         participant=p2,
         status="held",
