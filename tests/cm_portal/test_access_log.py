@@ -258,16 +258,7 @@ def test_sqlite_triggers_refuse_update_and_delete(sqlite_connection):
     _sqlite(sqlite, f"DELETE FROM {TABLE}")
 
 
-# --- The hash chain ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def chain(alice, bob):
-    return [
-        access_log.record(action=Action.VIEW, actor=alice, object_type="participant", object_id=1),
-        access_log.record(action=Action.EXPORT, actor=bob, object_type="participant", object_id=1),
-        access_log.record(action=Action.PRINT, actor=alice, object_type="plan", object_id=4),
-    ]
+# --- The hash chain (three entries: the ``chain`` fixture, tests/cm_portal/conftest.py) ---
 
 
 def _behind_the_applications_back(sql: str, params=()) -> None:

@@ -30,15 +30,6 @@ TABLE = AccessEvent._meta.db_table
 NIGHT = datetime(2026, 3, 2, 2, 40, tzinfo=UTC)  # 03:40 in Stockholm
 
 
-@pytest.fixture
-def chain(alice, bob):
-    return [
-        access_log.record(action=Action.VIEW, actor=alice, object_type="participant", object_id=1),
-        access_log.record(action=Action.EXPORT, actor=bob, object_type="participant", object_id=1),
-        access_log.record(action=Action.PRINT, actor=alice, object_type="plan", object_id=4),
-    ]
-
-
 def test_the_head_is_emailed_to_the_administrators_once_a_night(chain, ada, settings):
     settings.ACCESS_LOG_ANCHOR_EMAILS = ["dataskydd@example.se"]
     head = chain[-1]
