@@ -84,28 +84,28 @@ class Row:
     changes_state: bool = False  # an accepted POST must change the database
 
 
-def case_form_row(
-    kwargs: Callable[[Fixtures], dict], data: Callable[[Fixtures], dict] = no_kwargs
+Builder = Callable[[Fixtures], dict]  # the URL's arguments or the POST's data
+
+
+def state_change_row(
+    get: dict[str, Status],
+    post: dict[str, Status],
+    *,
+    kwargs: Builder = no_kwargs,
+    data: Builder = no_kwargs,
 ) -> Row:
+    """A URL whose accepted POST changes the database: what GET and POST answer each persona."""
+    return Row(expect={"GET": get, "POST": post}, kwargs=kwargs, data=data, changes_state=True)
+
+
+def case_form_row(kwargs: Builder, data: Builder = no_kwargs) -> Row:
     """A form that changes a participant's case: shown by GET, accepted POST redirects."""
-    return Row(
-        expect={"GET": CASE_PAGE, "POST": CASE_ACTION},
-        kwargs=kwargs,
-        data=data,
-        changes_state=True,
-    )
+    return state_change_row(CASE_PAGE, CASE_ACTION, kwargs=kwargs, data=data)
 
 
-def case_action_row(
-    kwargs: Callable[[Fixtures], dict], data: Callable[[Fixtures], dict] = no_kwargs
-) -> Row:
+def case_action_row(kwargs: Builder, data: Builder = no_kwargs) -> Row:
     """A POST-only change of a participant's case (a button, not a page of its own)."""
-    return Row(
-        expect={"GET": POST_ONLY_GET, "POST": CASE_ACTION},
-        kwargs=kwargs,
-        data=data,
-        changes_state=True,
-    )
+    return state_change_row(POST_ONLY_GET, CASE_ACTION, kwargs=kwargs, data=data)
 
 
 def share_with_the_district(f: Fixtures) -> None:

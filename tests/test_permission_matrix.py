@@ -58,6 +58,7 @@ from .matrix import (
     no_kwargs,
     pk_of,
     share_with_the_district,
+    state_change_row,
     statuses,
 )
 
@@ -109,12 +110,7 @@ _DECISION_ON_PENDING_CHANGE = Row(
 
 def _admin_action_on_bob(data: Callable[[Fixtures], dict] = no_kwargs) -> Row:
     """A POST-only administrator action on bob's account."""
-    return Row(
-        expect={"GET": ADMIN_ACTION_GET, "POST": ADMIN_ACTION_POST},
-        kwargs=pk_of("bob"),
-        data=data,
-        changes_state=True,
-    )
+    return state_change_row(ADMIN_ACTION_GET, ADMIN_ACTION_POST, kwargs=pk_of("bob"), data=data)
 
 
 def _staff_form(f: Fixtures, **values) -> dict:

@@ -14,7 +14,16 @@ from django.utils import timezone
 
 from participants.models import Contact, Participant
 
-from ..matrix import LOGIN, SHARED_READ, Fixtures, Row, case_action_row, case_form_row, statuses
+from ..matrix import (
+    LOGIN,
+    SHARED_READ,
+    Fixtures,
+    Row,
+    case_action_row,
+    case_form_row,
+    state_change_row,
+    statuses,
+)
 from .factories import log_contact, register
 
 CASE_PAGE = statuses(anonymous=LOGIN, staff=200, steve=403, pia=403, ada=403, rita=403)
@@ -117,12 +126,7 @@ def _transfer_data(f: Fixtures) -> dict:
 
 def _team_lead_action(data: Callable[[Fixtures], dict]) -> Row:
     """A change of the participant's assignments only the team lead may make."""
-    return Row(
-        expect={"GET": TEAM_LEAD_GET, "POST": TEAM_LEAD_POST},
-        kwargs=_of,
-        data=data,
-        changes_state=True,
-    )
+    return state_change_row(TEAM_LEAD_GET, TEAM_LEAD_POST, kwargs=_of, data=data)
 
 
 ROWS |= {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.matrix import LOGIN, Fixtures, Row, statuses
+from tests.matrix import LOGIN, Fixtures, Row, state_change_row, statuses
 
 ADMIN_PAGE = statuses(anonymous=LOGIN, staff=403, ada=200)
 ADMIN_POST_GET = statuses(anonymous=LOGIN, staff=403, ada=405)
@@ -55,12 +55,7 @@ def _goal_kind(f: Fixtures) -> dict:
 
 def _goal_action(data: Callable[[Fixtures], dict]) -> Row:
     """A POST-only change of the programme's goals."""
-    return Row(
-        expect={"GET": ADMIN_POST_GET, "POST": ADMIN_POST},
-        kwargs=_programme,
-        data=data,
-        changes_state=True,
-    )
+    return state_change_row(ADMIN_POST_GET, ADMIN_POST, kwargs=_programme, data=data)
 
 
 ROWS: dict[str, Row] = {
