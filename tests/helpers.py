@@ -106,6 +106,35 @@ def bytecode_environment() -> dict[str, str]:
     return {"PYTHONPYCACHEPREFIX": prefix} if prefix else {}
 
 
+def assert_missing_and_hidden_look_the_same(client, names, hidden, key: str, missing_pk) -> None:
+    """Each URL of ``names`` (a participant's object: its ``pk`` and the object's under
+    ``key``), by GET and by POST, answers 404 both for a pk that does not exist and for
+    ``hidden``, which the client may not see: nothing tells the two apart."""
+    for name in names:
+        for method in (client.get, client.post):
+            for pk in (missing_pk, hidden.pk):
+                url = reverse(name, kwargs={"pk": hidden.participant_id, key: pk})
+                assert method(url).status_code == 404, url
+
+
+def sent_once_after_commit(request, capture_on_commit_callbacks):
+    """Call ``request()``, a service that enqueues a task: nothing is sent before its
+    transaction commits, then one task through the outbox's ``send_task``. Returns what
+    ``request()`` returned and the mocked ``send_task``, to look at what was sent."""
+    from unittest import mock
+
+    from cm_portal.celery import app
+
+    with mock.patch.object(app, "send_task") as sent:
+        with capture_on_commit_callbacks(execute=False) as callbacks:
+            requested = request()
+        sent.assert_not_called()
+        assert len(callbacks) == 1
+        callbacks[0]()
+    sent.assert_called_once()
+    return requested, sent
+
+
 def admin_connection():
     """An autocommit connection to the server's ``postgres`` database, as the test
     database's user: for what is done to the test database from outside (copy it, end its

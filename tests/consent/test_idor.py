@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from consent.models import Consent, ConsentParty
 from participants.models import SharingGrant
+from tests.helpers import assert_missing_and_hidden_look_the_same
 from tests.test_permission_matrix import database_state
 
 from .helpers import english_client
@@ -56,20 +57,9 @@ def test_no_access_answers_404_and_changes_nothing(consent, persona, method, req
 def test_a_missing_consent_looks_the_same(consent, persona, request):
     client = english_client(request.getfixturevalue(persona))
     missing = Consent.objects.order_by("-pk").first().pk + 1000
-    for name in ("consent:scan", "consent:withdraw"):
-        for method in (client.get, client.post):
-            assert (
-                method(
-                    reverse(name, kwargs={"pk": consent.participant_id, "consent_pk": missing})
-                ).status_code
-                == 404
-            )
-            assert (
-                method(
-                    reverse(name, kwargs={"pk": consent.participant_id, "consent_pk": consent.pk})
-                ).status_code
-                == 404
-            )
+    assert_missing_and_hidden_look_the_same(
+        client, ("consent:scan", "consent:withdraw"), consent, "consent_pk", missing
+    )
 
 
 def test_the_wrong_method_is_refused_only_for_those_with_access(consent, alice):

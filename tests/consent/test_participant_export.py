@@ -22,7 +22,7 @@ from consent import services
 from consent.case_files import right_of_access
 from consent.models import ParticipantExport
 from participants.services import contact_log, participant_register
-from tests.helpers import pdf_to_text
+from tests.helpers import pdf_to_text, sent_once_after_commit
 from tests.test_permission_matrix import database_state
 
 from .helpers import INTAKE, english_client, export_of
@@ -68,14 +68,10 @@ def request_export(participant, user) -> ParticipantExport:
 def test_requesting_enqueues_one_task_after_commit(
     noted, alice, django_capture_on_commit_callbacks
 ):
-    # The outbox publishes with send_task once the transaction commits.
-    with mock.patch.object(app, "send_task") as sent:
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            export = services.participant_export_request(participant=noted, actor=alice)
-        sent.assert_not_called()
-        assert len(callbacks) == 1
-        callbacks[0]()
-    sent.assert_called_once()
+    export, sent = sent_once_after_commit(
+        lambda: services.participant_export_request(participant=noted, actor=alice),
+        django_capture_on_commit_callbacks,
+    )
     assert sent.call_args.kwargs["args"] == [EXPORT, export.pk]
     assert export.status == PdfStatus.QUEUED
     assert AccessEvent.objects.filter(

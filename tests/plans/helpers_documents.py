@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.files.base import ContentFile
+from django.urls import reverse
 from django.utils import timezone
 
 from cm_portal.pdf import PdfStatus
@@ -147,3 +148,8 @@ def document_of(f: Fixtures) -> PlanDocument:
     document.file.save("my_plan.pdf", ContentFile(PDF), save=False)
     document.save(force_insert=True)
     return document
+
+
+def document_url(name: str, document: PlanDocument) -> str:
+    """The address ``name`` (e.g. "plans:document_status") of ``document``."""
+    return reverse(name, kwargs={"pk": document.participant_id, "document_pk": document.pk})

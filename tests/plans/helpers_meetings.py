@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
 from plans.models import CoordinationMeeting
@@ -118,3 +119,8 @@ def minutes_form(**values) -> dict:
         "follow_up_on": days(30).isoformat(),
         **values,
     }
+
+
+def meeting_url(name: str, meeting: CoordinationMeeting) -> str:
+    """The address ``name`` (e.g. "plans:meeting_detail") of ``meeting``."""
+    return reverse(name, kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk})

@@ -7,7 +7,6 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone, translation
 
 from cm_portal.models import AccessEvent
@@ -25,7 +24,8 @@ from .fixtures_meetings import (  # noqa: F401
     meeting_fixture,
     participant_fixture,
 )
-from .helpers_meetings import OUTSIDE, minutes_form
+from .helpers_documents import document_url
+from .helpers_meetings import OUTSIDE, meeting_url, minutes_form
 
 pytestmark = pytest.mark.django_db
 
@@ -46,10 +46,7 @@ def withdraw(consent, alice) -> None:
 def test_the_invitation_is_refused_once_the_consent_is_withdrawn(meeting, consent, alice):
     withdraw(consent, alice)
     response = english_client(alice).post(
-        reverse(
-            "plans:meeting_invitation",
-            kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
-        ),
+        meeting_url("plans:meeting_invitation", meeting),
         {"sent_on": timezone.localdate().isoformat()},
     )
 
@@ -64,9 +61,7 @@ def test_the_invitation_is_refused_once_the_consent_is_withdrawn(meeting, consen
 def test_the_minutes_are_refused_once_the_consent_is_withdrawn(meeting, consent, alice):
     withdraw(consent, alice)
     response = english_client(alice).post(
-        reverse(
-            "plans:meeting_minutes", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
-        ),
+        meeting_url("plans:meeting_minutes", meeting),
         minutes_form(),
     )
 
@@ -85,16 +80,11 @@ def test_the_letter_is_refused_at_the_request(meeting, consent, alice):
     client = english_client(alice)
     with mock.patch("cm_portal.pdf.enqueue_render") as delay:
         response = client.post(
-            reverse(
-                "plans:invitation_letter_request",
-                kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
-            ),
+            meeting_url("plans:invitation_letter_request", meeting),
             follow=True,
         )
 
-    assert response.redirect_chain[-1][0] == reverse(
-        "plans:meeting_detail", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
-    )
+    assert response.redirect_chain[-1][0] == meeting_url("plans:meeting_detail", meeting)
     page = response.content.decode()
     assert "No consent of the participant valid today covers" in page
     assert OUTSIDE in page
@@ -122,12 +112,7 @@ def test_the_worker_refuses_when_the_consent_lapsed_after_the_request(meeting, c
             f"invitation letter {document.pk} meeting {meeting.pk} not generated: consent lapsed"
         ),
     ).exists()
-    page = english_client(alice).get(
-        reverse(
-            "plans:document_status",
-            kwargs={"pk": document.participant_id, "document_pk": document.pk},
-        )
-    )
+    page = english_client(alice).get(document_url("plans:document_status", document))
     text = page.content.decode()
     assert "No consent of the participant valid today covers" in text
     assert OUTSIDE in text
@@ -142,16 +127,8 @@ def test_a_letter_made_earlier_is_not_handed_out_after_the_consent_lapsed(meetin
     withdraw(consent, alice)
 
     client = english_client(alice)
-    download = reverse(
-        "plans:document_download",
-        kwargs={"pk": document.participant_id, "document_pk": document.pk},
-    )
-    status_page = client.get(
-        reverse(
-            "plans:document_status",
-            kwargs={"pk": document.participant_id, "document_pk": document.pk},
-        )
-    )
+    download = document_url("plans:document_download", document)
+    status_page = client.get(document_url("plans:document_status", document))
     assert download not in status_page.content.decode()
     response = client.get(download, follow=True)
     assert response["Content-Type"].startswith("text/html")
@@ -164,12 +141,7 @@ def test_a_letter_made_earlier_is_not_handed_out_after_the_consent_lapsed(meetin
 def test_the_meeting_page_says_so_in_swedish(meeting, consent, alice):
     withdraw(consent, alice)
     with translation.override("sv"):
-        page = verified_client(alice).get(
-            reverse(
-                "plans:meeting_detail",
-                kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
-            )
-        )
+        page = verified_client(alice).get(meeting_url("plans:meeting_detail", meeting))
     text = page.content.decode()
     assert "Inget samtycke från deltagaren som gäller i dag omfattar längre" in text
     assert OUTSIDE in text
@@ -177,10 +149,7 @@ def test_the_meeting_page_says_so_in_swedish(meeting, consent, alice):
 
 def test_a_covered_meeting_goes_ahead(meeting, alice):
     response = english_client(alice).post(
-        reverse(
-            "plans:meeting_invitation",
-            kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
-        ),
+        meeting_url("plans:meeting_invitation", meeting),
         {"sent_on": timezone.localdate().isoformat()},
     )
     assert response.status_code == 302

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cm_portal import pdf
-from cm_portal.celery import app
 from cm_portal.models import AccessEvent
 from cm_portal.pdf import PdfStatus
 from cm_portal.tasks import render_pdf
@@ -24,7 +23,7 @@ from plans.models import DocumentKind, PlanDocument
 from plans.selectors.documents import add_plan_labels
 from plans.services import documents as services
 from tests.consent.helpers import english_client, use_temporary_storage
-from tests.helpers import pdf_to_text
+from tests.helpers import pdf_to_text, sent_once_after_commit
 from tests.participants.factories import log_contact
 from tests.test_permission_matrix import database_state
 
@@ -33,9 +32,11 @@ from .helpers_documents import (
     REFERENCE,
     document_of,
     document_participant_of,
+    document_url,
     meeting_of,
     plan_of,
 )
+from .helpers_meetings import meeting_url
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -185,14 +186,10 @@ def test_without_a_display_name_the_letter_says_the_participant(meeting, alice, 
 def test_requesting_enqueues_one_task_after_commit(
     participant, alice, django_capture_on_commit_callbacks
 ):
-    # The outbox publishes with send_task once the transaction commits.
-    with mock.patch.object(app, "send_task") as sent:
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            document = services.my_plan_request(participant=participant, actor=alice)
-        sent.assert_not_called()
-        assert len(callbacks) == 1
-        callbacks[0]()
-    sent.assert_called_once()
+    document, sent = sent_once_after_commit(
+        lambda: services.my_plan_request(participant=participant, actor=alice),
+        django_capture_on_commit_callbacks,
+    )
     assert sent.call_args.kwargs["args"] == [DOCUMENT, document.pk]
     assert document.status == PdfStatus.QUEUED
     assert AccessEvent.objects.filter(
@@ -273,9 +270,7 @@ def test_requesting_my_plan_in_the_browser(participant, alice, django_capture_on
         response = client.post(url)
     document = PlanDocument.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse(
-        "plans:document_status", kwargs={"pk": document.participant_id, "document_pk": document.pk}
-    )
+    assert response["Location"] == document_url("plans:document_status", document)
     assert (document.kind, document.participant, document.requested_by) == (
         DocumentKind.MY_PLAN,
         participant,
@@ -292,12 +287,7 @@ def test_requesting_my_plan_in_the_browser(participant, alice, django_capture_on
 
 def test_requesting_the_invitation_letter_in_the_browser(meeting, tess):
     client = english_client(tess)
-    response = client.post(
-        reverse(
-            "plans:invitation_letter_request",
-            kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
-        )
-    )
+    response = client.post(meeting_url("plans:invitation_letter_request", meeting))
     document = PlanDocument.objects.get()
     assert response.status_code == 302
     assert (document.kind, document.meeting, document.requested_by) == (
@@ -310,16 +300,8 @@ def test_requesting_the_invitation_letter_in_the_browser(meeting, tess):
 def test_a_ready_document_is_downloaded_as_an_attachment(f, alice):
     document = document_of(f)
     client = english_client(alice)
-    page = client.get(
-        reverse(
-            "plans:document_status",
-            kwargs={"pk": document.participant_id, "document_pk": document.pk},
-        )
-    )
-    download_url = reverse(
-        "plans:document_download",
-        kwargs={"pk": document.participant_id, "document_pk": document.pk},
-    )
+    page = client.get(document_url("plans:document_status", document))
+    download_url = document_url("plans:document_download", document)
     assert download_url in page.content.decode()
     response = client.get(download_url)
     assert response.status_code == 200
@@ -338,15 +320,7 @@ def test_a_ready_document_is_downloaded_as_an_attachment(f, alice):
 def test_a_pending_document_cannot_be_downloaded(participant, alice):
     document = requested(DocumentKind.MY_PLAN, alice, participant=participant)
     client = english_client(alice)
-    assert (
-        client.get(
-            reverse(
-                "plans:document_download",
-                kwargs={"pk": document.participant_id, "document_pk": document.pk},
-            )
-        ).status_code
-        == 404
-    )
+    assert client.get(document_url("plans:document_download", document)).status_code == 404
 
 
 # --- IDOR ----------------------------------------------------------------------------------
@@ -358,18 +332,9 @@ def test_no_access_answers_404_and_changes_nothing(f, meeting, persona, method):
     document = document_of(f)
     urls = [
         reverse("plans:my_plan_request", kwargs={"pk": meeting.participant_id}),
-        reverse(
-            "plans:invitation_letter_request",
-            kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
-        ),
-        reverse(
-            "plans:document_status",
-            kwargs={"pk": document.participant_id, "document_pk": document.pk},
-        ),
-        reverse(
-            "plans:document_download",
-            kwargs={"pk": document.participant_id, "document_pk": document.pk},
-        ),
+        meeting_url("plans:invitation_letter_request", meeting),
+        document_url("plans:document_status", document),
+        document_url("plans:document_download", document),
     ]
     client = english_client(f(persona))
     before = database_state()

@@ -26,7 +26,7 @@ from .fixtures_meetings import (  # noqa: F401
     meeting_fixture,
     participant_fixture,
 )
-from .helpers_meetings import OUTSIDE, booking_form, days, minutes_form
+from .helpers_meetings import OUTSIDE, booking_form, days, meeting_url, minutes_form
 
 pytestmark = pytest.mark.django_db
 
@@ -208,9 +208,7 @@ def test_a_corrected_invitation_date_keeps_the_old_one(participant, alice):
 def test_the_late_invitation_warns_and_is_flagged_on_the_pages(participant, alice):
     meeting = book(participant, alice, meeting_on=days(13))
     client = english_client(alice)
-    url = reverse(
-        "plans:meeting_invitation", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
-    )
+    url = meeting_url("plans:meeting_invitation", meeting)
     response = client.post(url, {"sent_on": days(0).isoformat()}, follow=True)
     assert "less than 14 days before" in response.content.decode()
     assert "Late invitation" in response.content.decode()
@@ -222,9 +220,7 @@ def test_the_late_invitation_warns_and_is_flagged_on_the_pages(participant, alic
 def test_a_future_invitation_date_shows_the_form_again(participant, alice):
     meeting = book(participant, alice, meeting_on=days(20))
     client = english_client(alice)
-    url = reverse(
-        "plans:meeting_invitation", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
-    )
+    url = meeting_url("plans:meeting_invitation", meeting)
     response = client.post(url, {"sent_on": days(2).isoformat()})
     assert response.status_code == 400
     assert "cannot be in the future" in response.content.decode()
@@ -318,9 +314,7 @@ def test_no_decision_and_a_lead_unit_contradict(meeting, alice):
 
 def test_minutes_page_refuses_escalation_without_consent(meeting, alice):
     client = english_client(alice)
-    url = reverse(
-        "plans:meeting_minutes", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
-    )
+    url = meeting_url("plans:meeting_minutes", meeting)
     response = client.post(url, minutes_form(lead_unit="", no_decision="on"))
     assert response.status_code == 400
     assert "only if the participant agrees" in response.content.decode()
@@ -328,9 +322,7 @@ def test_minutes_page_refuses_escalation_without_consent(meeting, alice):
 
 def test_minutes_page_records_the_meeting(meeting, alice):
     client = english_client(alice)
-    url = reverse(
-        "plans:meeting_minutes", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
-    )
+    url = meeting_url("plans:meeting_minutes", meeting)
     response = client.post(url, minutes_form(), follow=True)
     assert "The minutes were recorded." in response.content.decode()
     meeting.refresh_from_db()
@@ -360,9 +352,7 @@ def test_cancel_a_planned_meeting(meeting, alice):
 def test_cancel_page(meeting, alice):
     client = english_client(alice)
     response = client.post(
-        reverse(
-            "plans:meeting_cancel", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
-        ),
+        meeting_url("plans:meeting_cancel", meeting),
         follow=True,
     )
     assert "The meeting was cancelled." in response.content.decode()
@@ -385,9 +375,7 @@ def test_booking_through_the_form(participant, alice):
     url = reverse("plans:meeting_create", kwargs={"pk": participant.pk})
     response = client.post(url, booking_form(outside_parties=OUTSIDE))
     meeting = CoordinationMeeting.objects.get()
-    assert response["Location"] == reverse(
-        "plans:meeting_detail", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
-    )
+    assert response["Location"] == meeting_url("plans:meeting_detail", meeting)
     assert meeting.invitees.count() == 3
 
 
@@ -413,11 +401,7 @@ def test_list_and_detail_are_logged_as_views(meeting, alice):
     client = english_client(alice)
     participant_pk = meeting.participant_id
     assert client.get(reverse("plans:meetings", kwargs={"pk": participant_pk}))
-    page = client.get(
-        reverse(
-            "plans:meeting_detail", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
-        )
-    ).content.decode()
+    page = client.get(meeting_url("plans:meeting_detail", meeting)).content.decode()
     assert "Vuxenenheten" in page
     assert OUTSIDE in page
     views = AccessEvent.objects.filter(action="view", object_id=str(participant_pk))
@@ -480,7 +464,7 @@ def test_a_step_on_a_cancelled_meeting_is_refused_with_a_message(meeting, alice)
         ("plans:meeting_minutes", minutes_form()),
     ):
         response = client.post(
-            reverse(name, kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}),
+            meeting_url(name, meeting),
             data,
             follow=True,
         )

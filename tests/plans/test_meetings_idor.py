@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from plans.models import CoordinationMeeting, MeetingStatus
 from tests.consent.helpers import english_client
+from tests.helpers import assert_missing_and_hidden_look_the_same
 from tests.test_permission_matrix import database_state
 
 from .fixtures_meetings import (  # noqa: F401
@@ -14,7 +15,7 @@ from .fixtures_meetings import (  # noqa: F401
     meeting_fixture,
     participant_fixture,
 )
-from .helpers_meetings import booking_form, days, minutes_form, offer_form
+from .helpers_meetings import booking_form, days, meeting_url, minutes_form, offer_form
 
 pytestmark = pytest.mark.django_db
 
@@ -24,28 +25,13 @@ def urls(meeting) -> list[str]:
     return [
         reverse("plans:meetings", kwargs={"pk": participant_pk}),
         reverse("plans:meeting_create", kwargs={"pk": participant_pk}),
-        reverse(
-            "plans:meeting_detail", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
-        ),
-        reverse(
-            "plans:meeting_invitation",
-            kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
-        ),
-        reverse(
-            "plans:meeting_minutes", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
-        ),
-        reverse(
-            "plans:meeting_cancel", kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk}
-        ),
+        meeting_url("plans:meeting_detail", meeting),
+        meeting_url("plans:meeting_invitation", meeting),
+        meeting_url("plans:meeting_minutes", meeting),
+        meeting_url("plans:meeting_cancel", meeting),
         reverse("plans:meeting_offer_create", kwargs={"pk": participant_pk}),
-        reverse(
-            "plans:meeting_invitation_send",
-            kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
-        ),
-        reverse(
-            "plans:minutes_pdf_request",
-            kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
-        ),
+        meeting_url("plans:meeting_invitation_send", meeting),
+        meeting_url("plans:minutes_pdf_request", meeting),
     ]
 
 
@@ -76,45 +62,20 @@ def test_no_access_answers_404_and_changes_nothing(meeting, persona, method, req
 def test_a_missing_meeting_looks_the_same(meeting, persona, request):
     client = english_client(request.getfixturevalue(persona))
     missing = meeting.pk + 1000
-    for name in (
+    names = (
         "plans:meeting_detail",
         "plans:meeting_cancel",
         "plans:meeting_minutes",
         "plans:meeting_invitation_send",
         "plans:minutes_pdf_request",
-    ):
-        for method in (client.get, client.post):
-            assert (
-                method(
-                    reverse(name, kwargs={"pk": meeting.participant_id, "meeting_pk": missing})
-                ).status_code
-                == 404
-            )
-            assert (
-                method(
-                    reverse(name, kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk})
-                ).status_code
-                == 404
-            )
+    )
+    assert_missing_and_hidden_look_the_same(client, names, meeting, "meeting_pk", missing)
 
 
 def test_the_wrong_method_is_refused_only_for_those_with_access(meeting, alice):
     client = english_client(alice)
     for name in ("plans:meeting_invitation", "plans:meeting_cancel"):
-        assert (
-            client.get(
-                reverse(name, kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk})
-            ).status_code
-            == 405
-        )
-    assert (
-        client.post(
-            reverse(
-                "plans:meeting_detail",
-                kwargs={"pk": meeting.participant_id, "meeting_pk": meeting.pk},
-            )
-        ).status_code
-        == 405
-    )
+        assert client.get(meeting_url(name, meeting)).status_code == 405
+    assert client.post(meeting_url("plans:meeting_detail", meeting)).status_code == 405
     list_url = reverse("plans:meetings", kwargs={"pk": meeting.participant_id})
     assert client.post(list_url).status_code == 405
