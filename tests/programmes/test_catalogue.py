@@ -131,32 +131,21 @@ def test_phases_follow_one_another_from_month_one():
 def test_goal_changes_are_kept_with_who_and_when():
     programme = _programme()
     admin = UserFactory(role=Role.ADMINISTRATOR)
-    goal = programme_goal_set(
-        programme=programme,
-        kind="plan_within_window",
-        window_days=56,
-        target_percent=80,
-        actor=admin,
-    )
-    assert goal.version == 1
-    # The same parameters again change nothing.
-    assert (
-        programme_goal_set(
+
+    def set_plan_goal(window_days, target_percent):
+        return programme_goal_set(
             programme=programme,
             kind="plan_within_window",
-            window_days=56,
-            target_percent=80,
+            window_days=window_days,
+            target_percent=target_percent,
             actor=admin,
-        ).version
-        == 1
-    )
-    goal = programme_goal_set(
-        programme=programme,
-        kind="plan_within_window",
-        window_days=42,
-        target_percent=90,
-        actor=admin,
-    )
+        )
+
+    goal = set_plan_goal(56, 80)
+    assert goal.version == 1
+    # The same parameters again change nothing.
+    assert set_plan_goal(56, 80).version == 1
+    goal = set_plan_goal(42, 90)
     assert goal.version == 2
     assert goal.definition()["parameters"] == {"window_days": 42, "target_percent": 90}
     assert programme_goal_remove(programme=programme, kind="plan_within_window", actor=admin)

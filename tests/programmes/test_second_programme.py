@@ -56,6 +56,16 @@ def pct(met: int, cohort: int):
     return None if not cohort else round(100 * met / cohort, 1)
 
 
+def goal_counts(cohort, met, excluded, pending) -> dict:
+    return {
+        "cohort": cohort,
+        "met": met,
+        "excluded": excluded,
+        "pending": pending,
+        "percent": pct(met, cohort),
+    }
+
+
 def window_goal(cases, window, start, end, today, *, crisis):
     """K2 / K5 by hand: cohort, met, excluded, pending and percent."""
     cohort = met = excluded = pending = 0
@@ -80,13 +90,7 @@ def window_goal(cases, window, start, end, today, *, crisis):
             pending += 1
             continue
         cohort += 1
-    return {
-        "cohort": cohort,
-        "met": met,
-        "excluded": excluded,
-        "pending": pending,
-        "percent": pct(met, cohort),
-    }
+    return goal_counts(cohort, met, excluded, pending)
 
 
 def horizon_goal(cases, months, start, end, today):
@@ -112,14 +116,7 @@ def horizon_goal(cases, months, start, end, today):
             none += 1
         elif all(s == "completed" and c is not None and c <= d3 for s, _p, c in due):
             met += 1
-    return {
-        "cohort": cohort,
-        "met": met,
-        "excluded": excluded,
-        "pending": pending,
-        "percent": pct(met, cohort),
-        "no_contact_registered": none,
-    }
+    return {**goal_counts(cohort, met, excluded, pending), "no_contact_registered": none}
 
 
 def rating_goal(cases, start, end):

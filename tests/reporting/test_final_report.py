@@ -225,33 +225,24 @@ def test_the_edit_page_names_the_section_in_swedish(tess, lena, swedish):
 def test_the_budget_is_validated_against_the_ceiling_entered(tess, lena):
     document = start(ClosingKind.FINAL_REPORT, tess)
     section = _section(document, SectionKey.TIMETABLE_BUDGET)
-    with pytest.raises(ValidationError) as refused:
+
+    def save_budget(**used):
         final_report.closing_section_save(
             section=section,
             text="Tidsplanen höll.",
             budget_ceiling=300_000,
-            budget_used=300_001,
+            **used,
             expected_version=0,
             actor=tess,
         )
+
+    with pytest.raises(ValidationError) as refused:
+        save_budget(budget_used=300_001)
     assert "budget_used" in refused.value.message_dict
     with pytest.raises(ValidationError) as refused:
-        final_report.closing_section_save(
-            section=section,
-            text="Tidsplanen höll.",
-            budget_ceiling=300_000,
-            expected_version=0,
-            actor=tess,
-        )
+        save_budget()  # no amount used
     assert "budget_used" in refused.value.message_dict
-    final_report.closing_section_save(
-        section=section,
-        text="Tidsplanen höll.",
-        budget_ceiling=300_000,
-        budget_used=250_000,
-        expected_version=0,
-        actor=tess,
-    )
+    save_budget(budget_used=250_000)
     section.refresh_from_db()
     assert (section.budget_ceiling, section.budget_used) == (300_000, 250_000)
 
