@@ -8,7 +8,32 @@ decodes them to U+FFFD.
 
 from __future__ import annotations
 
+import os
+
+import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+
+# What every fuzz module is marked with: the database, and no error for the warning Hypothesis
+# gives when it prints a failing example with a 100,000-character value.
+FUZZ_MARKS = [
+    pytest.mark.django_db,
+    pytest.mark.filterwarnings("ignore:Generating overly large repr"),
+]
+
+
+def fuzz_settings(*, times: int = 1):
+    """Hypothesis' settings for a fuzz test: ``times`` FUZZ_EXAMPLES examples (see
+    conftest.py), derandomized, without a deadline or an example database."""
+    return hypothesis_settings(
+        max_examples=int(os.environ.get("FUZZ_EXAMPLES", "15")) * times,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
 
 # Markers that show up raw in a response only if something echoed input unescaped.
 XSS = [

@@ -16,7 +16,6 @@ Per example:
 
 from __future__ import annotations
 
-import os
 from http.cookies import SimpleCookie
 
 import pytest
@@ -28,8 +27,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy, override
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hypothesis_settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cm_portal.enrolment import ENROL_ALLOWED_KEY
@@ -49,21 +47,11 @@ from tests.test_permission_matrix import (  # noqa: F401 (personas_once: a fixtu
 
 from . import checks
 from .endpoints import GET_FORMS, NO_INPUT, POST_FORMS, field_names
-from .strategies import Upload, mutated
+from .strategies import FUZZ_MARKS, Upload, fuzz_settings, mutated
 
-pytestmark = [
-    pytest.mark.django_db,
-    # Hypothesis warns when it prints a failing example with a 100,000-character value.
-    pytest.mark.filterwarnings("ignore:Generating overly large repr"),
-]
+pytestmark = FUZZ_MARKS
 
-FUZZ = hypothesis_settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "15")),
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+FUZZ = fuzz_settings()
 
 # The organisations and personas, made once for the module as in the permission matrix
 # (each test, and each example within it, still rolls back what it changed).

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hypothesis_settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cm_portal.models import Role
@@ -31,21 +29,11 @@ from plans.management.commands.load_demo_cases import (
 from tests.factories import UserFactory
 
 from . import checks
-from .strategies import CONTROL, DATES, SQL, XSS, overlong
+from .strategies import CONTROL, DATES, FUZZ_MARKS, SQL, XSS, fuzz_settings, overlong
 
-pytestmark = [
-    pytest.mark.django_db,
-    # Hypothesis warns when it prints a failing example with a 100,000-character value.
-    pytest.mark.filterwarnings("ignore:Generating overly large repr"),
-]
+pytestmark = FUZZ_MARKS
 
-FUZZ = hypothesis_settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "15")) * 2,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+FUZZ = fuzz_settings(times=2)
 
 
 def _nested(depth: int) -> object:

@@ -43,13 +43,6 @@ def test_same_number_of_queries_for_10_and_1000_participants(db, organisation):
     assert with_thousand <= 8
 
 
-def test_generator_refuses_without_debug_or_force(db, settings):
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="--force"):
-        call_command("seed_synthetic", "--participants", "5")
-    assert not Participant.objects.exists()
-
-
 def test_generator_makes_consistent_cases(db, settings):
     settings.DEBUG = True
     call_command(

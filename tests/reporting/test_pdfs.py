@@ -143,21 +143,18 @@ def test_the_pdf_fetches_no_url(storage, people):
 def test_two_requests_for_the_same_period_render_once(
     storage, steve, django_capture_on_commit_callbacks
 ):
+    def request_the_first_quarter():
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.steering_report_request(
+                programme=default_programme(),
+                period=_quarter(1),
+                kind=ReportKind.QUARTERLY,
+                actor=steve,
+            )
+
     with mock.patch.object(pdf, "enqueue_render") as delay:
-        with django_capture_on_commit_callbacks(execute=True):
-            first = services.steering_report_request(
-                programme=default_programme(),
-                period=_quarter(1),
-                kind=ReportKind.QUARTERLY,
-                actor=steve,
-            )
-        with django_capture_on_commit_callbacks(execute=True):
-            second = services.steering_report_request(
-                programme=default_programme(),
-                period=_quarter(1),
-                kind=ReportKind.QUARTERLY,
-                actor=steve,
-            )
+        first = request_the_first_quarter()
+        second = request_the_first_quarter()
     assert first.pk == second.pk
     assert SteeringReport.objects.count() == 1
     delay.assert_called_once_with(REPORT, first.pk)

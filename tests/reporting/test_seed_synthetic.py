@@ -78,10 +78,11 @@ def test_counts_roughly_as_asked():
     assert Deadline.objects.count() == counts["deadlines"] > 0
 
 
-def test_refuses_without_debug_or_force(settings):
+@pytest.mark.parametrize("participants", ["2", "5"])
+def test_refuses_without_debug_or_force(settings, participants):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="--force"):
-        call_command("seed_synthetic", "--participants", "2")
+        call_command("seed_synthetic", "--participants", participants)
     assert not Participant.objects.exists()
 
 
