@@ -135,6 +135,22 @@ def sent_once_after_commit(request, capture_on_commit_callbacks):
     return requested, sent
 
 
+def nothing_sent_on_rollback(request, capture_on_commit_callbacks) -> None:
+    """Call ``request()``, a service that enqueues a task, in a transaction that is then
+    rolled back: nothing is left to be sent on commit."""
+    import pytest
+    from django.db import transaction
+
+    with (
+        capture_on_commit_callbacks(execute=False) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        request()
+        raise RuntimeError
+    assert callbacks == []
+
+
 def admin_connection():
     """An autocommit connection to the server's ``postgres`` database, as the test
     database's user: for what is done to the test database from outside (copy it, end its

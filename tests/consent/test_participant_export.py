@@ -9,7 +9,6 @@ from unittest import mock
 
 import pytest
 import time_machine
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,7 +21,7 @@ from consent import services
 from consent.case_files import right_of_access
 from consent.models import ParticipantExport
 from participants.services import contact_log, participant_register
-from tests.helpers import pdf_to_text, sent_once_after_commit
+from tests.helpers import nothing_sent_on_rollback, pdf_to_text, sent_once_after_commit
 from tests.test_permission_matrix import database_state
 
 from .helpers import INTAKE, english_client, export_of
@@ -80,14 +79,10 @@ def test_requesting_enqueues_one_task_after_commit(
 
 
 def test_nothing_is_enqueued_on_rollback(noted, alice, django_capture_on_commit_callbacks):
-    with (
-        django_capture_on_commit_callbacks(execute=False) as callbacks,
-        pytest.raises(RuntimeError),
-        transaction.atomic(),
-    ):
-        services.participant_export_request(participant=noted, actor=alice)
-        raise RuntimeError
-    assert callbacks == []
+    nothing_sent_on_rollback(
+        lambda: services.participant_export_request(participant=noted, actor=alice),
+        django_capture_on_commit_callbacks,
+    )
     assert not ParticipantExport.objects.exists()
 
 
