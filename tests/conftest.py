@@ -399,21 +399,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
     yield
     import gc
 
-    import psycopg
     from django.db import connection
+
+    from .helpers import admin_connection
 
     db = connection.settings_dict
     with django_db_blocker.unblock():
         connection.close()
         gc.collect()
-        with psycopg.connect(
-            host=db["HOST"] or "127.0.0.1",
-            port=db["PORT"] or 5432,
-            user=db["USER"] or "postgres",
-            password=db["PASSWORD"] or None,
-            dbname="postgres",
-            autocommit=True,
-        ) as admin:
+        with admin_connection() as admin:
             others = "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline:
