@@ -153,14 +153,6 @@ def derivable(original: dict[str, dict], shown: dict[str, dict], kpi: str = "") 
         numerator, denominator = PERCENT_OF.get(kpi, ("met", "cohort"))
         if not is_suppressed(shown[key].get("percent")) and shown[key].get("percent"):
             equations.append([((key, numerator), 1), ((key, denominator), -1)])
-    changed = True
-    while changed:
-        changed = False
-        for equation in equations:
-            unknown = [cell for cell, _ in equation if cell not in known]
-            if len(unknown) == 1:
-                known.add(unknown[0])
-                changed = True
     secret = set()
     for key, counts in values.items():
         for name, value in counts.items():
@@ -169,7 +161,9 @@ def derivable(original: dict[str, dict], shown: dict[str, dict], kpi: str = "") 
                 secret.add((key, name))
             if not printed and 1 <= value <= 4:
                 secret.add((key, name))
-    return secret & known
+    # The reader who combines every equation at once (``determined``), not only the one
+    # who solves them one at a time.
+    return determined(equations, known, secret)
 
 
 PRIME = (1 << 61) - 1
