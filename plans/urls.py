@@ -64,6 +64,7 @@ participant_patterns = [
         meetings.meeting_invitation_send,
         name="meeting_invitation_send",
     ),
+    path(f"{MEETING}preparation/", meetings.meeting_preparation, name="meeting_preparation"),
     path(f"{MEETING}minutes/", meetings.meeting_minutes, name="meeting_minutes"),
     path(f"{MEETING}cancel/", meetings.meeting_cancel, name="meeting_cancel"),
     # The PDFs: "Min plan" and a meeting's invitation letter.

@@ -48,19 +48,10 @@ def _lines(value: str) -> list[str]:
     return [line.strip() for line in value.splitlines() if line.strip()]
 
 
-class MeetingForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=_("Kind of meeting"),
-        choices=MeetingKind.choices,
-        initial=MeetingKind.INTERN_SIP,
-        widget=forms.RadioSelect,
-    )
-    need = forms.CharField(
-        label=_("The need for coordination"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("What the units and actors need to agree on together."),
-    )
+class PreparationForm(forms.Form):
+    """Step 3's date, time, place and agenda: booked with the meeting, changed while it is
+    planned (``meeting_preparation_change``)."""
+
     meeting_on = forms.DateField(label=_("Meeting date"), widget=DateInput())
     starts_at = forms.TimeField(label=_("Starts at"), required=False, widget=TimeInput())
     ends_at = forms.TimeField(label=_("Ends at"), required=False, widget=TimeInput())
@@ -78,6 +69,33 @@ class MeetingForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("The questions to discuss, planned together with the participant."),
+    )
+
+
+class MeetingForm(PreparationForm):
+    # The booking page asks in this order: what and why, then the preparation, then who.
+    field_order = [
+        "kind",
+        "need",
+        *PreparationForm.base_fields,
+        "participant_agreed",
+        "guardian_consented",
+        "units",
+        "staff",
+        "outside_parties",
+    ]
+
+    kind = forms.ChoiceField(
+        label=_("Kind of meeting"),
+        choices=MeetingKind.choices,
+        initial=MeetingKind.INTERN_SIP,
+        widget=forms.RadioSelect,
+    )
+    need = forms.CharField(
+        label=_("The need for coordination"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What the units and actors need to agree on together."),
     )
     participant_agreed = forms.BooleanField(
         label=_("The participant agrees to the meeting"),

@@ -104,6 +104,9 @@ class CoordinationMeeting(models.Model):
         verbose_name=_("follow-up of"),
     )
     invitation_sent_on = models.DateField(_("invitation sent on"), null=True, blank=True)
+    # The calendar entry's SEQUENCE: one higher each time a changed time or place is
+    # e-mailed again, so that calendars replace the entry instead of adding a second.
+    invitation_sequence = models.PositiveSmallIntegerField(default=0, editable=False)
     chair = models.CharField(_("chair"), max_length=100, blank=True)
     minute_taker = models.CharField(_("minute-taker"), max_length=100, blank=True)
     minutes = models.TextField(_("agreed plan (minutes)"), blank=True)

@@ -8,12 +8,16 @@ recorded by hand) and asks, through the outbox, for ``meeting_invitation_email``
 commit. Each member of staff is e-mailed once: an invitee is claimed with a conditional
 UPDATE (``emailed_at`` from null to now) before the mail goes out, released if sending
 fails, so a second send, a repeated task or two workers never mail anyone twice.
+``meeting_preparation_change`` moves a planned meeting or changes its place or agenda; when
+the time or the place changes after the invitation went out, those already e-mailed get it
+again, as a change of the same calendar entry.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -31,11 +35,20 @@ from cm_portal.models import User
 from participants.events import case_changed
 
 from ..models import CoordinationMeeting, MeetingInvitee, MeetingStatus
-from .meetings import Action, _log, _require_planned, _tracked_save, meeting_require_consent
+from .meetings import (
+    Action,
+    _log,
+    _require_planned,
+    _tracked_save,
+    meeting_require_consent,
+    needs_guardian,
+)
 
 logger = logging.getLogger(__name__)
 
 EMAIL_TASK = "plans.tasks.email_meeting_invitation"
+# What the e-mail and the .ics carry: a change of one of these is e-mailed again.
+IN_THE_INVITATION = ("meeting_on", "starts_at", "ends_at", "place", "video_link")
 DEFAULT_LENGTH = timedelta(hours=1)
 ICS_FILENAME = "intern-sip.ics"
 
@@ -62,6 +75,7 @@ def invitation_ics(meeting: CoordinationMeeting) -> bytes:
     event.add("dtstamp", timezone.now().astimezone(UTC))
     event.add("dtstart", start.astimezone(UTC))
     event.add("dtend", end.astimezone(UTC))
+    event.add("sequence", meeting.invitation_sequence)
     event.add("summary", f"{meeting.get_kind_display()} {meeting.participant.reference}")
     event.add("location", meeting.where)
     calendar.add_component(event)
@@ -73,10 +87,12 @@ def invitation_email(meeting: CoordinationMeeting, recipient: str) -> EmailMessa
     start, end = meeting_times(meeting)
     with translation.override(settings.LANGUAGE_CODE):
         kind = meeting.get_kind_display()
-        subject = _("Invitation: %(kind)s %(reference)s") % {
-            "kind": kind,
-            "reference": meeting.participant.reference,
-        }
+        changed = meeting.invitation_sequence > 0
+        subject = (
+            _("Changed time or place: %(kind)s %(reference)s")
+            if changed
+            else _("Invitation: %(kind)s %(reference)s")
+        ) % {"kind": kind, "reference": meeting.participant.reference}
         body = render_to_string(
             "plans/email/meeting_invitation.txt",
             {
@@ -87,6 +103,7 @@ def invitation_email(meeting: CoordinationMeeting, recipient: str) -> EmailMessa
                 "end": end,
                 "place": meeting.place,
                 "video_link": meeting.video_link,
+                "changed": changed,
             },
         )
     message = EmailMessage(subject=str(subject), body=body, to=[recipient])
@@ -132,6 +149,74 @@ def meeting_invitation_send(
         outbox.enqueue(EMAIL_TASK, meeting.pk, dedupe_key=f"meeting-invitation:{meeting.pk}")
         case_changed(meeting.participant_id)
     return meeting
+
+
+@dataclass(frozen=True)
+class PreparationChange:
+    changed: list[str]  # the fields that changed
+    emailed_again: bool  # the invited staff already e-mailed get the new time or place
+
+
+def meeting_preparation_change(
+    *,
+    meeting: CoordinationMeeting,
+    actor: User,
+    meeting_on: date,
+    starts_at: time | None,
+    ends_at: time | None,
+    place: str,
+    video_link: str,
+    agenda: str,
+    client_address: str | None = None,
+) -> PreparationChange:
+    """Change a planned meeting's date, time, place, video link or agenda, keeping the old
+    and new values. When the date, time or place changes
+    and invited staff were already e-mailed, they are e-mailed again after the commit: the
+    same calendar entry with its SEQUENCE one higher, so their calendars move it."""
+    _require_planned(meeting)
+    if needs_guardian(meeting.participant, meeting_on) and not meeting.guardian_consented:
+        raise ValidationError(
+            {
+                "meeting_on": _(
+                    "The participant is under 18 on that date: the guardians must consent "
+                    "to the meeting first. Book a new meeting with their consent instead."
+                )
+            }
+        )
+    values = {
+        "meeting_on": meeting_on,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "place": place.strip(),
+        "video_link": video_link.strip(),
+        "agenda": agenda.strip(),
+    }
+    with transaction.atomic():
+        changed = _tracked_save(meeting, values, actor)
+        if not changed:
+            return PreparationChange(changed=[], emailed_again=False)
+        _log(
+            meeting,
+            action=Action.CHANGE,
+            actor=actor,
+            client_address=client_address,
+            what="preparation",
+            changed=changed,
+        )
+        emailed_again = bool(set(changed) & set(IN_THE_INVITATION)) and _email_the_change(meeting)
+        case_changed(meeting.participant_id)
+    return PreparationChange(changed=changed, emailed_again=emailed_again)
+
+
+def _email_the_change(meeting: CoordinationMeeting) -> bool:
+    """Those already e-mailed are to be e-mailed again (``emailed_at`` back to null), with
+    the calendar entry's next SEQUENCE. Nobody e-mailed yet: nothing to send (False)."""
+    if not _staff_invitees(meeting).filter(emailed_at__isnull=False).update(emailed_at=None):
+        return False
+    meeting.invitation_sequence += 1
+    meeting.save(update_fields=["invitation_sequence"])
+    outbox.enqueue(EMAIL_TASK, meeting.pk, dedupe_key=f"meeting-invitation:{meeting.pk}")
+    return True
 
 
 def _claim(invitee_id: int) -> bool:

@@ -39,6 +39,8 @@ from ..models.meetings import GUARDIAN_AGE
 
 Action = AccessEvent.Action
 
+# Step 3's time, place and agenda, which stay open to change while the meeting is planned.
+PREPARATION_FIELDS = ("meeting_on", "starts_at", "ends_at", "place", "video_link", "agenda")
 MINUTES_FIELDS = (
     "chair",
     "minute_taker",
@@ -347,13 +349,18 @@ def meeting_book(
     return meeting
 
 
+def not_planned(meeting: CoordinationMeeting) -> ValidationError:
+    """Why a held or cancelled meeting cannot be changed."""
+    return ValidationError(
+        _("This meeting is %(status)s: only a planned meeting can be changed.")
+        % {"status": meeting.get_status_display().lower()},
+        code="not_planned",
+    )
+
+
 def _require_planned(meeting: CoordinationMeeting) -> None:
     if meeting.status != MeetingStatus.PLANNED:
-        raise ValidationError(
-            _("This meeting is %(status)s: only a planned meeting can be changed.")
-            % {"status": meeting.get_status_display().lower()},
-            code="not_planned",
-        )
+        raise not_planned(meeting)
 
 
 def _tracked_save(meeting: CoordinationMeeting, values: dict, actor: User) -> list[str]:
@@ -363,12 +370,13 @@ def _tracked_save(meeting: CoordinationMeeting, values: dict, actor: User) -> li
     for field, value in values.items():
         setattr(proposed, field, value)
     _check_dates(proposed, errors)
+    _check_preparation(proposed, errors)
     if errors:
         raise ValidationError(errors)
     return apply_tracked_changes(
         participant=meeting.participant,
         obj=meeting,
-        allowed=(*MINUTES_FIELDS, "invitation_sent_on"),
+        allowed=(*MINUTES_FIELDS, *PREPARATION_FIELDS, "invitation_sent_on"),
         values=values,
         actor=actor,
     )

@@ -23,6 +23,7 @@ from ..forms.meetings import (
     MeetingForm,
     MinutesForm,
     OfferForm,
+    PreparationForm,
     action_formset,
     action_values,
     actions_valid,
@@ -250,6 +251,52 @@ def meeting_invitation(request: HttpRequest, pk: int, meeting_pk: int) -> HttpRe
                 "plans:meeting_detail", pk=meeting.participant_id, meeting_pk=meeting.pk
             )
     return _detail(request, meeting, invitation_form=form, status=400)
+
+
+def meeting_preparation(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
+    """Move a planned meeting, or change its place or agenda; invited staff who were
+    e-mailed already get the changed time or place by e-mail."""
+    meeting = access_meeting(request.user, meeting_pk, participant_pk=pk, need="change")
+    if refused := _method_not_allowed(request, "GET", "HEAD", "POST"):
+        return refused
+    if meeting.status != MeetingStatus.PLANNED:
+        return _refused_step(request, meeting, services.not_planned(meeting))
+    fields = PreparationForm.base_fields
+    form = PreparationForm(
+        request.POST or None, initial={name: getattr(meeting, name) for name in fields}
+    )
+    if request.method == "POST" and form.is_valid():
+        change = invitation_services.meeting_preparation_change
+        done = submit(request, form, change, meeting=meeting, **form.cleaned_data)
+        if done is not None:
+            if not done.value.changed:
+                messages.info(request, _("Nothing was changed."))
+            elif done.value.emailed_again:
+                messages.success(
+                    request,
+                    _(
+                        "The meeting was changed. The invited staff are e-mailed the new "
+                        "time or place."
+                    ),
+                )
+            else:
+                messages.success(request, _("The meeting was changed."))
+            return redirect(
+                "plans:meeting_detail", pk=meeting.participant_id, meeting_pk=meeting.pk
+            )
+    access_log.record_request(
+        request,
+        action=Action.VIEW,
+        obj=meeting.participant,
+        detail=f"meeting {meeting.pk} preparation form",
+    )
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "plans/meetings/preparation.html",
+        {"participant": meeting.participant, "meeting": meeting, "form": form},
+        status=status,
+    )
 
 
 def meeting_minutes(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:

@@ -30,6 +30,7 @@ from plans.management.commands.load_demo_cases import (
     demo_cases,
 )
 from plans.models import DeadlineKind, DeadlineState
+from plans.services.meetings import meeting_book
 from plans.services.self_ratings import self_rating_link_create
 from reporting.final_report import closing_document_start
 from reporting.periods import project_quarter
@@ -100,6 +101,17 @@ def cast(hela_manniskan, district) -> Cast:
     goal = alex.individual_plan.goals.first()
     contact = alex.contacts.first()
     meeting = alex.coordination_meetings.first()
+    # A planned meeting too: only that one's time and place can still be changed.
+    planned = meeting_book(
+        participant=alex,
+        actor=anna,
+        kind="intern_sip",
+        need="Boende",
+        meeting_on=timezone.localdate() + timedelta(days=30),
+        units=["Vuxenenheten"],
+        outside_parties=[],
+        participant_agreed=True,
+    )
     late = deadline_for(
         alex,
         kind=DeadlineKind.CRISIS_PLAN,
@@ -153,6 +165,10 @@ def cast(hela_manniskan, district) -> Cast:
             ("prioritised contacts", reverse("plans:prioritised_contacts", kwargs=on_alex)),
             ("meetings", reverse("plans:meetings", kwargs=on_alex)),
             ("meeting", reverse("plans:meeting_detail", args=[alex.pk, meeting.pk])),
+            (
+                "meeting's time and place form",
+                reverse("plans:meeting_preparation", args=[alex.pk, planned.pk]),
+            ),
             ("self-ratings", reverse("plans:self_ratings", kwargs=on_alex)),
             ("consents", reverse("consent:list", args=[alex.pk])),
             ("consent form", reverse("consent:create", args=[alex.pk])),

@@ -39,7 +39,13 @@ from participants.forms import (
 )
 from plans.forms import crisis_plan as crisis_forms
 from plans.forms import individual_plan as plan_forms
-from plans.forms.meetings import InvitationForm, MeetingForm, MinutesForm, OfferForm
+from plans.forms.meetings import (
+    InvitationForm,
+    MeetingForm,
+    MinutesForm,
+    OfferForm,
+    PreparationForm,
+)
 from plans.forms.prioritised_contacts import PrioritisedContactForm
 from plans.forms.self_ratings import LinkForm, QuestionsForm, SelfRatingForm
 from reporting.forms import ClosingSectionForm, ClosingVersionForm, PeriodForm
@@ -140,6 +146,7 @@ POST_FORMS: dict[str, tuple[Fields, ...]] = {
     "plans:meeting_create": (form(MeetingForm, covered=[]),),
     "plans:meeting_invitation": (form(InvitationForm),),
     "plans:meeting_minutes": (form(MinutesForm),),
+    "plans:meeting_preparation": (form(PreparationForm),),
     "plans:meeting_cancel": (),
     "plans:meeting_offer_create": (_organisation_forms(OfferForm),),
     "plans:meeting_invitation_send": (),

@@ -110,6 +110,19 @@ def booking_form(**values) -> dict:
     }
 
 
+def preparation_form(**values) -> dict:
+    """The meeting moved to 21 days ahead, 10:00 to 11:00 in Rum 4, with an agenda."""
+    return {
+        "meeting_on": days(21).isoformat(),
+        "starts_at": "10:00",
+        "ends_at": "11:00",
+        "place": "Rum 4",
+        "video_link": "",
+        "agenda": "Boendet",
+        **values,
+    }
+
+
 def minutes_form(**values) -> dict:
     return {
         "chair": "Alice",

@@ -19,6 +19,7 @@ from .helpers_meetings import (
     meeting_participant_of,
     minutes_form,
     offer_form,
+    preparation_form,
     prepared_meeting_of,
 )
 
@@ -43,5 +44,6 @@ ROWS: dict[str, Row] = {
         _meeting_kwargs, data=lambda f: {"sent_on": days(0).isoformat()}
     ),
     "plans:meeting_minutes": case_form_row(_meeting_kwargs, data=lambda f: minutes_form()),
+    "plans:meeting_preparation": case_form_row(_prepared_kwargs, data=lambda f: preparation_form()),
     "plans:meeting_cancel": case_action_row(_meeting_kwargs),
 }
