@@ -17,10 +17,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cm_portal import access_log
 from cm_portal.models import User
-from participants.events import case_changed
 from participants.models import Participant
+from participants.services import case_change_record
 from plans.models import CrisisPlan, IndividualPlan, PlanRevision, VersionedPlan
 
 
@@ -131,12 +130,11 @@ def plan_change_log(
 ) -> None:
     """Log a saved plan on the participant and have the deadlines recomputed. The plan's
     content, old and new, is in its revisions: the entry names the new version."""
-    access_log.record(
+    case_change_record(
+        participant,
         action=action,
         actor=actor,
         client_address=client_address,
-        obj=participant,
         detail=detail,
         data={"plan_version": plan.version},
     )
-    case_changed(participant.pk)
