@@ -10,7 +10,6 @@ method, as for a programme that does not exist. Writing and approving are narrow
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,11 +21,7 @@ from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
 from cm_portal.programmes.access import access_programme_reports
 from cm_portal.programmes.models import Programme
-from cm_portal.views.common import (
-    confirmation_page,
-    confirmed,
-    submit_versioned,
-)
+from cm_portal.views.common import act, confirmation_page, confirmed, submit_versioned
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 
 from .. import final_report as services
@@ -235,16 +230,13 @@ def closing_approve(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
             confirm_label=_("Approve"),
             cancel_url=_detail_url(document),
         )
-    try:
-        services.closing_document_approve(
-            document=document,
-            expected_version=form.cleaned_data["version"],
-            actor=request.user,  # type: ignore[arg-type]
-            client_address=client_address(request),
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
+    approved = act(
+        request,
+        services.closing_document_approve,
+        document=document,
+        expected_version=form.cleaned_data["version"],
+    )
+    if approved:
         document.refresh_from_db(fields=["status"])
         if document.is_final:
             messages.success(
