@@ -159,6 +159,18 @@ class _ConsentFacts:
     organisations: frozenset[int | None]
 
 
+# The meeting's columns the facts are made of (on one participant's path and on the nightly).
+MEETING_FACTS = (
+    "meeting_on",
+    "invitation_sent_on",
+    "status",
+    "created_at",
+    "kind",
+    "follow_up_on",
+    "follow_up_of_id",
+)
+
+
 @dataclass(frozen=True)
 class _MeetingFacts:
     pk: int
@@ -339,15 +351,7 @@ def _facts_of_one(participant: Participant) -> _CaseFacts:
         .prefetch_related("parties")
         .order_by("signed_on", "id")
     )
-    meetings = CoordinationMeeting.objects.filter(participant=participant).only(
-        "meeting_on",
-        "invitation_sent_on",
-        "status",
-        "created_at",
-        "kind",
-        "follow_up_on",
-        "follow_up_of_id",
-    )
+    meetings = CoordinationMeeting.objects.filter(participant=participant).only(*MEETING_FACTS)
     return _CaseFacts(
         plan_established_on=IndividualPlan.objects.filter(participant=participant)
         .values_list("established_on", flat=True)
@@ -449,17 +453,7 @@ def _facts_of_many(ids: list[int]) -> dict[int, _CaseFacts]:
     meetings = (
         CoordinationMeeting.objects.filter(participant_id__in=ids)
         .order_by("id")
-        .values_list(
-            "id",
-            "participant_id",
-            "meeting_on",
-            "invitation_sent_on",
-            "status",
-            "created_at",
-            "kind",
-            "follow_up_on",
-            "follow_up_of_id",
-        )
+        .values_list("id", "participant_id", *MEETING_FACTS)
     )
     for row in meetings:
         meeting_pk, pk, meeting_on, sent_on, status, created_at, kind, follow_up_on, of = row
