@@ -590,25 +590,27 @@ def equality_view(
     return {
         "tables": [
             _group_table(
-                table_id="equality-gender",
-                caption=_("By gender: reach, support and results in the period"),
-                columns=[*genders, everyone],
+                table_id=table_id,
+                caption=caption,
+                columns=[*groups, everyone],
                 shown=shown,
                 kpi_cells=kpi_cells,
                 paths=paths,
                 reasons=reasons,
                 goals=goals,
-            ),
-            _group_table(
-                table_id="equality-age",
-                caption=_("By age group at start: reach, support and results in the period"),
-                columns=[*ages, everyone],
-                shown=shown,
-                kpi_cells=kpi_cells,
-                paths=paths,
-                reasons=reasons,
-                goals=goals,
-            ),
+            )
+            for table_id, caption, groups in (
+                (
+                    "equality-gender",
+                    _("By gender: reach, support and results in the period"),
+                    genders,
+                ),
+                (
+                    "equality-age",
+                    _("By age group at start: reach, support and results in the period"),
+                    ages,
+                ),
+            )
         ],
         "funnel": _funnel(shown, paths),
         "shown": shown,
