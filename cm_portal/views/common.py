@@ -112,6 +112,7 @@ def submit_versioned[T](
     /,
     *,
     rows: Mapping[str, Sequence[BaseForm]] | None = None,
+    formsets: Mapping[str, BaseFormSet] | None = None,
     invalid_status: int = 200,
     **arguments: Any,
 ) -> tuple[Done[T] | None, int]:
@@ -119,14 +120,14 @@ def submit_versioned[T](
     lock), with the status to answer a refusal with. When someone else saved in between (the
     service's ValidationError has the code ``conflict``) their save stands and the form keeps
     what this person typed, with the error that says so: 409. Any other error goes on the
-    form (``rows`` as for ``add_service_errors``): ``invalid_status``."""
+    form (``rows`` and ``formsets`` as for ``add_service_errors``): ``invalid_status``."""
     try:
         value = service(actor=request.user, client_address=client_address(request), **arguments)
     except ValidationError as error:
         if getattr(error, "code", None) == "conflict":
             form.add_error(None, error)
             return None, 409
-        add_service_errors(form, error, rows=rows)
+        add_service_errors(form, error, rows=rows, formsets=formsets)
         return None, invalid_status
     return Done(value), 200
 
