@@ -203,9 +203,9 @@ def consent_record(
             _save_consent(consent, scan=stored_scan, parties=parties, organisations=organisations)
             case_change_record(
                 participant,
-                action=Action.CREATE,
-                actor=actor,
-                client_address=client_address,
+                Action.CREATE,
+                actor,
+                client_address,
                 detail=f"consent {consent.pk}" + (" research" if research else ""),
             )
     except Exception:
@@ -248,9 +248,9 @@ def consent_withdraw(
         sharing_grants_revoke(consent_id=consent.pk)
         case_change_record(
             consent.participant,
-            action=Action.CHANGE,
-            actor=actor,
-            client_address=client_address,
+            Action.CHANGE,
+            actor,
+            client_address,
             detail=f"consent {consent.pk} withdrawn",
         )
     return consent

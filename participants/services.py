@@ -111,10 +111,10 @@ def apply_tracked_changes(
 
 def case_change_record(
     participant: Participant,
-    *,
     action: str,
     actor: User | None,
     client_address: str | None,
+    *,
     detail: str = "",
     data: Mapping[str, Any] | None = None,
 ) -> None:
@@ -170,11 +170,7 @@ def case_data_create(
     with transaction.atomic():
         obj.save(force_insert=True)
         case_change_record(
-            participant,
-            action=Action.CREATE,
-            actor=actor,
-            client_address=client_address,
-            detail=f"{what} {obj.pk}",
+            participant, Action.CREATE, actor, client_address, detail=f"{what} {obj.pk}"
         )
 
 
@@ -275,9 +271,7 @@ def _registered(
         participant.save(force_insert=True)
         if actor is not None and actor.role == Role.CASE_MANAGER:
             assign_perm(ASSIGNED, actor, participant)
-        case_change_record(
-            participant, action=Action.CREATE, actor=actor, client_address=client_address
-        )
+        case_change_record(participant, Action.CREATE, actor, client_address)
     return participant
 
 
@@ -340,13 +334,7 @@ def participant_close(
     with transaction.atomic():
         record_field_changes(participant=participant, obj=participant, before=before, actor=actor)
         participant.save(update_fields=["intervention_end", "end_reason_code", "end_reason"])
-        case_change_record(
-            participant,
-            action=Action.CHANGE,
-            actor=actor,
-            client_address=client_address,
-            detail="closed",
-        )
+        case_change_record(participant, Action.CHANGE, actor, client_address, detail="closed")
     return participant
 
 
@@ -366,13 +354,7 @@ def participant_reopen(
     with transaction.atomic():
         record_field_changes(participant=participant, obj=participant, before=before, actor=actor)
         participant.save(update_fields=["intervention_end", "end_reason_code", "end_reason"])
-        case_change_record(
-            participant,
-            action=Action.CHANGE,
-            actor=actor,
-            client_address=client_address,
-            detail="reopened",
-        )
+        case_change_record(participant, Action.CHANGE, actor, client_address, detail="reopened")
     return participant
 
 

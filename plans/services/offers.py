@@ -68,9 +68,9 @@ def meeting_offer_record(
         offer.save(force_insert=True)
         case_change_record(
             participant,
-            action=Action.CREATE,
-            actor=actor,
-            client_address=client_address,
+            Action.CREATE,
+            actor,
+            client_address,
             detail=f"intern-sip offer {offer.pk} {offer.answer}",
         )
     return offer

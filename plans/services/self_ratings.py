@@ -90,11 +90,7 @@ def self_rating_record(
     with transaction.atomic():
         rating = _new_rating(participant, values, entered_by=actor, source=RatingSource.STAFF)
         case_change_record(
-            participant,
-            action=Action.CREATE,
-            actor=actor,
-            client_address=client_address,
-            detail=f"self-rating {rating.pk}",
+            participant, Action.CREATE, actor, client_address, detail=f"self-rating {rating.pk}"
         )
     return rating
 
@@ -167,8 +163,8 @@ def self_rating_submit(
         link.save(update_fields=["used_at", "rating"])
         case_change_record(
             link.participant,
-            action=Action.CREATE,
-            actor=None,
+            Action.CREATE,
+            actor=None,  # the participant, through the link
             client_address=client_address,
             detail=f"self-rating via link {link.pk}",
         )

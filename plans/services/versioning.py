@@ -132,9 +132,9 @@ def plan_change_log(
     content, old and new, is in its revisions: the entry names the new version."""
     case_change_record(
         participant,
-        action=action,
-        actor=actor,
-        client_address=client_address,
+        action,
+        actor,
+        client_address,
         detail=detail,
         data={"plan_version": plan.version},
     )
