@@ -32,13 +32,30 @@ TEMPLATES = {
 MEETING_KINDS = (DocumentKind.INVITATION, DocumentKind.MINUTES)
 
 
-def _log_detail(document: PlanDocument) -> str:
-    """Names the document by kind and id only: never anything personal."""
+def _log(
+    document: PlanDocument,
+    action: str,
+    actor: User | None,
+    client_address: str | None,
+    what: str,
+) -> None:
+    """Log a step of a plan PDF on its participant, naming the document by kind and id only:
+    never anything personal."""
     if document.kind == DocumentKind.MY_PLAN:
-        return f"my plan {document.pk}"
-    if document.kind == DocumentKind.MINUTES:
-        return f"minutes {document.pk} meeting {document.meeting_id}"
-    return f"invitation letter {document.pk} meeting {document.meeting_id}"
+        name = f"my plan {document.pk}"
+    elif document.kind == DocumentKind.MINUTES:
+        name = f"minutes {document.pk} meeting {document.meeting_id}"
+    else:
+        name = f"invitation letter {document.pk} meeting {document.meeting_id}"
+    access_log.record(
+        action=action,
+        actor=actor,
+        client_address=client_address,
+        # The participant, by id: no query for a row already known.
+        object_type="participant",
+        object_id=document.participant_id,
+        detail=f"{name} {what}",
+    )
 
 
 def _queue(
@@ -55,12 +72,12 @@ def _queue(
             subject={"participant": participant, "kind": kind, "meeting": meeting},
             requested_by=actor,
         )
-        access_log.record(
-            action=Action.EXPORT,
-            actor=actor,
-            client_address=client_address,
-            obj=participant,
-            detail=f"{_log_detail(document)} {'requested' if created else 'asked again'}",
+        _log(
+            document,
+            Action.EXPORT,
+            actor,
+            client_address,
+            "requested" if created else "asked again",
         )
     return document
 
@@ -135,11 +152,12 @@ def plan_document_pdf(document: PlanDocument) -> bytes:
     if document.kind in MEETING_KINDS and document.meeting is not None:
         uncovered = meetings.meeting_uncovered_parties(document.meeting)
         if uncovered:
-            access_log.record(
-                action=Action.REFUSED,
-                actor=document.requested_by,
-                obj=document.participant,
-                detail=f"{_log_detail(document)} not generated: consent lapsed",
+            _log(
+                document,
+                Action.REFUSED,
+                document.requested_by,
+                None,
+                "not generated: consent lapsed",
             )
             raise meetings.ConsentLapsed(uncovered)
     return pdf.html_to_pdf(plan_document_html(document))
@@ -147,9 +165,4 @@ def plan_document_pdf(document: PlanDocument) -> bytes:
 
 def plan_document_stored(document: PlanDocument) -> None:
     """Log the generation, in the transaction that stores the file."""
-    access_log.record(
-        action=Action.PRINT,
-        actor=document.requested_by,
-        obj=document.participant,
-        detail=f"{_log_detail(document)} generated",
-    )
+    _log(document, Action.PRINT, document.requested_by, None, "generated")
