@@ -466,13 +466,11 @@ K_FIGURES = {
 
 
 def _row(label: str, headings: list[str], cells: list[str]) -> dict[str, Any]:
-    # The shape of selectors' breakdown rows: the page's and the PDF's partials read it.
-    return {
-        "label": label,
-        "short": label,
-        "cells": cells,
-        "labelled": list(zip(headings, cells, strict=True)),
-    }
+    """A row as selectors' breakdowns make it (the page's and the PDF's partials read it);
+    the label serves the print as it is."""
+    from reporting.selectors import breakdown_row  # see _group_table
+
+    return breakdown_row(label, label, headings, cells)
 
 
 def _group_table(

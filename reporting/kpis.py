@@ -170,6 +170,24 @@ class Scope:
     programme: Programme
     organisation: Organisation | None = None
 
+    @classmethod
+    def of_period(
+        cls,
+        period: Period,
+        *,
+        today: date,
+        programme: Programme,
+        organisation: Organisation | None = None,
+    ) -> Scope:
+        """The scope of ``period`` (a ``reporting.periods.Period``)."""
+        return cls(
+            period_from=period.start,
+            period_to=period.end,
+            today=today,
+            programme=programme,
+            organisation=organisation,
+        )
+
     def goal(self, kind: str):
         return programme_goals(self.programme).get(kind)
 
