@@ -82,6 +82,21 @@ def _queue(
     return document
 
 
+def _queue_of_meeting(
+    meeting: CoordinationMeeting, kind: str, actor: User, client_address: str | None
+) -> PlanDocument:
+    """Queue a document of ``meeting``: it names the outside parties, so each must still be
+    covered by a consent valid today."""
+    meetings.meeting_require_consent(meeting)
+    return _queue(
+        participant=meeting.participant,
+        kind=kind,
+        meeting=meeting,
+        actor=actor,
+        client_address=client_address,
+    )
+
+
 def my_plan_request(
     *, participant: Participant, actor: User, client_address: str | None = None
 ) -> PlanDocument:
@@ -100,14 +115,7 @@ def invitation_letter_request(
 ) -> PlanDocument:
     """Queue the invitation letter (kallelse) of a coordination meeting; it names the outside
     parties, so each must still be covered by a consent valid today."""
-    meetings.meeting_require_consent(meeting)
-    return _queue(
-        participant=meeting.participant,
-        kind=DocumentKind.INVITATION,
-        meeting=meeting,
-        actor=actor,
-        client_address=client_address,
-    )
+    return _queue_of_meeting(meeting, DocumentKind.INVITATION, actor, client_address)
 
 
 def minutes_pdf_request(
@@ -120,14 +128,7 @@ def minutes_pdf_request(
             _("The Intern-SIP form is made once the meeting is recorded as held."),
             code="not_held",
         )
-    meetings.meeting_require_consent(meeting)
-    return _queue(
-        participant=meeting.participant,
-        kind=DocumentKind.MINUTES,
-        meeting=meeting,
-        actor=actor,
-        client_address=client_address,
-    )
+    return _queue_of_meeting(meeting, DocumentKind.MINUTES, actor, client_address)
 
 
 def plan_document_html(document: PlanDocument) -> str:
