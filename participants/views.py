@@ -20,7 +20,7 @@ from cm_portal.access import administrator_required, role_required
 from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent, Role
 from cm_portal.programmes.selectors import intake_programmes
-from cm_portal.views.common import act, confirmation_page, confirmed, submit
+from cm_portal.views.common import act, confirmation_page, confirmed, filter_query, submit
 from cm_portal.views.common import add_service_errors as _add_errors
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 
@@ -103,8 +103,6 @@ def participant_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(pages, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     managers = selectors.case_managers_of(rows)
-    query = request.GET.copy()
-    query.pop("page", None)
     # That a search happened and how many rows it showed: never the search text.
     what = "search" if filters.get("q", "").strip() else "list"
     access_log.record_request(
@@ -121,7 +119,7 @@ def participant_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": caseload_rows(rows, managers, back=request.get_full_path()),
             "columns": _sort_columns(request, sort),
-            "query": query.urlencode(),
+            "query": filter_query(request),
         },
     )
 
