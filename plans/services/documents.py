@@ -59,7 +59,6 @@ def _log(
 
 
 def _queue(
-    *,
     participant: Participant,
     kind: str,
     meeting: CoordinationMeeting | None,
@@ -88,26 +87,14 @@ def _queue_of_meeting(
     """Queue a document of ``meeting``: it names the outside parties, so each must still be
     covered by a consent valid today."""
     meetings.meeting_require_consent(meeting)
-    return _queue(
-        participant=meeting.participant,
-        kind=kind,
-        meeting=meeting,
-        actor=actor,
-        client_address=client_address,
-    )
+    return _queue(meeting.participant, kind, meeting, actor, client_address)
 
 
 def my_plan_request(
     *, participant: Participant, actor: User, client_address: str | None = None
 ) -> PlanDocument:
     """Queue the participant's own plain-language copy of their plan ("Min plan")."""
-    return _queue(
-        participant=participant,
-        kind=DocumentKind.MY_PLAN,
-        meeting=None,
-        actor=actor,
-        client_address=client_address,
-    )
+    return _queue(participant, DocumentKind.MY_PLAN, None, actor, client_address)
 
 
 def invitation_letter_request(
