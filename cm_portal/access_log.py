@@ -11,7 +11,7 @@ import json
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -172,31 +172,28 @@ def record(
     return event
 
 
+class _Named(TypedDict, total=False):
+    """What an entry names besides its action and actor, as :func:`record` takes it."""
+
+    obj: models.Model | None
+    object_type: str
+    object_id: str | int
+    detail: str
+    data: Mapping[str, Any] | None
+
+
 def record_request(
     request: HttpRequest | None,
     *,
     action: str,
     actor: User | None = None,
-    obj: models.Model | None = None,
-    object_type: str = "",
-    object_id: str | int = "",
-    detail: str = "",
-    data: Mapping[str, Any] | None = None,
+    **named: Unpack[_Named],
 ) -> AccessEvent:
     """:func:`record` for the views, middleware and signals that log directly: the actor
     (unless given) is the request's signed-in user, the address the request's client."""
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
-    return record(
-        action=action,
-        actor=actor,
-        client_address=client_address(request),
-        obj=obj,
-        object_type=object_type,
-        object_id=object_id,
-        detail=detail,
-        data=data,
-    )
+    return record(action=action, actor=actor, client_address=client_address(request), **named)
 
 
 @dataclass(frozen=True)

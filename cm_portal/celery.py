@@ -18,52 +18,46 @@ app = Celery("cm_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+
+def _entry(task: str, schedule: crontab | float) -> dict:
+    """A beat schedule entry: ``task`` (its dotted name) at ``schedule`` (a crontab, or
+    every so many seconds)."""
+    return {"task": task, "schedule": schedule}
+
+
 # Static on purpose: django-celery-beat does not support this Django yet, and a schedule in
 # code is reviewed like code.
 app.conf.beat_schedule = {
-    "clear-expired-sessions": {
-        "task": "cm_portal.tasks.clear_expired_sessions",
-        "schedule": crontab(hour=3, minute=15),
-    },
+    "clear-expired-sessions": _entry(
+        "cm_portal.tasks.clear_expired_sessions", crontab(hour=3, minute=15)
+    ),
     # Deadlines move with the calendar (upcoming to open to overdue): recompute after
     # midnight, then remind once the day's states are right. Times are CELERY_TIMEZONE
     # (Europe/Stockholm).
-    "recompute-all-deadlines": {
-        "task": "plans.tasks.recompute_all_deadlines",
-        "schedule": crontab(hour=1, minute=30),
-    },
-    "send-reminders": {
-        "task": "plans.tasks.send_reminders",
-        "schedule": crontab(hour=6, minute=0),
-    },
+    "recompute-all-deadlines": _entry(
+        "plans.tasks.recompute_all_deadlines", crontab(hour=1, minute=30)
+    ),
+    "send-reminders": _entry("plans.tasks.send_reminders", crontab(hour=6, minute=0)),
     # Each finished project quarter's and project year's report, once, and the members
     # told (reporting.cadence; idempotent).
-    "produce-scheduled-reports": {
-        "task": "reporting.tasks.produce_scheduled_reports",
-        "schedule": crontab(hour=5, minute=0),
-    },
+    "produce-scheduled-reports": _entry(
+        "reporting.tasks.produce_scheduled_reports", crontab(hour=5, minute=0)
+    ),
     # Retention: closed cases past their period, then access-log rows past theirs.
-    "delete-expired-cases": {
-        "task": "participants.tasks.delete_expired_cases",
-        "schedule": crontab(hour=2, minute=30),
-    },
-    "notify-retention": {
-        "task": "participants.tasks.notify_retention",
-        "schedule": crontab(hour=7, minute=0, day_of_week=1),
-    },
-    "purge-expired-access-log": {
-        "task": "cm_portal.tasks.purge_expired_access_log",
-        "schedule": crontab(hour=2, minute=50),
-    },
+    "delete-expired-cases": _entry(
+        "participants.tasks.delete_expired_cases", crontab(hour=2, minute=30)
+    ),
+    "notify-retention": _entry(
+        "participants.tasks.notify_retention", crontab(hour=7, minute=0, day_of_week=1)
+    ),
+    "purge-expired-access-log": _entry(
+        "cm_portal.tasks.purge_expired_access_log", crontab(hour=2, minute=50)
+    ),
     # The head of the access log's chain leaves the database each night (after the purge).
-    "send-access-log-anchor": {
-        "task": "cm_portal.tasks.send_access_log_anchor",
-        "schedule": crontab(hour=3, minute=40),
-    },
-    "flush-outbox": {"task": "cm_portal.tasks.flush_outbox", "schedule": 60.0},
+    "send-access-log-anchor": _entry(
+        "cm_portal.tasks.send_access_log_anchor", crontab(hour=3, minute=40)
+    ),
+    "flush-outbox": _entry("cm_portal.tasks.flush_outbox", 60.0),
     # A PDF whose worker died while rendering it is rendered again (cm_portal.pdf).
-    "release-stale-pdf-claims": {
-        "task": "cm_portal.tasks.release_stale_pdf_claims",
-        "schedule": 300.0,
-    },
+    "release-stale-pdf-claims": _entry("cm_portal.tasks.release_stale_pdf_claims", 300.0),
 }

@@ -1,8 +1,22 @@
-"""Calendar arithmetic shared by the retention rules."""
+"""Calendar arithmetic shared by the retention rules, and dates as people type them."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_date_or_none(value: str) -> date | None:
+    """The date ``value`` names when it is written exactly YYYY-MM-DD (``date.fromisoformat``
+    also takes ``20310331`` and the like), else None."""
+    if not ISO_DATE.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def years_after[Day: date](day: Day, years: int) -> Day:

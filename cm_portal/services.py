@@ -545,18 +545,31 @@ def log_review_draw(
             period_to=period_to,
             sample_ids=sorted(sample),
         )
-        access_log.record(
-            action=AccessEvent.Action.CREATE,
-            actor=actor,
-            client_address=client_address,
-            object_type="log_review",
-            object_id=str(review.pk),
+        _log_review_record(
+            review,
+            AccessEvent.Action.CREATE,
+            actor,
+            client_address,
             detail=f"sample of {len(sample)}",
         )
     return review
 
 
 LOG_REVIEW_MARKS = ("ok", "investigate")
+
+
+def _log_review_record(
+    review: LogReview, action: str, actor: User, client_address: str | None, *, detail: str
+) -> None:
+    """Log a step of the access-log review (the review is named, never a model instance)."""
+    access_log.record(
+        action=action,
+        actor=actor,
+        client_address=client_address,
+        object_type="log_review",
+        object_id=str(review.pk),
+        detail=detail,
+    )
 
 
 def log_review_mark(
@@ -574,13 +587,8 @@ def log_review_mark(
         locked.marks = {**locked.marks, str(event_id): mark}
         locked.full_clean()
         locked.save(update_fields=["marks"])
-        access_log.record(
-            action=AccessEvent.Action.CHANGE,
-            actor=actor,
-            client_address=client_address,
-            object_type="log_review",
-            object_id=str(review.pk),
-            detail=f"marked {mark}",
+        _log_review_record(
+            review, AccessEvent.Action.CHANGE, actor, client_address, detail=f"marked {mark}"
         )
     return locked
 
@@ -603,13 +611,8 @@ def log_review_sign_off(
         )
         if not signed:
             raise ValidationError(_("This review has already been signed off."))
-        access_log.record(
-            action=AccessEvent.Action.CHANGE,
-            actor=actor,
-            client_address=client_address,
-            object_type="log_review",
-            object_id=str(review.pk),
-            detail="signed off",
+        _log_review_record(
+            review, AccessEvent.Action.CHANGE, actor, client_address, detail="signed off"
         )
     review.refresh_from_db()
     return review

@@ -18,9 +18,8 @@ from PIL import Image, ImageOps
 
 from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, Organisation, User
-from participants.events import case_changed
 from participants.models import Participant
-from participants.services import sharing_grant_create, sharing_grants_revoke
+from participants.services import case_change_record, sharing_grant_create, sharing_grants_revoke
 
 from .models import Consent, ConsentParty, ParticipantExport
 
@@ -202,14 +201,13 @@ def consent_record(
     try:
         with transaction.atomic():
             _save_consent(consent, scan=stored_scan, parties=parties, organisations=organisations)
-            access_log.record(
-                action=Action.CREATE,
-                actor=actor,
-                client_address=client_address,
-                obj=participant,
+            case_change_record(
+                participant,
+                Action.CREATE,
+                actor,
+                client_address,
                 detail=f"consent {consent.pk}" + (" research" if research else ""),
             )
-            case_changed(participant.pk)
     except Exception:
         # A file in a folder or an object store is not part of the transaction: remove it
         # when the rows are rolled back (one in the database is gone with them).
@@ -248,14 +246,13 @@ def consent_withdraw(
             ]
         )
         sharing_grants_revoke(consent_id=consent.pk)
-        access_log.record(
-            action=Action.CHANGE,
-            actor=actor,
-            client_address=client_address,
-            obj=consent.participant,
+        case_change_record(
+            consent.participant,
+            Action.CHANGE,
+            actor,
+            client_address,
             detail=f"consent {consent.pk} withdrawn",
         )
-        case_changed(consent.participant_id)
     return consent
 
 

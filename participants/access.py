@@ -14,11 +14,11 @@ Anyone else gets 404, exactly as for a participant that does not exist.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import Literal, Protocol, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -147,6 +147,28 @@ def access_participant(user: User, pk: int, *, need: Need = "view") -> Participa
     except Participant.DoesNotExist:
         raise _refused(user, pk) from None
     return participant
+
+
+class _OfParticipant(Protocol):
+    participant_id: int
+    participant: Participant
+
+
+def access_of_participant[M: Model](
+    user: User, model: type[M], pk: int, *, participant_pk: int, need: Need = "view"
+) -> M:
+    """Fetch a ``model`` row (a consent, a meeting, a PDF) that belongs to the participant
+    named in the URL, through that participant's access; else 404, exactly as for a missing
+    row. Its ``participant`` is the one ``access_participant`` fetched."""
+    if not user.is_authenticated:
+        raise Http404
+    obj = model._default_manager.filter(pk=pk, participant_id=participant_pk).first()
+    if obj is None:
+        raise Http404
+    # The participant's own access rules decide; it answers 404 for no access too.
+    owned = cast(_OfParticipant, obj)
+    owned.participant = access_participant(user, owned.participant_id, need=need)
+    return obj
 
 
 def access_participant_as_team_lead(user: User, pk: int) -> Participant:

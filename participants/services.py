@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -107,6 +109,28 @@ def apply_tracked_changes(
     return changed
 
 
+def case_change_record(
+    participant: Participant,
+    action: str,
+    actor: User | None,
+    client_address: str | None,
+    *,
+    detail: str = "",
+    data: Mapping[str, Any] | None = None,
+) -> None:
+    """Log a write to a participant's case data (on the participant) and have the case's
+    deadlines recomputed: how every such write ends, inside its ``transaction.atomic``."""
+    access_log.record(
+        action=action,
+        actor=actor,
+        client_address=client_address,
+        obj=participant,
+        detail=detail,
+        data=data,
+    )
+    case_changed(participant.pk)
+
+
 def case_data_update(
     *,
     participant: Participant,
@@ -145,14 +169,9 @@ def case_data_create(
     obj.full_clean()
     with transaction.atomic():
         obj.save(force_insert=True)
-        access_log.record(
-            action=Action.CREATE,
-            actor=actor,
-            client_address=client_address,
-            obj=participant,
-            detail=f"{what} {obj.pk}",
+        case_change_record(
+            participant, Action.CREATE, actor, client_address, detail=f"{what} {obj.pk}"
         )
-        case_changed(participant.pk)
 
 
 class PossibleDuplicate(ValidationError):
@@ -252,13 +271,7 @@ def _registered(
         participant.save(force_insert=True)
         if actor is not None and actor.role == Role.CASE_MANAGER:
             assign_perm(ASSIGNED, actor, participant)
-        access_log.record(
-            action=Action.CREATE,
-            actor=actor,
-            client_address=client_address,
-            obj=participant,
-        )
-        case_changed(participant.pk)
+        case_change_record(participant, Action.CREATE, actor, client_address)
     return participant
 
 
@@ -321,14 +334,7 @@ def participant_close(
     with transaction.atomic():
         record_field_changes(participant=participant, obj=participant, before=before, actor=actor)
         participant.save(update_fields=["intervention_end", "end_reason_code", "end_reason"])
-        access_log.record(
-            action=Action.CHANGE,
-            actor=actor,
-            client_address=client_address,
-            obj=participant,
-            detail="closed",
-        )
-        case_changed(participant.pk)
+        case_change_record(participant, Action.CHANGE, actor, client_address, detail="closed")
     return participant
 
 
@@ -348,14 +354,7 @@ def participant_reopen(
     with transaction.atomic():
         record_field_changes(participant=participant, obj=participant, before=before, actor=actor)
         participant.save(update_fields=["intervention_end", "end_reason_code", "end_reason"])
-        access_log.record(
-            action=Action.CHANGE,
-            actor=actor,
-            client_address=client_address,
-            obj=participant,
-            detail="reopened",
-        )
-        case_changed(participant.pk)
+        case_change_record(participant, Action.CHANGE, actor, client_address, detail="reopened")
     return participant
 
 

@@ -20,8 +20,8 @@ from cm_portal.access import administrator_required, role_required
 from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent, Role
 from cm_portal.programmes.selectors import intake_programmes
+from cm_portal.views.common import act, confirmation_page, confirmed, filter_query, submit
 from cm_portal.views.common import add_service_errors as _add_errors
-from cm_portal.views.common import confirmation_page, confirmed
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 
 from . import retention, selectors, services
@@ -103,8 +103,6 @@ def participant_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(pages, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     managers = selectors.case_managers_of(rows)
-    query = request.GET.copy()
-    query.pop("page", None)
     # That a search happened and how many rows it showed: never the search text.
     what = "search" if filters.get("q", "").strip() else "list"
     access_log.record_request(
@@ -121,7 +119,7 @@ def participant_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": caseload_rows(rows, managers, back=request.get_full_path()),
             "columns": _sort_columns(request, sort),
-            "query": query.urlencode(),
+            "query": filter_query(request),
         },
     )
 
@@ -200,16 +198,14 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     detail_url = reverse("participants:detail", args=[participant.pk])
     back = _back_to(request, detail_url)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.contact_log(
-                participant=participant,
-                actor=request.user,
-                client_address=client_address(request),
-                **{field: form.cleaned_data[field] for field in ContactForm.FIELDS},
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
+        done = submit(
+            request,
+            form,
+            services.contact_log,
+            participant=participant,
+            **{field: form.cleaned_data[field] for field in ContactForm.FIELDS},
+        )
+        if done:
             messages.success(
                 request,
                 _("The contact with %(reference)s was logged.")
@@ -363,15 +359,7 @@ def participant_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     participant = access_participant(request.user, pk, need="change")
     if refused := _method_not_allowed(request, "POST"):
         return refused
-    try:
-        services.participant_reopen(
-            participant=participant,
-            actor=request.user,
-            client_address=client_address(request),
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
+    if act(request, services.participant_reopen, participant=participant):
         messages.success(request, _("The case was reopened."))
     return redirect("participants:detail", pk=participant.pk)
 
@@ -410,16 +398,7 @@ def participant_assign(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose a case manager of the organisation."))
         return redirect("participants:detail", pk=participant.pk)
     staff = form.cleaned_data["staff"]
-    try:
-        services.participant_assign(
-            participant=participant,
-            case_manager=staff,
-            actor=request.user,
-            client_address=client_address(request),
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
+    if act(request, services.participant_assign, participant=participant, case_manager=staff):
         messages.success(request, _("%(name)s was assigned.") % {"name": staff.name})
     return redirect("participants:detail", pk=participant.pk)
 
@@ -475,17 +454,13 @@ def participant_reassign(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("participants:detail", pk=participant.pk)
     old, new = form.cleaned_data["from_user"], form.cleaned_data["to_user"]
-    try:
-        services.participant_reassign(
-            participant=participant,
-            from_case_manager=old,
-            to_case_manager=new,
-            actor=request.user,
-            client_address=client_address(request),
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
+    if act(
+        request,
+        services.participant_reassign,
+        participant=participant,
+        from_case_manager=old,
+        to_case_manager=new,
+    ):
         messages.success(
             request,
             _("%(new)s is the case manager instead of %(old)s.")
@@ -566,16 +541,11 @@ def caseload_transfer(request: HttpRequest) -> HttpResponse:
                 confirm_label=_("Move the caseload"),
                 cancel_url=reverse("participants:transfer"),
             )
-        try:
-            moved = services.caseload_transfer(
-                from_user=from_user,
-                to_user=to_user,
-                actor=request.user,
-                client_address=client_address(request),
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
+        done = submit(
+            request, form, services.caseload_transfer, from_user=from_user, to_user=to_user
+        )
+        if done:
+            moved = done.value
             messages.success(
                 request,
                 ngettext(
@@ -606,17 +576,15 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 def activity_create(request: HttpRequest) -> HttpResponse:
     form = ActivityForm(request.POST or None, programmes=intake_programmes(request.user))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.activity_record_create(
-                organisation=request.user.organisation,
-                actor=request.user,
-                client_address=client_address(request),
-                programme=form.cleaned_data.get("programme"),
-                **{field: form.cleaned_data[field] for field in ActivityForm.FIELDS},
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
+        done = submit(
+            request,
+            form,
+            services.activity_record_create,
+            organisation=request.user.organisation,
+            programme=form.cleaned_data.get("programme"),
+            **{field: form.cleaned_data[field] for field in ActivityForm.FIELDS},
+        )
+        if done:
             messages.success(request, _("The activity was recorded."))
             return redirect("participants:activity_list")
     return render(request, "participants/activity_create.html", {"form": form})

@@ -51,7 +51,7 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from reporting.kpis import compute_kpis
+from reporting.kpis import period_kpis
 
 SMALL = "< 5"
 HIDDEN = "\u2013"  # an en dash
@@ -234,14 +234,9 @@ def protect(figures: dict[str, Any]) -> dict[str, Any]:
 def protected_kpis(*, programme, period, organisation=None, today=None) -> dict[str, Any]:
     """``compute_kpis`` of ``programme`` for ``period`` (a ``reporting.periods.Period``),
     protected; the activity figures included as they are."""
-    figures = compute_kpis(
-        period_from=period.start,
-        period_to=period.end,
-        programme=programme,
-        organisation=organisation,
-        today=today,
+    return protect(
+        period_kpis(programme=programme, period=period, organisation=organisation, today=today)
     )
-    return protect(figures)
 
 
 # --- Linked tables (the equality view, ``reporting.equality``) ------------------------------

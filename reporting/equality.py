@@ -466,13 +466,11 @@ K_FIGURES = {
 
 
 def _row(label: str, headings: list[str], cells: list[str]) -> dict[str, Any]:
-    # The shape of selectors' breakdown rows: the page's and the PDF's partials read it.
-    return {
-        "label": label,
-        "short": label,
-        "cells": cells,
-        "labelled": list(zip(headings, cells, strict=True)),
-    }
+    """A row as selectors' breakdowns make it (the page's and the PDF's partials read it);
+    the label serves the print as it is."""
+    from reporting.selectors import breakdown_row  # see _group_table
+
+    return breakdown_row(label, label, headings, cells)
 
 
 def _group_table(
@@ -590,25 +588,27 @@ def equality_view(
     return {
         "tables": [
             _group_table(
-                table_id="equality-gender",
-                caption=_("By gender: reach, support and results in the period"),
-                columns=[*genders, everyone],
+                table_id=table_id,
+                caption=caption,
+                columns=[*groups, everyone],
                 shown=shown,
                 kpi_cells=kpi_cells,
                 paths=paths,
                 reasons=reasons,
                 goals=goals,
-            ),
-            _group_table(
-                table_id="equality-age",
-                caption=_("By age group at start: reach, support and results in the period"),
-                columns=[*ages, everyone],
-                shown=shown,
-                kpi_cells=kpi_cells,
-                paths=paths,
-                reasons=reasons,
-                goals=goals,
-            ),
+            )
+            for table_id, caption, groups in (
+                (
+                    "equality-gender",
+                    _("By gender: reach, support and results in the period"),
+                    genders,
+                ),
+                (
+                    "equality-age",
+                    _("By age group at start: reach, support and results in the period"),
+                    ages,
+                ),
+            )
         ],
         "funnel": _funnel(shown, paths),
         "shown": shown,

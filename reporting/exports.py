@@ -337,32 +337,22 @@ def export_statistics(
     period: Period,
     client_address: str | None = None,
     today: date | None = None,
+    file_format: str = "csv",
 ) -> ExportFile:
-    """The disclosure-controlled figures of ``period`` as CSV; the export is access-logged."""
+    """The disclosure-controlled figures of ``period`` as CSV or an XLSX spreadsheet; the
+    export is access-logged."""
     figures = report_figures(user=user, programme=programme, period=period, today=today)
+    filename = f"statistics.{file_format}"
     with transaction.atomic():
-        _log(user, client_address, "statistics.csv", programme, period)
+        _log(user, client_address, filename, programme, period)
+    if file_format == "xlsx":
+        return ExportFile(
+            f"statistics_{period.file_stem}.xlsx",
+            statistics_xlsx(figures, period, programme),
+            content_type=XLSX_CONTENT_TYPE,
+        )
     return ExportFile(
         f"statistics_{period.file_stem}.csv", statistics_csv(figures, period, programme)
-    )
-
-
-def export_statistics_xlsx(
-    *,
-    user: User,
-    programme: Programme,
-    period: Period,
-    client_address: str | None = None,
-    today: date | None = None,
-) -> ExportFile:
-    """The same figures as ``export_statistics``, as an XLSX spreadsheet."""
-    figures = report_figures(user=user, programme=programme, period=period, today=today)
-    with transaction.atomic():
-        _log(user, client_address, "statistics.xlsx", programme, period)
-    return ExportFile(
-        f"statistics_{period.file_stem}.xlsx",
-        statistics_xlsx(figures, period, programme),
-        content_type=XLSX_CONTENT_TYPE,
     )
 
 

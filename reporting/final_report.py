@@ -308,6 +308,15 @@ def closing_figures(document: ClosingDocument, *, today: date | None = None) -> 
 # Writes -----------------------------------------------------------------------------------
 
 
+def _log_document(
+    document: ClosingDocument, action: str, actor: User, client_address: str | None, *, detail: str
+) -> None:
+    """Log a step of a closing document by a member of the programme (on the document)."""
+    access_log.record(
+        action=action, actor=actor, client_address=client_address, obj=document, detail=detail
+    )
+
+
 def closing_document_start(
     *, programme: Programme, kind: str, actor: User, client_address: str | None = None
 ) -> ClosingDocument:
@@ -347,13 +356,7 @@ def closing_document_start(
         for position, section in enumerate(sections, start=1):
             section.position = position
         ClosingSection.objects.bulk_create(sections)
-        access_log.record(
-            action=Action.CREATE,
-            actor=actor,
-            client_address=client_address,
-            obj=document,
-            detail=f"{kind} started",
-        )
+        _log_document(document, Action.CREATE, actor, client_address, detail=f"{kind} started")
     return document
 
 
@@ -481,11 +484,11 @@ def closing_section_save(
         withdrawn = _withdraw_approvals(document, now=now)
         document.version += 1
         document.save(update_fields=["version"])
-        access_log.record(
-            action=Action.CHANGE,
-            actor=actor,
-            client_address=client_address,
-            obj=document,
+        _log_document(
+            document,
+            Action.CHANGE,
+            actor,
+            client_address,
             detail=f"section {locked.key} v{locked.version}; {withdrawn} approval(s) withdrawn",
         )
     return locked
@@ -554,12 +557,8 @@ def closing_document_approve(
         )
         approval.full_clean(validate_constraints=False)
         approval.save()
-        access_log.record(
-            action=Action.CHANGE,
-            actor=actor,
-            client_address=client_address,
-            obj=document,
-            detail=f"approved v{document.version}",
+        _log_document(
+            document, Action.CHANGE, actor, client_address, detail=f"approved v{document.version}"
         )
         approved = set(
             document.approvals.filter(
@@ -634,13 +633,7 @@ def written_account_csv(document: ClosingDocument) -> bytes:
 def closing_download_log(
     *, document: ClosingDocument, actor: User, what: str, client_address: str | None
 ) -> None:
-    access_log.record(
-        action=Action.EXPORT,
-        actor=actor,
-        client_address=client_address,
-        obj=document,
-        detail=f"{what} downloaded",
-    )
+    _log_document(document, Action.EXPORT, actor, client_address, detail=f"{what} downloaded")
 
 
 def organisations_of(programme: Programme) -> QuerySet[Organisation]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.db.models import (
@@ -73,6 +73,9 @@ from plans.models import (
 )
 from reporting.contact_months import contact_totals
 from reporting.models import FrozenFigures, KpiFacts
+
+if TYPE_CHECKING:
+    from reporting.periods import Period
 
 GENDERS = [Gender.WOMAN, Gender.MAN, Gender.NON_BINARY, Gender.NOT_STATED]
 OTHER_AGE = "other"
@@ -166,6 +169,24 @@ class Scope:
     today: date
     programme: Programme
     organisation: Organisation | None = None
+
+    @classmethod
+    def of_period(
+        cls,
+        period: Period,
+        *,
+        today: date,
+        programme: Programme,
+        organisation: Organisation | None = None,
+    ) -> Scope:
+        """The scope of ``period`` (a ``reporting.periods.Period``)."""
+        return cls(
+            period_from=period.start,
+            period_to=period.end,
+            today=today,
+            programme=programme,
+            organisation=organisation,
+        )
 
     def goal(self, kind: str):
         return programme_goals(self.programme).get(kind)
@@ -749,3 +770,20 @@ def compute_kpis(
         "kpis": figures["kpis"],
         "activity": _computed_activity_figures(scope),
     }
+
+
+def period_kpis(
+    *,
+    programme: Programme,
+    period: Period,
+    organisation: Organisation | None = None,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """``compute_kpis`` of ``programme`` for ``period`` (a ``reporting.periods.Period``)."""
+    return compute_kpis(
+        period_from=period.start,
+        period_to=period.end,
+        programme=programme,
+        organisation=organisation,
+        today=today,
+    )

@@ -13,7 +13,6 @@ Calendar quarters, tertials, months and years follow the calendar.
 from __future__ import annotations
 
 import calendar
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -23,10 +22,11 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cm_portal.dates import iso_date_or_none
+
 if TYPE_CHECKING:
     from cm_portal.programmes.models import Programme
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # The years a calendar period may be asked for: wide enough for any programme.
 FIRST_YEAR = 2020
 LAST_YEAR = 2035
@@ -297,15 +297,13 @@ def _date(params: Mapping, name: str) -> date:
     value = (params.get(name) or "").strip()
     if not value:
         raise ValueError(_("The period needs '%(name)s': it is missing.") % {"name": name})
-    try:
-        if not ISO_DATE.fullmatch(value):
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
+    day = iso_date_or_none(value)
+    if day is None:
         raise ValueError(
             _("'%(value)s' is not a date: write it as YYYY-MM-DD, e.g. 2031-11-30.")
             % {"value": value}
-        ) from None
+        )
+    return day
 
 
 def period_from_query(

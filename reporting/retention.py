@@ -18,7 +18,7 @@ from datetime import date
 from cm_portal.programmes.models import Programme, ReportingPeriod
 from participants.models import Participant
 
-from .kpis import compute_kpis
+from .kpis import period_kpis
 from .models import FrozenFigures
 from .periods import (
     FIRST_YEAR,
@@ -71,12 +71,8 @@ def freeze_periods_counting(participant: Participant, today: date) -> int:
         for period in periods:
             if (period.start, period.end) in done:
                 continue
-            figures = compute_kpis(
-                period_from=period.start,
-                period_to=period.end,
-                programme=programme,
-                organisation=organisation,
-                today=today,
+            figures = period_kpis(
+                programme=programme, period=period, organisation=organisation, today=today
             )
             FrozenFigures.objects.create(
                 programme=programme,

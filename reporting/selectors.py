@@ -89,12 +89,8 @@ def trend(
     keys = list(percent_goals(programme).values())
     for quarter in quarters:
         # Only the result goals: the activity figures (three more queries) are not trended.
-        scope = Scope(
-            period_from=quarter.start,
-            period_to=quarter.end,
-            today=today,
-            programme=programme,
-            organisation=organisation,
+        scope = Scope.of_period(
+            quarter, today=today, programme=programme, organisation=organisation
         )
         raw = frozen.get((quarter.start, quarter.end)) or computed_participant_figures(scope)
         figures = protect(raw)
@@ -382,7 +378,7 @@ def _goal_tables(figures: dict[str, Any], goals: list[dict[str, Any]]) -> list[d
     ]
 
 
-def _breakdown_row(label: str, short: str, columns: list[str], cells: list[str]) -> dict:
+def breakdown_row(label: str, short: str, columns: list[str], cells: list[str]) -> dict:
     """``label`` for the page, ``short`` for the narrower print; ``cells`` in column order,
     and ``labelled`` the same with their column (the page's ``data-label`` at 375 px)."""
     return {
@@ -404,7 +400,7 @@ def _breakdown(
     headings = [heading for _column, heading in columns]
     started = figures["participants"][key]
     rows = [
-        _breakdown_row(
+        breakdown_row(
             _("Started in the period"),
             _("K1 started in the period"),
             headings,
@@ -424,7 +420,7 @@ def _breakdown(
             ("percent", _("percent"), _("%")),
         ):
             rows.append(
-                _breakdown_row(
+                breakdown_row(
                     f"{code} {label}: {part_label}",
                     f"{code} {short}",
                     headings,
@@ -640,12 +636,8 @@ def report_context(
         ),
         # The equality view (reporting.equality): four more queries.
         "equality": equality_view(
-            scope=Scope(
-                period_from=period.start,
-                period_to=period.end,
-                today=today,
-                programme=programme,
-                organisation=organisation,
+            scope=Scope.of_period(
+                period, today=today, programme=programme, organisation=organisation
             ),
             figures=figures,
             goals=names,

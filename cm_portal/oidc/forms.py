@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import IdentityProvider
+from .services import EDITABLE_FIELDS
 
 
 class IdentityProviderForm(forms.ModelForm):
@@ -21,15 +22,7 @@ class IdentityProviderForm(forms.ModelForm):
 
     class Meta:
         model = IdentityProvider
-        fields = [
-            "enabled",
-            "issuer",
-            "client_id",
-            "email_claim",
-            "email_domains",
-            "accept_amr_mfa",
-            "accepted_acr_values",
-        ]
+        fields = list(EDITABLE_FIELDS)
         help_texts = {
             "issuer": _(
                 "The provider's issuer, e.g. https://login.microsoftonline.com/<tenant id>/v2.0. "

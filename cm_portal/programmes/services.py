@@ -51,6 +51,20 @@ DEFAULT_REPORTING_PERIODS = [
 ]
 
 
+def _log_programme(
+    programme: Programme,
+    action: str,
+    actor: User | None,
+    client_address: str | None,
+    *,
+    detail: str,
+) -> None:
+    """Log a change to the programme, its goals, phases or members (on the programme)."""
+    access_log.record(
+        action=action, actor=actor, client_address=client_address, obj=programme, detail=detail
+    )
+
+
 def programme_create(
     *,
     slug: str,
@@ -95,13 +109,7 @@ def programme_create(
     with transaction.atomic():
         programme.save(force_insert=True)
         programme.organisations.set(organisations)
-        access_log.record(
-            action=Action.CREATE,
-            actor=actor,
-            client_address=client_address,
-            obj=programme,
-            detail="programme created",
-        )
+        _log_programme(programme, Action.CREATE, actor, client_address, detail="programme created")
         if phases:
             programme_phases_set(
                 programme=programme, phases=phases, actor=actor, client_address=client_address
@@ -168,11 +176,11 @@ def programme_update(
         if new_organisations is not None:
             programme.organisations.set(new_organisations)
         if changed:
-            access_log.record(
-                action=Action.CHANGE,
-                actor=actor,
-                client_address=client_address,
-                obj=programme,
+            _log_programme(
+                programme,
+                Action.CHANGE,
+                actor,
+                client_address,
                 detail=f"programme changed: {', '.join(sorted(changed))}",
             )
         current_phases = [
@@ -226,12 +234,8 @@ def programme_phases_set(
     with transaction.atomic():
         programme.phases.all().delete()
         created = ProgrammePhase.objects.bulk_create(rows)
-        access_log.record(
-            action=Action.CHANGE,
-            actor=actor,
-            client_address=client_address,
-            obj=programme,
-            detail="programme phases set",
+        _log_programme(
+            programme, Action.CHANGE, actor, client_address, detail="programme phases set"
         )
     return created
 
@@ -288,11 +292,11 @@ def programme_goal_set(
             changed_at=now,
             changed_by=actor,
         )
-        access_log.record(
-            action=Action.CHANGE,
-            actor=actor,
-            client_address=client_address,
-            obj=programme,
+        _log_programme(
+            programme,
+            Action.CHANGE,
+            actor,
+            client_address,
             detail=f"programme goal {kind} version {goal.version}",
         )
     return goal
@@ -317,12 +321,8 @@ def programme_goal_remove(
             changed_by=actor,
         )
         goal.delete()
-        access_log.record(
-            action=Action.CHANGE,
-            actor=actor,
-            client_address=client_address,
-            obj=programme,
-            detail=f"programme goal {kind} removed",
+        _log_programme(
+            programme, Action.CHANGE, actor, client_address, detail=f"programme goal {kind} removed"
         )
     return True
 
@@ -349,12 +349,8 @@ def programme_members_set(
         )
     with transaction.atomic():
         programme.members.set(members)
-        access_log.record(
-            action=Action.CHANGE,
-            actor=actor,
-            client_address=client_address,
-            obj=programme,
-            detail="programme members set",
+        _log_programme(
+            programme, Action.CHANGE, actor, client_address, detail="programme members set"
         )
 
 

@@ -105,6 +105,33 @@ def submit[T](
     return Done(value)
 
 
+def submit_versioned[T](
+    request: HttpRequest,
+    form: BaseForm,
+    service: Callable[..., T],
+    /,
+    *,
+    rows: Mapping[str, Sequence[BaseForm]] | None = None,
+    formsets: Mapping[str, BaseFormSet] | None = None,
+    invalid_status: int = 200,
+    **arguments: Any,
+) -> tuple[Done[T] | None, int]:
+    """``submit`` for a form that carries the ``version`` it was loaded with (the optimistic
+    lock), with the status to answer a refusal with. When someone else saved in between (the
+    service's ValidationError has the code ``conflict``) their save stands and the form keeps
+    what this person typed, with the error that says so: 409. Any other error goes on the
+    form (``rows`` and ``formsets`` as for ``add_service_errors``): ``invalid_status``."""
+    try:
+        value = service(actor=request.user, client_address=client_address(request), **arguments)
+    except ValidationError as error:
+        if getattr(error, "code", None) == "conflict":
+            form.add_error(None, error)
+            return None, 409
+        add_service_errors(form, error, rows=rows, formsets=formsets)
+        return None, invalid_status
+    return Done(value), 200
+
+
 def act[T](request: HttpRequest, service: Callable[..., T], /, **arguments: Any) -> Done[T] | None:
     """``submit`` for an action without a form (a button): ``Done`` with what ``service``
     returned, or None with its ValidationError shown as an error message on the next page."""

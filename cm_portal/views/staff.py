@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,12 +32,19 @@ from .common import act, confirmation_page, confirmed, filter_query, submit
 PAGE_SIZE = 50
 
 
+def _filtered_page[F: Form](
+    request: HttpRequest, form_class: type[F], rows: Callable[..., QuerySet]
+) -> tuple[F, Page]:
+    """The list's filter form, bound to the query, and the page of the ``rows`` it selects
+    (all of them while the filter is not valid)."""
+    form = form_class(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    return form, Paginator(rows(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+
+
 @administrator_required
 def staff_list(request: HttpRequest) -> HttpResponse:
-    form = StaffFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    staff = selectors.staff_list(**filters)
-    page = Paginator(staff, PAGE_SIZE).get_page(request.GET.get("page"))
+    form, page = _filtered_page(request, StaffFilterForm, selectors.staff_list)
     pending = selectors.account_changes_pending()
     context = {"form": form, "page": page, "pending": pending, "query": filter_query(request)}
     return render(request, "staff/list.html", context)
@@ -185,10 +194,7 @@ def staff_reset_second_factor(request: AuthenticatedHttpRequest, pk: int) -> Htt
 
 @administrator_required
 def access_log_list(request: HttpRequest) -> HttpResponse:
-    form = AccessLogFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    events = selectors.access_events(**filters)
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    form, page = _filtered_page(request, AccessLogFilterForm, selectors.access_events)
     # Reading the log is itself an access worth recording.
     access_log.record_request(request, action=AccessEvent.Action.VIEW, object_type="access_log")
     return render(

@@ -303,19 +303,19 @@ def _write_case(
     # participant_register assigns a registering case manager; the file decides who is.
     if actor.is_case_manager and actor not in case_managers:
         participant_unassign(participant=participant, case_manager=actor, actor=actor)
-    for position, user in enumerate(case_managers):
-        try:
-            with transaction.atomic():
-                participant_assign(participant=participant, case_manager=user, actor=actor)
-        except ValidationError as error:
-            case.validation_error(f"participant.case_managers[{position}]", error)
-    for position, contact in enumerate(contacts):
-        assert contact is not None  # noqa: S101 - shape errors returned before any write
-        try:
-            with transaction.atomic():
-                contact_log(participant=participant, actor=actor, **contact)
-        except ValidationError as error:
-            case.validation_error(f"contacts[{position}]", error)
+    sections.write_each(
+        case,
+        "participant.case_managers",
+        case_managers,
+        lambda user: participant_assign(participant=participant, case_manager=user, actor=actor),
+    )
+    assert None not in contacts  # noqa: S101 - shape errors returned before any write
+    sections.write_each(
+        case,
+        "contacts",
+        contacts,
+        lambda contact: contact_log(participant=participant, actor=actor, **contact),
+    )
     for position, consent in enumerate(consents):
         assert consent is not None  # noqa: S101
         _write_consent(

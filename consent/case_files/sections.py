@@ -27,7 +27,7 @@ Writing a section:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,11 +105,11 @@ def add_labels(case: dict[str, Any]) -> None:
         labeller(case)
 
 
-def write_each(
+def write_each[T](
     case: CaseErrors,
     key: str,
-    parsed: list[dict[str, Any]],
-    write_one: Callable[[dict[str, Any]], object],
+    parsed: Sequence[T],
+    write_one: Callable[[T], object],
     *,
     named: Callable[[ValidationError], ValidationError] = lambda error: error,
 ) -> int:

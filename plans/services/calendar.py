@@ -27,6 +27,25 @@ OBJECT_TYPE = "calendar_feed"
 _NO_DIGEST = "0" * 64
 
 
+def _log_feed(
+    feed: CalendarFeed,
+    action: str,
+    actor: User,
+    client_address: str | None,
+    *,
+    detail: str = "",
+) -> None:
+    """Log a step of a calendar feed (named by its id: the feed is the owner's own)."""
+    access_log.record(
+        action=action,
+        actor=actor,
+        client_address=client_address,
+        object_type=OBJECT_TYPE,
+        object_id=feed.pk,
+        detail=detail,
+    )
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -43,13 +62,7 @@ def calendar_feed_create(*, user: User, client_address: str | None = None) -> st
         feed = CalendarFeed(user=user, secret_digest=_digest(secret), created_at=now)
         feed.full_clean()
         feed.save(force_insert=True)
-        access_log.record(
-            action=Action.CREATE,
-            actor=user,
-            client_address=client_address,
-            object_type=OBJECT_TYPE,
-            object_id=feed.pk,
-        )
+        _log_feed(feed, Action.CREATE, user, client_address)
     return f"{feed.pk}.{secret}"
 
 
@@ -62,13 +75,7 @@ def calendar_feed_revoke(*, user: User, client_address: str | None = None) -> in
         for feed in feeds:
             feed.revoked_at = timezone.now()
             feed.save(update_fields=["revoked_at"])
-            access_log.record(
-                action=Action.DEACTIVATE,
-                actor=user,
-                client_address=client_address,
-                object_type=OBJECT_TYPE,
-                object_id=feed.pk,
-            )
+            _log_feed(feed, Action.DEACTIVATE, user, client_address)
     return len(feeds)
 
 
@@ -95,11 +102,4 @@ def calendar_feed_use(
     """Note a use of the feed: when, and in the access log under the owner's name."""
     with transaction.atomic():
         CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
-        access_log.record(
-            action=Action.EXPORT,
-            actor=feed.user,
-            client_address=client_address,
-            object_type=OBJECT_TYPE,
-            object_id=feed.pk,
-            detail=f"{entries} entries",
-        )
+        _log_feed(feed, Action.EXPORT, feed.user, client_address, detail=f"{entries} entries")

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cm_portal import access_log
 from cm_portal.fields import max_length
 from cm_portal.models import AccessEvent, User
 from participants.events import case_changed
@@ -23,9 +22,9 @@ from plans.models import CrisisPlan, PlanRevision, ResponsibilityLink
 from plans.selectors.crisis_plan import crisis_plan_content
 from plans.services.versioning import (
     established_on_check,
+    plan_change_log,
     plan_locked,
-    revision_record,
-    version_bump,
+    plan_version_save,
 )
 
 Action = AccessEvent.Action
@@ -120,15 +119,7 @@ def _write(
         ResponsibilityLink(crisis_plan=plan, order=number, **link)
         for number, link in enumerate(links, start=1)
     )
-    version_bump(plan, actor=actor)
-    revision_record(
-        participant_id=participant.pk,
-        kind=PlanRevision.Kind.CRISIS_PLAN,
-        version=plan.version,
-        content=crisis_plan_content(plan),
-        action=action,
-        actor=actor,
-    )
+    _version_save(plan, participant, action=action, actor=actor)
     return plan
 
 
@@ -174,15 +165,7 @@ def crisis_plan_establish(
         _check_established_on(participant, established_on)
         plan.established_on = established_on
         plan.save(update_fields=["established_on"])
-        version_bump(plan, actor=actor)
-        revision_record(
-            participant_id=participant.pk,
-            kind=PlanRevision.Kind.CRISIS_PLAN,
-            version=plan.version,
-            content=crisis_plan_content(plan),
-            action="established",
-            actor=actor,
-        )
+        _version_save(plan, participant, action="established", actor=actor)
         _changed(
             plan,
             participant,
@@ -193,6 +176,19 @@ def crisis_plan_establish(
     return plan
 
 
+def _version_save(
+    plan: CrisisPlan, participant: Participant, *, action: str, actor: User | None
+) -> None:
+    plan_version_save(
+        plan,
+        participant=participant,
+        kind=PlanRevision.Kind.CRISIS_PLAN,
+        content=lambda: crisis_plan_content(plan),
+        action=action,
+        actor=actor,
+    )
+
+
 def _changed(
     plan: CrisisPlan,
     participant: Participant,
@@ -201,16 +197,14 @@ def _changed(
     client_address: str | None,
     detail: str,
 ) -> None:
-    """Log the change of the plan (with its new version) and have the deadlines recomputed."""
-    access_log.record(
+    plan_change_log(
+        plan,
+        participant,
         action=Action.CHANGE,
         actor=actor,
         client_address=client_address,
-        obj=participant,
         detail=detail,
-        data={"plan_version": plan.version},
     )
-    case_changed(participant.pk)
 
 
 def crisis_plan_import(

@@ -159,6 +159,18 @@ class _ConsentFacts:
     organisations: frozenset[int | None]
 
 
+# The meeting's columns the facts are made of (on one participant's path and on the nightly).
+MEETING_FACTS = (
+    "meeting_on",
+    "invitation_sent_on",
+    "status",
+    "created_at",
+    "kind",
+    "follow_up_on",
+    "follow_up_of_id",
+)
+
+
 @dataclass(frozen=True)
 class _MeetingFacts:
     pk: int
@@ -294,53 +306,31 @@ def _follow_up_values(
 
 def _values(participant: Participant, facts: _CaseFacts, *, today: date) -> list[DeadlineValue]:
     """Every deadline of the table in docs/kpis.md, from the facts (the rules, written once)."""
-    start = participant.intervention_start
-    values = []
-    # Each deadline belongs to a goal of the participant's programme: without it, none.
+    # The case's own deadlines, as (kind, window opens, due on, met on). Each belongs to a
+    # goal of the participant's programme: without it, none.
+    case_wide: list[tuple[str, date, date, date | None]] = []
     d2_window = plan_window_opens(participant)
     if (d2 := plan_deadline(participant)) is not None:
-        values.append(
-            _value(
-                participant,
-                kind=DeadlineKind.PLAN,
-                window_opens=d2_window,
-                due_on=d2,
-                met_on=facts.plan_established_on,
-                today=today,
-            )
-        )
+        case_wide.append((DeadlineKind.PLAN, d2_window, d2, facts.plan_established_on))
     if participant.crisis_relevant and (d5 := crisis_plan_deadline(participant)) is not None:
-        values.append(
-            _value(
-                participant,
-                kind=DeadlineKind.CRISIS_PLAN,
-                window_opens=d2_window,
-                due_on=d5,
-                met_on=facts.crisis_plan_established_on,
-                today=today,
-            )
+        case_wide.append(
+            (DeadlineKind.CRISIS_PLAN, d2_window, d5, facts.crisis_plan_established_on)
         )
     if (d3 := horizon_date(participant)) is not None:
-        values.append(
-            _value(
-                participant,
-                kind=DeadlineKind.THREE_MONTHS,
-                window_opens=horizon_window_opens(participant, d3),
-                due_on=d3,
-                met_on=_three_months_met_on(facts.contacts, d3, today),
-                today=today,
-            )
+        d3_met_on = _three_months_met_on(facts.contacts, d3, today)
+        case_wide.append(
+            (DeadlineKind.THREE_MONTHS, horizon_window_opens(participant, d3), d3, d3_met_on)
         )
-    values.append(
-        _value(
-            participant,
-            kind=DeadlineKind.BASELINE_RATING,
-            window_opens=start,
-            due_on=baseline_rating_due(participant),
-            met_on=facts.baseline_on,
-            today=today,
-        )
+    start = participant.intervention_start
+    case_wide.append(
+        (DeadlineKind.BASELINE_RATING, start, baseline_rating_due(participant), facts.baseline_on)
     )
+    values = [
+        _value(
+            participant, kind=kind, window_opens=opens, due_on=due_on, met_on=met_on, today=today
+        )
+        for kind, opens, due_on, met_on in case_wide
+    ]
     values.extend(_consent_values(participant, facts.consents, today))
     values.extend(_meeting_values(participant, facts.meetings, today))
     values.extend(_asked_for_values(participant, facts, today))
@@ -361,15 +351,7 @@ def _facts_of_one(participant: Participant) -> _CaseFacts:
         .prefetch_related("parties")
         .order_by("signed_on", "id")
     )
-    meetings = CoordinationMeeting.objects.filter(participant=participant).only(
-        "meeting_on",
-        "invitation_sent_on",
-        "status",
-        "created_at",
-        "kind",
-        "follow_up_on",
-        "follow_up_of_id",
-    )
+    meetings = CoordinationMeeting.objects.filter(participant=participant).only(*MEETING_FACTS)
     return _CaseFacts(
         plan_established_on=IndividualPlan.objects.filter(participant=participant)
         .values_list("established_on", flat=True)
@@ -471,17 +453,7 @@ def _facts_of_many(ids: list[int]) -> dict[int, _CaseFacts]:
     meetings = (
         CoordinationMeeting.objects.filter(participant_id__in=ids)
         .order_by("id")
-        .values_list(
-            "id",
-            "participant_id",
-            "meeting_on",
-            "invitation_sent_on",
-            "status",
-            "created_at",
-            "kind",
-            "follow_up_on",
-            "follow_up_of_id",
-        )
+        .values_list("id", "participant_id", *MEETING_FACTS)
     )
     for row in meetings:
         meeting_pk, pk, meeting_on, sent_on, status, created_at, kind, follow_up_on, of = row

@@ -32,17 +32,33 @@ TEMPLATES = {
 MEETING_KINDS = (DocumentKind.INVITATION, DocumentKind.MINUTES)
 
 
-def _log_detail(document: PlanDocument) -> str:
-    """Names the document by kind and id only: never anything personal."""
+def _log(
+    document: PlanDocument,
+    action: str,
+    actor: User | None,
+    client_address: str | None,
+    what: str,
+) -> None:
+    """Log a step of a plan PDF on its participant, naming the document by kind and id only:
+    never anything personal."""
     if document.kind == DocumentKind.MY_PLAN:
-        return f"my plan {document.pk}"
-    if document.kind == DocumentKind.MINUTES:
-        return f"minutes {document.pk} meeting {document.meeting_id}"
-    return f"invitation letter {document.pk} meeting {document.meeting_id}"
+        name = f"my plan {document.pk}"
+    elif document.kind == DocumentKind.MINUTES:
+        name = f"minutes {document.pk} meeting {document.meeting_id}"
+    else:
+        name = f"invitation letter {document.pk} meeting {document.meeting_id}"
+    access_log.record(
+        action=action,
+        actor=actor,
+        client_address=client_address,
+        # The participant, by id: no query for a row already known.
+        object_type="participant",
+        object_id=document.participant_id,
+        detail=f"{name} {what}",
+    )
 
 
 def _queue(
-    *,
     participant: Participant,
     kind: str,
     meeting: CoordinationMeeting | None,
@@ -55,27 +71,30 @@ def _queue(
             subject={"participant": participant, "kind": kind, "meeting": meeting},
             requested_by=actor,
         )
-        access_log.record(
-            action=Action.EXPORT,
-            actor=actor,
-            client_address=client_address,
-            obj=participant,
-            detail=f"{_log_detail(document)} {'requested' if created else 'asked again'}",
+        _log(
+            document,
+            Action.EXPORT,
+            actor,
+            client_address,
+            "requested" if created else "asked again",
         )
     return document
+
+
+def _queue_of_meeting(
+    meeting: CoordinationMeeting, kind: str, actor: User, client_address: str | None
+) -> PlanDocument:
+    """Queue a document of ``meeting``: it names the outside parties, so each must still be
+    covered by a consent valid today."""
+    meetings.meeting_require_consent(meeting)
+    return _queue(meeting.participant, kind, meeting, actor, client_address)
 
 
 def my_plan_request(
     *, participant: Participant, actor: User, client_address: str | None = None
 ) -> PlanDocument:
     """Queue the participant's own plain-language copy of their plan ("Min plan")."""
-    return _queue(
-        participant=participant,
-        kind=DocumentKind.MY_PLAN,
-        meeting=None,
-        actor=actor,
-        client_address=client_address,
-    )
+    return _queue(participant, DocumentKind.MY_PLAN, None, actor, client_address)
 
 
 def invitation_letter_request(
@@ -83,14 +102,7 @@ def invitation_letter_request(
 ) -> PlanDocument:
     """Queue the invitation letter (kallelse) of a coordination meeting; it names the outside
     parties, so each must still be covered by a consent valid today."""
-    meetings.meeting_require_consent(meeting)
-    return _queue(
-        participant=meeting.participant,
-        kind=DocumentKind.INVITATION,
-        meeting=meeting,
-        actor=actor,
-        client_address=client_address,
-    )
+    return _queue_of_meeting(meeting, DocumentKind.INVITATION, actor, client_address)
 
 
 def minutes_pdf_request(
@@ -103,14 +115,7 @@ def minutes_pdf_request(
             _("The Intern-SIP form is made once the meeting is recorded as held."),
             code="not_held",
         )
-    meetings.meeting_require_consent(meeting)
-    return _queue(
-        participant=meeting.participant,
-        kind=DocumentKind.MINUTES,
-        meeting=meeting,
-        actor=actor,
-        client_address=client_address,
-    )
+    return _queue_of_meeting(meeting, DocumentKind.MINUTES, actor, client_address)
 
 
 def plan_document_html(document: PlanDocument) -> str:
@@ -135,11 +140,12 @@ def plan_document_pdf(document: PlanDocument) -> bytes:
     if document.kind in MEETING_KINDS and document.meeting is not None:
         uncovered = meetings.meeting_uncovered_parties(document.meeting)
         if uncovered:
-            access_log.record(
-                action=Action.REFUSED,
-                actor=document.requested_by,
-                obj=document.participant,
-                detail=f"{_log_detail(document)} not generated: consent lapsed",
+            _log(
+                document,
+                Action.REFUSED,
+                document.requested_by,
+                None,
+                "not generated: consent lapsed",
             )
             raise meetings.ConsentLapsed(uncovered)
     return pdf.html_to_pdf(plan_document_html(document))
@@ -147,9 +153,4 @@ def plan_document_pdf(document: PlanDocument) -> bytes:
 
 def plan_document_stored(document: PlanDocument) -> None:
     """Log the generation, in the transaction that stores the file."""
-    access_log.record(
-        action=Action.PRINT,
-        actor=document.requested_by,
-        obj=document.participant,
-        detail=f"{_log_detail(document)} generated",
-    )
+    _log(document, Action.PRINT, document.requested_by, None, "generated")

@@ -16,9 +16,7 @@ from django.db import transaction
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from cm_portal import access_log
 from cm_portal.models import AccessEvent, User
-from participants.events import case_changed
 from participants.models import Participant
 from plans.models import ContactPath, Goal, IndividualPlan, PlanRevision, SubGoal, SubGoalStatus
 from plans.selectors.individual_plan import plan_content, plan_of
@@ -26,9 +24,9 @@ from plans.selectors.individual_plan import plan_content, plan_of
 from .versioning import (
     PlanConflict,
     established_on_check,
+    plan_change_log,
     plan_locked,
-    revision_record,
-    version_bump,
+    plan_version_save,
 )
 
 Action = AccessEvent.Action
@@ -76,25 +74,22 @@ def _saved(
             ],
             code="established_incomplete",
         )
-    version_bump(plan, actor=actor)
-    revision_record(
-        participant_id=participant.pk,
+    plan_version_save(
+        plan,
+        participant=participant,
         kind=KIND,
-        version=plan.version,
-        content=plan_content(plan_of(participant)) or {},
+        content=lambda: plan_content(plan_of(participant)) or {},
         action=action,
         actor=actor,
     )
-    access_log.record(
+    plan_change_log(
+        plan,
+        participant,
         action=log_action,
         actor=actor,
         client_address=client_address,
-        obj=participant,
         detail=detail,
-        # The plan's content, old and new, is in its revisions: this names the new one.
-        data={"plan_version": plan.version},
     )
-    case_changed(participant.pk)
     return plan
 
 

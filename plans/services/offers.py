@@ -17,10 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cm_portal import access_log
 from cm_portal.models import AccessEvent, User
-from participants.events import case_changed
 from participants.models import Participant
+from participants.services import case_change_record
 
 from ..models import MeetingOffer, OfferAnswer
 
@@ -67,14 +66,13 @@ def meeting_offer_record(
     _check(offer)
     with transaction.atomic():
         offer.save(force_insert=True)
-        access_log.record(
-            action=Action.CREATE,
-            actor=actor,
-            client_address=client_address,
-            obj=participant,
+        case_change_record(
+            participant,
+            Action.CREATE,
+            actor,
+            client_address,
             detail=f"intern-sip offer {offer.pk} {offer.answer}",
         )
-        case_changed(participant.pk)
     return offer
 
 

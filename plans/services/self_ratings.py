@@ -17,6 +17,7 @@ from cm_portal import access_log
 from cm_portal.models import AccessEvent, User
 from participants.events import case_changed
 from participants.models import Participant
+from participants.services import case_change_record
 from plans.models import RatingPhase, RatingSource, SelfRating, SelfRatingLink
 
 Action = AccessEvent.Action
@@ -88,14 +89,9 @@ def self_rating_record(
     }
     with transaction.atomic():
         rating = _new_rating(participant, values, entered_by=actor, source=RatingSource.STAFF)
-        access_log.record(
-            action=Action.CREATE,
-            actor=actor,
-            client_address=client_address,
-            obj=participant,
-            detail=f"self-rating {rating.pk}",
+        case_change_record(
+            participant, Action.CREATE, actor, client_address, detail=f"self-rating {rating.pk}"
         )
-        case_changed(participant.pk)
     return rating
 
 
@@ -165,14 +161,13 @@ def self_rating_submit(
         link.used_at = timezone.now()
         link.rating = rating
         link.save(update_fields=["used_at", "rating"])
-        access_log.record(
-            action=Action.CREATE,
-            actor=None,
+        case_change_record(
+            link.participant,
+            Action.CREATE,
+            actor=None,  # the participant, through the link
             client_address=client_address,
-            obj=link.participant,
             detail=f"self-rating via link {link.pk}",
         )
-        case_changed(link.participant_id)
     return rating
 
 

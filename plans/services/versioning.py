@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from cm_portal.models import User
 from participants.models import Participant
+from participants.services import case_change_record
 from plans.models import CrisisPlan, IndividualPlan, PlanRevision, VersionedPlan
 
 
@@ -92,29 +93,48 @@ def established_on_check(
         )
 
 
-def version_bump(obj: VersionedPlan, *, actor: User | None) -> None:
-    """Mark ``obj`` (a plan or crisis plan) as saved once more by ``actor``."""
-    obj.version += 1
-    obj.updated_at = timezone.now()
-    obj.updated_by = actor
-    obj.save(update_fields=["version", "updated_at", "updated_by"])
-
-
-def revision_record(
+def plan_version_save(
+    plan: VersionedPlan,
     *,
-    participant_id: int,
+    participant: Participant,
     kind: str,
-    version: int,
-    content: dict[str, Any],
+    content: Callable[[], dict[str, Any]],
     action: str,
     actor: User | None,
 ) -> PlanRevision:
-    """Keep the plan as it now stands (``content`` in its case-file shape)."""
+    """Mark ``plan`` (a plan or crisis plan) as saved once more by ``actor`` and keep it as
+    it now stands (``content``, read after the bump, in its case-file shape) as a revision:
+    every accepted save of a plan ends here."""
+    plan.version += 1
+    plan.updated_at = timezone.now()
+    plan.updated_by = actor
+    plan.save(update_fields=["version", "updated_at", "updated_by"])
     return PlanRevision.objects.create(
-        participant_id=participant_id,
+        participant_id=participant.pk,
         kind=kind,
-        version=version,
-        content=content,
+        version=plan.version,
+        content=content(),
         action=action,
         saved_by=actor,
+    )
+
+
+def plan_change_log(
+    plan: VersionedPlan,
+    participant: Participant,
+    *,
+    action: str,
+    actor: User | None,
+    client_address: str | None,
+    detail: str,
+) -> None:
+    """Log a saved plan on the participant and have the deadlines recomputed. The plan's
+    content, old and new, is in its revisions: the entry names the new version."""
+    case_change_record(
+        participant,
+        action,
+        actor,
+        client_address,
+        detail=detail,
+        data={"plan_version": plan.version},
     )

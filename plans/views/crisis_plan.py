@@ -12,14 +12,13 @@ from django.utils.translation import gettext as _
 from cm_portal import access_log
 from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
-from cm_portal.views.common import add_service_errors
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
+from cm_portal.views.common import submit_versioned
 from participants.access import access_participant, can_change
 from plans.forms.crisis_plan import ChainFormSet, CrisisPlanForm, EstablishForm
 from plans.selectors.crisis_plan import crisis_plan_history, crisis_plan_of
 from plans.selectors.deadlines import plan_due
 from plans.services import crisis_plan as services
-from plans.services.versioning import PlanConflict
 
 Action = AccessEvent.Action
 
@@ -71,20 +70,18 @@ def crisis_plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         formset = ChainFormSet(request.POST, prefix="chain")
         if form.is_valid() and formset.is_valid():
             data = form.cleaned_data
-            try:
-                services.crisis_plan_save(
-                    participant=participant,
-                    values={field: data[field] for field in services.TEXT_FIELDS},
-                    chain=_chain_from(formset),
-                    expected_version=data["version"],
-                    actor=request.user,
-                    client_address=client_address(request),
-                )
-            except PlanConflict as conflict:
-                form.add_error(None, conflict)
-            except ValidationError as error:
-                add_service_errors(form, error, formsets={"chain": formset})
-            else:
+            # This page answers a refusal, a conflict too, with 200 and the form.
+            done, _status = submit_versioned(
+                request,
+                form,
+                services.crisis_plan_save,
+                formsets={"chain": formset},
+                participant=participant,
+                values={field: data[field] for field in services.TEXT_FIELDS},
+                chain=_chain_from(formset),
+                expected_version=data["version"],
+            )
+            if done:
                 messages.success(request, _("The crisis and safety plan was saved."))
                 return redirect("plans:crisis_plan", pk=participant.pk)
     else:

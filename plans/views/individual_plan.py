@@ -7,8 +7,7 @@ for every method, never a 405 that confirms the page exists (security.md 2).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.forms import BaseFormSet, Form
+from django.forms import BaseFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,10 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from cm_portal import access_log
-from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
-from cm_portal.views.common import act, confirmation_page, confirmed
-from cm_portal.views.common import add_service_errors as _add_errors
+from cm_portal.views.common import act, confirmation_page, confirmed, submit_versioned
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 from participants.access import access_participant, can_change
 from participants.models import Participant
@@ -38,7 +35,6 @@ from plans.selectors.deadlines import plan_due
 from plans.selectors.individual_plan import plan_of, plan_revisions
 from plans.selectors.meetings import actions_by_goal
 from plans.services import individual_plan as services
-from plans.services.versioning import PlanConflict
 
 Action = AccessEvent.Action
 
@@ -56,12 +52,6 @@ REVISION_ACTIONS = {
 
 def _version(plan: IndividualPlan | None) -> int:
     return plan.version if plan else 0
-
-
-def _conflict(form: Form, error: PlanConflict) -> int:
-    """The other person's save stands; the form keeps what this person typed."""
-    form.add_error(None, error)
-    return 409
 
 
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -101,20 +91,16 @@ def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = GoalCreateForm(request.POST or None, initial={"version": _version(plan)})
     status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            services.goal_create(
-                participant=participant,
-                title=form.cleaned_data["title"],
-                first_sub_goal=form.cleaned_data["first_sub_goal"],
-                expected_version=form.cleaned_data["version"],
-                actor=request.user,
-                client_address=client_address(request),
-            )
-        except PlanConflict as error:
-            status = _conflict(form, error)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
+        done, status = submit_versioned(
+            request,
+            form,
+            services.goal_create,
+            participant=participant,
+            title=form.cleaned_data["title"],
+            first_sub_goal=form.cleaned_data["first_sub_goal"],
+            expected_version=form.cleaned_data["version"],
+        )
+        if done:
             messages.success(request, _("The goal was added."))
             return redirect("plans:plan", pk=participant.pk)
     return render(
@@ -146,20 +132,17 @@ def goal_edit(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         sub_goals, kept = kept_rows(formset)
-        try:
-            services.goal_update(
-                goal=goal,
-                title=form.cleaned_data["title"],
-                sub_goals=sub_goals,
-                expected_version=form.cleaned_data["version"],
-                actor=request.user,
-                client_address=client_address(request),
-            )
-        except PlanConflict as error:
-            status = _conflict(form, error)
-        except ValidationError as error:
-            _add_errors(form, error, rows={"sub_goals": kept})
-        else:
+        done, status = submit_versioned(
+            request,
+            form,
+            services.goal_update,
+            rows={"sub_goals": kept},
+            goal=goal,
+            title=form.cleaned_data["title"],
+            sub_goals=sub_goals,
+            expected_version=form.cleaned_data["version"],
+        )
+        if done:
             messages.success(request, _("The goal was saved."))
             return redirect("plans:plan", pk=participant.pk)
     access_log.record_request(
@@ -222,19 +205,16 @@ def contact_paths(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         paths, kept = kept_rows(formset)
-        try:
-            services.contact_paths_save(
-                participant=participant,
-                paths=paths,
-                expected_version=form.cleaned_data["version"],
-                actor=request.user,
-                client_address=client_address(request),
-            )
-        except PlanConflict as error:
-            status = _conflict(form, error)
-        except ValidationError as error:
-            _add_errors(form, error, rows={"contact_paths": kept})
-        else:
+        done, status = submit_versioned(
+            request,
+            form,
+            services.contact_paths_save,
+            rows={"contact_paths": kept},
+            participant=participant,
+            paths=paths,
+            expected_version=form.cleaned_data["version"],
+        )
+        if done:
             messages.success(request, _("The contact paths were saved."))
             return redirect("plans:plan", pk=participant.pk)
     access_log.record_request(

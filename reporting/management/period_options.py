@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+from cm_portal.management.options import option_date
 
 
 def add_period_arguments(parser: CommandParser) -> None:
@@ -16,22 +15,10 @@ def add_period_arguments(parser: CommandParser) -> None:
     parser.add_argument("--to", dest="period_to", required=True, metavar="YYYY-MM-DD")
 
 
-def _date(value: str, option: str) -> date:
-    try:
-        if not ISO_DATE.fullmatch(value):
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(
-            _("%(option)s '%(value)s' is not a date: write it as YYYY-MM-DD, e.g. 2031-03-31.")
-            % {"option": option, "value": value}
-        ) from None
-
-
 def period_from_options(options: dict) -> tuple[date, date]:
     """The period's first and last day; ``CommandError`` with a clear message if wrong."""
-    period_from = _date(options["period_from"], "--from")
-    period_to = _date(options["period_to"], "--to")
+    period_from = option_date(options["period_from"], "--from")
+    period_to = option_date(options["period_to"], "--to")
     if period_from > period_to:
         raise CommandError(
             _("--from %(from)s is after --to %(to)s: give the earlier date first.")

@@ -27,6 +27,25 @@ Action = AccessEvent.Action
 OBJECT_TYPE = "research_agreement"
 
 
+def _log_agreement(
+    agreement_id: int,
+    action: str,
+    actor: User | None,
+    client_address: str | None = None,
+    *,
+    detail: str,
+) -> None:
+    """Log a step on research data: it is named by its agreement."""
+    access_log.record(
+        action=action,
+        actor=actor,
+        client_address=client_address,
+        object_type=OBJECT_TYPE,
+        object_id=agreement_id,
+        detail=detail,
+    )
+
+
 class AgreementNotValid(Exception):
     """The agreement has expired: no export is made under it."""
 
@@ -76,12 +95,11 @@ def research_agreement_create(
     with transaction.atomic():
         agreement.save(force_insert=True)
         agreement.researchers.set(researchers)
-        access_log.record(
-            action=Action.CREATE,
-            actor=actor,
-            client_address=client_address,
-            object_type=OBJECT_TYPE,
-            object_id=agreement.pk,
+        _log_agreement(
+            agreement.pk,
+            Action.CREATE,
+            actor,
+            client_address,
             detail=f"programme {programme.slug}, k {agreement.k}, {len(researchers)} researchers",
         )
     return agreement
@@ -154,12 +172,11 @@ def research_export_request(
             requested_by=actor,
         )
         if created:
-            access_log.record(
-                action=Action.EXPORT,
-                actor=actor,
-                client_address=client_address,
-                object_type=OBJECT_TYPE,
-                object_id=agreement.pk,
+            _log_agreement(
+                agreement.pk,
+                Action.EXPORT,
+                actor,
+                client_address,
                 detail=f"research export {export.pk} {file_format} requested",
             )
     return export
@@ -186,11 +203,10 @@ def research_export_render(export: ResearchExport) -> bytes:
 def research_export_stored(export: ResearchExport) -> None:
     """In the transaction that stores the file: its figures and the access-log row."""
     export.save(update_fields=["export_date", "rows", "k", "generalised", "dropped"])
-    access_log.record(
-        action=Action.EXPORT,
-        actor=export.requested_by,
-        object_type=OBJECT_TYPE,
-        object_id=export.agreement_id,
+    _log_agreement(
+        export.agreement_id,
+        Action.EXPORT,
+        export.requested_by,
         detail=(
             f"research export {export.pk} {export.format}: rows {export.rows}, k {export.k}, "
             f"generalised {export.generalised}, dropped {export.dropped}"
@@ -202,12 +218,11 @@ def research_export_downloaded(
     *, export: ResearchExport, actor: User, client_address: str | None = None
 ) -> None:
     """The access-log row of a download (the file leaves the portal here)."""
-    access_log.record(
-        action=Action.EXPORT,
-        actor=actor,
-        client_address=client_address,
-        object_type=OBJECT_TYPE,
-        object_id=export.agreement_id,
+    _log_agreement(
+        export.agreement_id,
+        Action.EXPORT,
+        actor,
+        client_address,
         detail=(
             f"research export {export.pk} {export.format} downloaded: rows {export.rows}, "
             f"k {export.k}"
@@ -240,11 +255,10 @@ def research_export_write(
         codebook=files.codebook_csv(variables=variables),
         result=result,
     )
-    access_log.record(
-        action=Action.EXPORT,
-        actor=actor,
-        object_type=OBJECT_TYPE,
-        object_id=agreement.pk,
+    _log_agreement(
+        agreement.pk,
+        Action.EXPORT,
+        actor,
         detail=f"research export by command {file_format}: {_summary(result)}",
     )
     return written

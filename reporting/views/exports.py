@@ -21,7 +21,6 @@ from reporting.exports import (
     ExportFile,
     export_account,
     export_statistics,
-    export_statistics_xlsx,
 )
 from reporting.forms import PeriodForm
 from reporting.releases import released_only
@@ -74,7 +73,8 @@ def export_account_csv(request: HttpRequest) -> HttpResponse:
 @reports_role_required
 @require_GET
 def export_xlsx(request: HttpRequest) -> HttpResponse:
-    return _export(request, export_statistics_xlsx, _("Export the statistics"))
+    service = partial(export_statistics, file_format="xlsx")
+    return _export(request, service, _("Export the statistics"))
 
 
 def _intern_sip(request: HttpRequest, file_format: str) -> HttpResponse:

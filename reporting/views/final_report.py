@@ -10,7 +10,6 @@ method, as for a programme that does not exist. Writing and approving are narrow
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +21,7 @@ from cm_portal.access_log import client_address
 from cm_portal.models import AccessEvent
 from cm_portal.programmes.access import access_programme_reports
 from cm_portal.programmes.models import Programme
-from cm_portal.views.common import add_service_errors, confirmation_page, confirmed
+from cm_portal.views.common import act, confirmation_page, confirmed, submit_versioned
 from cm_portal.views.common import method_not_allowed as _method_not_allowed
 
 from .. import final_report as services
@@ -145,25 +144,19 @@ def closing_section_edit(request: HttpRequest, slug: str, kind: str, pk: int) ->
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.closing_section_save(
-                section=section,
-                text=data["text"],
-                budget_ceiling=data.get("budget_ceiling"),
-                budget_used=data.get("budget_used"),
-                attachment=data.get("attachment"),
-                expected_version=data["version"],
-                actor=request.user,  # type: ignore[arg-type]
-                client_address=client_address(request),
-            )
-        except services.SectionConflict as error:
-            # The other person's save stands; the form keeps what this person typed.
-            form.add_error(None, error)
-            status = 409
-        except ValidationError as error:
-            add_service_errors(form, error)
-            status = 400
-        else:
+        done, status = submit_versioned(
+            request,
+            form,
+            services.closing_section_save,
+            invalid_status=400,
+            section=section,
+            text=data["text"],
+            budget_ceiling=data.get("budget_ceiling"),
+            budget_used=data.get("budget_used"),
+            attachment=data.get("attachment"),
+            expected_version=data["version"],
+        )
+        if done:
             messages.success(
                 request,
                 _("The section was saved. Approvals given before this change are withdrawn."),
@@ -237,16 +230,13 @@ def closing_approve(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
             confirm_label=_("Approve"),
             cancel_url=_detail_url(document),
         )
-    try:
-        services.closing_document_approve(
-            document=document,
-            expected_version=form.cleaned_data["version"],
-            actor=request.user,  # type: ignore[arg-type]
-            client_address=client_address(request),
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
+    approved = act(
+        request,
+        services.closing_document_approve,
+        document=document,
+        expected_version=form.cleaned_data["version"],
+    )
+    if approved:
         document.refresh_from_db(fields=["status"])
         if document.is_final:
             messages.success(

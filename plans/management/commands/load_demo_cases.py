@@ -45,6 +45,18 @@ def _participant(today: date, **values) -> dict:
     }
 
 
+def _contact(
+    today: date, days_ago: int, kind: str, *, minutes: int, counterpart: str = "", note: str = ""
+) -> dict:
+    return {
+        "date": _day(today, days_ago),
+        "kind": kind,
+        "duration_minutes": minutes,
+        "counterpart": counterpart,
+        "note": note,
+    }
+
+
 def _rating(today: date, phase: str, *, days_ago: int, ucla: list[int], participation: int):
     return {
         "phase": phase,
@@ -136,29 +148,12 @@ def demo_cases(today: date) -> dict:
                 },
             ],
         },
-        "self_ratings": [
-            {
-                "phase": "baseline",
-                "rated_on": _day(today, 68),
-                "ucla": [3, 3, 2],
-                "participation": 2,
-            }
-        ],
+        "self_ratings": [_rating(today, "baseline", days_ago=68, ucla=[3, 3, 2], participation=2)],
         "contacts": [
-            {
-                "date": _day(today, 74),
-                "kind": "meeting",
-                "duration_minutes": 60,
-                "counterpart": "",
-                "note": "Första mötet.",
-            },
-            {
-                "date": _day(today, 30),
-                "kind": "accompanied_visit",
-                "duration_minutes": 120,
-                "counterpart": "Psykiatrimottagningen",
-                "note": "",
-            },
+            _contact(today, 74, "meeting", minutes=60, note="Första mötet."),
+            _contact(
+                today, 30, "accompanied_visit", minutes=120, counterpart="Psykiatrimottagningen"
+            ),
         ],
         "consents": [
             {
@@ -210,15 +205,7 @@ def demo_cases(today: date) -> dict:
             ],
             "contact_paths": [],
         },
-        "contacts": [
-            {
-                "date": _day(today, 19),
-                "kind": "phone",
-                "duration_minutes": 20,
-                "counterpart": "",
-                "note": "",
-            }
-        ],
+        "contacts": [_contact(today, 19, "phone", minutes=20)],
     }
     robin = {
         "participant": _participant(
@@ -238,18 +225,8 @@ def demo_cases(today: date) -> dict:
             "end_reason": "Eget boende och praktikplats",
         },
         "self_ratings": [
-            {
-                "phase": "baseline",
-                "rated_on": _day(today, 150),
-                "ucla": [3, 2, 3],
-                "participation": 2,
-            },
-            {
-                "phase": "follow_up",
-                "rated_on": _day(today, 6),
-                "ucla": [2, 1, 2],
-                "participation": 4,
-            },
+            _rating(today, "baseline", days_ago=150, ucla=[3, 2, 3], participation=2),
+            _rating(today, "follow_up", days_ago=6, ucla=[2, 1, 2], participation=4),
         ],
     }
     return {
@@ -281,15 +258,7 @@ def pilot_cases(today: date) -> list[dict]:
                 started_days_ago=started,
                 case_managers=[CASE_MANAGER_PILOT],
             ),
-            "contacts": [
-                {
-                    "date": _day(today, started - 3),
-                    "kind": "meeting",
-                    "duration_minutes": 45,
-                    "counterpart": "",
-                    "note": "",
-                }
-            ],
+            "contacts": [_contact(today, started - 3, "meeting", minutes=45)],
         }
         for reference, name, age, gender, started in (
             ("SK-0001", "Eli", 19, "man", 40),

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
+from cm_portal.management.options import by_slug, output_format
 from cm_portal.programmes.models import Programme
 from reporting import intern_sip
 from reporting.management.period_options import add_period_arguments, period_from_options
@@ -30,20 +31,17 @@ class Command(BaseCommand):
         parser.add_argument("--programme", metavar="SLUG", help="Only this programme.")
 
     def handle(self, *args, **options) -> None:
-        if options["output_format"] not in FORMATS:
-            raise CommandError(
-                _("--format '%(format)s' is not supported: use --format csv or --format json.")
-                % {"format": options["output_format"]}
-            )
+        output_format(
+            options["output_format"],
+            FORMATS,
+            _("--format '%(format)s' is not supported: use --format csv or --format json."),
+        )
         date_from, date_to = period_from_options(options)
         programme = None
         if options["programme"]:
-            programme = Programme.objects.filter(slug=options["programme"]).first()
-            if programme is None:
-                raise CommandError(
-                    _("No programme has the short name '%(slug)s'.")
-                    % {"slug": options["programme"]}
-                )
+            programme = by_slug(
+                Programme, options["programme"], _("No programme has the short name '%(slug)s'.")
+            )
         rows = [
             row.as_dict()
             for row in intern_sip.monthly(date_from=date_from, date_to=date_to, programme=programme)

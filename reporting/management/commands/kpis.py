@@ -14,6 +14,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from cm_portal.management.options import by_slug, output_format
 from cm_portal.models import Organisation
 from cm_portal.programmes.models import Programme
 from reporting.kpis import compute_kpis, goal_definitions
@@ -38,20 +39,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        if options["output_format"] not in FORMATS:
-            raise CommandError(
-                _("--format '%(format)s' is not supported: use --format json.")
-                % {"format": options["output_format"]}
-            )
+        output_format(
+            options["output_format"],
+            FORMATS,
+            _("--format '%(format)s' is not supported: use --format json."),
+        )
         period_from, period_to = period_from_options(options)
         organisation = None
         if options["organisation"]:
-            organisation = Organisation.objects.filter(slug=options["organisation"]).first()
-            if organisation is None:
-                raise CommandError(
-                    _("No organisation has the short name '%(slug)s'.")
-                    % {"slug": options["organisation"]}
-                )
+            organisation = by_slug(
+                Organisation,
+                options["organisation"],
+                _("No organisation has the short name '%(slug)s'."),
+            )
         programme = _programme(options["programme"])
         figures = compute_kpis(
             period_from=period_from,
@@ -75,10 +75,7 @@ class Command(BaseCommand):
 
 def _programme(slug: str | None) -> Programme:
     if slug:
-        programme = Programme.objects.filter(slug=slug).first()
-        if programme is None:
-            raise CommandError(_("No programme has the short name '%(slug)s'.") % {"slug": slug})
-        return programme
+        return by_slug(Programme, slug, _("No programme has the short name '%(slug)s'."))
     programmes = list(Programme.objects.order_by("slug"))
     if len(programmes) != 1:
         raise CommandError(

@@ -277,23 +277,9 @@ def generate(
     for person, manager in zip(participants, assigned, strict=True):
         start, last = person.intervention_start, person.intervention_end or today
         if rng.random() < 0.85:
-            established = start + timedelta(days=rng.randint(10, 80))
-            plans.append(
-                IndividualPlan(
-                    participant=person,
-                    established_on=established if established <= last else None,
-                    updated_at=_moment(start),
-                )
-            )
+            plans.append(_plan(IndividualPlan, rng, person, within_days=80, last=last))
         if person.crisis_relevant and rng.random() < 0.7:
-            established = start + timedelta(days=rng.randint(10, 90))
-            crisis_plans.append(
-                CrisisPlan(
-                    participant=person,
-                    established_on=established if established <= last else None,
-                    updated_at=_moment(start),
-                )
-            )
+            crisis_plans.append(_plan(CrisisPlan, rng, person, within_days=90, last=last))
         for _number in range(rng.randint(0, 3)):
             planned = start + timedelta(days=rng.randint(7, 100))
             status, completed = PrioritisedContactStatus.PLANNED, None
@@ -466,6 +452,20 @@ def _deadlines(participants: list[Participant], today: date) -> int:
 
 def _moment(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time().replace(hour=12), tzinfo=UTC)
+
+
+def _plan[P: (IndividualPlan, CrisisPlan)](
+    model: type[P], rng: random.Random, person, *, within_days: int, last: date
+) -> P:
+    """A plan or crisis plan agreed 10 to ``within_days`` days after the start (unless that
+    is after ``last``: not yet established)."""
+    start = person.intervention_start
+    established = start + timedelta(days=rng.randint(10, within_days))
+    return model(
+        participant=person,
+        established_on=established if established <= last else None,
+        updated_at=_moment(start),
+    )
 
 
 def _rating(rng: random.Random, person, phase: str, day: date, last: date) -> SelfRating:

@@ -8,28 +8,13 @@ administrators' pages.
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cm_portal.management.commands.create_organisation import _messages
+from cm_portal.management.options import option_date
 from cm_portal.models import Organisation
 from cm_portal.programmes.services import programme_create
-
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def iso_date(value: str, option: str) -> date:
-    try:
-        if not ISO_DATE.fullmatch(value):
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(
-            f"{option} '{value}' is not a date: write it as YYYY-MM-DD, e.g. 2027-01-31."
-        ) from None
 
 
 class Command(BaseCommand):
@@ -47,8 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--age-max", type=int, metavar="N")
 
     def handle(self, *args, **options) -> None:
-        start = iso_date(options["start"], "--start")
-        end = iso_date(options["end"], "--end")
+        start = option_date(options["start"], "--start")
+        end = option_date(options["end"], "--end")
         slugs = [slug.strip() for slug in options["organisations"].split(",") if slug.strip()]
         organisations = list(Organisation.objects.filter(slug__in=slugs))
         unknown = sorted(set(slugs) - {o.slug for o in organisations})
