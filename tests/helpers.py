@@ -172,7 +172,8 @@ def admin_connection():
 def at_the_same_time(work, *, threads: int, timeout: float = 30) -> list[BaseException]:
     """Run ``work`` in ``threads`` threads that start together (they meet at a barrier
     first), each on a database connection of its own, closed after; waits up to ``timeout``
-    seconds for each thread. Returns what the threads raised, for the test to report."""
+    seconds for each thread. Returns what the threads raised, and a ``TimeoutError`` for
+    threads still running then, for the test to assert empty."""
     import threading
 
     from django.db import connection
@@ -194,6 +195,10 @@ def at_the_same_time(work, *, threads: int, timeout: float = 30) -> list[BaseExc
         thread.start()
     for thread in running:
         thread.join(timeout=timeout)
+    # A thread still running (stuck on a lock, say) is a failure too, not a silent pass.
+    stuck = sum(thread.is_alive() for thread in running)
+    if stuck:
+        errors.append(TimeoutError(f"{stuck} of {threads} threads still running after {timeout} s"))
     return errors
 
 

@@ -28,6 +28,7 @@ def urls(meeting) -> list[str]:
         meeting_url("plans:meeting_detail", meeting),
         meeting_url("plans:meeting_invitation", meeting),
         meeting_url("plans:meeting_minutes", meeting),
+        meeting_url("plans:meeting_preparation", meeting),
         meeting_url("plans:meeting_cancel", meeting),
         reverse("plans:meeting_offer_create", kwargs={"pk": participant_pk}),
         meeting_url("plans:meeting_invitation_send", meeting),
@@ -66,6 +67,7 @@ def test_a_missing_meeting_looks_the_same(meeting, persona, request):
         "plans:meeting_detail",
         "plans:meeting_cancel",
         "plans:meeting_minutes",
+        "plans:meeting_preparation",
         "plans:meeting_invitation_send",
         "plans:minutes_pdf_request",
     )

@@ -19,7 +19,7 @@ from reporting.periods import project_quarter
 from tests.factories import default_programme
 
 from .helpers import person, plan
-from .helpers_disclosure import GENDER_KEYS, Person, derivable, figures_of
+from .helpers_disclosure import GENDER_KEYS, Person, derivable, determined, figures_of
 
 
 def test_constants():
@@ -143,3 +143,19 @@ def test_protected_kpis_from_the_database(hela_manniskan):
     assert k2["by_gender"]["woman"]["cohort"] == HIDDEN
     assert shown["participants"]["by_gender"]["man"] == SMALL
     assert "individual_contacts" in shown["activity"]
+
+
+def test_the_checker_finds_what_a_reader_can_work_out():
+    """The disclosure checks above and in the property tests assert that the reader learns
+    nothing; this shows the checker would notice if they could."""
+    # One hidden cell in a row whose total is shown: the reader subtracts.
+    original = {"woman": {"cohort": 3}, "man": {"cohort": 10}}
+    shown = {"woman": {"cohort": SMALL}, "man": {"cohort": 10}}
+    assert derivable(original, shown) == {("woman", "cohort")}
+    # Two hidden cells of one row are safe from the row total alone...
+    hidden_pair = {"woman": {"cohort": SMALL}, "man": {"cohort": SMALL}}
+    assert derivable({"woman": {"cohort": 3}, "man": {"cohort": 2}}, hidden_pair) == set()
+    # ...but not from a+b and a-b together, which one sum at a time never solves.
+    a, b = ("woman", "met"), ("man", "met")
+    assert determined([[(a, 1), (b, 1)], [(a, 1), (b, -1)]], known=set(), targets={a}) == {a}
+    assert determined([[(a, 1), (b, 1)]], known=set(), targets={a}) == set()
