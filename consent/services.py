@@ -19,7 +19,7 @@ from PIL import Image, ImageOps
 from cm_portal import access_log, pdf
 from cm_portal.models import AccessEvent, Organisation, User
 from participants.models import Participant
-from participants.services import case_change_record, sharing_grant_create, sharing_grants_revoke
+from participants.services import case_write_record, sharing_grant_create, sharing_grants_revoke
 
 from .models import Consent, ConsentParty, ParticipantExport
 
@@ -201,11 +201,11 @@ def consent_record(
     try:
         with transaction.atomic():
             _save_consent(consent, scan=stored_scan, parties=parties, organisations=organisations)
-            case_change_record(
+            case_write_record(
                 participant,
-                Action.CREATE,
-                actor,
-                client_address,
+                action=Action.CREATE,
+                actor=actor,
+                client_address=client_address,
                 detail=f"consent {consent.pk}" + (" research" if research else ""),
             )
     except Exception:
@@ -246,11 +246,11 @@ def consent_withdraw(
             ]
         )
         sharing_grants_revoke(consent_id=consent.pk)
-        case_change_record(
+        case_write_record(
             consent.participant,
-            Action.CHANGE,
-            actor,
-            client_address,
+            action=Action.CHANGE,
+            actor=actor,
+            client_address=client_address,
             detail=f"consent {consent.pk} withdrawn",
         )
     return consent

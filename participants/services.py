@@ -109,12 +109,12 @@ def apply_tracked_changes(
     return changed
 
 
-def case_change_record(
+def case_write_record(
     participant: Participant,
+    *,
     action: str,
     actor: User | None,
     client_address: str | None,
-    *,
     detail: str = "",
     data: Mapping[str, Any] | None = None,
 ) -> None:
@@ -169,8 +169,12 @@ def case_data_create(
     obj.full_clean()
     with transaction.atomic():
         obj.save(force_insert=True)
-        case_change_record(
-            participant, Action.CREATE, actor, client_address, detail=f"{what} {obj.pk}"
+        case_write_record(
+            participant,
+            action=Action.CREATE,
+            actor=actor,
+            client_address=client_address,
+            detail=f"{what} {obj.pk}",
         )
 
 
@@ -271,7 +275,9 @@ def _registered(
         participant.save(force_insert=True)
         if actor is not None and actor.role == Role.CASE_MANAGER:
             assign_perm(ASSIGNED, actor, participant)
-        case_change_record(participant, Action.CREATE, actor, client_address)
+        case_write_record(
+            participant, action=Action.CREATE, actor=actor, client_address=client_address
+        )
     return participant
 
 
@@ -334,7 +340,13 @@ def participant_close(
     with transaction.atomic():
         record_field_changes(participant=participant, obj=participant, before=before, actor=actor)
         participant.save(update_fields=["intervention_end", "end_reason_code", "end_reason"])
-        case_change_record(participant, Action.CHANGE, actor, client_address, detail="closed")
+        case_write_record(
+            participant,
+            action=Action.CHANGE,
+            actor=actor,
+            client_address=client_address,
+            detail="closed",
+        )
     return participant
 
 
@@ -354,7 +366,13 @@ def participant_reopen(
     with transaction.atomic():
         record_field_changes(participant=participant, obj=participant, before=before, actor=actor)
         participant.save(update_fields=["intervention_end", "end_reason_code", "end_reason"])
-        case_change_record(participant, Action.CHANGE, actor, client_address, detail="reopened")
+        case_write_record(
+            participant,
+            action=Action.CHANGE,
+            actor=actor,
+            client_address=client_address,
+            detail="reopened",
+        )
     return participant
 
 

@@ -173,6 +173,9 @@ class MeetingInvitee(models.Model):
     attended = models.BooleanField(_("attended"), null=True, blank=True)
     # The invitation e-mail went to this member of staff (claimed once, never twice).
     emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The calendar entry's SEQUENCE this member of staff was last e-mailed (null: never):
+    # a later change is e-mailed to them as a change, to a newcomer as an invitation.
+    emailed_sequence = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "id"]

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -82,12 +83,14 @@ def invitation_ics(meeting: CoordinationMeeting) -> bytes:
     return calendar.to_ical()
 
 
-def invitation_email(meeting: CoordinationMeeting, recipient: str) -> EmailMessage:
-    """The e-mail to one member of staff, in the site language, with the ``.ics``."""
+def invitation_email(
+    meeting: CoordinationMeeting, recipient: str, *, changed: bool = False
+) -> EmailMessage:
+    """The e-mail to one member of staff, in the site language, with the ``.ics``:
+    ``changed`` for one who was e-mailed an earlier time or place of the meeting."""
     start, end = meeting_times(meeting)
     with translation.override(settings.LANGUAGE_CODE):
         kind = meeting.get_kind_display()
-        changed = meeting.invitation_sequence > 0
         subject = (
             _("Changed time or place: %(kind)s %(reference)s")
             if changed
@@ -170,19 +173,9 @@ def meeting_preparation_change(
     client_address: str | None = None,
 ) -> PreparationChange:
     """Change a planned meeting's date, time, place, video link or agenda, keeping the old
-    and new values. When the date, time or place changes
-    and invited staff were already e-mailed, they are e-mailed again after the commit: the
-    same calendar entry with its SEQUENCE one higher, so their calendars move it."""
-    _require_planned(meeting)
-    if needs_guardian(meeting.participant, meeting_on) and not meeting.guardian_consented:
-        raise ValidationError(
-            {
-                "meeting_on": _(
-                    "The participant is under 18 on that date: the guardians must consent "
-                    "to the meeting first. Book a new meeting with their consent instead."
-                )
-            }
-        )
+    and new values. When the date, time or place changes and invited staff were already
+    e-mailed, they are e-mailed again after the commit: the same calendar entry with its
+    SEQUENCE one higher, so their calendars move it."""
     values = {
         "meeting_on": meeting_on,
         "starts_at": starts_at,
@@ -192,6 +185,12 @@ def meeting_preparation_change(
         "agenda": agenda.strip(),
     }
     with transaction.atomic():
+        # Locked and read again: two changes at once, or a change and the e-mail task,
+        # take turns, and the SEQUENCE counts every change once.
+        CoordinationMeeting.objects.select_for_update().filter(pk=meeting.pk).first()
+        meeting.refresh_from_db()
+        _require_planned(meeting)
+        _check_change(meeting, values)
         changed = _tracked_save(meeting, values, actor)
         if not changed:
             return PreparationChange(changed=[], emailed_again=False)
@@ -208,12 +207,50 @@ def meeting_preparation_change(
     return PreparationChange(changed=changed, emailed_again=emailed_again)
 
 
+def _emailed(meeting: CoordinationMeeting):
+    """The invited staff e-mailed some version of the invitation, or being e-mailed now."""
+    return _staff_invitees(meeting).filter(
+        Q(emailed_sequence__isnull=False) | Q(emailed_at__isnull=False)
+    )
+
+
+def _check_change(meeting: CoordinationMeeting, values: dict) -> None:
+    """What booking does not ask but a change must: the guardians' consent for a new date
+    under 18, a date not before the invitation went out, and, once the invitation was
+    e-mailed, a time and a place to e-mail again."""
+    errors: dict[str, str] = {}
+    meeting_on = values["meeting_on"]
+    if needs_guardian(meeting.participant, meeting_on) and not meeting.guardian_consented:
+        errors["meeting_on"] = _(
+            "The participant is under 18 on that date: the guardians must consent to the "
+            "meeting first. Book a new meeting with their consent instead."
+        )
+    elif meeting.invitation_sent_on and meeting_on < meeting.invitation_sent_on:
+        errors["meeting_on"] = _(
+            "The invitation went out on %(day)s: the meeting cannot be moved before that day."
+        ) % {"day": meeting.invitation_sent_on.isoformat()}
+    if _emailed(meeting).exists():
+        if values["starts_at"] is None:
+            errors["starts_at"] = _(
+                "The invitation has been e-mailed: keep a start time, so that the change can "
+                "be e-mailed too."
+            )
+        if not (values["place"] or values["video_link"]):
+            errors["place"] = _(
+                "The invitation has been e-mailed: keep a place or a video link, so that the "
+                "change can be e-mailed too."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
 def _email_the_change(meeting: CoordinationMeeting) -> bool:
-    """Those already e-mailed are to be e-mailed again (``emailed_at`` back to null), with
-    the calendar entry's next SEQUENCE. Nobody e-mailed yet: nothing to send (False)."""
-    if not _staff_invitees(meeting).filter(emailed_at__isnull=False).update(emailed_at=None):
+    """Those e-mailed (or being e-mailed) are to be e-mailed again (``emailed_at`` back to
+    null), with the calendar entry's next SEQUENCE. Nobody e-mailed yet: nothing to send
+    (False); the first e-mail will carry the new time and place."""
+    if not _emailed(meeting).update(emailed_at=None):
         return False
-    meeting.invitation_sequence += 1
+    meeting.invitation_sequence += 1  # the row is locked: no other change counts meanwhile
     meeting.save(update_fields=["invitation_sequence"])
     outbox.enqueue(EMAIL_TASK, meeting.pk, dedupe_key=f"meeting-invitation:{meeting.pk}")
     return True
@@ -227,32 +264,56 @@ def _claim(invitee_id: int) -> bool:
     )
 
 
-def meeting_invitation_email(*, meeting_id: int) -> int:
-    """The task's body: e-mail each invited member of staff not yet e-mailed; returns how
-    many went. A cancelled or held meeting sends nothing."""
-    meeting = (
+def _planned(meeting_id: int) -> CoordinationMeeting | None:
+    return (
         CoordinationMeeting.objects.select_related("participant")
         .filter(pk=meeting_id, status=MeetingStatus.PLANNED)
         .first()
     )
-    if meeting is None or meeting.starts_at is None:
-        return 0
-    pending = (
+
+
+def _next_pending(meeting: CoordinationMeeting) -> MeetingInvitee | None:
+    """The next member of staff who has not been e-mailed this version of the meeting."""
+    return (
         _staff_invitees(meeting)
         .filter(emailed_at__isnull=True, staff__is_active=True)
+        .filter(
+            Q(emailed_sequence__isnull=True) | Q(emailed_sequence__lt=meeting.invitation_sequence)
+        )
         .exclude(staff__email="")
         .select_related("staff")
         .order_by("pk")
+        .first()
     )
+
+
+def meeting_invitation_email(*, meeting_id: int) -> int:
+    """The task's body: e-mail each invited member of staff who has not had this version of
+    the meeting; returns how many went. A cancelled or held meeting sends nothing. The
+    meeting is read again for each person, after the claim, so that a change saved
+    meanwhile goes out as it now is (and a change saved after that read resets the claim,
+    so the person is e-mailed once more)."""
     sent = 0
-    for invitee in pending:
+    while (meeting := _planned(meeting_id)) is not None and meeting.starts_at is not None:
+        invitee = _next_pending(meeting)
+        if invitee is None:
+            break
         if not _claim(invitee.pk):
-            continue
+            continue  # another worker took this one
+        meeting = _planned(meeting_id)
+        if meeting is None or meeting.starts_at is None:
+            MeetingInvitee.objects.filter(pk=invitee.pk).update(emailed_at=None)
+            break
+        changed = invitee.emailed_sequence is not None
+        email = invitee.staff.email if invitee.staff else ""  # _staff_invitees: named staff
         try:
-            invitation_email(meeting, invitee.staff.email).send()
+            invitation_email(meeting, email, changed=changed).send()
         except Exception:
             MeetingInvitee.objects.filter(pk=invitee.pk).update(emailed_at=None)
             logger.exception("meeting invitation e-mail to invitee %s failed", invitee.pk)
             raise
+        MeetingInvitee.objects.filter(pk=invitee.pk).update(
+            emailed_sequence=meeting.invitation_sequence
+        )
         sent += 1
     return sent

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from cm_portal.models import AccessEvent, User
 from participants.models import Participant
-from participants.services import case_change_record
+from participants.services import case_write_record
 
 from ..models import MeetingOffer, OfferAnswer
 
@@ -66,11 +66,11 @@ def meeting_offer_record(
     _check(offer)
     with transaction.atomic():
         offer.save(force_insert=True)
-        case_change_record(
+        case_write_record(
             participant,
-            Action.CREATE,
-            actor,
-            client_address,
+            action=Action.CREATE,
+            actor=actor,
+            client_address=client_address,
             detail=f"intern-sip offer {offer.pk} {offer.answer}",
         )
     return offer

@@ -17,7 +17,7 @@ from cm_portal import access_log
 from cm_portal.models import AccessEvent, User
 from participants.events import case_changed
 from participants.models import Participant
-from participants.services import case_change_record
+from participants.services import case_write_record
 from plans.models import RatingPhase, RatingSource, SelfRating, SelfRatingLink
 
 Action = AccessEvent.Action
@@ -89,8 +89,12 @@ def self_rating_record(
     }
     with transaction.atomic():
         rating = _new_rating(participant, values, entered_by=actor, source=RatingSource.STAFF)
-        case_change_record(
-            participant, Action.CREATE, actor, client_address, detail=f"self-rating {rating.pk}"
+        case_write_record(
+            participant,
+            action=Action.CREATE,
+            actor=actor,
+            client_address=client_address,
+            detail=f"self-rating {rating.pk}",
         )
     return rating
 
@@ -161,9 +165,9 @@ def self_rating_submit(
         link.used_at = timezone.now()
         link.rating = rating
         link.save(update_fields=["used_at", "rating"])
-        case_change_record(
+        case_write_record(
             link.participant,
-            Action.CREATE,
+            action=Action.CREATE,
             actor=None,  # the participant, through the link
             client_address=client_address,
             detail=f"self-rating via link {link.pk}",

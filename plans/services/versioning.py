@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from cm_portal.models import User
 from participants.models import Participant
-from participants.services import case_change_record
+from participants.services import case_write_record
 from plans.models import CrisisPlan, IndividualPlan, PlanRevision, VersionedPlan
 
 
@@ -130,11 +130,11 @@ def plan_change_log(
 ) -> None:
     """Log a saved plan on the participant and have the deadlines recomputed. The plan's
     content, old and new, is in its revisions: the entry names the new version."""
-    case_change_record(
+    case_write_record(
         participant,
-        action,
-        actor,
-        client_address,
+        action=action,
+        actor=actor,
+        client_address=client_address,
         detail=detail,
         data={"plan_version": plan.version},
     )

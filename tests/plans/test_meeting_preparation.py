@@ -176,3 +176,36 @@ def test_the_page_shows_the_meeting_and_saves_the_change(participant, alice, bob
         "Rum 4",
         MeetingStatus.PLANNED,
     )
+
+
+def test_once_e_mailed_the_time_and_the_place_stay(participant, alice, bob):
+    meeting = book(participant, alice, bob)
+    meeting_invitation_send(meeting=meeting, actor=alice)
+    meeting_invitation_email(meeting_id=meeting.pk)
+    with pytest.raises(ValidationError) as raised:
+        change(meeting, alice, starts_at=None, ends_at=None, place="", video_link="")
+    assert {"starts_at", "place"} <= set(raised.value.error_dict)
+    # Nor before the day the invitation went out, said on the date the user changed.
+    with pytest.raises(ValidationError) as raised:
+        change(meeting, alice, meeting_on=days(-1))
+    assert "The invitation went out on" in raised.value.error_dict["meeting_on"][0].message
+    assert CoordinationMeeting.objects.get(pk=meeting.pk).place == "Skärholmsvägen 1, rum 3"
+
+
+def test_a_meeting_moved_before_its_invitation_is_e_mailed_goes_out_as_it_now_is(
+    participant, alice, bob
+):
+    """The e-mail was asked for but has not gone yet: nobody has an earlier version, so it
+    is a plain invitation with the new time (SEQUENCE 0), sent once."""
+    meeting = book(participant, alice, bob)
+    meeting_invitation_send(meeting=meeting, actor=alice)
+    moved = change(meeting, alice, starts_at=time(14, 0), ends_at=time(15, 0))
+    assert not moved.emailed_again
+    assert meeting_invitation_email(meeting_id=meeting.pk) == 1
+    assert meeting_invitation_email(meeting_id=meeting.pk) == 0
+    (message,) = mail.outbox
+    assert message.subject.startswith(("Invitation", "Kallelse"))
+    event, _content = _event(message)
+    assert int(event["sequence"]) == 0
+    start = event.decoded("dtstart").astimezone(ZoneInfo("Europe/Stockholm"))
+    assert (start.hour, start.minute) == (14, 0)
