@@ -187,8 +187,7 @@ def meeting_preparation_change(
     with transaction.atomic():
         # Locked and read again: two changes at once, or a change and the e-mail task,
         # take turns, and the SEQUENCE counts every change once.
-        CoordinationMeeting.objects.select_for_update().filter(pk=meeting.pk).first()
-        meeting.refresh_from_db()
+        meeting.refresh_from_db(from_queryset=CoordinationMeeting.objects.select_for_update())
         _require_planned(meeting)
         _check_change(meeting, values)
         changed = _tracked_save(meeting, values, actor)

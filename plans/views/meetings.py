@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -261,9 +262,8 @@ def meeting_preparation(request: HttpRequest, pk: int, meeting_pk: int) -> HttpR
         return refused
     if meeting.status != MeetingStatus.PLANNED:
         return _refused_step(request, meeting, services.not_planned(meeting))
-    fields = PreparationForm.base_fields
     form = PreparationForm(
-        request.POST or None, initial={name: getattr(meeting, name) for name in fields}
+        request.POST or None, initial=model_to_dict(meeting, fields=PreparationForm.base_fields)
     )
     if request.method == "POST" and form.is_valid():
         change = invitation_services.meeting_preparation_change
